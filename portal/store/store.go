@@ -1,0 +1,384 @@
+// Package store is the one door to the database. It opens MongoDB (or the
+// embedded FerretDB), serialises writes where the server cannot, translates
+// driver errors into apperr sentinels, and hands out tenant-scoped handles so
+// that no caller can forget the tenant filter.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+	"go.mongodb.org/mongo-driver/mongo/readpref"
+
+	"cartera/portal/apperr"
+)
+
+// Config says where the data lives.
+type Config struct {
+	URI      string // MongoDB URI; empty starts the embedded server
+	DataDir  string // embedded server's directory
+	Database string // database name, default "cartera"
+	Logger   *slog.Logger
+	// EmbeddedLogger receives FerretDB's own log; nil keeps it quiet.
+	EmbeddedLogger *slog.Logger
+	// Server reuses an embedded server started by the caller (tests share
+	// one per package); Close then leaves it running.
+	Server *Embedded
+}
+
+// DB is an open database with its write discipline.
+type DB struct {
+	client   *mongo.Client
+	db       *mongo.Database
+	embedded *Embedded
+	// writeMu serialises every write on the embedded server, whose updates
+	// are read-modify-write without a lock (DESIGN.md, Store rules). Nil on
+	// MongoDB proper, where single-document atomicity does the work.
+	writeMu *sync.Mutex
+	shared  bool // embedded server owned by the caller
+	log     *slog.Logger
+}
+
+// Open connects (starting the embedded server when cfg.URI is empty),
+// creates collections and indexes, and runs migrations.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	if cfg.Database == "" {
+		cfg.Database = "cartera"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	d := &DB{log: cfg.Logger}
+	uri := cfg.URI
+	switch {
+	case cfg.Server != nil:
+		d.embedded, d.shared = cfg.Server, true
+	case uri == "":
+		e, err := StartEmbedded(ctx, cfg.DataDir, cfg.EmbeddedLogger)
+		if err != nil {
+			return nil, err
+		}
+		d.embedded = e
+	}
+	if d.embedded != nil {
+		d.writeMu = &d.embedded.writeMu
+		uri = d.embedded.URI()
+	}
+	opts := options.Client().ApplyURI(uri).SetTimeout(30 * time.Second).SetMaxPoolSize(64)
+	client, err := mongo.Connect(ctx, opts)
+	if err != nil {
+		d.closeEmbedded()
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	d.client = client
+	d.db = client.Database(cfg.Database)
+	pingCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := client.Ping(pingCtx, readpref.Primary()); err != nil {
+		d.Close(context.Background())
+		return nil, fmt.Errorf("store: ping: %w", err)
+	}
+	if err := d.migrate(ctx); err != nil {
+		d.Close(context.Background())
+		return nil, err
+	}
+	return d, nil
+}
+
+// Embedded reports whether this is the in-process FerretDB.
+func (d *DB) Embedded() bool { return d.embedded != nil }
+
+// Ping checks the server answers (readiness).
+func (d *DB) Ping(ctx context.Context) error {
+	return d.client.Ping(ctx, readpref.Primary())
+}
+
+// Close disconnects and, in embedded mode, stops the server cleanly.
+func (d *DB) Close(ctx context.Context) {
+	if d.client != nil {
+		_ = d.client.Disconnect(ctx)
+	}
+	d.closeEmbedded()
+}
+
+func (d *DB) closeEmbedded() {
+	if d.embedded != nil && !d.shared {
+		d.embedded.Close()
+	}
+}
+
+// Drop removes the whole database (tests).
+func (d *DB) Drop(ctx context.Context) error {
+	return d.lockWrite(func() error { return d.db.Drop(ctx) })
+}
+
+func (d *DB) lockWrite(fn func() error) error {
+	if d.writeMu != nil {
+		d.writeMu.Lock()
+		defer d.writeMu.Unlock()
+	}
+	return fn()
+}
+
+// WithWriteLock runs fn holding the embedded write lock (a no-op on MongoDB
+// proper). Use it only for read-then-write sequences that must not interleave
+// with other writes and that have a MongoDB-proper guard of their own.
+func (d *DB) WithWriteLock(fn func() error) error { return d.lockWrite(fn) }
+
+// C returns a global (not tenant-scoped) collection: tenants, users, jobs,
+// audit. Tenant data goes through Tenant(slug).
+func (d *DB) C(name string) *Coll {
+	return &Coll{db: d, c: d.db.Collection(name), name: name}
+}
+
+// Coll wraps a collection: every write takes the embedded write lock and
+// every error is translated.
+type Coll struct {
+	db   *DB
+	c    *mongo.Collection
+	name string
+}
+
+// Name is the collection name.
+func (c *Coll) Name() string { return c.name }
+
+// Raw exposes the driver collection for reads the wrapper does not cover.
+// Never write through it.
+func (c *Coll) Raw() *mongo.Collection { return c.c }
+
+// Get decodes the document with this _id into out; ErrNotFound if none.
+func (c *Coll) Get(ctx context.Context, id string, out any) error {
+	// A filter with _id alone is the only shape FerretDB pushes down to SQLite.
+	err := c.c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(out)
+	return translate(c.name, err)
+}
+
+// FindOne decodes the first match of filter into out.
+func (c *Coll) FindOne(ctx context.Context, filter any, out any, opts ...*options.FindOneOptions) error {
+	return translate(c.name, c.c.FindOne(ctx, filter, opts...).Decode(out))
+}
+
+// Find decodes every match into out (a pointer to a slice).
+func (c *Coll) Find(ctx context.Context, filter any, out any, opts ...*options.FindOptions) error {
+	cur, err := c.c.Find(ctx, filter, opts...)
+	if err != nil {
+		return translate(c.name, err)
+	}
+	return translate(c.name, cur.All(ctx, out))
+}
+
+// Cursor streams matches; the caller closes it.
+func (c *Coll) Cursor(ctx context.Context, filter any, opts ...*options.FindOptions) (*mongo.Cursor, error) {
+	cur, err := c.c.Find(ctx, filter, opts...)
+	return cur, translate(c.name, err)
+}
+
+// Count counts matches.
+func (c *Coll) Count(ctx context.Context, filter any) (int64, error) {
+	n, err := c.c.CountDocuments(ctx, filter)
+	return n, translate(c.name, err)
+}
+
+// Insert adds one document; a duplicate _id or unique key is ErrConflict.
+func (c *Coll) Insert(ctx context.Context, doc any) error {
+	return c.db.lockWrite(func() error {
+		_, err := c.c.InsertOne(ctx, doc)
+		return translate(c.name, err)
+	})
+}
+
+// InsertMany inserts unordered and reports which indexes were duplicates, so
+// the caller can fall back to per-row updates for exactly those.
+func (c *Coll) InsertMany(ctx context.Context, docs []any) (dups []int, err error) {
+	if len(docs) == 0 {
+		return nil, nil
+	}
+	err = c.db.lockWrite(func() error {
+		_, err := c.c.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+		return err
+	})
+	if err == nil {
+		return nil, nil
+	}
+	var bwe mongo.BulkWriteException
+	if errors.As(err, &bwe) && bwe.WriteConcernError == nil {
+		for _, we := range bwe.WriteErrors {
+			if !mongo.IsDuplicateKeyError(we) && we.Code != 11000 {
+				return dups, translate(c.name, err)
+			}
+			dups = append(dups, we.Index)
+		}
+		return dups, nil
+	}
+	return nil, translate(c.name, err)
+}
+
+// Update applies update to the first match; ErrNotFound when nothing matched.
+// Prefer a filter of _id alone on hot paths (the only pushed-down shape).
+func (c *Coll) Update(ctx context.Context, filter, update any) error {
+	return c.db.lockWrite(func() error {
+		res, err := c.c.UpdateOne(ctx, filter, update)
+		if err != nil {
+			return translate(c.name, err)
+		}
+		if res.MatchedCount == 0 {
+			return fmt.Errorf("%s: %w", c.name, apperr.ErrNotFound)
+		}
+		return nil
+	})
+}
+
+// Upsert updates or inserts the document matched by filter.
+func (c *Coll) Upsert(ctx context.Context, filter, update any) (created bool, err error) {
+	err = c.db.lockWrite(func() error {
+		res, err := c.c.UpdateOne(ctx, filter, update, options.Update().SetUpsert(true))
+		if err != nil {
+			return translate(c.name, err)
+		}
+		created = res.UpsertedCount > 0
+		return nil
+	})
+	return created, err
+}
+
+// UpdateMany applies update to every match and returns how many matched.
+func (c *Coll) UpdateMany(ctx context.Context, filter, update any) (int64, error) {
+	var n int64
+	err := c.db.lockWrite(func() error {
+		res, err := c.c.UpdateMany(ctx, filter, update)
+		if err != nil {
+			return translate(c.name, err)
+		}
+		n = res.MatchedCount
+		return nil
+	})
+	return n, err
+}
+
+// FindOneAndUpdate applies a guarded update and decodes the document after
+// it; ErrNotFound when the guard did not match.
+func (c *Coll) FindOneAndUpdate(ctx context.Context, filter, update any, out any, upsert bool) error {
+	return c.db.lockWrite(func() error {
+		opts := options.FindOneAndUpdate().SetReturnDocument(options.After).SetUpsert(upsert)
+		return translate(c.name, c.c.FindOneAndUpdate(ctx, filter, update, opts).Decode(out))
+	})
+}
+
+// Delete removes the first match.
+func (c *Coll) Delete(ctx context.Context, filter any) error {
+	return c.db.lockWrite(func() error {
+		_, err := c.c.DeleteOne(ctx, filter)
+		return translate(c.name, err)
+	})
+}
+
+// DeleteMany removes every match.
+func (c *Coll) DeleteMany(ctx context.Context, filter any) (int64, error) {
+	var n int64
+	err := c.db.lockWrite(func() error {
+		res, err := c.c.DeleteMany(ctx, filter)
+		if err != nil {
+			return translate(c.name, err)
+		}
+		n = res.DeletedCount
+		return nil
+	})
+	return n, err
+}
+
+// Mutate is a compare-and-set on one document read by _id: fn sees the
+// current document and returns the update to apply (or an error to abort).
+// On the embedded server it runs under the write lock; on MongoDB proper the
+// write is guarded by the document's "rev" field and retried on a race. The
+// document type must carry `rev` (int64) for the guard to work there.
+func (c *Coll) Mutate(ctx context.Context, id string, doc any, fn func() (bson.D, error)) error {
+	return c.mutate(ctx, id, doc, nil, fn)
+}
+
+func (c *Coll) mutate(ctx context.Context, id string, doc any, check func(bson.Raw) error, fn func() (bson.D, error)) error {
+	for attempt := 0; attempt < 20; attempt++ {
+		var retry bool
+		err := c.db.lockWrite(func() error {
+			var raw bson.Raw
+			if err := c.c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&raw); err != nil {
+				return translate(c.name, err)
+			}
+			if check != nil {
+				if err := check(raw); err != nil {
+					return err
+				}
+			}
+			if err := bson.Unmarshal(raw, doc); err != nil {
+				return fmt.Errorf("%s: decode %s: %w", c.name, id, err)
+			}
+			update, err := fn()
+			if err != nil || update == nil {
+				return err
+			}
+			rev, _ := raw.Lookup("rev").AsInt64OK()
+			update = withRevInc(update)
+			filter := bson.D{{Key: "_id", Value: id}}
+			if c.db.writeMu == nil {
+				// MongoDB proper: the rev guard replaces the lock.
+				if rev == 0 {
+					filter = append(filter, bson.E{Key: "rev", Value: bson.D{{Key: "$in", Value: bson.A{0, nil}}}})
+				} else {
+					filter = append(filter, bson.E{Key: "rev", Value: rev})
+				}
+			}
+			res, err := c.c.UpdateOne(ctx, filter, update)
+			if err != nil {
+				return translate(c.name, err)
+			}
+			if res.MatchedCount == 0 {
+				retry = true
+			}
+			return nil
+		})
+		if err != nil || !retry {
+			return err
+		}
+	}
+	return fmt.Errorf("%s: mutate %s: %w", c.name, id, apperr.ErrConflict)
+}
+
+func withRevInc(update bson.D) bson.D {
+	for i, e := range update {
+		if e.Key == "$inc" {
+			if inc, ok := e.Value.(bson.D); ok {
+				update[i].Value = append(inc, bson.E{Key: "rev", Value: int64(1)})
+				return update
+			}
+		}
+	}
+	return append(update, bson.E{Key: "$inc", Value: bson.D{{Key: "rev", Value: int64(1)}}})
+}
+
+// translate maps driver errors to apperr sentinels, keeping the cause.
+func translate(coll string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, mongo.ErrNoDocuments):
+		return fmt.Errorf("%s: %w", coll, apperr.ErrNotFound)
+	case mongo.IsDuplicateKeyError(err):
+		return fmt.Errorf("%s: %w: %v", coll, apperr.ErrConflict, err)
+	case isFerretUniqueViolation(err):
+		// FerretDB v1 reports an update that breaks a unique index as an
+		// InternalError carrying SQLite's constraint text.
+		return fmt.Errorf("%s: %w: %v", coll, apperr.ErrConflict, err)
+	}
+	return fmt.Errorf("%s: %w", coll, err)
+}
+
+func isFerretUniqueViolation(err error) bool {
+	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
