@@ -1,0 +1,81 @@
+package calc
+
+import (
+	"math/big"
+	"slices"
+	"time"
+)
+
+// Segment is a run of days charged at one rate, as a statement shows it.
+type Segment struct {
+	From, To time.Time // civil dates, inclusive
+	Days     int
+	RateBP   int64 // annual effective rate applied
+	CapBP    int64 // cap in force; 0 when Uncapped
+	Amount   int64
+	Capped   bool // the policy rate was above the cap, so the cap applied
+	Uncapped bool // no cap configured for these days: the policy rate applied unchecked
+}
+
+// LateInterest is the late interest on balance for the days after from (the
+// due date plus any grace, the caller's decision) through to, inclusive. Each
+// day is charged at the policy's annual effective rate, or at the cap if that
+// is lower; the range is split into segments where cap periods start or end,
+// each rounded half-up (see the package doc).
+//
+// Days the table does not cover still accrue at the policy rate, because
+// dropping interest silently would be wrong too, but their segments are
+// flagged Uncapped so the caller can refuse or warn; keep the table current.
+// A zero or negative balance or policy rate, or to not after from, gives 0 and
+// no segments. Amounts too large for int64 saturate at math.MaxInt64.
+func LateInterest(balance int64, from, to time.Time, policyAnnualBP int64, caps CapTable) (int64, []Segment) {
+	first, last := dayNum(from)+1, dayNum(to)
+	if balance <= 0 || policyAnnualBP <= 0 || last < first {
+		return 0, nil
+	}
+
+	cuts := []int64{first, last + 1}
+	addCut := func(d int64) {
+		if d > first && d <= last {
+			cuts = append(cuts, d)
+		}
+	}
+	for _, p := range caps {
+		addCut(dayNum(p.From))
+		if !p.To.IsZero() {
+			addCut(dayNum(p.To) + 1)
+		}
+	}
+	slices.Sort(cuts)
+	cuts = slices.Compact(cuts)
+
+	loc := from.Location()
+	bal := big.NewRat(balance, 1)
+	daily := map[int64]*big.Rat{}
+	total := new(big.Int)
+	segs := make([]Segment, 0, len(cuts)-1)
+	for i := 0; i+1 < len(cuts); i++ {
+		a, b := cuts[i], cuts[i+1]-1
+		seg := Segment{From: civilDate(a, loc), To: civilDate(b, loc), Days: int(b - a + 1), RateBP: policyAnnualBP}
+		if capBP, ok := caps.at(a); !ok {
+			seg.Uncapped = true
+		} else {
+			seg.CapBP = capBP
+			if policyAnnualBP > capBP {
+				seg.RateBP, seg.Capped = capBP, true
+			}
+		}
+		d, ok := daily[seg.RateBP]
+		if !ok {
+			d = DailyRate(seg.RateBP)
+			daily[seg.RateBP] = d
+		}
+		x := new(big.Rat).Mul(bal, d)
+		x.Mul(x, big.NewRat(int64(seg.Days), 1))
+		amt := roundHalfUp(x)
+		total.Add(total, amt)
+		seg.Amount = saturate(amt)
+		segs = append(segs, seg)
+	}
+	return saturate(total), segs
+}

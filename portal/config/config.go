@@ -1,0 +1,100 @@
+// Package config reads the portal's configuration from the environment once.
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the portal (see README, "Configuration").
+type Config struct {
+	Addr             string
+	DataDir          string
+	MongoURI         string
+	JWTSecret        string
+	AdminEmail       string
+	AdminPassword    string
+	StripeSecretKey  string
+	StripeWebhookKey string
+	StripeAPIBase    string
+	SMTPURL          string
+	PublicURL        string
+	TrustedProxies   []string
+	ImportMaxBytes   int64
+	SessionTTL       time.Duration
+	InsecureCookies  bool // only for plain-HTTP deployments that are not loopback
+	LogLevel         string
+	DBLog            bool // FerretDB's own log, quiet unless asked
+}
+
+// Load reads the environment.
+func Load() (Config, error) {
+	c := Config{
+		Addr:             env("PORTAL_ADDR", "127.0.0.1:8080"),
+		DataDir:          env("PORTAL_DATA", "./data"),
+		MongoURI:         os.Getenv("MONGODB_URI"),
+		JWTSecret:        os.Getenv("PORTAL_JWT_SECRET"),
+		AdminEmail:       os.Getenv("PORTAL_ADMIN_EMAIL"),
+		AdminPassword:    os.Getenv("PORTAL_ADMIN_PASSWORD"),
+		StripeSecretKey:  os.Getenv("STRIPE_SECRET_KEY"),
+		StripeWebhookKey: os.Getenv("STRIPE_WEBHOOK_SECRET"),
+		StripeAPIBase:    os.Getenv("STRIPE_API_BASE"),
+		SMTPURL:          os.Getenv("SMTP_URL"),
+		PublicURL:        os.Getenv("PORTAL_PUBLIC_URL"),
+		LogLevel:         env("PORTAL_LOG_LEVEL", "info"),
+		DBLog:            os.Getenv("PORTAL_DB_LOG") == "1",
+		InsecureCookies:  os.Getenv("PORTAL_INSECURE_COOKIES") == "1",
+	}
+	if v := os.Getenv("PORTAL_TRUSTED_PROXIES"); v != "" {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				c.TrustedProxies = append(c.TrustedProxies, p)
+			}
+		}
+	}
+	mb, err := strconv.Atoi(env("PORTAL_IMPORT_MAX_MB", "50"))
+	if err != nil || mb <= 0 {
+		return c, fmt.Errorf("PORTAL_IMPORT_MAX_MB: want a positive number of megabytes")
+	}
+	c.ImportMaxBytes = int64(mb) << 20
+	ttl, err := time.ParseDuration(env("PORTAL_SESSION_TTL", "30m"))
+	if err != nil || ttl < time.Minute {
+		return c, fmt.Errorf("PORTAL_SESSION_TTL: want a duration of at least 1m")
+	}
+	c.SessionTTL = ttl
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.DataDir, err = filepath.Abs(c.DataDir); err != nil {
+		return c, fmt.Errorf("PORTAL_DATA: %w", err)
+	}
+	return c, nil
+}
+
+// String prints the configuration with secrets masked.
+func (c Config) String() string {
+	mask := func(s string) string {
+		if s == "" {
+			return "(unset)"
+		}
+		return "****"
+	}
+	db := "embedded FerretDB in " + c.DataDir
+	if c.MongoURI != "" {
+		db = "MongoDB " + mask(c.MongoURI)
+	}
+	return fmt.Sprintf("addr=%s db=%s public=%s stripe=%s webhook=%s smtp=%s jwt=%s",
+		c.Addr, db, c.PublicURL, mask(c.StripeSecretKey), mask(c.StripeWebhookKey), mask(c.SMTPURL), mask(c.JWTSecret))
+}
+
+func env(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,72 @@
+// Package i18n is the translation catalogue shared by Go (errors, PDFs,
+// e-mails) and the pages: one flat JSON file of dotted keys per language in
+// static/i18n.
+package i18n
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"strings"
+)
+
+// Default is the language used when none is asked for.
+const Default = "es"
+
+// Catalog holds every language's messages.
+type Catalog struct {
+	langs map[string]map[string]string
+}
+
+// Load reads i18n/<lang>.json for each language from fsys.
+func Load(fsys fs.FS, langs ...string) (*Catalog, error) {
+	c := &Catalog{langs: map[string]map[string]string{}}
+	for _, l := range langs {
+		b, err := fs.ReadFile(fsys, "i18n/"+l+".json")
+		if err != nil {
+			return nil, fmt.Errorf("i18n %s: %w", l, err)
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("i18n %s: %w", l, err)
+		}
+		c.langs[l] = m
+	}
+	return c, nil
+}
+
+// T returns the message for key in lang, falling back to Spanish, then to
+// the key itself (so a missing entry is visible, never blank).
+func (c *Catalog) T(lang, key string) string {
+	if m, ok := c.langs[lang]; ok {
+		if v, ok := m[key]; ok {
+			return v
+		}
+	}
+	if v, ok := c.langs[Default][key]; ok {
+		return v
+	}
+	return key
+}
+
+// Keys lists the keys of lang (tests compare catalogues).
+func (c *Catalog) Keys(lang string) []string {
+	out := make([]string, 0, len(c.langs[lang]))
+	for k := range c.langs[lang] {
+		out = append(out, k)
+	}
+	return out
+}
+
+// Pick chooses "en" or "es" from a cookie value or an Accept-Language header.
+func Pick(cookie, acceptLanguage string) string {
+	switch cookie {
+	case "es", "en":
+		return cookie
+	}
+	al := strings.ToLower(strings.TrimSpace(acceptLanguage))
+	if strings.HasPrefix(al, "en") {
+		return "en"
+	}
+	return Default
+}

@@ -1,0 +1,96 @@
+package web
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"cartera/portal/apperr"
+)
+
+// errorBody is the JSON shape of every 4xx/5xx answer (API.md, Conventions).
+type errorBody struct {
+	Error  string            `json:"error"`
+	Code   string            `json:"code"`
+	Fields map[string]string `json:"fields,omitempty"`
+}
+
+// errorHandler maps domain errors to statuses in one place and hides the
+// internals of 5xx answers behind a generic message after logging the cause.
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	lang := lang(c)
+	status, body := fiber.StatusInternalServerError, errorBody{Code: "internal"}
+	var (
+		inv *apperr.Invalid
+		ref *apperr.Refusal
+		thr *apperr.Throttled
+		fe  *fiber.Error
+	)
+	switch {
+	case errors.As(err, &inv):
+		status, body = fiber.StatusBadRequest, errorBody{Code: "invalid", Error: inv.Msg, Fields: inv.Fields}
+	case errors.As(err, &ref):
+		status, body = fiber.StatusUnprocessableEntity, errorBody{Code: ref.Code, Error: ref.Reason}
+	case errors.As(err, &thr):
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(thr.RetryAfterSeconds))
+		status, body = fiber.StatusTooManyRequests, errorBody{Code: "too_many_attempts"}
+	case errors.Is(err, apperr.ErrInvalid):
+		status, body = fiber.StatusBadRequest, errorBody{Code: "invalid"}
+	case errors.Is(err, apperr.ErrUnauthorized):
+		status, body = fiber.StatusUnauthorized, errorBody{Code: "unauthorized"}
+	case errors.Is(err, apperr.ErrForbidden):
+		status, body = fiber.StatusForbidden, errorBody{Code: "forbidden"}
+	case errors.Is(err, apperr.ErrNotFound):
+		status, body = fiber.StatusNotFound, errorBody{Code: "not_found"}
+	case errors.Is(err, apperr.ErrConflict):
+		status, body = fiber.StatusConflict, errorBody{Code: "conflict"}
+	case errors.Is(err, apperr.ErrTooLarge):
+		status, body = fiber.StatusRequestEntityTooLarge, errorBody{Code: "too_large"}
+	case errors.Is(err, apperr.ErrUnsupported):
+		status, body = fiber.StatusUnsupportedMediaType, errorBody{Code: "unsupported_type"}
+	case errors.Is(err, apperr.ErrTooMany):
+		status, body = fiber.StatusTooManyRequests, errorBody{Code: "too_many_attempts"}
+	case errors.As(err, &fe):
+		status = fe.Code
+		body.Code = codeOf(fe.Code)
+		if fe.Code < 500 && fe.Message != "" && fe.Message != fiber.ErrNotFound.Message {
+			body.Error = fe.Message
+		}
+	}
+	if status >= 500 {
+		s.log.Error("request failed", "status", status, "method", c.Method(), "route", c.Route().Path,
+			"request_id", requestID(c), "err", err.Error())
+		body = errorBody{Code: "internal"}
+	}
+	if body.Error == "" {
+		body.Error = s.msg.T(lang, "error."+body.Code)
+	}
+	return c.Status(status).JSON(body)
+}
+
+func codeOf(status int) string {
+	switch status {
+	case 400:
+		return "invalid"
+	case 401:
+		return "unauthorized"
+	case 403:
+		return "forbidden"
+	case 404:
+		return "not_found"
+	case 405:
+		return "method_not_allowed"
+	case 409:
+		return "conflict"
+	case 413:
+		return "too_large"
+	case 415:
+		return "unsupported_type"
+	case 422:
+		return "refused"
+	case 429:
+		return "too_many_attempts"
+	}
+	return "internal"
+}

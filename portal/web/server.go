@@ -1,0 +1,205 @@
+// Package web is the HTTP face of the portal: the Fiber app, its middleware
+// and one file of thin handlers per face (auth, manager, client, collector,
+// debtor). Handlers parse, call one domain function and map its error.
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/helmet"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"cartera/portal/actor"
+	"cartera/portal/apperr"
+	"cartera/portal/audit"
+	"cartera/portal/i18n"
+	"cartera/portal/store"
+	"cartera/tenants"
+)
+
+// Deps is everything the HTTP face needs; cmd/portal builds it.
+type Deps struct {
+	DB             *store.DB
+	Tenants        *tenants.Service
+	Audit          *audit.Log
+	Static         fs.FS
+	Catalog        *i18n.Catalog
+	Log            *slog.Logger
+	PublicURL      string
+	TrustedProxies []string
+	ImportMaxBytes int64
+	SecureCookies  bool
+	CSRFSecret     []byte
+	Debtors        DebtorAuthenticator // nil: no debtor sessions
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	Deps
+	log   *slog.Logger
+	msg   *i18n.Catalog
+	pages *pages
+	// routes records every route with the roles allowed on it, for the
+	// access-control matrix test.
+	routes []RouteInfo
+}
+
+// RouteInfo describes one API route and who may call it.
+type RouteInfo struct {
+	Method, Path string
+	Roles        []string // empty: public
+}
+
+// jsonLimit bounds every request body except uploads.
+const jsonLimit = 1 << 20
+
+// New builds the Fiber app with every route.
+func New(d Deps) (*fiber.App, *Server, error) {
+	s := &Server{Deps: d, log: d.Log, msg: d.Catalog}
+	p, err := newPages(d.Static)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.pages = p
+	cfg := fiber.Config{
+		AppName:               "cartera",
+		ErrorHandler:          s.errorHandler,
+		BodyLimit:             int(d.ImportMaxBytes) + 1<<20, // uploads; JSON routes have their own limit
+		ReadTimeout:           60 * time.Second,
+		WriteTimeout:          120 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		DisableStartupMessage: true,
+		StreamRequestBody:     false,
+		JSONEncoder:           json.Marshal,
+		JSONDecoder:           json.Unmarshal,
+	}
+	if len(d.TrustedProxies) > 0 {
+		// X-Real-IP is set (not appended) by the proxy, so a client cannot
+		// choose its own address; only listed proxies are believed.
+		cfg.ProxyHeader = "X-Real-IP"
+		cfg.EnableTrustedProxyCheck = true
+		cfg.TrustedProxies = d.TrustedProxies
+	}
+	app := fiber.New(cfg)
+	app.Use(recover.New())
+	app.Use(requestid.New())
+	app.Use(helmet.New(helmet.Config{
+		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+		HSTSMaxAge:            31536000,
+		ReferrerPolicy:        "same-origin",
+		CrossOriginEmbedderPolicy: "unsafe-none",
+	}))
+	app.Use(s.accessLog)
+	app.Use(s.principal)
+	app.Use(s.csrf())
+
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	app.Get("/readyz", s.ready)
+
+	api := app.Group("/api", s.limitJSON)
+	s.authRoutes(api)
+	s.managerRoutes(api)
+	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+
+	s.pageRoutes(app)
+	return app, s, nil
+}
+
+// Routes lists every API route with its allowed roles.
+func (s *Server) Routes() []RouteInfo { return s.routes }
+
+// route registers an API route allowed to roles (none: public).
+func (s *Server) route(r fiber.Router, method, path string, h fiber.Handler, roles ...string) {
+	full := strings.TrimSuffix(r.(*fiber.Group).Prefix, "/") + path
+	s.routes = append(s.routes, RouteInfo{Method: method, Path: full, Roles: roles})
+	if len(roles) == 0 {
+		r.Add(method, path, h)
+		return
+	}
+	r.Add(method, path, s.require(roles...), h)
+}
+
+func (s *Server) ready(c *fiber.Ctx) error {
+	if err := s.DB.Ping(c.UserContext()); err != nil {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
+	}
+	return c.JSON(fiber.Map{"status": "ready"})
+}
+
+// limitJSON refuses oversized bodies on routes that take JSON; multipart
+// uploads are bounded by the app's BodyLimit and by the import code.
+func (s *Server) limitJSON(c *fiber.Ctx) error {
+	if len(c.Body()) > jsonLimit && !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		return fiber.ErrRequestEntityTooLarge
+	}
+	return c.Next()
+}
+
+// decode reads a JSON body strictly into a typed struct: unknown fields and
+// wrong types (an object where a string belongs, e.g. {"$ne": ""}) are 400.
+func decode(c *fiber.Ctx, v any) error {
+	if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
+		return &apperr.Invalid{Msg: "se espera un cuerpo JSON (Content-Type: application/json)"}
+	}
+	dec := json.NewDecoder(strings.NewReader(string(c.Body())))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return &apperr.Invalid{Msg: "tipo de dato incorrecto", Fields: map[string]string{te.Field: "se esperaba " + te.Type.String()}}
+		}
+		return &apperr.Invalid{Msg: "JSON no válido: " + err.Error()}
+	}
+	if dec.More() {
+		return &apperr.Invalid{Msg: "JSON no válido: datos después del objeto"}
+	}
+	return nil
+}
+
+// param copies a path parameter: Fiber's values die with the request.
+func param(c *fiber.Ctx, name string) string { return utils.CopyString(c.Params(name)) }
+
+// query copies a query value.
+func query(c *fiber.Ctx, name string) string { return utils.CopyString(c.Query(name)) }
+
+func requestID(c *fiber.Ctx) string {
+	v, _ := c.Locals(requestid.ConfigDefault.ContextKey).(string)
+	return v
+}
+
+func lang(c *fiber.Ctx) string { return i18n.Pick(c.Cookies("lang"), c.Get(fiber.HeaderAcceptLanguage)) }
+
+// accessLog logs one line per request without query strings (they can hold
+// document numbers) and without bodies.
+func (s *Server) accessLog(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	status := c.Response().StatusCode()
+	if err != nil {
+		// The error handler has not run yet; it decides the status.
+		if herr := s.errorHandler(c, err); herr != nil {
+			return herr
+		}
+		status = c.Response().StatusCode()
+		err = nil
+	}
+	a := actor.From(c.UserContext())
+	level := slog.LevelInfo
+	if strings.HasPrefix(c.Path(), "/static/") || c.Path() == "/healthz" {
+		level = slog.LevelDebug
+	}
+	s.log.Log(c.UserContext(), level, "http", "method", c.Method(), "route", routePattern(c), "status", status,
+		"ms", time.Since(start).Milliseconds(), "request_id", requestID(c), "user", a.UserID)
+	return err
+}
+
+func fmtErr(op string, err error) error { return fmt.Errorf("%s: %w", op, err) }
