@@ -35,4 +35,3 @@ func ValidPassword(pw string) string {
 	}
 	return ""
 }
-

@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"cartera/portal/actor"
-	"cartera/portal/apperr"
 	"cartera/portal/app"
+	"cartera/portal/apperr"
 	"cartera/tenants"
 )
 

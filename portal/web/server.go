@@ -93,9 +93,9 @@ func New(d Deps) (*fiber.App, *Server, error) {
 	app.Use(recover.New())
 	app.Use(requestid.New())
 	app.Use(helmet.New(helmet.Config{
-		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-		HSTSMaxAge:            31536000,
-		ReferrerPolicy:        "same-origin",
+		ContentSecurityPolicy:     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+		HSTSMaxAge:                31536000,
+		ReferrerPolicy:            "same-origin",
 		CrossOriginEmbedderPolicy: "unsafe-none",
 	}))
 	app.Use(s.accessLog)
@@ -176,7 +176,9 @@ func requestID(c *fiber.Ctx) string {
 	return v
 }
 
-func lang(c *fiber.Ctx) string { return i18n.Pick(c.Cookies("lang"), c.Get(fiber.HeaderAcceptLanguage)) }
+func lang(c *fiber.Ctx) string {
+	return i18n.Pick(c.Cookies("lang"), c.Get(fiber.HeaderAcceptLanguage))
+}
 
 // accessLog logs one line per request without query strings (they can hold
 // document numbers) and without bodies.
