@@ -15,6 +15,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
 	"go.mongodb.org/mongo-driver/mongo/options"
+	"golang.org/x/crypto/bcrypt"
 
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
@@ -40,6 +41,15 @@ func NewService(db *store.DB, a *audit.Log, t *Tokens) *Service {
 		byAcct:  ratelimit.New(5, 15*time.Minute, 15*time.Minute),
 		byAddr:  ratelimit.New(20, 15*time.Minute, 15*time.Minute),
 		hashPwd: HashPassword,
+	}
+}
+
+// SetHashCost changes the bcrypt cost of new hashes (tests use the minimum
+// to stay fast; checks always use the cost stored in the hash).
+func (s *Service) SetHashCost(cost int) {
+	s.hashPwd = func(pw string) (string, error) {
+		h, err := bcrypt.GenerateFromPassword([]byte(pw), cost)
+		return string(h), err
 	}
 }
 

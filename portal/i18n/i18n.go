@@ -58,14 +58,10 @@ func (c *Catalog) Keys(lang string) []string {
 	return out
 }
 
-// Pick chooses "en" or "es" from a cookie value or an Accept-Language header.
-func Pick(cookie, acceptLanguage string) string {
-	switch cookie {
-	case "es", "en":
-		return cookie
-	}
-	al := strings.ToLower(strings.TrimSpace(acceptLanguage))
-	if strings.HasPrefix(al, "en") {
+// Pick chooses the language: Spanish unless the person chose English (the
+// lang cookie set by the pages' switch, or ?lang=en on API calls).
+func Pick(choice string) string {
+	if strings.ToLower(strings.TrimSpace(choice)) == "en" {
 		return "en"
 	}
 	return Default

@@ -177,7 +177,10 @@ func requestID(c *fiber.Ctx) string {
 }
 
 func lang(c *fiber.Ctx) string {
-	return i18n.Pick(c.Cookies("lang"), c.Get(fiber.HeaderAcceptLanguage))
+	if q := c.Query("lang"); q != "" {
+		return i18n.Pick(q)
+	}
+	return i18n.Pick(c.Cookies("lang"))
 }
 
 // accessLog logs one line per request without query strings (they can hold

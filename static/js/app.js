@@ -6,7 +6,8 @@
     const m = document.cookie.match(new RegExp('(?:^|; )' + name.replace(/[$()*+./?[\\\]^{|}-]/g, '\\$&') + '=([^;]*)'));
     return m ? decodeURIComponent(m[1]) : '';
   };
-  C.lang = cookie('lang') === 'en' ? 'en' : (cookie('lang') === 'es' ? 'es' : ((navigator.language || 'es').startsWith('en') ? 'en' : 'es'));
+  // Spanish first; English only when the person chose it.
+  C.lang = cookie('lang') === 'en' ? 'en' : 'es';
   let catalog = {};
   C.t = (key, vars) => {
     let s = catalog[key] || key;

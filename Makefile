@@ -1,0 +1,38 @@
+# Cartera — the commands a developer needs.
+GO      ?= go
+PKGS    ?= ./...
+FUZZTIME ?= 10s
+
+.PHONY: run demo test fuzz bench lint build
+
+run: ## run the portal on the embedded database (./data)
+	$(GO) run ./cmd/portal
+
+demo: ## run the portal with the demo tenant loaded
+	$(GO) run ./cmd/portal -demo
+
+build:
+	$(GO) build -o bin/portal ./cmd/portal
+	$(GO) build -o bin/portalctl ./cmd/portalctl
+
+test: ## every test, including browser tests (needs chromium + poppler-utils) and short fuzz runs
+	$(GO) vet $(PKGS)
+	$(GO) test -count=1 -timeout 20m $(PKGS)
+	$(MAKE) fuzz FUZZTIME=5s
+
+fuzz: ## each fuzz target for FUZZTIME; corpora are kept under testdata/fuzz
+	@set -e; grep -rl --include='*_test.go' '^func Fuzz' . | while read f; do \
+	  dir=$$(dirname $$f); \
+	  for fn in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$f | sed 's/func //'); do \
+	    echo "fuzz $$dir $$fn ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$dir >/dev/null || { echo "fuzz $$fn failed"; exit 1; }; \
+	  done; \
+	done
+
+bench: ## benchmarks (figures in README)
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m ./portal/store/
+
+lint: ## go vet, staticcheck and govulncheck (installed from the module proxy)
+	$(GO) vet $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+	$(GO) run golang.org/x/vuln/cmd/govulncheck@latest $(PKGS)

@@ -1,0 +1,173 @@
+// Package apptest builds a complete portal on a fresh embedded database for
+// API and browser tests, with helpers to create tenants and users and to make
+// requests as each of them.
+package apptest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"cartera/portal/actor"
+	"cartera/portal/app"
+	"cartera/portal/config"
+	"cartera/portal/store/storetest"
+	"cartera/tenants"
+)
+
+// AdminEmail and Password are the credentials of the users the helpers make.
+const (
+	AdminEmail = "admin@test.cartera"
+	Password   = "test-password-123"
+)
+
+// Env is one portal under test.
+type Env struct {
+	T     testing.TB
+	App   *app.App
+	Admin string // admin bearer token
+	URL   string // set by Listen
+}
+
+// New builds the app on a fresh database and logs the admin in.
+func New(t testing.TB) *Env {
+	t.Helper()
+	db := storetest.New(t)
+	dir := t.TempDir()
+	cfg := config.Config{
+		Addr: "127.0.0.1:0", DataDir: dir, PublicURL: "http://127.0.0.1", ImportMaxBytes: 8 << 20,
+		SessionTTL: 30 * time.Minute, JWTSecret: strings.Repeat("k", 40),
+	}
+	a, err := app.New(context.Background(), cfg, nil, db)
+	if err != nil {
+		t.Fatalf("apptest: %v", err)
+	}
+	a.Tenants.SetHashCost(4)
+	if err := a.StartBackground(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.StopBackground)
+	e := &Env{T: t, App: a}
+	if _, _, err := a.Tenants.EnsureAdmin(context.Background(), AdminEmail, Password); err != nil {
+		t.Fatalf("apptest: admin: %v", err)
+	}
+	e.Admin = e.Login(AdminEmail, Password)
+	return e
+}
+
+// Listen serves the app on a loopback port (browser tests) and sets URL.
+func (e *Env) Listen() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	go func() { _ = e.App.HTTP.Listener(ln) }()
+	e.T.Cleanup(func() { _ = e.App.HTTP.ShutdownWithTimeout(5 * time.Second) })
+	e.URL = "http://" + ln.Addr().String()
+	return e.URL
+}
+
+// Resp is a response read whole.
+type Resp struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a map.
+func (r Resp) JSON() map[string]any {
+	var m map[string]any
+	_ = json.Unmarshal(r.Body, &m)
+	return m
+}
+
+// Decode decodes the body into v.
+func (r Resp) Decode(tb testing.TB, v any) {
+	tb.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		tb.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+// Request sends req through the app (no network) and reads the response.
+func (e *Env) Request(req *http.Request) Resp {
+	e.T.Helper()
+	res, err := e.App.HTTP.Test(req, 60_000)
+	if err != nil {
+		e.T.Fatalf("request %s %s: %v", req.Method, req.URL, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return Resp{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+// Do sends a JSON request with a bearer token (empty: anonymous). body may be
+// nil, a string/[]byte sent as is, or a value marshalled to JSON.
+func (e *Env) Do(method, path, token string, body any) Resp {
+	e.T.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			e.T.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, _ := http.NewRequest(method, path, rd)
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.RemoteAddr = "192.0.2.10:1234"
+	return e.Request(req)
+}
+
+// Login returns a bearer token for email, failing the test otherwise.
+func (e *Env) Login(email, password string) string {
+	e.T.Helper()
+	r := e.Do("POST", "/api/auth/login", "", map[string]string{"email": email, "password": password})
+	if r.Status != 200 {
+		e.T.Fatalf("login %s: %d %s", email, r.Status, r.Body)
+	}
+	return r.JSON()["token"].(string)
+}
+
+// Tenant creates a Colombian tenant with slug.
+func (e *Env) Tenant(slug string) {
+	e.T.Helper()
+	r := e.Do("POST", "/api/tenants", e.Admin, map[string]any{"slug": slug, "name": "Empresa " + slug, "country": "CO", "commissionRate": 0.15})
+	if r.Status != 201 {
+		e.T.Fatalf("create tenant %s: %d %s", slug, r.Status, r.Body)
+	}
+}
+
+// User creates a user of role in tenant and returns its id and token.
+func (e *Env) User(tenant, role string) (id, token string) {
+	e.T.Helper()
+	email := fmt.Sprintf("%s.%s.%d@test.cartera", role, tenant, time.Now().UnixNano())
+	r := e.Do("POST", "/api/tenants/"+tenant+"/users", e.Admin, map[string]any{"email": email, "name": "U " + role, "role": role, "password": Password})
+	if r.Status != 201 {
+		e.T.Fatalf("create user: %d %s", r.Status, r.Body)
+	}
+	return r.JSON()["id"].(string), e.Login(email, Password)
+}
+
+// Ctx is a context acting as an admin, for calling services directly.
+func (e *Env) Ctx() context.Context {
+	return actor.With(context.Background(), actor.Actor{UserID: "test", Role: tenants.RoleAdmin})
+}
