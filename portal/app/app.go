@@ -16,6 +16,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"cartera/portal/accounts"
 	"cartera/portal/audit"
 	"cartera/portal/config"
 	"cartera/portal/i18n"
@@ -28,15 +29,16 @@ import (
 
 // App is a running portal's parts.
 type App struct {
-	Config  config.Config
-	Log     *slog.Logger
-	DB      *store.DB
-	Audit   *audit.Log
-	Tenants *tenants.Service
-	HTTP    *fiber.App
-	Web     *web.Server
-	Pool    *worker.Pool
-	ownDB   bool
+	Config   config.Config
+	Log      *slog.Logger
+	DB       *store.DB
+	Audit    *audit.Log
+	Tenants  *tenants.Service
+	Accounts *accounts.Service
+	HTTP     *fiber.App
+	Web      *web.Server
+	Pool     *worker.Pool
+	ownDB    bool
 }
 
 // Open opens the database named by cfg and builds the app on it.
@@ -77,8 +79,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	}
 	a := &App{Config: cfg, Log: log, DB: db, Audit: audit.New(db)}
 	a.Tenants = tenants.NewService(db, a.Audit, tokens)
+	a.Accounts = accounts.NewService(db, a.Audit, a.Tenants, nil, log, derive(secret, "access-code"))
 	app, srv, err := web.New(web.Deps{
-		DB: db, Tenants: a.Tenants, Audit: a.Audit, Static: static.FS, Catalog: cat, Log: log,
+		DB: db, Tenants: a.Tenants, Accounts: a.Accounts, Audit: a.Audit, Static: static.FS, Catalog: cat, Log: log,
 		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, ImportMaxBytes: cfg.ImportMaxBytes,
 		SecureCookies: !cfg.InsecureCookies, CSRFSecret: derive(secret, "csrf"),
 	})
@@ -131,6 +134,12 @@ func derive(secret []byte, purpose string) []byte {
 func (a *App) StartBackground(ctx context.Context) error {
 	if a.Pool == nil {
 		a.Pool = worker.NewPool(2, 64, a.Log)
+	}
+	a.Accounts.SetPool(a.Pool)
+	if n, err := a.Accounts.ResumeImports(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		a.Log.Info("resumed unfinished imports", "count", n)
 	}
 	return nil
 }

@@ -91,3 +91,6 @@ func (e *Throttled) Error() string {
 	return fmt.Sprintf("too many attempts, retry after %ds", e.RetryAfterSeconds)
 }
 func (e *Throttled) Unwrap() error { return ErrTooMany }
+
+// Is is errors.Is, here so callers need one import.
+func Is(err, target error) bool { return errors.Is(err, target) }

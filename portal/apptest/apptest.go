@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"strings"
@@ -170,4 +171,50 @@ func (e *Env) User(tenant, role string) (id, token string) {
 // Ctx is a context acting as an admin, for calling services directly.
 func (e *Env) Ctx() context.Context {
 	return actor.With(context.Background(), actor.Actor{UserID: "test", Role: tenants.RoleAdmin})
+}
+
+// Upload posts a file as multipart (field "file", optional "mapping").
+func (e *Env) Upload(path, token, name string, content []byte, mapping string) Resp {
+	e.T.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	fw, _ := w.CreateFormFile("file", name)
+	_, _ = fw.Write(content)
+	if mapping != "" {
+		_ = w.WriteField("mapping", mapping)
+	}
+	_ = w.Close()
+	req, _ := http.NewRequest("POST", path, &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+token)
+	return e.Request(req)
+}
+
+// WaitImport polls an import until it is done or failed.
+func (e *Env) WaitImport(tenant, id, token string) map[string]any {
+	e.T.Helper()
+	deadline := time.Now().Add(120 * time.Second)
+	for time.Now().Before(deadline) {
+		r := e.Do("GET", "/api/tenants/"+tenant+"/imports/"+id, token, nil)
+		m := r.JSON()
+		if r.Status != 200 {
+			e.T.Fatalf("import %s: %d %s", id, r.Status, r.Body)
+		}
+		if m["status"] == "done" || m["status"] == "failed" {
+			return m
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	e.T.Fatalf("import %s did not finish", id)
+	return nil
+}
+
+// Import uploads content and waits for the result.
+func (e *Env) Import(tenant, token, name string, content []byte) map[string]any {
+	e.T.Helper()
+	r := e.Upload("/api/tenants/"+tenant+"/imports", token, name, content, "")
+	if r.Status != 202 {
+		e.T.Fatalf("upload %s: %d %s", name, r.Status, r.Body)
+	}
+	return e.WaitImport(tenant, r.JSON()["id"].(string), token)
 }

@@ -219,3 +219,11 @@ func addSetOnInsert(update bson.D, e bson.E) bson.D {
 	}
 	return append(update, bson.E{Key: "$setOnInsert", Value: bson.D{e}})
 }
+
+// Take removes and returns the document with this _id (one-time reads).
+func (t *TColl) Take(ctx context.Context, id string, out any) error {
+	if !t.s.Owns(id) {
+		return t.notFound()
+	}
+	return t.c.Take(ctx, id, out)
+}

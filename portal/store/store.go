@@ -382,3 +382,11 @@ func translate(coll string, err error) error {
 func isFerretUniqueViolation(err error) bool {
 	return strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
+
+// Take removes and returns the document with this _id in one step, so only
+// one caller ever gets it (one-time downloads).
+func (c *Coll) Take(ctx context.Context, id string, out any) error {
+	return c.db.lockWrite(func() error {
+		return translate(c.name, c.c.FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: id}}).Decode(out))
+	})
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/gofiber/fiber/v2/utils"
 
+	"cartera/portal/accounts"
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
 	"cartera/portal/audit"
@@ -30,6 +31,7 @@ import (
 type Deps struct {
 	DB             *store.DB
 	Tenants        *tenants.Service
+	Accounts       *accounts.Service
 	Audit          *audit.Log
 	Static         fs.FS
 	Catalog        *i18n.Catalog
@@ -108,6 +110,7 @@ func New(d Deps) (*fiber.App, *Server, error) {
 	api := app.Group("/api", s.limitJSON)
 	s.authRoutes(api)
 	s.managerRoutes(api)
+	s.portfolioRoutes(api)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	s.pageRoutes(app)

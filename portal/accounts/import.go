@@ -1,0 +1,742 @@
+package accounts
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/bson/primitive"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"cartera/portal/actor"
+	"cartera/portal/apperr"
+	"cartera/portal/ingest"
+	"cartera/portal/store"
+	"cartera/tenants"
+)
+
+// maxKeptErrors is how many row errors the import document keeps; the full
+// list is in importrows and downloads as CSV.
+const maxKeptErrors = 100
+
+// Upload is a file handed to the portfolio import.
+type Upload struct {
+	Name    string
+	Size    int64
+	File    io.ReaderAt // the whole file, e.g. a multipart.File
+	Mapping map[string]string
+}
+
+// Preview is what a client sees before starting an import: how the columns
+// were understood and the first rows as they would go in.
+type Preview struct {
+	Kind    string          `json:"kind"`
+	Columns []PreviewColumn `json:"columns"`
+	Rows    []PreviewRow    `json:"rows"`
+}
+
+// PreviewColumn maps a header to a field.
+type PreviewColumn struct {
+	Header string `json:"header"`
+	Field  string `json:"field"`
+}
+
+// PreviewRow is one parsed row with its errors.
+type PreviewRow struct {
+	Row      int        `json:"row"`
+	Document string     `json:"document,omitempty"`
+	Name     string     `json:"name,omitempty"`
+	Invoice  string     `json:"invoice,omitempty"`
+	DueDate  string     `json:"dueDate,omitempty"`
+	Amount   int64      `json:"amount,omitempty"`
+	Currency string     `json:"currency,omitempty"`
+	Errors   []RowError `json:"errors,omitempty"`
+}
+
+func (s *Service) openReader(u Upload, t tenants.Tenant) (*ingest.Reader, ingest.Kind, error) {
+	head := make([]byte, 4096)
+	n, err := u.File.ReadAt(head, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, 0, fmt.Errorf("read upload: %w", err)
+	}
+	kind, err := ingest.Detect(head[:n])
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: %v", apperr.ErrUnsupported, err)
+	}
+	opts := ingest.Options{Locale: t.Locale, DefaultCurrency: t.Currency, Mapping: u.Mapping}
+	var r *ingest.Reader
+	if kind == ingest.KindXLSX {
+		r, err = ingest.NewXLSXReader(u.File, u.Size, opts)
+	} else {
+		r, err = ingest.NewReader(io.NewSectionReader(u.File, 0, u.Size), kind, opts)
+	}
+	if err != nil {
+		return nil, kind, fileError(err)
+	}
+	return r, kind, nil
+}
+
+// fileError maps a file-level reading error to what the person can do.
+func fileError(err error) error {
+	var he *ingest.HeaderError
+	switch {
+	case errors.As(err, &he):
+		return &apperr.Invalid{Msg: he.Message, Fields: map[string]string{"file": he.Message}}
+	case errors.Is(err, ingest.ErrTooLarge):
+		return fmt.Errorf("%w: %v", apperr.ErrTooLarge, err)
+	case errors.Is(err, ingest.ErrUnsupported):
+		return fmt.Errorf("%w: %v", apperr.ErrUnsupported, err)
+	case errors.Is(err, ingest.ErrCorrupt):
+		return &apperr.Invalid{Msg: "el archivo está dañado o no se puede leer", Fields: map[string]string{"file": err.Error()}}
+	}
+	var inv *apperr.Invalid
+	if errors.As(err, &inv) {
+		return err
+	}
+	return &apperr.Invalid{Msg: err.Error(), Fields: map[string]string{"mapping": err.Error()}}
+}
+
+// Preview reads the header and the first rows without writing anything.
+func (s *Service) Preview(ctx context.Context, tenant string, u Upload) (Preview, error) {
+	if !canManage(ctx) {
+		return Preview{}, forbidden("preview")
+	}
+	_, t, err := s.scope(ctx, tenant)
+	if err != nil {
+		return Preview{}, err
+	}
+	r, kind, err := s.openReader(u, t)
+	if err != nil {
+		return Preview{}, err
+	}
+	defer r.Close()
+	p := Preview{Kind: kind.String(), Columns: []PreviewColumn{}, Rows: []PreviewRow{}}
+	for _, c := range r.Mapping() {
+		p.Columns = append(p.Columns, PreviewColumn{Header: c.Header, Field: string(c.Field)})
+	}
+	for len(p.Rows) < 10 {
+		rec, ferrs, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return Preview{}, fileError(err)
+		}
+		pr := PreviewRow{Row: rec.Row, Document: rec.Document, Name: rec.Name, Invoice: rec.Invoice, Amount: rec.Amount, Currency: rec.Currency}
+		if !rec.DueDate.IsZero() {
+			pr.DueDate = rec.DueDate.Format(time.DateOnly)
+		}
+		for _, fe := range ferrs {
+			pr.Row = fe.Row
+			pr.Errors = append(pr.Errors, RowError{Row: fe.Row, Column: fe.Column, Message: fe.Message})
+		}
+		p.Rows = append(p.Rows, pr)
+	}
+	return p, nil
+}
+
+// StartImport checks the file (type, header, mapping), stores it and queues
+// the import job. The job can be re-run from the stored file after a crash.
+func (s *Service) StartImport(ctx context.Context, tenant string, u Upload) (Import, error) {
+	if !canManage(ctx) {
+		return Import{}, forbidden("import")
+	}
+	sc, t, err := s.scope(ctx, tenant)
+	if err != nil {
+		return Import{}, err
+	}
+	r, kind, err := s.openReader(u, t)
+	if err != nil {
+		return Import{}, err
+	}
+	r.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(u.File, 0, u.Size)); err != nil {
+		return Import{}, fmt.Errorf("hash upload: %w", err)
+	}
+	id := sc.ID(primitive.NewObjectID().Hex())
+	imp := Import{
+		ID: id, TenantID: tenant, FileName: cleanName(u.Name), FileID: id, SHA256: hex.EncodeToString(h.Sum(nil)),
+		Size: u.Size, Kind: kind.String(), Mapping: u.Mapping, Status: "queued", Errors: []RowError{},
+		CreatedBy: actor.From(ctx).UserID, CreatedAt: time.Now().UTC(),
+	}
+	if err := s.db.PutFile(ctx, id, imp.FileName, io.NewSectionReader(u.File, 0, u.Size)); err != nil {
+		return Import{}, err
+	}
+	if err := sc.C("imports").Insert(ctx, imp); err != nil {
+		return Import{}, fmt.Errorf("import: %w", err)
+	}
+	_ = s.audit.Record(ctx, tenant, "import.start", id, map[string]any{"file": imp.FileName, "size": imp.Size, "sha256": imp.SHA256})
+	if err := s.submit(tenant, id); err != nil {
+		return Import{}, err
+	}
+	return imp, nil
+}
+
+func (s *Service) submit(tenant, id string) error {
+	if s.pool == nil {
+		return errors.New("import: no worker pool")
+	}
+	return s.pool.Submit(func(ctx context.Context) {
+		ctx = actor.System(ctx, "import")
+		if err := s.RunImport(ctx, tenant, id); err != nil {
+			s.log.Error("import failed", "import", id, "err", err)
+		}
+	})
+}
+
+// ResumeImports re-queues imports left queued or running by a stopped
+// process; re-running is safe because every write is keyed.
+func (s *Service) ResumeImports(ctx context.Context) (int, error) {
+	var list []Import
+	err := s.db.C("imports").Find(ctx, bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{"queued", "running"}}}}}, &list)
+	if err != nil {
+		return 0, fmt.Errorf("resume imports: %w", err)
+	}
+	for _, imp := range list {
+		if err := s.submit(imp.TenantID, imp.ID); err != nil {
+			return 0, err
+		}
+	}
+	return len(list), nil
+}
+
+// GetImport returns an import of tenant.
+func (s *Service) GetImport(ctx context.Context, tenant, id string) (Import, error) {
+	sc, _, err := s.scope(ctx, tenant)
+	if err != nil {
+		return Import{}, err
+	}
+	var imp Import
+	if err := sc.C("imports").Get(ctx, id, &imp); err != nil {
+		return Import{}, fmt.Errorf("import: %w", err)
+	}
+	return imp, nil
+}
+
+// ListImports returns the tenant's latest imports.
+func (s *Service) ListImports(ctx context.Context, tenant string) ([]Import, error) {
+	sc, _, err := s.scope(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	out := []Import{}
+	err = sc.C("imports").Find(ctx, bson.D{}, &out, options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}).SetLimit(50).SetProjection(bson.D{{Key: "errors", Value: 0}}))
+	return out, err
+}
+
+// errorChunk holds up to 1,000 row errors of an import (importrows).
+type errorChunk struct {
+	ID       string     `bson:"_id"`
+	TenantID string     `bson:"tenantId"`
+	ImportID string     `bson:"importId"`
+	N        int        `bson:"n"`
+	Errors   []RowError `bson:"errors"`
+}
+
+// ImportErrors streams every rejected row of an import, in order.
+func (s *Service) ImportErrors(ctx context.Context, tenant, id string, fn func(RowError) error) error {
+	imp, err := s.GetImport(ctx, tenant, id)
+	if err != nil {
+		return err
+	}
+	sc := s.db.Tenant(tenant)
+	for n := 0; ; n++ {
+		var ch errorChunk
+		err := sc.C("importrows").Get(ctx, fmt.Sprintf("%s:err:%d", imp.ID, n), &ch)
+		if errors.Is(err, apperr.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for _, e := range ch.Errors {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// run is one import's working state.
+type run struct {
+	s        *Service
+	sc       *store.Scope
+	t        tenants.Tenant
+	imp      *Import
+	now      time.Time
+	errBuf   []RowError
+	errChunk int
+	assign   *assigner
+	codes    []issuedCode
+}
+
+// RunImport processes an import's file from the start. Every write is keyed
+// (accounts by invoice, debtors by document, ledger entries by invoice and
+// file), so running it again after a crash completes it without duplicates.
+func (s *Service) RunImport(ctx context.Context, tenant, id string) error {
+	sc := s.db.Tenant(tenant)
+	t, err := s.tenants.TenantByID(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	var imp Import
+	if err := sc.C("imports").Get(ctx, id, &imp); err != nil {
+		return err
+	}
+	if imp.Status == "done" || imp.Status == "failed" {
+		return nil
+	}
+	now := time.Now().UTC()
+	// Counters restart with the file: a resumed run counts every row again.
+	err = sc.C("imports").Update(ctx, id, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "status", Value: "running"}, {Key: "startedAt", Value: now},
+		{Key: "total", Value: 0}, {Key: "processed", Value: 0}, {Key: "inserted", Value: 0}, {Key: "updated", Value: 0},
+		{Key: "unchanged", Value: 0}, {Key: "rejected", Value: 0}, {Key: "newDebtors", Value: 0}, {Key: "assigned", Value: 0},
+		{Key: "errors", Value: bson.A{}},
+	}}})
+	if err != nil {
+		return err
+	}
+	imp.Status, imp.Errors = "running", []RowError{}
+	rn := &run{s: s, sc: sc, t: t, imp: &imp, now: now}
+	if rn.assign, err = s.newAssigner(ctx, t); err != nil {
+		return s.failImport(ctx, sc, id, err)
+	}
+	if err := rn.process(ctx); err != nil {
+		if ctx.Err() != nil {
+			return err // shutting down: leave it running, it resumes on start
+		}
+		return s.failImport(ctx, sc, id, err)
+	}
+	return nil
+}
+
+func (s *Service) failImport(ctx context.Context, sc *store.Scope, id string, cause error) error {
+	msg := cause.Error()
+	var inv *apperr.Invalid
+	if errors.As(cause, &inv) {
+		msg = inv.Msg
+	}
+	fin := time.Now().UTC()
+	_ = sc.C("imports").Update(ctx, id, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: "failed"}, {Key: "failure", Value: msg}, {Key: "finishedAt", Value: fin}}}})
+	return cause
+}
+
+func (rn *run) process(ctx context.Context) error {
+	src, err := rn.s.db.OpenFile(ctx, rn.imp.FileID)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	// XLSX needs random access; spool to a temporary file either way.
+	tmp, err := os.CreateTemp("", "cartera-import-*")
+	if err != nil {
+		return fmt.Errorf("spool upload: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	size, err := io.Copy(tmp, src)
+	if err != nil {
+		return fmt.Errorf("spool upload: %w", err)
+	}
+	r, _, err := rn.s.openReader(Upload{Name: rn.imp.FileName, Size: size, File: tmp, Mapping: rn.imp.Mapping}, rn.t)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	batch := make([]ingest.Record, 0, rn.s.BatchSize)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rec, ferrs, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fileError(err)
+		}
+		rn.imp.Total++
+		if len(ferrs) > 0 {
+			for _, fe := range ferrs {
+				rn.reject(RowError{Row: fe.Row, Column: fe.Column, Message: fe.Message})
+			}
+			rn.imp.Rejected++
+			rn.imp.Processed++
+			continue
+		}
+		if rec.Currency != rn.t.Currency {
+			rn.reject(RowError{Row: rec.Row, Column: "currency", Message: fmt.Sprintf("moneda %s distinta de la moneda del cliente (%s)", rec.Currency, rn.t.Currency)})
+			rn.imp.Rejected++
+			rn.imp.Processed++
+			continue
+		}
+		batch = append(batch, rec)
+		if len(batch) == cap(batch) {
+			if err := rn.flush(ctx, batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	if err := rn.flush(ctx, batch); err != nil {
+		return err
+	}
+	if err := rn.flushErrors(ctx, true); err != nil {
+		return err
+	}
+	if err := rn.storeCodes(ctx); err != nil {
+		return err
+	}
+	fin := time.Now().UTC()
+	rn.imp.Status = "done"
+	if err := rn.progress(ctx, bson.E{Key: "finishedAt", Value: fin}, bson.E{Key: "codesReady", Value: len(rn.codes) > 0}); err != nil {
+		return err
+	}
+	_ = rn.s.audit.Record(ctx, rn.t.ID, "import.done", rn.imp.ID, map[string]any{
+		"total": rn.imp.Total, "inserted": rn.imp.Inserted, "updated": rn.imp.Updated, "rejected": rn.imp.Rejected})
+	return nil
+}
+
+func (rn *run) reject(e RowError) {
+	if len(rn.imp.Errors) < maxKeptErrors {
+		rn.imp.Errors = append(rn.imp.Errors, e)
+	}
+	rn.errBuf = append(rn.errBuf, e)
+}
+
+// flushErrors writes full chunks of row errors (and the last partial one).
+func (rn *run) flushErrors(ctx context.Context, final bool) error {
+	for len(rn.errBuf) >= 1000 || (final && len(rn.errBuf) > 0) {
+		n := min(1000, len(rn.errBuf))
+		ch := errorChunk{ID: fmt.Sprintf("%s:err:%d", rn.imp.ID, rn.errChunk), TenantID: rn.t.ID, ImportID: rn.imp.ID, N: rn.errChunk, Errors: rn.errBuf[:n]}
+		// Upsert: a resumed run rewrites its chunks from the start.
+		_, err := rn.sc.C("importrows").Upsert(ctx, ch.ID, bson.D{{Key: "$set", Value: bson.D{{Key: "importId", Value: ch.ImportID}, {Key: "n", Value: ch.N}, {Key: "errors", Value: ch.Errors}}}})
+		if err != nil {
+			return fmt.Errorf("store row errors: %w", err)
+		}
+		rn.errBuf = rn.errBuf[n:]
+		rn.errChunk++
+	}
+	return nil
+}
+
+func (rn *run) progress(ctx context.Context, extra ...bson.E) error {
+	set := bson.D{
+		{Key: "status", Value: rn.imp.Status}, {Key: "total", Value: rn.imp.Total}, {Key: "processed", Value: rn.imp.Processed},
+		{Key: "inserted", Value: rn.imp.Inserted}, {Key: "updated", Value: rn.imp.Updated}, {Key: "unchanged", Value: rn.imp.Unchanged},
+		{Key: "rejected", Value: rn.imp.Rejected}, {Key: "newDebtors", Value: rn.imp.NewDebtors}, {Key: "assigned", Value: rn.imp.Assigned},
+		{Key: "errors", Value: rn.imp.Errors},
+	}
+	set = append(set, extra...)
+	return rn.sc.C("imports").Update(ctx, rn.imp.ID, bson.D{{Key: "$set", Value: set}})
+}
+
+// flush writes one batch: placements, new accounts in bulk (existing ones
+// row by row), then debtors in bulk (existing ones row by row).
+func (rn *run) flush(ctx context.Context, batch []ingest.Record) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	sc := rn.sc
+	ledger := make([]any, 0, len(batch))
+	accts := make([]any, 0, len(batch))
+	for _, rec := range batch {
+		acctID, debtorID := sc.ID(rec.Invoice), sc.ID(rec.Document)
+		lid := sc.ID("place:" + rec.Invoice)
+		ledger = append(ledger, LedgerEntry{ID: lid, TenantID: rn.t.ID, AccountID: acctID, DebtorID: debtorID, Kind: KindPlacement,
+			Amount: rec.Amount, Currency: rec.Currency, Ref: rn.imp.ID, At: rn.now})
+		a := Account{
+			ID: acctID, TenantID: rn.t.ID, Invoice: rec.Invoice, DebtorID: debtorID, Document: rec.Document, DebtorName: rec.Name,
+			DueDate: rec.DueDate, Original: rec.Amount, Balance: rec.Amount, Currency: rec.Currency, Status: StatusOpen,
+			Segment: rec.Segment, Description: rec.Description, ImportID: rn.imp.ID,
+			History:   []Movement{{LedgerID: lid, Kind: KindPlacement, Amount: rec.Amount, At: rn.now}},
+			CreatedAt: rn.now, UpdatedAt: rn.now,
+		}
+		if !rec.IssueDate.IsZero() {
+			d := rec.IssueDate
+			a.IssueDate = &d
+		}
+		a.CollectorID = rn.assign.pick(a)
+		accts = append(accts, a)
+	}
+	if _, err := sc.C("ledger").InsertMany(ctx, ledger); err != nil {
+		return fmt.Errorf("placements: %w", err)
+	}
+	dups, err := sc.C("accounts").InsertMany(ctx, accts)
+	if err != nil {
+		return fmt.Errorf("accounts: %w", err)
+	}
+	isDup := make(map[int]bool, len(dups))
+	for _, i := range dups {
+		isDup[i] = true
+	}
+	owned := make(map[string][]string) // debtor -> accounts of this batch it owns
+	for i, rec := range batch {
+		a := accts[i].(Account)
+		rn.imp.Processed++
+		if !isDup[i] {
+			rn.imp.Inserted++
+			if a.CollectorID != "" {
+				rn.imp.Assigned++
+			}
+			owned[a.DebtorID] = append(owned[a.DebtorID], a.ID)
+			continue
+		}
+		changed, err := rn.updateAccount(ctx, rec, a)
+		var inv *apperr.Invalid
+		switch {
+		case errors.As(err, &inv):
+			rn.reject(RowError{Row: rec.Row, Column: "invoice", Message: inv.Msg})
+			rn.imp.Rejected++
+			continue
+		case err != nil:
+			return err
+		case changed:
+			rn.imp.Updated++
+		default:
+			rn.imp.Unchanged++
+		}
+		owned[a.DebtorID] = append(owned[a.DebtorID], a.ID)
+	}
+	if err := rn.upsertDebtors(ctx, batch, owned); err != nil {
+		return err
+	}
+	if err := rn.flushErrors(ctx, false); err != nil {
+		return err
+	}
+	return rn.progress(ctx)
+}
+
+// updateAccount applies a re-uploaded row to an existing account: due date,
+// descriptive fields, and a change of amount as a keyed ledger adjustment.
+// The ledger entry is written first (outside the account's compare-and-set)
+// and applied once: the account's history says whether it already was.
+func (rn *run) updateAccount(ctx context.Context, rec ingest.Record, fresh Account) (bool, error) {
+	accounts := rn.sc.C("accounts")
+	var cur Account
+	if err := accounts.Get(ctx, fresh.ID, &cur); err != nil {
+		return false, err
+	}
+	if cur.DebtorID != fresh.DebtorID {
+		return false, &apperr.Invalid{Msg: fmt.Sprintf("la factura %s ya existe para otro deudor (documento %s)", rec.Invoice, maskDoc(cur.Document))}
+	}
+	adjID := rn.sc.ID("adj:" + rec.Invoice + ":" + rn.imp.SHA256[:16])
+	var adj *LedgerEntry
+	if diff := fresh.Original - cur.Original; diff != 0 && !hasMovement(cur, adjID) {
+		e := LedgerEntry{ID: adjID, TenantID: rn.t.ID, AccountID: cur.ID, DebtorID: cur.DebtorID, Kind: KindAdjustment,
+			Amount: diff, Currency: cur.Currency, Ref: rn.imp.ID, At: rn.now, Note: "valor cambiado por el cliente"}
+		err := rn.sc.C("ledger").Insert(ctx, e)
+		if errors.Is(err, apperr.ErrConflict) {
+			// Written by an interrupted run: apply what was recorded.
+			err = rn.sc.C("ledger").Get(ctx, adjID, &e)
+		}
+		if err != nil {
+			return false, err
+		}
+		adj = &e
+	}
+	changed := false
+	err := accounts.Mutate(ctx, fresh.ID, &cur, func() (bson.D, error) {
+		changed = false
+		set := bson.D{}
+		if !cur.DueDate.Equal(fresh.DueDate) {
+			set = append(set, bson.E{Key: "dueDate", Value: fresh.DueDate})
+		}
+		if fresh.IssueDate != nil && (cur.IssueDate == nil || !cur.IssueDate.Equal(*fresh.IssueDate)) {
+			set = append(set, bson.E{Key: "issueDate", Value: fresh.IssueDate})
+		}
+		if fresh.DebtorName != "" && fresh.DebtorName != cur.DebtorName {
+			set = append(set, bson.E{Key: "debtorName", Value: fresh.DebtorName})
+		}
+		if fresh.Segment != "" && fresh.Segment != cur.Segment {
+			set = append(set, bson.E{Key: "segment", Value: fresh.Segment})
+		}
+		if fresh.Description != "" && fresh.Description != cur.Description {
+			set = append(set, bson.E{Key: "description", Value: fresh.Description})
+		}
+		upd := bson.D{}
+		if adj != nil && !hasMovement(cur, adj.ID) {
+			set = append(set, bson.E{Key: "original", Value: cur.Original + adj.Amount})
+			upd = append(upd, bson.E{Key: "$inc", Value: bson.D{{Key: "balance", Value: adj.Amount}}},
+				bson.E{Key: "$push", Value: bson.D{{Key: "history", Value: Movement{LedgerID: adj.ID, Kind: KindAdjustment, Amount: adj.Amount, At: adj.At, Note: adj.Note}}}})
+		}
+		if len(set) == 0 && len(upd) == 0 {
+			return nil, nil
+		}
+		set = append(set, bson.E{Key: "updatedAt", Value: rn.now})
+		changed = true
+		return append(bson.D{{Key: "$set", Value: set}}, upd...), nil
+	})
+	return changed, err
+}
+
+func hasMovement(a Account, ledgerID string) bool {
+	for _, m := range a.History {
+		if m.LedgerID == ledgerID {
+			return true
+		}
+	}
+	return false
+}
+
+// upsertDebtors creates the batch's new debtors in bulk (with a fresh access
+// code each) and merges the rest: contacts added, never blanked.
+func (rn *run) upsertDebtors(ctx context.Context, batch []ingest.Record, owned map[string][]string) error {
+	byID := map[string]*Debtor{}
+	order := []string{}
+	for _, rec := range batch {
+		id := rn.sc.ID(rec.Document)
+		d := byID[id]
+		if d == nil {
+			d = &Debtor{ID: id, TenantID: rn.t.ID, Document: rec.Document, Contacts: []Contact{}, AccountIDs: []string{}, CreatedAt: rn.now}
+			byID[id] = d
+			order = append(order, id)
+		}
+		d.Name = rec.Name
+		if rec.DocumentType != "" {
+			d.DocumentType = rec.DocumentType
+		}
+		d.Contacts = mergeContacts(d.Contacts, rowContacts(rec, rn.now))
+	}
+	docs := make([]any, 0, len(order))
+	codes := make([]string, 0, len(order))
+	for _, id := range order {
+		d := byID[id]
+		d.AccountIDs = owned[id]
+		if d.AccountIDs == nil {
+			d.AccountIDs = []string{}
+		}
+		code := NewAccessCode()
+		codes = append(codes, code)
+		d.AccessCodeHash = rn.s.HashCode(d.ID, code)
+		d.UpdatedAt = rn.now
+		docs = append(docs, *d)
+	}
+	dups, err := rn.sc.C("debtors").InsertMany(ctx, docs)
+	if err != nil {
+		return fmt.Errorf("debtors: %w", err)
+	}
+	isDup := map[int]bool{}
+	for _, i := range dups {
+		isDup[i] = true
+	}
+	for i, id := range order {
+		d := byID[id]
+		if !isDup[i] {
+			rn.imp.NewDebtors++
+			rn.codes = append(rn.codes, issuedCode{Document: d.Document, Name: d.Name, Code: codes[i]})
+			continue
+		}
+		var cur Debtor
+		err := rn.sc.C("debtors").Mutate(ctx, id, &cur, func() (bson.D, error) {
+			set := bson.D{}
+			if d.Name != "" && d.Name != cur.Name {
+				set = append(set, bson.E{Key: "name", Value: d.Name})
+			}
+			if d.DocumentType != "" && d.DocumentType != cur.DocumentType {
+				set = append(set, bson.E{Key: "documentType", Value: d.DocumentType})
+			}
+			merged := mergeContacts(cur.Contacts, d.Contacts)
+			if len(merged) != len(cur.Contacts) {
+				set = append(set, bson.E{Key: "contacts", Value: merged})
+			}
+			var add []string
+			for _, a := range owned[id] {
+				if !containsStr(cur.AccountIDs, a) {
+					add = append(add, a)
+				}
+			}
+			if len(add) > 0 {
+				set = append(set, bson.E{Key: "accountIds", Value: append(append([]string{}, cur.AccountIDs...), add...)})
+			}
+			if len(set) == 0 {
+				return nil, nil
+			}
+			set = append(set, bson.E{Key: "updatedAt", Value: rn.now})
+			return bson.D{{Key: "$set", Value: set}}, nil
+		})
+		if err != nil {
+			return fmt.Errorf("debtor merge: %w", err)
+		}
+	}
+	return nil
+}
+
+func rowContacts(rec ingest.Record, now time.Time) []Contact {
+	var out []Contact
+	add := func(kind, v, city string) {
+		if v != "" {
+			out = append(out, Contact{Kind: kind, Value: v, City: city, Source: "import", AddedAt: now})
+		}
+	}
+	add("email", rec.Email, "")
+	add("phone", rec.Phone, "")
+	add("whatsapp", rec.WhatsApp, "")
+	add("address", rec.Address, rec.City)
+	return out
+}
+
+// mergeContacts adds the contacts of add that cur lacks (same kind and value).
+func mergeContacts(cur, add []Contact) []Contact {
+	out := append([]Contact{}, cur...)
+	for _, c := range add {
+		found := false
+		for _, x := range out {
+			if x.Kind == c.Kind && strings.EqualFold(x.Value, c.Value) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func containsStr(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// maskDoc shows only the last 4 characters of a document number.
+func maskDoc(doc string) string {
+	if len(doc) <= 4 {
+		return "****"
+	}
+	return strings.Repeat("*", len(doc)-4) + doc[len(doc)-4:]
+}
+
+// cleanName keeps the base name of an uploaded file, without paths or
+// control characters.
+func cleanName(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Map(func(r rune) rune {
+		if r < 32 || r == 127 {
+			return -1
+		}
+		return r
+	}, name)
+	if len(name) > 200 {
+		name = name[:200]
+	}
+	if name == "" {
+		name = "archivo"
+	}
+	return name
+}

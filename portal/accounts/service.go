@@ -1,0 +1,109 @@
+package accounts
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"cartera/portal/actor"
+	"cartera/portal/apperr"
+	"cartera/portal/audit"
+	"cartera/portal/store"
+	"cartera/portal/worker"
+	"cartera/tenants"
+)
+
+// Service is the portfolio's domain service.
+type Service struct {
+	db      *store.DB
+	audit   *audit.Log
+	tenants *tenants.Service
+	pool    *worker.Pool
+	log     *slog.Logger
+	codeKey []byte // keys access-code hashes and the one-time codes file
+	// BatchSize is how many rows go to the database at once.
+	BatchSize int
+}
+
+// NewService wires the service; codeKey must be secret and stable.
+func NewService(db *store.DB, a *audit.Log, t *tenants.Service, pool *worker.Pool, log *slog.Logger, codeKey []byte) *Service {
+	return &Service{db: db, audit: a, tenants: t, pool: pool, log: log, codeKey: codeKey, BatchSize: 1000}
+}
+
+// SetPool sets the worker pool (it starts after the service is built).
+func (s *Service) SetPool(p *worker.Pool) { s.pool = p }
+
+// scope checks the caller belongs to tenant and returns its store handle.
+func (s *Service) scope(ctx context.Context, tenant string) (*store.Scope, tenants.Tenant, error) {
+	t, err := s.tenants.Tenant(ctx, tenant)
+	if err != nil {
+		return nil, tenants.Tenant{}, err
+	}
+	return s.db.Tenant(tenant), t, nil
+}
+
+// canManage reports whether the caller may change the portfolio (upload,
+// recall, assign): the client company itself, its managers and admins.
+func canManage(ctx context.Context) bool {
+	switch actor.From(ctx).Role {
+	case tenants.RoleAdmin, tenants.RoleManager, tenants.RoleClient:
+		return true
+	}
+	return false
+}
+
+// codeAlphabet leaves out 0/O, 1/I/L so codes read well on paper.
+const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+// NewAccessCode returns a fresh debtor access code like "K7QM-2XPA-9D"
+// (10 symbols of 31: ~49 bits, with login throttling on top).
+func NewAccessCode() string {
+	b := make([]byte, 10)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	var sb strings.Builder
+	for i, x := range b {
+		if i == 4 || i == 8 {
+			sb.WriteByte('-')
+		}
+		sb.WriteByte(codeAlphabet[int(x)%len(codeAlphabet)])
+	}
+	return sb.String()
+}
+
+// NormalizeCode drops separators and case, as people type codes.
+func NormalizeCode(code string) string {
+	var sb strings.Builder
+	for _, r := range strings.ToUpper(code) {
+		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			sb.WriteRune(r)
+		}
+	}
+	return sb.String()
+}
+
+// HashCode keys a code to its debtor with HMAC-SHA256: fast to check, useless
+// without the server's key, and bound to one debtor.
+func (s *Service) HashCode(debtorID, code string) string {
+	m := hmac.New(sha256.New, s.codeKey)
+	m.Write([]byte(debtorID))
+	m.Write([]byte{0})
+	m.Write([]byte(NormalizeCode(code)))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// CheckCode compares in constant time.
+func (s *Service) CheckCode(debtorID, code, hash string) bool {
+	if hash == "" {
+		return false
+	}
+	return hmac.Equal([]byte(s.HashCode(debtorID, code)), []byte(hash))
+}
+
+func forbidden(op string) error { return fmt.Errorf("%s: %w", op, apperr.ErrForbidden) }

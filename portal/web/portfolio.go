@@ -1,0 +1,327 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"mime/multipart"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"cartera/portal/accounts"
+	"cartera/portal/apperr"
+	"cartera/tenants"
+)
+
+// Who may do what with a portfolio.
+var (
+	portfolioReaders = []string{tenants.RoleAdmin, tenants.RoleManager, tenants.RoleClient, tenants.RoleCollector}
+	portfolioOwners  = []string{tenants.RoleAdmin, tenants.RoleManager, tenants.RoleClient}
+	managers         = []string{tenants.RoleAdmin, tenants.RoleManager}
+)
+
+func (s *Server) portfolioRoutes(r fiber.Router) {
+	s.route(r, fiber.MethodPost, "/tenants/:tenant/imports/preview", s.previewImport, portfolioOwners...)
+	s.route(r, fiber.MethodPost, "/tenants/:tenant/imports", s.startImport, portfolioOwners...)
+	s.route(r, fiber.MethodGet, "/tenants/:tenant/imports", s.listImports, portfolioOwners...)
+	s.route(r, fiber.MethodGet, "/tenants/:tenant/imports/:id", s.getImport, portfolioOwners...)
+	s.route(r, fiber.MethodGet, "/tenants/:tenant/imports/:id/errors.csv", s.importErrors, portfolioOwners...)
+	s.route(r, fiber.MethodGet, "/tenants/:tenant/imports/:id/access-codes.csv", s.importCodes, managers...)
+	s.route(r, fiber.MethodGet, "/tenants/:tenant/accounts", s.listAccounts, portfolioReaders...)
+	s.route(r, fiber.MethodGet, "/tenants/:tenant/accounts/:id", s.getAccount, portfolioReaders...)
+	s.route(r, fiber.MethodPost, "/tenants/:tenant/accounts/:id/recall", s.recallAccount, portfolioOwners...)
+	s.route(r, fiber.MethodPost, "/tenants/:tenant/assignments", s.assign, managers...)
+	s.route(r, fiber.MethodPut, "/tenants/:tenant/assignment-rule", s.setAssignRule, managers...)
+	s.route(r, fiber.MethodGet, "/tenants/:tenant/debtors/:document", s.getDebtor, portfolioReaders...)
+	s.route(r, fiber.MethodPost, "/tenants/:tenant/debtors/:document/access-code", s.newAccessCode, portfolioReaders...)
+}
+
+// upload reads the multipart file and optional mapping of an import request.
+func (s *Server) upload(c *fiber.Ctx) (accounts.Upload, func(), error) {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return accounts.Upload{}, nil, apperr.Field("file", "adjunte el archivo (campo file, CSV o XLSX)")
+	}
+	if fh.Size > s.ImportMaxBytes {
+		return accounts.Upload{}, nil, fmt.Errorf("%w: %d bytes > %d", apperr.ErrTooLarge, fh.Size, s.ImportMaxBytes)
+	}
+	if fh.Size == 0 {
+		return accounts.Upload{}, nil, fmt.Errorf("%w: empty file", apperr.ErrUnsupported)
+	}
+	var mapping map[string]string
+	if m := c.FormValue("mapping"); m != "" {
+		if err := json.Unmarshal([]byte(m), &mapping); err != nil {
+			return accounts.Upload{}, nil, apperr.Field("mapping", `JSON {"encabezado": "campo"} no válido`)
+		}
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return accounts.Upload{}, nil, fmt.Errorf("open upload: %w", err)
+	}
+	return accounts.Upload{Name: fh.Filename, Size: fh.Size, File: f.(multipart.File), Mapping: mapping}, func() { f.Close() }, nil
+}
+
+func (s *Server) previewImport(c *fiber.Ctx) error {
+	u, done, err := s.upload(c)
+	if err != nil {
+		return err
+	}
+	defer done()
+	p, err := s.Accounts.Preview(c.UserContext(), param(c, "tenant"), u)
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}
+
+func (s *Server) startImport(c *fiber.Ctx) error {
+	u, done, err := s.upload(c)
+	if err != nil {
+		return err
+	}
+	defer done()
+	imp, err := s.Accounts.StartImport(c.UserContext(), param(c, "tenant"), u)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(importJSON(imp))
+}
+
+type importOut struct {
+	ID         string              `json:"id"`
+	FileName   string              `json:"fileName"`
+	Status     string              `json:"status"`
+	Total      int                 `json:"total"`
+	Processed  int                 `json:"processed"`
+	Inserted   int                 `json:"inserted"`
+	Updated    int                 `json:"updated"`
+	Unchanged  int                 `json:"unchanged"`
+	Rejected   int                 `json:"rejected"`
+	NewDebtors int                 `json:"newDebtors"`
+	Assigned   int                 `json:"assigned"`
+	Errors     []accounts.RowError `json:"errors"`
+	Failure    string              `json:"failure,omitempty"`
+	CodesReady bool                `json:"codesReady"`
+	CreatedAt  time.Time           `json:"createdAt"`
+	FinishedAt *time.Time          `json:"finishedAt,omitempty"`
+	Mapping    map[string]string   `json:"mapping,omitempty"`
+}
+
+func importJSON(i accounts.Import) importOut {
+	errs := i.Errors
+	if errs == nil {
+		errs = []accounts.RowError{}
+	}
+	return importOut{ID: keyOf(i.ID), FileName: i.FileName, Status: i.Status, Total: i.Total, Processed: i.Processed,
+		Inserted: i.Inserted, Updated: i.Updated, Unchanged: i.Unchanged, Rejected: i.Rejected, NewDebtors: i.NewDebtors,
+		Assigned: i.Assigned, Errors: errs, Failure: i.Failure, CodesReady: i.CodesReady, CreatedAt: i.CreatedAt,
+		FinishedAt: i.FinishedAt, Mapping: i.Mapping}
+}
+
+// keyOf strips the tenant prefix of an _id for the API.
+func keyOf(id string) string {
+	for i := 0; i < len(id); i++ {
+		if id[i] == ':' {
+			return id[i+1:]
+		}
+	}
+	return id
+}
+
+func (s *Server) listImports(c *fiber.Ctx) error {
+	list, err := s.Accounts.ListImports(c.UserContext(), param(c, "tenant"))
+	if err != nil {
+		return err
+	}
+	items := make([]importOut, 0, len(list))
+	for _, i := range list {
+		items = append(items, importJSON(i))
+	}
+	return c.JSON(fiber.Map{"items": items, "next": ""})
+}
+
+func (s *Server) importID(c *fiber.Ctx) string { return param(c, "tenant") + ":" + param(c, "id") }
+
+func (s *Server) getImport(c *fiber.Ctx) error {
+	imp, err := s.Accounts.GetImport(c.UserContext(), param(c, "tenant"), s.importID(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(importJSON(imp))
+}
+
+func (s *Server) importErrors(c *fiber.Ctx) error {
+	w := newCSV(c, "errores-"+param(c, "id")+".csv")
+	_ = w.Write([]string{"fila", "columna", "motivo"})
+	err := s.Accounts.ImportErrors(c.UserContext(), param(c, "tenant"), s.importID(c), func(e accounts.RowError) error {
+		return w.Write([]string{strconv.Itoa(e.Row), accounts.SafeCell(e.Column), accounts.SafeCell(e.Message)})
+	})
+	if err != nil {
+		c.Response().ResetBody()
+		c.Set(fiber.HeaderContentDisposition, "")
+		return err
+	}
+	w.Flush()
+	return w.Error()
+}
+
+func (s *Server) importCodes(c *fiber.Ctx) error {
+	b, err := s.Accounts.TakeAccessCodes(c.UserContext(), param(c, "tenant"), s.importID(c))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="codigos-acceso.csv"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(b)
+}
+
+type accountOut struct {
+	ID             string              `json:"id"`
+	Invoice        string              `json:"invoice"`
+	Debtor         debtorRef           `json:"debtor"`
+	IssueDate      string              `json:"issueDate,omitempty"`
+	DueDate        string              `json:"dueDate"`
+	OriginalAmount int64               `json:"originalAmount"`
+	Balance        int64               `json:"balance"`
+	Currency       string              `json:"currency"`
+	Status         string              `json:"status"`
+	DaysPastDue    int                 `json:"daysPastDue"`
+	Bucket         string              `json:"bucket"`
+	CollectorID    string              `json:"collectorId"`
+	Segment        string              `json:"segment,omitempty"`
+	Description    string              `json:"description,omitempty"`
+	Ledger         []accounts.Movement `json:"ledger,omitempty"`
+}
+
+type debtorRef struct {
+	Document string             `json:"document"`
+	Name     string             `json:"name"`
+	Contacts []accounts.Contact `json:"contacts,omitempty"`
+}
+
+func accountJSON(v accounts.View) accountOut {
+	o := accountOut{ID: keyOf(v.ID), Invoice: v.Invoice, Debtor: debtorRef{Document: v.Document, Name: v.DebtorName},
+		DueDate: v.DueDate.Format(time.DateOnly), OriginalAmount: v.Original, Balance: v.Balance, Currency: v.Currency,
+		Status: v.Status, DaysPastDue: v.DaysPastDue, Bucket: v.Bucket, CollectorID: v.CollectorID, Segment: v.Segment, Description: v.Description}
+	if v.IssueDate != nil {
+		o.IssueDate = v.IssueDate.Format(time.DateOnly)
+	}
+	return o
+}
+
+func (s *Server) listAccounts(c *fiber.Ctx) error {
+	limit, _ := strconv.Atoi(c.Query("limit"))
+	tenant := param(c, "tenant")
+	page, err := s.Accounts.List(c.UserContext(), tenant, accounts.Filter{
+		Status: query(c, "status"), Debtor: query(c, "debtor"), Collector: query(c, "collector"), Q: query(c, "q"),
+		Bucket: query(c, "bucket"), Cursor: query(c, "cursor"), Limit: limit,
+	})
+	if err != nil {
+		return err
+	}
+	views, err := s.Accounts.Views(c.UserContext(), tenant, page.Items)
+	if err != nil {
+		return err
+	}
+	items := make([]accountOut, 0, len(views))
+	for _, v := range views {
+		items = append(items, accountJSON(v))
+	}
+	return c.JSON(fiber.Map{"items": items, "next": page.Next})
+}
+
+func (s *Server) getAccount(c *fiber.Ctx) error {
+	d, err := s.Accounts.Get(c.UserContext(), param(c, "tenant"), param(c, "id"))
+	if err != nil {
+		return err
+	}
+	o := accountJSON(d.View)
+	o.Debtor.Contacts = d.Debtor.Contacts
+	o.Ledger = d.History
+	return c.JSON(fiber.Map{"account": o, "id": o.ID, "invoice": o.Invoice, "debtor": o.Debtor, "dueDate": o.DueDate,
+		"originalAmount": o.OriginalAmount, "balance": o.Balance, "currency": o.Currency, "status": o.Status,
+		"daysPastDue": o.DaysPastDue, "bucket": o.Bucket, "collectorId": o.CollectorID, "ledger": o.Ledger,
+		"activities": []any{}, "promises": []any{}, "disputes": []any{}, "plan": nil})
+}
+
+type recallReq struct {
+	Reason string `json:"reason"`
+}
+
+func (s *Server) recallAccount(c *fiber.Ctx) error {
+	var req recallReq
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	a, err := s.Accounts.Recall(c.UserContext(), param(c, "tenant"), param(c, "id"), req.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"id": keyOf(a.ID), "status": a.Status})
+}
+
+type assignReq struct {
+	AccountIDs  []string `json:"accountIds"`
+	CollectorID *string  `json:"collectorId"`
+	Rule        string   `json:"rule"`
+}
+
+func (s *Server) assign(c *fiber.Ctx) error {
+	var req assignReq
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	var res accounts.AssignResult
+	var err error
+	switch {
+	case req.Rule != "":
+		res, err = s.Accounts.AssignUnassigned(c.UserContext(), param(c, "tenant"), req.Rule)
+	case req.CollectorID != nil:
+		res, err = s.Accounts.Assign(c.UserContext(), param(c, "tenant"), req.AccountIDs, *req.CollectorID)
+	default:
+		err = &apperr.Invalid{Msg: `indique {"accountIds","collectorId"} o {"rule"}`}
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(res)
+}
+
+func (s *Server) setAssignRule(c *fiber.Ctx) error {
+	var req accounts.AssignConfig
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	if err := s.Accounts.SetAssignConfig(c.UserContext(), param(c, "tenant"), req); err != nil {
+		return err
+	}
+	return c.JSON(req)
+}
+
+func (s *Server) getDebtor(c *fiber.Ctx) error {
+	d, views, err := s.Accounts.Debtor(c.UserContext(), param(c, "tenant"), param(c, "document"))
+	if err != nil {
+		return err
+	}
+	items := make([]accountOut, 0, len(views))
+	for _, v := range views {
+		items = append(items, accountJSON(v))
+	}
+	contacts := d.Contacts
+	if contacts == nil {
+		contacts = []accounts.Contact{}
+	}
+	return c.JSON(fiber.Map{"document": d.Document, "documentType": d.DocumentType, "name": d.Name,
+		"contacts": contacts, "accounts": items, "hasAccessCode": d.AccessCodeHash != ""})
+}
+
+func (s *Server) newAccessCode(c *fiber.Ctx) error {
+	code, err := s.Accounts.NewDebtorCode(c.UserContext(), param(c, "tenant"), param(c, "document"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(fiber.Map{"code": code})
+}
