@@ -145,6 +145,29 @@ func (s *Service) Preview(ctx context.Context, tenant string, u Upload) (Preview
 // StartImport checks the file (type, header, mapping), stores it and queues
 // the import job. The job can be re-run from the stored file after a crash.
 func (s *Service) StartImport(ctx context.Context, tenant string, u Upload) (Import, error) {
+	imp, err := s.createImport(ctx, tenant, u)
+	if err != nil {
+		return Import{}, err
+	}
+	if err := s.submit(tenant, imp.ID); err != nil {
+		return Import{}, err
+	}
+	return imp, nil
+}
+
+// ImportNow imports a file synchronously (operator tools, demo data).
+func (s *Service) ImportNow(ctx context.Context, tenant string, u Upload) (Import, error) {
+	imp, err := s.createImport(ctx, tenant, u)
+	if err != nil {
+		return Import{}, err
+	}
+	if err := s.RunImport(ctx, tenant, imp.ID); err != nil {
+		return Import{}, err
+	}
+	return s.GetImport(ctx, tenant, imp.ID)
+}
+
+func (s *Service) createImport(ctx context.Context, tenant string, u Upload) (Import, error) {
 	if !canManage(ctx) {
 		return Import{}, forbidden("import")
 	}
@@ -174,9 +197,6 @@ func (s *Service) StartImport(ctx context.Context, tenant string, u Upload) (Imp
 		return Import{}, fmt.Errorf("import: %w", err)
 	}
 	_ = s.audit.Record(ctx, tenant, "import.start", id, map[string]any{"file": imp.FileName, "size": imp.Size, "sha256": imp.SHA256})
-	if err := s.submit(tenant, id); err != nil {
-		return Import{}, err
-	}
 	return imp, nil
 }
 

@@ -4,11 +4,14 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
+	"cartera/portal/accounts"
 	"cartera/portal/actor"
 	"cartera/portal/app"
 	"cartera/portal/apperr"
@@ -44,7 +47,16 @@ func Load(ctx context.Context, a *app.App) (string, error) {
 			return "", fmt.Errorf("user %s: %w", u.Email, err)
 		}
 	}
+	if err := a.Accounts.SetAssignConfig(ctx, Tenant, accounts.AssignConfig{Mode: accounts.AssignRoundRobin}); err != nil {
+		return "", fmt.Errorf("assignment rule: %w", err)
+	}
+	csv := portfolio(time.Now().UTC())
+	imp, err := a.Accounts.ImportNow(ctx, Tenant, accounts.Upload{Name: "cartera-demo.csv", Size: int64(len(csv)), File: bytes.NewReader(csv)})
+	if err != nil {
+		return "", fmt.Errorf("portfolio: %w", err)
+	}
 	var b strings.Builder
+	fmt.Fprintf(&b, "\nDemo portfolio: %d invoices (%d new, %d unchanged, %d rejected), %d new debtors.\n", imp.Total, imp.Inserted, imp.Unchanged, imp.Rejected, imp.NewDebtors)
 	fmt.Fprintf(&b, "\nDemo tenant %q loaded. Log in at %s with password %q as:\n", Tenant, a.Config.PublicURL, Password)
 	for _, u := range Users {
 		fmt.Fprintf(&b, "  %-10s %s\n", u.Role, u.Email)
