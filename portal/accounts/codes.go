@@ -18,6 +18,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 
 	"cartera/portal/actor"
+	"cartera/portal/apperr"
 	"cartera/tenants"
 )
 
@@ -45,10 +46,14 @@ func (s *Service) aead() (cipher.AEAD, error) {
 	return cipher.NewGCM(block)
 }
 
+// storeCodes seals the batch's new codes into their own chunk, so an
+// interrupted import keeps the codes of the debtors it already created.
 func (rn *run) storeCodes(ctx context.Context) error {
+	rn.batchNo++
 	if len(rn.codes) == 0 {
 		return nil
 	}
+	defer func() { rn.codes = rn.codes[:0] }()
 	plain, err := json.Marshal(rn.codes)
 	if err != nil {
 		return err
@@ -61,9 +66,10 @@ func (rn *run) storeCodes(ctx context.Context) error {
 	if _, err := rand.Read(nonce); err != nil {
 		return err
 	}
-	id := rn.imp.ID + ":codes"
-	sealed := g.Seal(nonce, nonce, plain, []byte(id))
+	id := fmt.Sprintf("%s:codes:%d", rn.imp.ID, rn.batchNo)
+	sealed := g.Seal(nonce, nonce, plain, []byte(rn.imp.ID))
 	_, err = rn.sc.C("importrows").Upsert(ctx, id, bson.D{{Key: "$set", Value: bson.D{{Key: "sealed", Value: sealed}}}})
+	rn.codeChunks++
 	return err
 }
 
@@ -78,27 +84,42 @@ func (s *Service) TakeAccessCodes(ctx context.Context, tenant, importID string) 
 	if err != nil {
 		return nil, err
 	}
-	id := importID + ":codes"
-	var doc codesDoc
-	if err := sc.C("importrows").Take(ctx, id, &doc); err != nil {
+	imp, err := s.GetImport(ctx, tenant, importID)
+	if err != nil {
 		return nil, err
 	}
-	_ = sc.C("imports").Update(ctx, importID, bson.D{{Key: "$set", Value: bson.D{{Key: "codesReady", Value: false}}}})
 	g, err := s.aead()
 	if err != nil {
 		return nil, err
 	}
-	if len(doc.Sealed) < g.NonceSize() {
-		return nil, errors.New("access codes: damaged")
-	}
-	plain, err := g.Open(nil, doc.Sealed[:g.NonceSize()], doc.Sealed[g.NonceSize():], []byte(id))
-	if err != nil {
-		return nil, fmt.Errorf("access codes: %w", err)
-	}
 	var codes []issuedCode
-	if err := json.Unmarshal(plain, &codes); err != nil {
-		return nil, err
+	// Chunks are numbered by batch; an import has at most one per batch.
+	for n := 1; n <= imp.Total/max(1, s.BatchSize)+2; n++ {
+		var doc codesDoc
+		err := sc.C("importrows").Take(ctx, fmt.Sprintf("%s:codes:%d", importID, n), &doc)
+		if errors.Is(err, apperr.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(doc.Sealed) < g.NonceSize() {
+			return nil, errors.New("access codes: damaged")
+		}
+		plain, err := g.Open(nil, doc.Sealed[:g.NonceSize()], doc.Sealed[g.NonceSize():], []byte(importID))
+		if err != nil {
+			return nil, fmt.Errorf("access codes: %w", err)
+		}
+		var part []issuedCode
+		if err := json.Unmarshal(plain, &part); err != nil {
+			return nil, err
+		}
+		codes = append(codes, part...)
 	}
+	if len(codes) == 0 {
+		return nil, fmt.Errorf("access codes: %w", apperr.ErrNotFound)
+	}
+	_ = sc.C("imports").Update(ctx, importID, bson.D{{Key: "$set", Value: bson.D{{Key: "codesReady", Value: false}}}})
 	_ = s.audit.Record(ctx, tenant, "debtor.codes.export", importID, map[string]any{"count": len(codes)})
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff")

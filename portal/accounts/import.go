@@ -295,7 +295,9 @@ type run struct {
 	errBuf   []RowError
 	errChunk int
 	assign   *assigner
-	codes    []issuedCode
+	codes      []issuedCode // new debtors' codes of the current batch
+	codeChunks int
+	batchNo    int
 }
 
 // RunImport processes an import's file from the start. Every write is keyed
@@ -326,6 +328,7 @@ func (s *Service) RunImport(ctx context.Context, tenant, id string) error {
 		return err
 	}
 	imp.Status, imp.Errors = "running", []RowError{}
+	imp.Total, imp.Processed, imp.Inserted, imp.Updated, imp.Unchanged, imp.Rejected, imp.NewDebtors, imp.Assigned = 0, 0, 0, 0, 0, 0, 0, 0
 	rn := &run{s: s, sc: sc, t: t, imp: &imp, now: now}
 	if rn.assign, err = s.newAssigner(ctx, t); err != nil {
 		return s.failImport(ctx, sc, id, err)
@@ -413,12 +416,9 @@ func (rn *run) process(ctx context.Context) error {
 	if err := rn.flushErrors(ctx, true); err != nil {
 		return err
 	}
-	if err := rn.storeCodes(ctx); err != nil {
-		return err
-	}
 	fin := time.Now().UTC()
 	rn.imp.Status = "done"
-	if err := rn.progress(ctx, bson.E{Key: "finishedAt", Value: fin}, bson.E{Key: "codesReady", Value: len(rn.codes) > 0}); err != nil {
+	if err := rn.progress(ctx, bson.E{Key: "finishedAt", Value: fin}, bson.E{Key: "codesReady", Value: rn.codeChunks > 0 || rn.imp.NewDebtors > 0}); err != nil {
 		return err
 	}
 	_ = rn.s.audit.Record(ctx, rn.t.ID, "import.done", rn.imp.ID, map[string]any{
@@ -530,10 +530,19 @@ func (rn *run) flush(ctx context.Context, batch []ingest.Record) error {
 	if err := rn.upsertDebtors(ctx, batch, owned); err != nil {
 		return err
 	}
+	if err := rn.storeCodes(ctx); err != nil {
+		return err
+	}
 	if err := rn.flushErrors(ctx, false); err != nil {
 		return err
 	}
-	return rn.progress(ctx)
+	if err := rn.progress(ctx); err != nil {
+		return err
+	}
+	if rn.s.AfterBatch != nil {
+		rn.s.AfterBatch(rn.imp.Processed)
+	}
+	return nil
 }
 
 // updateAccount applies a re-uploaded row to an existing account: due date,

@@ -28,6 +28,9 @@ type Service struct {
 	codeKey []byte // keys access-code hashes and the one-time codes file
 	// BatchSize is how many rows go to the database at once.
 	BatchSize int
+	// AfterBatch, when set, is called after each batch is written (tests use
+	// it to interrupt an import at a known point).
+	AfterBatch func(processed int)
 }
 
 // NewService wires the service; codeKey must be secret and stable.

@@ -1,0 +1,146 @@
+package accounts_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/bson"
+
+	"cartera/portal/accounts"
+	"cartera/portal/apptest"
+	"cartera/portal/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+func portfolioCSV(rows int) []byte {
+	var b bytes.Buffer
+	b.WriteString("documento;nombre;factura;vencimiento;valor;correo\n")
+	for i := 0; i < rows; i++ {
+		fmt.Fprintf(&b, "%d;Deudor %d;F-%06d;15/%02d/2026;%d.%03d,50;d%d@x.co\n", 5000+i/3, i/3, i, 1+i%12, 1+i%900, i%1000, i/3)
+	}
+	return b.Bytes()
+}
+
+// An import stopped midway (a crash, a restart) and run again completes with
+// no duplicate and every balance equal to its ledger.
+func TestInterruptedImportCompletesOnRerun(t *testing.T) {
+	e := apptest.New(t)
+	e.Tenant("acme")
+	ctx := e.Ctx()
+	svc := e.App.Accounts
+	svc.BatchSize = 10
+	csv := portfolioCSV(100)
+	imp, err := svc.ImportNow(ctx, "acme", accounts.Upload{Name: "warmup.csv", Size: 2, File: bytes.NewReader([]byte("x\n"))})
+	if err == nil {
+		t.Fatalf("a file without the columns must be refused, got %+v", imp)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	svc.AfterBatch = func(processed int) {
+		if processed >= 40 {
+			cancel() // the process "dies" after the 4th batch
+		}
+	}
+	first, err := svc.ImportNow(runCtx, "acme", accounts.Upload{Name: "p.csv", Size: int64(len(csv)), File: bytes.NewReader(csv)})
+	if err == nil {
+		t.Fatalf("interrupted import reported success: %+v", first)
+	}
+	svc.AfterBatch = nil
+	db := e.App.DB
+	n, _ := db.Tenant("acme").C("accounts").Count(ctx, bson.D{})
+	if n == 0 || n >= 100 {
+		t.Fatalf("after the interruption %d accounts, want some but not all", n)
+	}
+	var stuck []accounts.Import
+	_ = db.Tenant("acme").C("imports").Find(ctx, bson.D{{Key: "status", Value: "running"}}, &stuck)
+	if len(stuck) != 1 {
+		t.Fatalf("interrupted import should stay running (to be resumed), found %d", len(stuck))
+	}
+	// What a restart does: resume unfinished imports from their stored file.
+	if err := svc.RunImport(ctx, "acme", stuck[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	done, err := svc.GetImport(ctx, "acme", stuck[0].ID)
+	if err != nil || done.Status != "done" || done.Total != 100 || done.Inserted+done.Unchanged != 100 || done.Rejected != 0 {
+		t.Fatalf("resumed import: %+v %v", done, err)
+	}
+	checkLedger(t, e, "acme", 100)
+	// And the same file once more changes nothing.
+	again, err := svc.ImportNow(ctx, "acme", accounts.Upload{Name: "p.csv", Size: int64(len(csv)), File: bytes.NewReader(csv)})
+	if err != nil || again.Inserted != 0 || again.Updated != 0 || again.Unchanged != 100 {
+		t.Fatalf("same file again: %+v %v", again, err)
+	}
+	checkLedger(t, e, "acme", 100)
+}
+
+// checkLedger proves every account's balance equals the sum of its ledger
+// entries, each account appears once, and each debtor lists its accounts.
+func checkLedger(t *testing.T, e *apptest.Env, tenant string, want int) {
+	t.Helper()
+	ctx := e.Ctx()
+	sc := e.App.DB.Tenant(tenant)
+	var accs []accounts.Account
+	if err := sc.C("accounts").Find(ctx, bson.D{}, &accs); err != nil {
+		t.Fatal(err)
+	}
+	if len(accs) != want {
+		t.Fatalf("%d accounts, want %d", len(accs), want)
+	}
+	var entries []accounts.LedgerEntry
+	if err := sc.C("ledger").Find(ctx, bson.D{}, &entries); err != nil {
+		t.Fatal(err)
+	}
+	sum := map[string]int64{}
+	for _, le := range entries {
+		sum[le.AccountID] += le.Amount
+	}
+	owned := map[string]bool{}
+	var debtors []accounts.Debtor
+	_ = sc.C("debtors").Find(ctx, bson.D{}, &debtors)
+	for _, d := range debtors {
+		for _, id := range d.AccountIDs {
+			if owned[id] {
+				t.Fatalf("account %s listed twice", id)
+			}
+			owned[id] = true
+		}
+	}
+	for _, a := range accs {
+		if a.Balance != sum[a.ID] || a.Balance != a.Original {
+			t.Fatalf("%s: balance %d, ledger %d, original %d", a.ID, a.Balance, sum[a.ID], a.Original)
+		}
+		if !owned[a.ID] {
+			t.Fatalf("%s missing from its debtor's list", a.ID)
+		}
+	}
+}
+
+// New debtors' access codes download once, as CSV, for managers only.
+func TestAccessCodesDownloadOnce(t *testing.T) {
+	e := apptest.New(t)
+	e.Tenant("acme")
+	_, mgr := e.User("acme", "manager")
+	_, client := e.User("acme", "client")
+	m := e.Import("acme", mgr, "c.csv", portfolioCSV(9))
+	id := m["id"].(string)
+	if m["codesReady"] != true || int(m["newDebtors"].(float64)) != 3 {
+		t.Fatalf("import: %v", m)
+	}
+	if r := e.Do("GET", "/api/tenants/acme/imports/"+id+"/access-codes.csv", client, nil); r.Status != 403 {
+		t.Fatalf("client downloads codes: %d", r.Status)
+	}
+	r := e.Do("GET", "/api/tenants/acme/imports/"+id+"/access-codes.csv", mgr, nil)
+	if r.Status != 200 || bytes.Count(r.Body, []byte("\n")) != 4 {
+		t.Fatalf("codes: %d %q", r.Status, r.Body)
+	}
+	if r := e.Do("GET", "/api/tenants/acme/imports/"+id+"/access-codes.csv", mgr, nil); r.Status != 404 {
+		t.Fatalf("second download: %d", r.Status)
+	}
+	// A new code for one debtor replaces the old one.
+	r = e.Do("POST", "/api/tenants/acme/debtors/5000/access-code", mgr, nil)
+	if r.Status != 200 || len(r.JSON()["code"].(string)) != 12 {
+		t.Fatalf("new code: %d %s", r.Status, r.Body)
+	}
+}
