@@ -43,7 +43,7 @@ func New(t testing.TB) *Env {
 	db := storetest.New(t)
 	dir := t.TempDir()
 	cfg := config.Config{
-		Addr: "127.0.0.1:0", DataDir: dir, PublicURL: "http://127.0.0.1", ImportMaxBytes: 8 << 20,
+		Addr: "127.0.0.1:0", DataDir: dir, PublicURL: "http://127.0.0.1", ImportMaxBytes: 64 << 20,
 		SessionTTL: 30 * time.Minute, JWTSecret: strings.Repeat("k", 40),
 	}
 	a, err := app.New(context.Background(), cfg, nil, db)
