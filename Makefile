@@ -30,7 +30,9 @@ fuzz: ## each fuzz target for FUZZTIME; corpora are kept under testdata/fuzz
 	done
 
 bench: ## benchmarks (figures in README)
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m ./portal/store/
+	$(GO) test -run '^$$' -bench GetByID -benchtime 2000x -timeout 20m ./portal/store/
+	$(GO) test -run '^$$' -bench Import -benchtime 1x -timeout 40m ./portal/accounts/
+	$(GO) test -run '^$$' -bench ReadCSV -benchmem -timeout 10m ./portal/ingest/
 
 lint: ## go vet, staticcheck and govulncheck (installed from the module proxy)
 	$(GO) vet $(PKGS)
