@@ -12,6 +12,7 @@ import (
 
 	"cartera/portal/accounts"
 	"cartera/portal/apptest"
+	"cartera/portal/config"
 )
 
 // peakHeap samples the live heap (as marked by the last GC, so garbage
@@ -48,7 +49,7 @@ func BenchmarkImport(b *testing.B) {
 		b.Run(fmt.Sprintf("rows=%d", rows), func(b *testing.B) {
 			csv := portfolioCSV(rows)
 			for i := 0; i < b.N; i++ {
-				e := apptest.New(b)
+				e := apptest.New(b, func(c *config.Config) { c.ImportMaxBytes = 64 << 20 })
 				e.Tenant("acme")
 				_, mgr := e.User("acme", "manager")
 				runtime.GC()

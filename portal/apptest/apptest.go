@@ -37,14 +37,18 @@ type Env struct {
 	URL   string // set by Listen
 }
 
-// New builds the app on a fresh database and logs the admin in.
-func New(t testing.TB) *Env {
+// New builds the app on a fresh database and logs the admin in; opts may
+// adjust the configuration first.
+func New(t testing.TB, opts ...func(*config.Config)) *Env {
 	t.Helper()
 	db := storetest.New(t)
 	dir := t.TempDir()
 	cfg := config.Config{
-		Addr: "127.0.0.1:0", DataDir: dir, PublicURL: "http://127.0.0.1", ImportMaxBytes: 64 << 20,
+		Addr: "127.0.0.1:0", DataDir: dir, PublicURL: "http://127.0.0.1", ImportMaxBytes: 8 << 20,
 		SessionTTL: 30 * time.Minute, JWTSecret: strings.Repeat("k", 40),
+	}
+	for _, o := range opts {
+		o(&cfg)
 	}
 	a, err := app.New(context.Background(), cfg, nil, db)
 	if err != nil {

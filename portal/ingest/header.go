@@ -44,7 +44,7 @@ type fieldSpec struct {
 
 // specs follows API.md "Import file fields"; document_type is an addition.
 var specs = [numFields]fieldSpec{
-	fDocument:     {FieldDocument, "documento", "el documento", true, 32, []string{"documento", "nit", "cedula", "identificacion", "document", "debtor_id"}},
+	fDocument:     {FieldDocument, "documento", "el número de documento", true, 32, []string{"documento", "nit", "cedula", "identificacion", "document", "debtor_id"}},
 	fDocumentType: {FieldDocumentType, "tipo_documento", "el tipo de documento", false, 10, []string{"tipo_documento", "tipo_identificacion", "tipo_id", "document_type"}},
 	fName:         {FieldName, "nombre", "el nombre", true, 200, []string{"nombre", "razon_social", "cliente", "name", "debtor_name"}},
 	fInvoice:      {FieldInvoice, "factura", "el número de factura", true, 64, []string{"factura", "numero_factura", "invoice", "invoice_number", "referencia"}},

@@ -311,7 +311,7 @@ func (r *Reader) convert(row row) (Record, []FieldError) {
 		rec.Document = NormalizeDocument(raw)
 		switch {
 		case rec.Document == "":
-			e.add(fDocument, CodeRequired, "falta el documento")
+			e.add(fDocument, CodeRequired, "falta "+specs[fDocument].what)
 		case !validDocument(rec.Document):
 			e.add(fDocument, CodeInvalid, "documento no válido: %q (solo letras y números)", raw)
 		}

@@ -38,8 +38,8 @@ func TestRowErrors(t *testing.T) {
 		column string
 		msg    string // expected Message, when given
 	}{
-		{"no document", ";Ana;F;31/01/2025;100", CodeRequired, "documento", "falta el documento"},
-		{"dash document", "-;Ana;F;31/01/2025;100", CodeRequired, "documento", "falta el documento"},
+		{"no document", ";Ana;F;31/01/2025;100", CodeRequired, "documento", "falta el número de documento"},
+		{"dash document", "-;Ana;F;31/01/2025;100", CodeRequired, "documento", "falta el número de documento"},
 		{"scientific document", "1,02E+09;Ana;F;31/01/2025;100", CodeScientific, "documento", ""},
 		{"symbol in document", "12#34;Ana;F;31/01/2025;100", CodeInvalid, "documento", `documento no válido: "12#34" (solo letras y números)`},
 		{"long document", strings.Repeat("1", 33) + ";Ana;F;31/01/2025;100", CodeTooLong, "documento", ""},
