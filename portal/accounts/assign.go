@@ -287,3 +287,29 @@ func (s *Service) AssignUnassigned(ctx context.Context, tenant, mode string) (As
 	_ = s.audit.Record(ctx, tenant, "assignment.rule.run", tenant, map[string]any{"mode": mode, "assigned": res.Assigned})
 	return res, nil
 }
+
+// AssignByFilter gives every account matching f (up to 5,000) to collector.
+func (s *Service) AssignByFilter(ctx context.Context, tenant string, f Filter, collector string) (AssignResult, error) {
+	if r := actor.From(ctx).Role; r != tenants.RoleAdmin && r != tenants.RoleManager {
+		return AssignResult{}, forbidden("assign")
+	}
+	var ids []string
+	f.Limit, f.Cursor = 500, ""
+	for len(ids) < 5000 {
+		p, err := s.List(ctx, tenant, f)
+		if err != nil {
+			return AssignResult{}, err
+		}
+		for _, a := range p.Items {
+			ids = append(ids, a.ID)
+		}
+		if p.Next == "" {
+			break
+		}
+		f.Cursor = p.Next
+	}
+	if len(ids) == 0 {
+		return AssignResult{}, nil
+	}
+	return s.Assign(ctx, tenant, ids, collector)
+}

@@ -106,4 +106,3 @@ func BenchmarkImport(b *testing.B) {
 		})
 	}
 }
-

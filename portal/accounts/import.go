@@ -287,14 +287,14 @@ func (s *Service) ImportErrors(ctx context.Context, tenant, id string, fn func(R
 
 // run is one import's working state.
 type run struct {
-	s        *Service
-	sc       *store.Scope
-	t        tenants.Tenant
-	imp      *Import
-	now      time.Time
-	errBuf   []RowError
-	errChunk int
-	assign   *assigner
+	s          *Service
+	sc         *store.Scope
+	t          tenants.Tenant
+	imp        *Import
+	now        time.Time
+	errBuf     []RowError
+	errChunk   int
+	assign     *assigner
 	codes      []issuedCode // new debtors' codes of the current batch
 	codeChunks int
 	batchNo    int

@@ -263,9 +263,19 @@ func (s *Server) recallAccount(c *fiber.Ctx) error {
 }
 
 type assignReq struct {
-	AccountIDs  []string `json:"accountIds"`
-	CollectorID *string  `json:"collectorId"`
-	Rule        string   `json:"rule"`
+	AccountIDs  []string      `json:"accountIds"`
+	Filter      *assignFilter `json:"filter"`
+	CollectorID *string       `json:"collectorId"`
+	Rule        string        `json:"rule"`
+}
+
+// assignFilter selects accounts like the account list does.
+type assignFilter struct {
+	Status    string `json:"status"`
+	Q         string `json:"q"`
+	Bucket    string `json:"bucket"`
+	Collector string `json:"collector"`
+	Debtor    string `json:"debtor"`
 }
 
 func (s *Server) assign(c *fiber.Ctx) error {
@@ -278,10 +288,14 @@ func (s *Server) assign(c *fiber.Ctx) error {
 	switch {
 	case req.Rule != "":
 		res, err = s.Accounts.AssignUnassigned(c.UserContext(), param(c, "tenant"), req.Rule)
+	case req.CollectorID != nil && req.Filter != nil:
+		f := req.Filter
+		res, err = s.Accounts.AssignByFilter(c.UserContext(), param(c, "tenant"), accounts.Filter{
+			Status: f.Status, Q: f.Q, Bucket: f.Bucket, Collector: f.Collector, Debtor: f.Debtor}, *req.CollectorID)
 	case req.CollectorID != nil:
 		res, err = s.Accounts.Assign(c.UserContext(), param(c, "tenant"), req.AccountIDs, *req.CollectorID)
 	default:
-		err = &apperr.Invalid{Msg: `indique {"accountIds","collectorId"} o {"rule"}`}
+		err = &apperr.Invalid{Msg: `indique {"accountIds","collectorId"}, {"filter","collectorId"} o {"rule"}`}
 	}
 	if err != nil {
 		return err

@@ -257,6 +257,14 @@ func TestAssignmentRoundRobinWeighted(t *testing.T) {
 	if h, l := count(heavy), count(light); h != 30 || l != 10 {
 		t.Fatalf("heavy %d light %d, want 30 and 10", h, l)
 	}
+	// Bulk by filter: every account whose invoice matches goes to one collector.
+	r := e.Do("POST", "/api/tenants/acme/assignments", mgr, map[string]any{"filter": map[string]any{"q": "INV-00"}, "collectorId": light})
+	if r.Status != 200 || r.JSON()["assigned"].(float64) != 10 {
+		t.Fatalf("assign by filter: %d %s", r.Status, r.Body)
+	}
+	if h, l := count(heavy), count(light); h+l != 40 || l < 10 {
+		t.Fatalf("after filter assignment heavy %d light %d", h, l)
+	}
 	// Recall takes an account out of collection.
 	if r := e.Do("POST", "/api/tenants/acme/accounts/INV-001/recall", mgr, map[string]any{"reason": "pagado directamente al cliente"}); r.Status != 200 || r.JSON()["status"] != "recalled" {
 		t.Fatalf("recall: %d %s", r.Status, r.Body)
