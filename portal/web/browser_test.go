@@ -17,6 +17,7 @@ func TestBrowserLoginEachFace(t *testing.T) {
 	e.Tenant("acme")
 	url := e.Listen()
 	users := map[string]string{"manager": "", "collector": "", "client": ""}
+	var collectorID string
 	for role := range users {
 		email := role + "@acme.test"
 		r := e.Do("POST", "/api/tenants/acme/users", e.Admin, map[string]any{"email": email, "name": "Persona " + role, "role": role, "password": apptest.Password})
@@ -24,6 +25,14 @@ func TestBrowserLoginEachFace(t *testing.T) {
 			t.Fatal(r.Status, string(r.Body))
 		}
 		users[role] = email
+		if role == "collector" {
+			collectorID = r.JSON()["id"].(string)
+		}
+	}
+	// The collector has one account assigned, which their home must list.
+	e.Import("acme", e.Admin, "b.csv", []byte("documento,nombre,factura,vencimiento,valor\n321,Cliente Visible,VIS-1,2026-01-05,125000\n"))
+	if r := e.Do("POST", "/api/tenants/acme/assignments", e.Admin, map[string]any{"accountIds": []string{"VIS-1"}, "collectorId": collectorID}); r.Status != 200 {
+		t.Fatal(r.Status, string(r.Body))
 	}
 	users["admin"] = apptest.AdminEmail
 	dir := t.TempDir()
@@ -47,6 +56,14 @@ func TestBrowserLoginEachFace(t *testing.T) {
 			want := map[string]string{"admin": "/manager", "manager": "/manager", "collector": "/collector", "client": "/client"}[role]
 			if path != want || !strings.HasPrefix(welcome, "Hola,") || face == "" {
 				t.Fatalf("landed on %q, welcome %q, face %q", path, welcome, face)
+			}
+			if role == "collector" {
+				if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#queue table"))); err != nil {
+					t.Fatal(err)
+				}
+				if txt := browsertest.Text(t, ctx, "#queue"); !strings.Contains(txt, "VIS-1") || !strings.Contains(txt, "Cliente Visible") {
+					t.Fatalf("collector home: %q", txt)
+				}
 			}
 			browsertest.Shot(t, ctx, dir, "home-"+role)
 			// The session cookie works for the page's API calls and logout ends it.
