@@ -22,7 +22,16 @@ type pages struct {
 	html   map[string][]byte
 }
 
+// faces are the page routes; the three staff faces share staff.html.
 var faces = []string{"index", "client", "collector", "manager", "debtor"}
+
+func pageFile(face string) string {
+	switch face {
+	case "client", "collector", "manager":
+		return "staff.html"
+	}
+	return face + ".html"
+}
 
 func newPages(fsys fs.FS) (*pages, error) {
 	p := &pages{fsys: fsys, hashes: map[string]string{}, html: map[string][]byte{}}
@@ -49,7 +58,7 @@ func newPages(fsys fs.FS) (*pages, error) {
 		return "/static/" + name + "?v=" + h, nil
 	}}
 	for _, f := range faces {
-		src, err := fs.ReadFile(fsys, f+".html")
+		src, err := fs.ReadFile(fsys, pageFile(f))
 		if err != nil {
 			return nil, fmt.Errorf("pages: %w", err)
 		}
@@ -58,7 +67,7 @@ func newPages(fsys fs.FS) (*pages, error) {
 			return nil, fmt.Errorf("pages: parse %s: %w", f, err)
 		}
 		var buf bytes.Buffer
-		if err := t.Execute(&buf, nil); err != nil {
+		if err := t.Execute(&buf, struct{ Face string }{f}); err != nil {
 			return nil, fmt.Errorf("pages: render %s: %w", f, err)
 		}
 		p.html[f] = buf.Bytes()
