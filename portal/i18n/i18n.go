@@ -18,22 +18,40 @@ type Catalog struct {
 	langs map[string]map[string]string
 }
 
-// Load reads i18n/<lang>.json for each language from fsys.
+// Load reads i18n/<lang>.json and every fragment i18n/<lang>.<part>.json
+// (one per face or feature, so each can grow on its own) for each language.
+// A key defined twice is an error.
 func Load(fsys fs.FS, langs ...string) (*Catalog, error) {
 	c := &Catalog{langs: map[string]map[string]string{}}
 	for _, l := range langs {
-		b, err := fs.ReadFile(fsys, "i18n/"+l+".json")
-		if err != nil {
-			return nil, fmt.Errorf("i18n %s: %w", l, err)
+		files, err := fs.Glob(fsys, "i18n/"+l+".*json")
+		if err != nil || len(files) == 0 {
+			return nil, fmt.Errorf("i18n %s: no catalogue", l)
 		}
 		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("i18n %s: %w", l, err)
+		for _, f := range files {
+			b, err := fs.ReadFile(fsys, f)
+			if err != nil {
+				return nil, fmt.Errorf("i18n %s: %w", f, err)
+			}
+			part := map[string]string{}
+			if err := json.Unmarshal(b, &part); err != nil {
+				return nil, fmt.Errorf("i18n %s: %w", f, err)
+			}
+			for k, v := range part {
+				if _, dup := m[k]; dup {
+					return nil, fmt.Errorf("i18n %s: key %q defined twice", f, k)
+				}
+				m[k] = v
+			}
 		}
 		c.langs[l] = m
 	}
 	return c, nil
 }
+
+// JSON is the merged catalogue of lang, as served to the pages.
+func (c *Catalog) JSON(lang string) ([]byte, error) { return json.Marshal(c.langs[Pick(lang)]) }
 
 // T returns the message for key in lang, falling back to Spanish, then to
 // the key itself (so a missing entry is visible, never blank).

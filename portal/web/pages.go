@@ -88,6 +88,15 @@ func (s *Server) pageRoutes(app *fiber.App) {
 			return c.Send(body)
 		})
 	}
+	app.Get("/i18n/:lang.json", func(c *fiber.Ctx) error {
+		b, err := s.msg.JSON(c.Params("lang"))
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderCacheControl, "no-cache")
+		c.Type("json", "utf-8")
+		return c.Send(b)
+	})
 	app.Get("/static/*", s.asset)
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

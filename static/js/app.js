@@ -35,7 +35,7 @@
     });
     document.documentElement.lang = C.lang;
   };
-  C.ready = fetch('/static/i18n/' + C.lang + '.json').then((r) => r.json()).then((c) => { catalog = c; C.applyI18n(); });
+  C.ready = fetch('/i18n/' + C.lang + '.json').then((r) => r.json()).then((c) => { catalog = c; C.applyI18n(); });
 
   C.api = async (method, path, body, opts) => {
     const headers = { 'Accept': 'application/json' };
