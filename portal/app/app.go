@@ -89,6 +89,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 		return nil, err
 	}
 	a.HTTP, a.Web = app, srv
+	// wiring: collector work (lines below)
+	// wiring: debtor self-service (lines below)
+	// wiring: payments (lines below)
 	return a, nil
 }
 

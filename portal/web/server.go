@@ -32,6 +32,9 @@ type Deps struct {
 	DB             *store.DB
 	Tenants        *tenants.Service
 	Accounts       *accounts.Service
+	// wiring: collector work (fields below)
+	// wiring: debtor self-service (fields below)
+	// wiring: payments (fields below)
 	Audit          *audit.Log
 	Static         fs.FS
 	Catalog        *i18n.Catalog
@@ -111,6 +114,9 @@ func New(d Deps) (*fiber.App, *Server, error) {
 	s.authRoutes(api)
 	s.managerRoutes(api)
 	s.portfolioRoutes(api)
+	s.collectorRoutes(api)
+	s.debtorRoutes(api)
+	s.paymentRoutes(api)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	s.pageRoutes(app)
