@@ -3,6 +3,7 @@
 package app
 
 import (
+	"cartera/payments"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -35,6 +36,7 @@ type App struct {
 	Audit    *audit.Log
 	Tenants  *tenants.Service
 	Accounts *accounts.Service
+	Payments *payments.Service
 	HTTP     *fiber.App
 	Web      *web.Server
 	Pool     *worker.Pool
@@ -92,6 +94,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	// wiring: collector work (lines below)
 	// wiring: debtor self-service (lines below)
 	// wiring: payments (lines below)
+	var gw payments.Gateway = &payments.Sandbox{PublicURL: cfg.PublicURL}
+	if cfg.StripeSecretKey != "" {
+		gw = payments.NewStripe(cfg.StripeSecretKey, cfg.StripeAPIBase)
+	}
+	a.Payments = payments.NewService(db, a.Audit, a.Tenants, gw, cfg.PublicURL, log)
+	a.Web.Payments, a.Web.StripeWebhookSecret = a.Payments, cfg.StripeWebhookKey
 	return a, nil
 }
 

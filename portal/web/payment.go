@@ -1,5 +1,153 @@
 package web
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"html/template"
+	"time"
 
-func (s *Server) paymentRoutes(r fiber.Router) {}
+	"github.com/gofiber/fiber/v2"
+
+	"cartera/payments"
+	"cartera/portal/accounts"
+	"cartera/portal/actor"
+	"cartera/portal/money"
+	"cartera/tenants"
+)
+
+func (s *Server) paymentRoutes(r fiber.Router) {
+	s.route(r, fiber.MethodPost, "/debtor/checkout", s.checkout, tenants.RoleDebtor)
+	s.route(r, fiber.MethodGet, "/debtor/payments/:id", s.getPayment, tenants.RoleDebtor)
+	s.route(r, fiber.MethodGet, "/debtor/payments/:id/receipt.pdf", s.receipt, tenants.RoleDebtor)
+	s.route(r, fiber.MethodGet, "/payments/sandbox/:id", s.sandboxPage, tenants.RoleDebtor)
+	s.route(r, fiber.MethodPost, "/payments/sandbox/:id/complete", s.sandboxComplete, tenants.RoleDebtor)
+	// Verified by signature on the raw body; no session, no CSRF.
+	s.route(r, fiber.MethodPost, "/webhooks/stripe", s.stripeWebhook)
+}
+
+type checkoutReq struct {
+	Amount     int64    `json:"amount"`
+	AccountIDs []string `json:"accountIds"`
+}
+
+func (s *Server) checkout(c *fiber.Ctx) error {
+	var req checkoutReq
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	p, sess, err := s.Payments.Checkout(c.UserContext(), payments.CheckoutInput{Amount: req.Amount, AccountIDs: req.AccountIDs})
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"sessionId": sess.ID, "url": sess.URL, "paymentId": keyOf(p.ID), "amount": p.Amount, "currency": p.Currency})
+}
+
+func (s *Server) debtorTenant(c *fiber.Ctx) string {
+	a := actor.From(c.UserContext())
+	if len(a.Tenants) == 1 {
+		return a.Tenants[0]
+	}
+	return ""
+}
+
+func (s *Server) getPayment(c *fiber.Ctx) error {
+	p, err := s.Payments.Get(c.UserContext(), s.debtorTenant(c), param(c, "id"))
+	if err != nil {
+		return err
+	}
+	p.ID = keyOf(p.ID)
+	return c.JSON(p)
+}
+
+func (s *Server) receipt(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	tenant := s.debtorTenant(c)
+	p, err := s.Payments.Get(ctx, tenant, param(c, "id"))
+	if err != nil {
+		return err
+	}
+	t, err := s.Tenants.TenantByID(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	sc := s.DB.Tenant(tenant)
+	var d accounts.Debtor
+	if err := sc.C("debtors").Get(ctx, p.DebtorID, &d); err != nil {
+		return err
+	}
+	inv := map[string]string{}
+	for _, al := range p.Allocation {
+		var a accounts.Account
+		if err := sc.C("accounts").Get(ctx, al.ID, &a); err == nil {
+			inv[al.ID] = a.Invoice
+		}
+	}
+	b, err := payments.Receipt(payments.ReceiptData{TenantName: t.Name, Locale: t.Locale, DebtorName: d.Name, Payment: p, Invoices: inv, Loc: t.Location()})
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, `inline; filename="recibo-`+keyOf(p.ID)+`.pdf"`)
+	return c.Send(b)
+}
+
+var sandboxTmpl = template.Must(template.New("sandbox").Parse(`<!doctype html>
+<html lang="es"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Pago de prueba — Cartera</title><link rel="stylesheet" href="{{.CSS}}"></head>
+<body class="login-page" data-payment="{{.ID}}">
+<main class="login-card sandbox">
+<p class="sandbox-banner">MODO DE PRUEBA · no se cobra dinero real</p>
+<h1>Pago simulado</h1>
+<p class="muted">Esta pasarela local reemplaza a Stripe porque el portal no tiene llave de Stripe configurada.</p>
+<p class="kpi-label">Valor a pagar</p><p class="kpi" id="sandbox-amount">{{.Amount}}</p>
+<p id="sandbox-error" class="error" hidden></p>
+<button id="sandbox-pay" class="btn primary wide" type="button">Confirmar pago de prueba</button>
+<p class="small"><a href="/debtor">Cancelar y volver</a></p>
+</main>
+<script src="{{.JS}}"></script>
+</body></html>`))
+
+func (s *Server) sandboxPage(c *fiber.Ctx) error {
+	if s.Payments.Gateway().Name() != "sandbox" {
+		return fiber.ErrNotFound
+	}
+	p, err := s.Payments.Get(c.UserContext(), s.debtorTenant(c), param(c, "id"))
+	if err != nil {
+		return err
+	}
+	t, err := s.Tenants.TenantByID(c.UserContext(), p.TenantID)
+	if err != nil {
+		return err
+	}
+	c.Type("html", "utf-8")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return sandboxTmpl.Execute(c.Response().BodyWriter(), map[string]string{
+		"ID": keyOf(p.ID), "Amount": money.Format(p.Amount, p.Currency, t.Locale),
+		"CSS": "/static/css/app.css?v=" + s.pages.hashes["css/app.css"], "JS": "/static/js/sandbox.js?v=" + s.pages.hashes["js/sandbox.js"],
+	})
+}
+
+func (s *Server) sandboxComplete(c *fiber.Ctx) error {
+	if s.Payments.Gateway().Name() != "sandbox" {
+		return fiber.ErrNotFound
+	}
+	ctx := c.UserContext()
+	tenant := s.debtorTenant(c)
+	p, err := s.Payments.Get(ctx, tenant, param(c, "id"))
+	if err != nil {
+		return err
+	}
+	p, err = s.Payments.Complete(ctx, tenant, p.ID, "sbx_"+keyOf(p.ID)+"_"+time.Now().UTC().Format("20060102150405"), p.Amount, p.Currency)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"status": p.Status, "paymentId": keyOf(p.ID), "receipt": "/api/debtor/payments/" + keyOf(p.ID) + "/receipt.pdf"})
+}
+
+func (s *Server) stripeWebhook(c *fiber.Ctx) error {
+	// The raw body, before any parsing: the signature covers these bytes.
+	body := append([]byte(nil), c.Body()...)
+	sig := c.Get("Stripe-Signature")
+	if err := s.Payments.HandleStripe(c.UserContext(), body, sig, s.StripeWebhookSecret); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"received": true})
+}

@@ -4,6 +4,7 @@
 package web
 
 import (
+	"cartera/payments"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,22 +30,24 @@ import (
 
 // Deps is everything the HTTP face needs; cmd/portal builds it.
 type Deps struct {
-	DB             *store.DB
-	Tenants        *tenants.Service
-	Accounts       *accounts.Service
+	DB       *store.DB
+	Tenants  *tenants.Service
+	Accounts *accounts.Service
 	// wiring: collector work (fields below)
 	// wiring: debtor self-service (fields below)
 	// wiring: payments (fields below)
-	Audit          *audit.Log
-	Static         fs.FS
-	Catalog        *i18n.Catalog
-	Log            *slog.Logger
-	PublicURL      string
-	TrustedProxies []string
-	ImportMaxBytes int64
-	SecureCookies  bool
-	CSRFSecret     []byte
-	Debtors        DebtorAuthenticator // nil: no debtor sessions
+	Payments            *payments.Service
+	StripeWebhookSecret string
+	Audit               *audit.Log
+	Static              fs.FS
+	Catalog             *i18n.Catalog
+	Log                 *slog.Logger
+	PublicURL           string
+	TrustedProxies      []string
+	ImportMaxBytes      int64
+	SecureCookies       bool
+	CSRFSecret          []byte
+	Debtors             DebtorAuthenticator // nil: no debtor sessions
 }
 
 // Server holds the handlers' dependencies.

@@ -1,0 +1,170 @@
+package payments
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/stripe/stripe-go/v76"
+	"github.com/stripe/stripe-go/v76/webhook"
+	"go.mongodb.org/mongo-driver/bson"
+
+	"cartera/portal/actor"
+	"cartera/portal/apperr"
+)
+
+// storedEvent is a verified webhook event, kept before it is acknowledged
+// so that nothing acknowledged is ever lost. _id is "stripe:<event id>".
+type storedEvent struct {
+	ID         string    `bson:"_id"`
+	Type       string    `bson:"type"`
+	Created    int64     `bson:"created"`
+	Payload    []byte    `bson:"payload"`
+	Processed  bool      `bson:"processed"`
+	Result     string    `bson:"result,omitempty"`
+	ReceivedAt time.Time `bson:"receivedAt"`
+}
+
+// piLink finds our payment from a Stripe payment intent (refund and
+// dispute events carry only the charge and its payment intent).
+type piLink struct {
+	ID       string `bson:"_id"` // "pi:<payment intent id>"
+	TenantID string `bson:"tenant"`
+	Payment  string `bson:"payment"`
+}
+
+// ErrBadSignature means the webhook could not be verified: nothing recorded.
+var ErrBadSignature = errors.New("webhook signature")
+
+// HandleStripe verifies a Stripe webhook on its raw body (signature and the
+// 300 s tolerance), stores the event, then applies it. A repeated or
+// concurrent delivery of the same event applies nothing twice; an unknown
+// event type is stored and ignored.
+func (s *Service) HandleStripe(ctx context.Context, payload []byte, sigHeader, secret string) error {
+	if secret == "" {
+		return fmt.Errorf("%w: no webhook secret configured", apperr.ErrNotFound)
+	}
+	evt, err := webhook.ConstructEventWithOptions(payload, sigHeader, secret, webhook.ConstructEventOptions{IgnoreAPIVersionMismatch: true})
+	if err != nil {
+		return &apperr.Invalid{Msg: "firma de webhook no válida", Fields: map[string]string{"Stripe-Signature": ErrBadSignature.Error() + ": " + err.Error()}}
+	}
+	ctx = actor.System(ctx, "stripe-webhook")
+	se := storedEvent{ID: "stripe:" + evt.ID, Type: string(evt.Type), Created: evt.Created, Payload: payload, ReceivedAt: time.Now().UTC()}
+	if err := s.db.C("webhooks").Insert(ctx, se); err != nil && !errors.Is(err, apperr.ErrConflict) {
+		return fmt.Errorf("store event %s: %w", evt.ID, err)
+	}
+	return s.process(ctx, se.ID, evt)
+}
+
+// process applies one stored event and marks it processed.
+func (s *Service) process(ctx context.Context, storedID string, evt stripe.Event) error {
+	result, err := s.apply(ctx, evt)
+	if err != nil {
+		return err // not marked: the sender retries, the reconciler re-runs it
+	}
+	if result == "waiting" {
+		return nil
+	}
+	return s.db.C("webhooks").Update(ctx, bson.D{{Key: "_id", Value: storedID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "processed", Value: true}, {Key: "result", Value: result}}}})
+}
+
+func (s *Service) apply(ctx context.Context, evt stripe.Event) (string, error) {
+	switch evt.Type {
+	case "checkout.session.completed", "checkout.session.async_payment_succeeded":
+		var cs stripe.CheckoutSession
+		if err := json.Unmarshal(evt.Data.Raw, &cs); err != nil {
+			return "", fmt.Errorf("decode session: %w", err)
+		}
+		if cs.PaymentStatus != stripe.CheckoutSessionPaymentStatusPaid {
+			return "unpaid", nil
+		}
+		tenant, payment := cs.Metadata["tenant"], cs.Metadata["payment"]
+		if tenant == "" || !strings.HasPrefix(payment, tenant+":") {
+			return "unknown-payment", nil
+		}
+		ref := cs.ID
+		if cs.PaymentIntent != nil && cs.PaymentIntent.ID != "" {
+			ref = cs.PaymentIntent.ID
+			_, err := s.db.C("webhooks").Upsert(ctx, bson.D{{Key: "_id", Value: "pi:" + ref}},
+				bson.D{{Key: "$set", Value: bson.D{{Key: "tenant", Value: tenant}, {Key: "payment", Value: payment}}}})
+			if err != nil {
+				return "", err
+			}
+		}
+		p, err := s.Complete(ctx, tenant, payment, ref, cs.AmountTotal, string(cs.Currency))
+		if errors.Is(err, apperr.ErrNotFound) {
+			return "unknown-payment", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		return p.Status, nil
+	case "charge.refunded":
+		var ch stripe.Charge
+		if err := json.Unmarshal(evt.Data.Raw, &ch); err != nil {
+			return "", fmt.Errorf("decode charge: %w", err)
+		}
+		return s.reverseByIntent(ctx, ch.PaymentIntent, "refund:"+ch.ID, ch.AmountRefunded, "reembolso")
+	case "charge.dispute.created":
+		var d stripe.Dispute
+		if err := json.Unmarshal(evt.Data.Raw, &d); err != nil {
+			return "", fmt.Errorf("decode dispute: %w", err)
+		}
+		return s.reverseByIntent(ctx, d.PaymentIntent, "chargeback:"+d.ID, d.Amount, "contracargo")
+	}
+	return "ignored", nil
+}
+
+func (s *Service) reverseByIntent(ctx context.Context, pi *stripe.PaymentIntent, key string, amount int64, note string) (string, error) {
+	if pi == nil || pi.ID == "" {
+		return "unknown-payment", nil
+	}
+	var link piLink
+	if err := s.db.C("webhooks").Get(ctx, "pi:"+pi.ID, &link); err != nil {
+		if errors.Is(err, apperr.ErrNotFound) {
+			// The completion has not arrived yet (events out of order): keep
+			// the event unprocessed; the reconciler applies it after.
+			return "waiting", nil
+		}
+		return "", err
+	}
+	p, err := s.Reverse(ctx, link.TenantID, link.Payment, key, amount, note)
+	var ref *apperr.Refusal
+	if errors.As(err, &ref) {
+		return "waiting", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return p.Status, nil
+}
+
+// ReprocessPending re-applies stored events not yet processed (a refund
+// that arrived before its payment, a crash between storing and applying).
+// The scheduler runs it; it is safe to run at any time.
+func (s *Service) ReprocessPending(ctx context.Context) (int, error) {
+	var list []storedEvent
+	if err := s.db.C("webhooks").Find(ctx, bson.D{{Key: "processed", Value: false}}, &list); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, se := range list {
+		var evt stripe.Event
+		if err := json.Unmarshal(se.Payload, &evt); err != nil {
+			continue
+		}
+		before := n
+		if err := s.process(ctx, se.ID, evt); err != nil {
+			return n, err
+		}
+		var after storedEvent
+		if err := s.db.C("webhooks").Get(ctx, se.ID, &after); err == nil && after.Processed {
+			n = before + 1
+		}
+	}
+	return n, nil
+}
