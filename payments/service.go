@@ -32,21 +32,21 @@ var rank = map[string]int{StatusPending: 0, StatusFlagged: 1, StatusSucceeded: 1
 // Payment is one online payment attempt and what it paid. _id is
 // "<tenant>:<objectid>".
 type Payment struct {
-	ID          string              `bson:"_id" json:"id"`
-	TenantID    string              `bson:"tenantId" json:"-"`
-	DebtorID    string              `bson:"debtorId" json:"-"`
-	Amount      int64               `bson:"amount" json:"amount"`
-	Currency    string              `bson:"currency" json:"currency"`
-	Allocation  []calc.Allocation   `bson:"allocation" json:"allocation"`
-	Gateway     string              `bson:"gateway" json:"gateway"`
-	SessionID   string              `bson:"sessionId" json:"sessionId"`
-	GatewayRef  string              `bson:"gatewayRef,omitempty" json:"-"` // payment intent or sandbox ref
-	Status      string              `bson:"status" json:"status"`
-	PaidAmount  int64               `bson:"paidAmount,omitempty" json:"paidAmount,omitempty"`
-	Note        string              `bson:"note,omitempty" json:"note,omitempty"`
-	CreatedAt   time.Time           `bson:"createdAt" json:"createdAt"`
-	CompletedAt *time.Time          `bson:"completedAt,omitempty" json:"completedAt,omitempty"`
-	Rev         int64               `bson:"rev" json:"-"`
+	ID          string            `bson:"_id" json:"id"`
+	TenantID    string            `bson:"tenantId" json:"-"`
+	DebtorID    string            `bson:"debtorId" json:"-"`
+	Amount      int64             `bson:"amount" json:"amount"`
+	Currency    string            `bson:"currency" json:"currency"`
+	Allocation  []calc.Allocation `bson:"allocation" json:"allocation"`
+	Gateway     string            `bson:"gateway" json:"gateway"`
+	SessionID   string            `bson:"sessionId" json:"sessionId"`
+	GatewayRef  string            `bson:"gatewayRef,omitempty" json:"-"` // payment intent or sandbox ref
+	Status      string            `bson:"status" json:"status"`
+	PaidAmount  int64             `bson:"paidAmount,omitempty" json:"paidAmount,omitempty"`
+	Note        string            `bson:"note,omitempty" json:"note,omitempty"`
+	CreatedAt   time.Time         `bson:"createdAt" json:"createdAt"`
+	CompletedAt *time.Time        `bson:"completedAt,omitempty" json:"completedAt,omitempty"`
+	Rev         int64             `bson:"rev" json:"-"`
 }
 
 // Service records payments.

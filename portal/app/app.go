@@ -20,6 +20,7 @@ import (
 	"cartera/portal/accounts"
 	"cartera/portal/audit"
 	"cartera/portal/config"
+	"cartera/portal/debtors"
 	"cartera/portal/i18n"
 	"cartera/portal/store"
 	"cartera/portal/web"
@@ -37,6 +38,8 @@ type App struct {
 	Tenants  *tenants.Service
 	Accounts *accounts.Service
 	Payments *payments.Service
+	// DebtorsSvc is the debtor self-service (sessions, statement, disputes).
+	DebtorsSvc *debtors.Service
 	HTTP     *fiber.App
 	Web      *web.Server
 	Pool     *worker.Pool
@@ -93,6 +96,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.HTTP, a.Web = app, srv
 	// wiring: collector work (lines below)
 	// wiring: debtor self-service (lines below)
+	a.DebtorsSvc = debtors.New(db, a.Audit, a.Tenants, a.Accounts)
+	a.Web.DebtorPortal = a.DebtorsSvc
+	a.Web.Debtors = a.Web.DebtorSessions()
 	// wiring: payments (lines below)
 	var gw payments.Gateway = &payments.Sandbox{PublicURL: cfg.PublicURL}
 	if cfg.StripeSecretKey != "" {

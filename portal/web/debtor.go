@@ -1,5 +1,322 @@
 package web
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"strconv"
+	"strings"
+	"time"
 
-func (s *Server) debtorRoutes(r fiber.Router) {}
+	"github.com/gofiber/fiber/v2"
+
+	"cartera/portal/actor"
+	"cartera/portal/apperr"
+	"cartera/portal/debtors"
+	"cartera/tenants"
+)
+
+// Who may see and resolve a tenant's disputes.
+var disputeResolvers = []string{tenants.RoleAdmin, tenants.RoleManager, tenants.RoleClient}
+
+func (s *Server) debtorRoutes(r fiber.Router) {
+	s.route(r, fiber.MethodPost, "/debtor/login", s.debtorLogin)
+	s.route(r, fiber.MethodPost, "/debtor/logout", s.debtorLogout, tenants.RoleDebtor)
+	s.route(r, fiber.MethodGet, "/debtor/statement", s.debtorStatement, tenants.RoleDebtor)
+	s.route(r, fiber.MethodGet, "/debtor/statement.pdf", s.debtorStatementPDF, tenants.RoleDebtor)
+	s.route(r, fiber.MethodPost, "/debtor/disputes", s.debtorOpenDispute, tenants.RoleDebtor)
+	s.route(r, fiber.MethodGet, "/debtor/disputes", s.debtorDisputes, tenants.RoleDebtor)
+	s.route(r, fiber.MethodGet, "/debtor/disputes/:id/attachment", s.debtorAttachment, tenants.RoleDebtor)
+	s.route(r, fiber.MethodGet, "/tenants/:tenant/disputes", s.listDisputes, disputeResolvers...)
+	s.route(r, fiber.MethodPost, "/tenants/:tenant/disputes/:id/resolve", s.resolveDispute, disputeResolvers...)
+	s.route(r, fiber.MethodGet, "/tenants/:tenant/disputes/:id/attachment", s.disputeAttachment, disputeResolvers...)
+}
+
+// DebtorSessions is the DebtorAuthenticator of this server: it resolves
+// debtor tokens through the debtor service and slides cookie sessions.
+func (s *Server) DebtorSessions() DebtorAuthenticator { return debtorSessions{s} }
+
+type debtorSessions struct{ s *Server }
+
+func (d debtorSessions) AuthenticateDebtor(c *fiber.Ctx, token string) (actor.Actor, error) {
+	svc := d.s.DebtorPortal
+	if svc == nil {
+		return actor.Actor{}, apperr.ErrUnauthorized
+	}
+	a, exp, err := svc.Authenticate(c.UserContext(), token)
+	if err != nil {
+		return actor.Actor{}, err
+	}
+	if bearer(c) == "" && time.Until(exp) < svc.TTL()/2 {
+		if sess, err := svc.Refresh(actor.With(c.UserContext(), a)); err == nil {
+			d.s.setSession(c, sess.Token, sess.Expires)
+		}
+	}
+	return a, nil
+}
+
+type debtorLoginReq struct {
+	Tenant   string `json:"tenant"`
+	Document string `json:"document"`
+	Code     string `json:"code"`
+}
+
+func (s *Server) debtorLogin(c *fiber.Ctx) error {
+	var req debtorLoginReq
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	sess, err := s.DebtorPortal.Login(c.UserContext(), req.Tenant, req.Document, req.Code)
+	if err != nil {
+		return err
+	}
+	s.setSession(c, sess.Token, sess.Expires)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(fiber.Map{"token": sess.Token, "expires": sess.Expires})
+}
+
+func (s *Server) debtorLogout(c *fiber.Ctx) error {
+	if err := s.DebtorPortal.Logout(c.UserContext()); err != nil {
+		return err
+	}
+	s.clearSession(c)
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+type statementLineJSON struct {
+	debtors.Line
+	DueDate string `json:"dueDate"`
+}
+
+func (s *Server) debtorStatement(c *fiber.Ctx) error {
+	st, err := s.DebtorPortal.Statement(c.UserContext())
+	if err != nil {
+		return err
+	}
+	lines := make([]statementLineJSON, 0, len(st.Lines))
+	for _, l := range st.Lines {
+		lines = append(lines, statementLineJSON{Line: l, DueDate: l.DueDate.Format(time.DateOnly)})
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(fiber.Map{
+		"debtor":   fiber.Map{"name": st.DebtorName, "document": debtors.Mask(st.Document)},
+		"tenant":   fiber.Map{"slug": st.Tenant.ID, "name": st.Tenant.Name, "locale": st.Tenant.Locale},
+		"currency": st.Currency, "asOf": st.AsOf.Format(time.DateOnly), "accounts": lines,
+		"total": st.Total, "interestTotal": st.InterestTotal, "discountTotal": st.DiscountTotal,
+		"lateInterestBP": st.Policy.LateInterestBP,
+	})
+}
+
+func (s *Server) debtorStatementPDF(c *fiber.Ctx) error {
+	st, err := s.DebtorPortal.Statement(c.UserContext())
+	if err != nil {
+		return err
+	}
+	l := lang(c)
+	b, err := debtors.StatementPDF(st, debtors.PDFOptions{T: func(k string) string { return s.msg.T(l, k) }, Lang: l, PortalURL: s.PublicURL})
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": "estado-de-cuenta-" + st.AsOf.Format(time.DateOnly) + ".pdf"}))
+	return c.Send(b)
+}
+
+type disputeReq struct {
+	AccountIDs  []string `json:"accountIds"`
+	Reason      string   `json:"reason"`
+	Description string   `json:"description"`
+}
+
+func (s *Server) debtorOpenDispute(c *fiber.Ctx) error {
+	var in debtors.NewDispute
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		form, err := c.MultipartForm()
+		if err != nil {
+			return &apperr.Invalid{Msg: "formulario no válido"}
+		}
+		for _, v := range form.Value["accountIds"] {
+			for _, id := range strings.Split(v, ",") {
+				if id = strings.TrimSpace(id); id != "" {
+					in.AccountIDs = append(in.AccountIDs, strings.Clone(id))
+				}
+			}
+		}
+		in.Reason = strings.Clone(first(form.Value["reason"]))
+		in.Description = strings.Clone(first(form.Value["description"]))
+		if fhs := form.File["attachment"]; len(fhs) > 0 && fhs[0].Size > 0 {
+			fh := fhs[0]
+			if fh.Size > debtors.MaxAttachment {
+				return apperr.ErrTooLarge
+			}
+			f, err := fh.Open()
+			if err != nil {
+				return err
+			}
+			defer func(f multipart.File) { _ = f.Close() }(f)
+			in.File, in.FileName = f, fh.Filename
+		}
+	} else {
+		var req disputeReq
+		if err := decode(c, &req); err != nil {
+			return err
+		}
+		in.AccountIDs, in.Reason, in.Description = req.AccountIDs, req.Reason, req.Description
+	}
+	d, err := s.DebtorPortal.OpenDispute(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(disputeJSON(d, false))
+}
+
+func first(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
+
+func (s *Server) debtorDisputes(c *fiber.Ctx) error {
+	list, err := s.DebtorPortal.MyDisputes(c.UserContext())
+	if err != nil {
+		return err
+	}
+	items := make([]disputeOut, 0, len(list))
+	for _, d := range list {
+		items = append(items, disputeJSON(d, false))
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(fiber.Map{"items": items, "next": ""})
+}
+
+func (s *Server) debtorAttachment(c *fiber.Ctx) error {
+	att, r, err := s.DebtorPortal.MyAttachment(c.UserContext(), param(c, "id"))
+	if err != nil {
+		return err
+	}
+	return sendAttachment(c, att, r)
+}
+
+// disputeOut is a dispute as the API shows it; By is only shown to staff.
+type disputeOut struct {
+	ID          string         `json:"id"`
+	Status      string         `json:"status"`
+	Reason      string         `json:"reason"`
+	Description string         `json:"description"`
+	AccountIDs  []string       `json:"accountIds"`
+	Invoices    []string       `json:"invoices"`
+	Debtor      map[string]any `json:"debtor"`
+	Currency    string         `json:"currency"`
+	CreditTotal int64          `json:"creditAmount"`
+	Note        string         `json:"note"`
+	Attachment  any            `json:"attachment"`
+	History     []eventOut     `json:"history"`
+	CreatedAt   time.Time      `json:"createdAt"`
+	ResolvedAt  *time.Time     `json:"resolvedAt"`
+}
+
+type eventOut struct {
+	Action  string    `json:"action"`
+	Role    string    `json:"role"`
+	By      string    `json:"by,omitempty"`
+	Message string    `json:"message,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+func disputeJSON(d debtors.Dispute, staff bool) disputeOut {
+	o := disputeOut{ID: keyOf(d.ID), Status: d.Status, Reason: d.Reason, Description: d.Description,
+		Invoices: d.Invoices, Currency: d.Currency, CreditTotal: d.CreditTotal, Note: d.Note,
+		CreatedAt: d.CreatedAt, ResolvedAt: d.ResolvedAt, AccountIDs: []string{}, History: []eventOut{},
+		Debtor: map[string]any{"name": d.DebtorName}}
+	for _, id := range d.AccountIDs {
+		o.AccountIDs = append(o.AccountIDs, keyOf(id))
+	}
+	if o.Invoices == nil {
+		o.Invoices = []string{}
+	}
+	if staff {
+		o.Debtor["document"] = keyOf(d.DebtorID)
+	}
+	if d.Attachment != nil {
+		o.Attachment = d.Attachment
+	}
+	for _, e := range d.History {
+		ev := eventOut{Action: e.Action, Role: e.Role, Message: e.Message, At: e.At}
+		if staff {
+			ev.By = e.By
+		}
+		o.History = append(o.History, ev)
+	}
+	return o
+}
+
+func (s *Server) listDisputes(c *fiber.Ctx) error {
+	limit := int64(50)
+	if v, err := strconv.ParseInt(c.Query("limit"), 10, 64); err == nil && v > 0 {
+		limit = min(v, 500)
+	}
+	var skip int64
+	if v, err := strconv.ParseInt(c.Query("cursor"), 10, 64); err == nil && v > 0 {
+		skip = v
+	}
+	list, more, err := s.DebtorPortal.Disputes(c.UserContext(), param(c, "tenant"), query(c, "status"), limit, skip)
+	if err != nil {
+		return err
+	}
+	items := make([]disputeOut, 0, len(list))
+	for _, d := range list {
+		items = append(items, disputeJSON(d, true))
+	}
+	next := ""
+	if more {
+		next = strconv.FormatInt(skip+limit, 10)
+	}
+	return c.JSON(fiber.Map{"items": items, "next": next})
+}
+
+type resolveReq struct {
+	Decision     string `json:"decision"`
+	CreditAmount *int64 `json:"creditAmount"`
+	Note         string `json:"note"`
+}
+
+func (s *Server) resolveDispute(c *fiber.Ctx) error {
+	var req resolveReq
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	d, err := s.DebtorPortal.Resolve(c.UserContext(), param(c, "tenant"), param(c, "id"),
+		debtors.Resolution{Decision: req.Decision, CreditAmount: req.CreditAmount, Note: req.Note})
+	if err != nil {
+		return err
+	}
+	return c.JSON(disputeJSON(d, true))
+}
+
+func (s *Server) disputeAttachment(c *fiber.Ctx) error {
+	att, r, err := s.DebtorPortal.Attachment(c.UserContext(), param(c, "tenant"), param(c, "id"))
+	if err != nil {
+		return err
+	}
+	return sendAttachment(c, att, r)
+}
+
+// sendAttachment sends a stored dispute file as a download with the type
+// sniffed at upload, never rendered inline.
+func sendAttachment(c *fiber.Ctx, att debtors.Attachment, r io.ReadCloser) error {
+	defer r.Close()
+	b, err := io.ReadAll(io.LimitReader(r, debtors.MaxAttachment+1))
+	if err != nil {
+		return err
+	}
+	if len(b) > debtors.MaxAttachment {
+		return errors.New("dispute attachment larger than stored size")
+	}
+	c.Set(fiber.HeaderContentType, att.Type)
+	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": att.Name}))
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(b)
+}

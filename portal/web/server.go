@@ -23,6 +23,7 @@ import (
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
 	"cartera/portal/audit"
+	"cartera/portal/debtors"
 	"cartera/portal/i18n"
 	"cartera/portal/store"
 	"cartera/tenants"
@@ -35,6 +36,7 @@ type Deps struct {
 	Accounts *accounts.Service
 	// wiring: collector work (fields below)
 	// wiring: debtor self-service (fields below)
+	DebtorPortal *debtors.Service // debtor sessions, statement, disputes
 	// wiring: payments (fields below)
 	Payments            *payments.Service
 	StripeWebhookSecret string
