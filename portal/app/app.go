@@ -4,16 +4,19 @@ package app
 
 import (
 	"cartera/payments"
+	"cartera/portal/jobs"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"go.mongodb.org/mongo-driver/bson"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -23,7 +26,9 @@ import (
 	"cartera/portal/debtors"
 	"cartera/portal/i18n"
 	"cartera/portal/store"
+	"cartera/portal/strategy"
 	"cartera/portal/web"
+	"cartera/portal/work"
 	"cartera/portal/worker"
 	"cartera/static"
 	"cartera/tenants"
@@ -38,12 +43,14 @@ type App struct {
 	Tenants  *tenants.Service
 	Accounts *accounts.Service
 	Payments *payments.Service
-	// DebtorsSvc is the debtor self-service (sessions, statement, disputes).
-	DebtorsSvc *debtors.Service
 	HTTP     *fiber.App
 	Web      *web.Server
 	Pool     *worker.Pool
+	Jobs     *jobs.Scheduler
 	ownDB    bool
+
+	// DebtorsSvc is the debtor self-service (sessions, statement, disputes).
+	DebtorsSvc *debtors.Service
 }
 
 // Open opens the database named by cfg and builds the app on it.
@@ -95,6 +102,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	}
 	a.HTTP, a.Web = app, srv
 	// wiring: collector work (lines below)
+	policies := strategy.NewService(db, a.Tenants, a.Audit)
+	a.Web.Policy = policies
+	a.Web.Work = work.NewService(db, a.Tenants, a.Accounts, policies, a.Audit)
 	// wiring: debtor self-service (lines below)
 	a.DebtorsSvc = debtors.New(db, a.Audit, a.Tenants, a.Accounts)
 	a.Web.DebtorPortal = a.DebtorsSvc
@@ -153,6 +163,10 @@ func (a *App) StartBackground(ctx context.Context) error {
 		a.Pool = worker.NewPool(2, 64, a.Log)
 	}
 	a.Accounts.SetPool(a.Pool)
+	host, _ := os.Hostname()
+	a.Jobs = jobs.New(a.DB, fmt.Sprintf("%s:%d", host, os.Getpid()), a.Log)
+	list := a.jobList()
+	a.Pool.Every("scheduler", time.Minute, func(ctx context.Context) { a.Jobs.Tick(ctx, list) })
 	if n, err := a.Accounts.ResumeImports(ctx); err != nil {
 		return err
 	} else if n > 0 {
@@ -165,5 +179,35 @@ func (a *App) StartBackground(ctx context.Context) error {
 func (a *App) StopBackground() {
 	if a.Pool != nil {
 		a.Pool.Stop()
+	}
+}
+
+// every5 names five-minute windows: frequent, idempotent catch-up work.
+func every5(now time.Time) string { return now.UTC().Truncate(5 * time.Minute).Format(time.RFC3339) }
+
+// jobList is the periodic work of the portal; each job is idempotent and
+// runs once per period across replicas.
+func (a *App) jobList() []jobs.Job {
+	return []jobs.Job{
+		{Name: "payments.reprocess", Period: every5, Lease: 5 * time.Minute, Run: func(ctx context.Context) error {
+			_, err := a.Payments.ReprocessPending(ctx)
+			return err
+		}},
+		{Name: "ledger.reconcile", Period: jobs.Daily, Lease: 30 * time.Minute, Run: func(ctx context.Context) error {
+			var ts []tenants.Tenant
+			if err := a.DB.C("tenants").Find(ctx, bson.D{}, &ts); err != nil {
+				return err
+			}
+			for _, t := range ts {
+				drift, err := accounts.Reconcile(ctx, a.DB.Tenant(t.ID))
+				if err != nil {
+					return fmt.Errorf("reconcile %s: %w", t.ID, err)
+				}
+				if len(drift) > 0 {
+					a.Log.Warn("ledger drift repaired", "tenant", t.ID, "accounts", len(drift))
+				}
+			}
+			return nil
+		}},
 	}
 }

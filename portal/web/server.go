@@ -35,6 +35,8 @@ type Deps struct {
 	Tenants  *tenants.Service
 	Accounts *accounts.Service
 	// wiring: collector work (fields below)
+	Work   *WorkService   // activities, promises, manual payments, consent
+	Policy *PolicyService // tenants' collection policies
 	// wiring: debtor self-service (fields below)
 	DebtorPortal *debtors.Service // debtor sessions, statement, disputes
 	// wiring: payments (fields below)
@@ -139,7 +141,21 @@ func (s *Server) route(r fiber.Router, method, path string, h fiber.Handler, rol
 		r.Add(method, path, h)
 		return
 	}
+	if strings.Contains(path, ":tenant") {
+		// Membership before anything else, so a non-member gets the same 404
+		// whatever the body holds.
+		r.Add(method, path, s.require(roles...), s.member, h)
+		return
+	}
 	r.Add(method, path, s.require(roles...), h)
+}
+
+// member answers 404 when the caller does not belong to the :tenant of the path.
+func (s *Server) member(c *fiber.Ctx) error {
+	if !actor.From(c.UserContext()).Member(c.Params("tenant")) {
+		return fmt.Errorf("tenant: %w", apperr.ErrNotFound)
+	}
+	return c.Next()
 }
 
 func (s *Server) ready(c *fiber.Ctx) error {

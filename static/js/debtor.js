@@ -1,22 +1,156 @@
+// Debtor face: log in with an access code, see the statement, dispute invoices.
 (function () {
   'use strict';
   const C = window.Cartera;
-  C.ready.then(() => {
-    document.getElementById('debtor-login-form').addEventListener('submit', async (ev) => {
+  const el = C.el;
+  const $ = (id) => document.getElementById(id);
+  const REASONS = ['not_received', 'wrong_amount', 'already_paid', 'quality', 'other'];
+  let st = null; // the statement shown
+
+  const money = (v) => C.money(v, st.currency, st.tenant && st.tenant.locale);
+  const lateText = (n) => (n === 1 ? C.t('debtor.lateOne') : C.t('debtor.late', { n }));
+
+  function showLogin() {
+    $('debtor-login').hidden = false;
+    $('d-tenant').focus();
+  }
+
+  function fact(label, value, cls) {
+    return el('div', { class: 'fact' }, el('dt', { text: label }), el('dd', { class: cls, text: value }));
+  }
+
+  function invoiceCard(a) {
+    const badges = el('span', { class: 'badges' },
+      a.disputed ? el('span', { class: 'badge warn', text: C.t('debtor.disputed') }) : null,
+      el('span', { class: 'badge ' + (a.daysPastDue > 0 ? 'bad' : 'ok'), text: a.daysPastDue > 0 ? lateText(a.daysPastDue) : C.t('debtor.current') }));
+    const total = a.balance + a.interest - a.discount;
+    return el('li', { class: 'card invoice-card' + (a.disputed ? ' disputed' : ''), 'data-id': a.id },
+      el('div', { class: 'inv-head' }, el('strong', { text: C.t('debtor.invoice', { n: a.invoice }) }), badges),
+      el('dl', { class: 'facts' },
+        fact(C.t('debtor.col.dueDate'), C.date(a.dueDate)),
+        fact(C.t('debtor.col.balance'), money(a.balance)),
+        fact(C.t('debtor.col.interest'), money(a.interest)),
+        fact(C.t('debtor.col.discount'), a.discount ? '−' + money(a.discount) : money(0)),
+        fact(C.t('debtor.col.total'), money(total), 'big')),
+      a.disputed ? null : el('button', { type: 'button', class: 'link small', text: C.t('debtor.disputeThis'), onclick: () => pickForDispute(a.id) }));
+  }
+
+  function pickForDispute(id) {
+    document.querySelectorAll('#dispute-invoices input').forEach((c) => { c.checked = c.value === id; });
+    $('dispute').scrollIntoView({ behavior: 'smooth', block: 'start' });
+    $('dispute-reason').focus({ preventScroll: true });
+  }
+
+  function renderStatement() {
+    $('st-company').textContent = st.tenant.name;
+    $('st-greeting').textContent = C.t('debtor.hello', { name: st.debtor.name });
+    $('st-asof').textContent = C.t('debtor.asOf', { date: C.date(st.asOf) });
+    $('st-total').textContent = money(st.total);
+    const balance = st.accounts.reduce((s, a) => s + a.balance, 0);
+    $('st-breakdown').textContent = C.t('debtor.breakdown', { balance: money(balance), interest: money(st.interestTotal), discount: money(st.discountTotal) });
+    $('st-invoices').replaceChildren(...(st.accounts.length ? st.accounts.map(invoiceCard) : [el('li', { class: 'card empty', text: C.t('debtor.none') })]));
+    $('st-note').textContent = st.interestTotal > 0 ? C.t('debtor.interestNote', { rate: (st.lateInterestBP / 100).toLocaleString(C.lang === 'en' ? 'en-US' : 'es-CO', { minimumFractionDigits: 2 }) }) : '';
+    $('statement').hidden = false;
+    // The dispute form lists the invoices that are not already disputed.
+    const open = st.accounts.filter((a) => !a.disputed);
+    $('dispute-invoices').replaceChildren(...open.map((a) => el('label', { class: 'check' },
+      el('input', { type: 'checkbox', name: 'accountIds', value: a.id }),
+      el('span', { text: C.t('debtor.invoice', { n: a.invoice }) + ' · ' + money(a.balance) }))));
+    $('dispute').hidden = open.length === 0;
+  }
+
+  function renderDisputes(items) {
+    $('disputes').hidden = items.length === 0;
+    $('dispute-list').replaceChildren(...items.map((d) => {
+      const cls = d.status === 'accepted' ? 'ok' : d.status === 'rejected' ? 'bad' : 'info';
+      return el('li', { class: 'dispute-item', 'data-id': d.id, 'data-status': d.status },
+        el('div', { class: 'inv-head' }, el('strong', { text: d.invoices.join(', ') }), el('span', { class: 'badge ' + cls, text: C.t('debtor.status.' + d.status) })),
+        el('p', { class: 'small muted', text: C.t('debtor.disputes.reasonLine', { reason: C.t('debtor.reason.' + d.reason) }) }),
+        d.status === 'accepted' && d.creditAmount ? el('p', { class: 'ok-text small', text: C.t('debtor.disputes.credit', { amount: C.money(d.creditAmount, d.currency, st && st.tenant.locale) }) }) : null,
+        d.attachment ? el('a', { class: 'small', href: '/api/debtor/disputes/' + encodeURIComponent(d.id) + '/attachment', text: C.t('debtor.disputes.attachment') + ' (' + d.attachment.name + ')' }) : null,
+        el('ol', { class: 'timeline' }, d.history.map((h) => el('li', { class: 'event-' + h.action },
+          el('div', { class: 'ev-head' }, el('strong', { text: C.t('debtor.event.' + h.action) }), el('span', { class: 'small muted', text: C.date(h.at) })),
+          h.message ? el('p', { class: 'small', text: h.message }) : null))));
+    }));
+  }
+
+  async function load() {
+    try {
+      st = await C.api('GET', '/api/debtor/statement', undefined, { allow401: true });
+    } catch (e) {
+      if (e.status === 401 || e.status === 403) { showLogin(); return; }
+      C.toast(C.errorText(e));
+      return;
+    }
+    $('debtor-login').hidden = true;
+    $('logout').hidden = false;
+    renderStatement();
+    const ds = await C.api('GET', '/api/debtor/disputes');
+    renderDisputes(ds.items);
+  }
+
+  function setupDisputeForm() {
+    $('dispute-reason').replaceChildren(...REASONS.map((r) => el('option', { value: r, text: C.t('debtor.reason.' + r) })));
+    $('dispute-file').addEventListener('change', () => {
+      const f = $('dispute-file').files[0];
+      const n = $('dispute-file-name');
+      n.textContent = f ? f.name : C.t('debtor.dispute.noFile');
+      n.classList.toggle('muted', !f);
+    });
+    $('dispute-form').addEventListener('submit', async (ev) => {
       ev.preventDefault();
-      const err = document.getElementById('d-error');
+      const err = $('dispute-error');
+      err.hidden = true;
+      const ids = [...document.querySelectorAll('#dispute-invoices input:checked')].map((c) => c.value);
+      if (!ids.length) { err.textContent = C.t('debtor.dispute.pickOne'); err.hidden = false; return; }
+      const fd = new FormData();
+      ids.forEach((id) => fd.append('accountIds', id));
+      fd.append('reason', $('dispute-reason').value);
+      fd.append('description', $('dispute-description').value.trim());
+      const f = $('dispute-file').files[0];
+      if (f) fd.append('attachment', f);
+      const btn = $('dispute-submit');
+      btn.disabled = true;
+      try {
+        await C.api('POST', '/api/debtor/disputes', fd);
+        $('dispute-form').reset();
+        $('dispute-file-name').textContent = C.t('debtor.dispute.noFile');
+        $('dispute-file-name').classList.add('muted');
+        C.toast(C.t('debtor.dispute.sent'));
+        await load();
+        $('disputes').scrollIntoView({ behavior: 'smooth', block: 'start' });
+      } catch (e) {
+        err.textContent = e.status === 415 ? C.t('debtor.dispute.badFile') : e.status === 413 ? C.t('debtor.dispute.tooLarge') : C.errorText(e);
+        err.hidden = false;
+      } finally {
+        btn.disabled = false;
+      }
+    });
+  }
+
+  C.ready.then(() => {
+    $('debtor-login-form').addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const err = $('d-error');
       err.hidden = true;
       try {
         await C.api('POST', '/api/debtor/login', {
-          tenant: document.getElementById('d-tenant').value.trim(),
-          document: document.getElementById('d-document').value.trim(),
-          code: document.getElementById('d-code').value.trim(),
+          tenant: $('d-tenant').value.trim(),
+          document: $('d-document').value.trim(),
+          code: $('d-code').value.trim(),
         }, { allow401: true });
-        location.reload();
+        $('d-code').value = '';
+        await load();
       } catch (e) {
         err.textContent = e.status === 401 ? C.t('debtor.bad') : e.status === 429 ? C.t('login.locked') : C.errorText(e);
         err.hidden = false;
       }
     });
+    $('logout').addEventListener('click', async () => {
+      try { await C.api('POST', '/api/debtor/logout', undefined, { allow401: true }); } catch (e) { /* gone already */ }
+      location.reload();
+    });
+    setupDisputeForm();
+    load();
   });
 })();
