@@ -24,9 +24,9 @@ import (
 // after its lease expires.
 type Job struct {
 	Name   string
-	Every  time.Duration                // how often to try
-	Period func(now time.Time) string   // the window a run covers
-	Lease  time.Duration                // how long a claim holds
+	Every  time.Duration              // how often to try
+	Period func(now time.Time) string // the window a run covers
+	Lease  time.Duration              // how long a claim holds
 	Run    func(ctx context.Context) error
 }
 

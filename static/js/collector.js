@@ -1,27 +1,233 @@
+// Collector face: the accounts assigned to me, and each account's page where
+// I log contacts (checked against the contact rules before they are saved),
+// record promises and manual payments, and add new contact data.
 (function () {
   'use strict';
   const C = window.Cartera, el = C.el;
   const view = document.getElementById('view');
-  // Until the prioritized queue lands, the collector sees the accounts
-  // assigned to them (the API returns only their own).
-  async function render() {
+  const T = (k, v) => C.t('work.' + k, v);
+  const enc = encodeURIComponent;
+  const base = () => '/api/tenants/' + enc(C.tenant);
+
+  // toMinor reads an amount as people type it (es: 1.234.567,89; en:
+  // 1,234,567.89) and returns integer minor units, or NaN.
+  function toMinor(text) {
+    let s = String(text || '').replace(/[^\d.,]/g, '');
+    if (!s) return NaN;
+    const dec = C.lang === 'en' ? '.' : ',', thou = C.lang === 'en' ? ',' : '.';
+    s = s.split(thou).join('');
+    const [units, cents = ''] = s.split(dec);
+    if (!/^\d+$/.test(units) || !/^\d{0,2}$/.test(cents)) return NaN;
+    return Number(units) * 100 + Number((cents + '00').slice(0, 2));
+  }
+  // Contact times read in the tenant's zone, where the contact rules apply.
+  const zone = () => ((C.tenants || []).find((t) => t.slug === C.tenant) || {}).timezone || 'America/Bogota';
+  const when = (iso) => new Intl.DateTimeFormat(C.lang === 'en' ? 'en-US' : 'es-CO',
+    { dateStyle: 'medium', timeStyle: 'short', timeZone: zone() }).format(new Date(iso));
+  const field = (label, input) => el('label', {}, label, input);
+  const select = (id, name, values, prefix) => el('select', { id, name },
+    values.map((v) => el('option', { value: v, text: T(prefix + v) })));
+  const showError = (box, e) => { box.textContent = C.errorText(e); box.hidden = false; };
+
+  // --- the list of my accounts -------------------------------------------
+  async function renderList() {
     const card = el('section', { class: 'card', id: 'queue' }, el('h2', { text: C.t('collector.queue') }));
     view.replaceChildren(card);
     if (!C.tenant) { card.append(el('p', { class: 'empty', text: C.t('collector.empty') })); return; }
-    const res = await C.api('GET', '/api/tenants/' + encodeURIComponent(C.tenant) + '/accounts?status=open&limit=200');
+    const res = await C.api('GET', base() + '/accounts?status=open&limit=200');
     if (!res.items.length) { card.append(el('p', { class: 'empty', text: C.t('collector.empty') })); return; }
+    const cols = ['collector.col.invoice', 'collector.col.debtor', 'collector.col.due', 'collector.col.dpd', 'collector.col.balance'].map((k) => C.t(k));
     card.append(el('p', { class: 'muted small', text: C.t('collector.count', { n: res.items.length + (res.next ? '+' : '') }) }),
-      el('div', { class: 'table-wrap' }, el('table', {},
-        el('thead', {}, el('tr', {},
-          el('th', { text: C.t('collector.col.invoice') }), el('th', { text: C.t('collector.col.debtor') }),
-          el('th', { text: C.t('collector.col.due') }), el('th', { class: 'num', text: C.t('collector.col.dpd') }),
-          el('th', { class: 'num', text: C.t('collector.col.balance') }))),
+      el('div', { class: 'table-wrap' }, el('table', { class: 'stack accounts' },
+        el('thead', {}, el('tr', {}, cols.map((c, i) => el('th', { class: i >= 3 ? 'num' : '', text: c })))),
         el('tbody', {}, res.items.map((a) => el('tr', {},
-          el('td', {}, el('strong', { text: a.invoice })),
-          el('td', {}, a.debtor.name, el('div', { class: 'muted small', text: a.debtor.document })),
-          el('td', { text: C.date(a.dueDate) }),
-          el('td', { class: 'num', text: String(a.daysPastDue) }),
-          el('td', { class: 'num', text: C.money(a.balance, a.currency) })))))));
+          el('td', { 'data-label': cols[0] }, el('a', { class: 'invoice-link', href: '#/account/' + enc(a.id), id: 'open-' + a.id, text: a.invoice })),
+          el('td', { 'data-label': cols[1] }, a.debtor.name, el('div', { class: 'muted small', text: a.debtor.document })),
+          el('td', { 'data-label': cols[2], text: C.date(a.dueDate) }),
+          el('td', { 'data-label': cols[3], class: 'num', text: String(a.daysPastDue) }),
+          el('td', { 'data-label': cols[4], class: 'num', text: C.money(a.balance, a.currency) })))))));
   }
-  C.staff().then(render).catch((e) => C.toast(C.errorText(e)));
+
+  // --- one account ----------------------------------------------------------
+  async function renderAccount(id) {
+    const path = base() + '/accounts/' + enc(id);
+    const [a, tl] = await Promise.all([C.api('GET', path), C.api('GET', path + '/timeline')]);
+    const back = el('a', { class: 'btn', href: '#/', id: 'back', text: T('back') });
+    const statusClass = { open: 'warn', paid: 'ok', recalled: 'info', legal: 'bad' }[a.status] || 'info';
+    const head = el('section', { class: 'card', id: 'account' },
+      el('div', { class: 'detail-head' }, el('h2', { id: 'account-title', text: T('account', { invoice: a.invoice }) }), back),
+      el('div', { class: 'detail-status' },
+        el('span', { class: 'badge ' + statusClass, text: T('status.' + a.status) }),
+        el('span', { class: 'muted small', text: T('dpd', { n: a.daysPastDue }) }),
+        nextStep(tl.nextStep)),
+      el('dl', { class: 'facts' },
+        fact(T('debtor'), a.debtor.name + ' · ' + a.debtor.document),
+        fact(T('balance'), C.money(a.balance, a.currency), 'big', 'account-balance'),
+        fact(T('original'), C.money(a.originalAmount, a.currency)),
+        fact(T('due'), C.date(a.dueDate))));
+    const open = a.status === 'open' && a.balance > 0;
+    view.replaceChildren(head,
+      el('div', { class: 'grid two' }, logForm(id, a, open), payForm(id, a, open)),
+      el('div', { class: 'grid two' }, timelineCard(tl, a.currency), el('div', {}, contactsCard(a), ledgerCard(a))));
+  }
+
+  function fact(label, value, cls, id) {
+    return el('div', { class: 'fact' }, el('dt', { text: label }), el('dd', { class: cls || '', id, text: value }));
+  }
+
+  function nextStep(n) {
+    if (!n) return null;
+    if (n.stop) return el('span', { class: 'badge info', id: 'next-step', text: T('next.' + n.stop) });
+    if (!n.step) return null;
+    return el('span', { class: 'badge ' + (n.late ? 'bad' : 'info'), id: 'next-step',
+      text: T('next.step', { what: n.step.label || T('channel.' + n.step.channel), date: C.date(n.due) }) });
+  }
+
+  // The contact form. A refusal (422) says which rule and when it is next
+  // allowed; nothing is saved then.
+  function logForm(id, a, open) {
+    const err = el('p', { class: 'alert', id: 'log-error', role: 'alert', hidden: true });
+    const channel = select('log-channel', 'channel', ['call', 'whatsapp', 'email', 'sms', 'visit', 'letter'], 'channel.');
+    const direction = select('log-direction', 'direction', ['outbound', 'inbound'], 'direction.');
+    const outcome = select('log-outcome', 'outcome', ['contacted', 'no_answer', 'promise', 'refused', 'wrong_number', 'left_message', 'dispute'], 'outcome.');
+    const amount = el('input', { id: 'promise-amount', name: 'amount', inputmode: 'decimal', autocomplete: 'off' });
+    const date = el('input', { id: 'promise-date', name: 'date', type: 'date' });
+    const promise = el('fieldset', { id: 'promise-fields', class: 'pick', hidden: true },
+      el('legend', { text: T('promise.title') }),
+      field(T('promise.amount', { currency: a.currency }), amount), field(T('promise.date'), date));
+    outcome.addEventListener('change', () => { promise.hidden = outcome.value !== 'promise'; });
+    if (!open) outcome.querySelector('option[value="promise"]').disabled = true;
+    const note = el('textarea', { id: 'log-note', name: 'note', rows: 3, maxlength: 2000 });
+    const form = el('form', { id: 'log-form', novalidate: true },
+      el('div', { class: 'grid two' }, field(T('channel'), channel), field(T('direction'), direction)),
+      field(T('outcome'), outcome), promise, field(T('note'), note), err,
+      el('button', { class: 'btn primary', type: 'submit', id: 'log-submit', text: T('log.submit') }));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      err.hidden = true;
+      const body = { channel: channel.value, direction: direction.value, outcome: outcome.value, note: note.value };
+      if (outcome.value === 'promise') {
+        const minor = toMinor(amount.value);
+        if (!(minor > 0)) { showError(err, new Error(T('error.amount'))); return; }
+        body.promise = { amount: minor, date: date.value };
+      }
+      try {
+        await C.api('POST', base() + '/accounts/' + enc(id) + '/activities', body);
+        C.toast(T('log.saved'));
+        await renderAccount(id);
+      } catch (e) {
+        if (e.status === 422) { err.textContent = T('log.refused', { reason: e.message }); err.hidden = false; return; }
+        showError(err, e);
+      }
+    });
+    return el('section', { class: 'card' }, el('h3', { text: T('log.title') }), form);
+  }
+
+  function payForm(id, a, open) {
+    const err = el('p', { class: 'alert', id: 'pay-error', role: 'alert', hidden: true });
+    const amount = el('input', { id: 'pay-amount', name: 'amount', inputmode: 'decimal', autocomplete: 'off', required: true });
+    const method = select('pay-method', 'method', ['transfer', 'cash', 'check', 'client_reported'], 'method.');
+    const ref = el('input', { id: 'pay-reference', name: 'reference', autocomplete: 'off', maxlength: 64, required: true });
+    const paidAt = el('input', { id: 'pay-date', name: 'paidAt', type: 'date' });
+    const form = el('form', { id: 'pay-form', novalidate: true },
+      field(T('pay.amount', { currency: a.currency }), amount), field(T('pay.method'), method),
+      field(T('pay.reference'), ref), field(T('pay.date'), paidAt), err,
+      el('button', { class: 'btn primary', type: 'submit', id: 'pay-submit', disabled: !open, text: T('pay.submit') }));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      err.hidden = true;
+      const minor = toMinor(amount.value);
+      if (!(minor > 0)) { showError(err, new Error(T('error.amount'))); return; }
+      try {
+        const r = await C.api('POST', base() + '/accounts/' + enc(id) + '/payments',
+          { amount: minor, method: method.value, reference: ref.value, paidAt: paidAt.value });
+        C.toast(T('pay.saved', { balance: C.money(r.balance, r.currency) }));
+        await renderAccount(id);
+      } catch (e) {
+        if (e.status === 409) { showError(err, new Error(T('pay.duplicate'))); return; }
+        showError(err, e);
+      }
+    });
+    return el('section', { class: 'card' }, el('h3', { text: T('pay.title') }), form);
+  }
+
+  // The timeline merges contacts and promises, newest first.
+  function timelineCard(tl, currency) {
+    const items = [
+      ...tl.activities.map((x) => ({ at: x.at, node: activityItem(x) })),
+      ...tl.promises.map((p) => ({ at: p.settledAt || p.createdAt, node: promiseItem(p, currency) })),
+    ].sort((x, y) => (x.at < y.at ? 1 : -1));
+    return el('section', { class: 'card' }, el('h3', { text: T('timeline') }),
+      items.length ? el('ul', { class: 'contacts', id: 'timeline' }, items.map((i) => i.node))
+        : el('p', { class: 'empty', id: 'timeline', text: T('timeline.empty') }));
+  }
+
+  function activityItem(x) {
+    return el('li', { class: 'activity' },
+      el('span', { class: 'kpi-label', text: when(x.at) }),
+      el('div', {},
+        el('strong', { text: T('channel.' + x.channel) + ' · ' + T('outcome.' + x.outcome) }),
+        el('span', { class: 'muted small', text: ' (' + T('direction.' + x.direction) + ')' }),
+        x.note ? el('div', { text: x.note }) : null));
+  }
+
+  function promiseItem(p, currency) {
+    const cls = { live: 'info', kept: 'ok', broken: 'bad' }[p.status] || 'info';
+    return el('li', { class: 'promise' },
+      el('span', { class: 'kpi-label', text: when(p.settledAt || p.createdAt) }),
+      el('div', {},
+        el('strong', { text: T('promise.item', { amount: C.money(p.amount, p.currency || currency), date: C.date(p.date) }) }), ' ',
+        el('span', { class: 'badge ' + cls, text: T('promise.' + p.status) })));
+  }
+
+  function contactsCard(a) {
+    const list = a.debtor.contacts || [];
+    const err = el('p', { class: 'alert', id: 'contact-error', role: 'alert', hidden: true });
+    const kind = select('contact-kind', 'kind', ['phone', 'whatsapp', 'email', 'address'], 'kind.');
+    const value = el('input', { id: 'contact-value', name: 'value', autocomplete: 'off', required: true });
+    const form = el('form', { id: 'contact-form', novalidate: true },
+      el('div', { class: 'grid two' }, field(T('contact.kind'), kind), field(T('contact.value'), value)), err,
+      el('button', { class: 'btn', type: 'submit', id: 'contact-submit', text: T('contact.add') }));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      err.hidden = true;
+      try {
+        await C.api('POST', base() + '/debtors/' + enc(a.debtor.document) + '/contacts', { kind: kind.value, value: value.value });
+        C.toast(T('contact.saved'));
+        await renderAccount(a.id);
+      } catch (e) { showError(err, e.status === 409 ? new Error(T('contact.duplicate')) : e); }
+    });
+    return el('section', { class: 'card' }, el('h3', { text: T('contacts') }),
+      list.length ? el('ul', { class: 'contacts', id: 'contacts' }, list.map((c) => el('li', { class: c.invalid ? 'invalid' : '' },
+        el('span', { class: 'kpi-label', text: T('kind.' + c.kind) }), el('span', { text: c.value }))))
+        : el('p', { class: 'empty', text: T('contacts.empty') }),
+      form);
+  }
+
+  function ledgerCard(a) {
+    const rows = (a.ledger || []).slice().reverse();
+    const cols = [T('ledger.date'), T('ledger.kind'), T('ledger.amount')];
+    return el('section', { class: 'card' }, el('h3', { text: T('ledger') }),
+      el('div', { class: 'table-wrap' }, el('table', { class: 'stack', id: 'ledger' },
+        el('thead', {}, el('tr', {}, cols.map((c, i) => el('th', { class: i === 2 ? 'num' : '', text: c })))),
+        el('tbody', {}, rows.map((m) => el('tr', {},
+          el('td', { 'data-label': cols[0], text: C.date(m.at) }),
+          el('td', { 'data-label': cols[1], text: T('ledger.' + m.kind) + (m.channel ? ' · ' + T('ledger.channel.' + m.channel) : '') }),
+          el('td', { 'data-label': cols[2], class: 'num', text: C.money(m.amount, a.currency) })))))));
+  }
+
+  // --- routing: #/account/<id> opens an account; anything else the list ----
+  async function route() {
+    const m = location.hash.match(/^#\/account\/(.+)$/);
+    try {
+      if (m) await renderAccount(decodeURIComponent(m[1]));
+      else await renderList();
+      window.scrollTo(0, 0);
+    } catch (e) {
+      view.replaceChildren(el('section', { class: 'card' }, el('p', { class: 'error', role: 'alert', text: C.errorText(e) }),
+        el('a', { class: 'btn', href: '#/', text: T('back') })));
+    }
+  }
+  window.addEventListener('hashchange', route);
+  C.staff().then(route).catch((e) => C.toast(C.errorText(e)));
 })();

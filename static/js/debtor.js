@@ -64,7 +64,7 @@
     $('dispute-list').replaceChildren(...items.map((d) => {
       const cls = d.status === 'accepted' ? 'ok' : d.status === 'rejected' ? 'bad' : 'info';
       return el('li', { class: 'dispute-item', 'data-id': d.id, 'data-status': d.status },
-        el('div', { class: 'inv-head' }, el('strong', { text: d.invoices.join(', ') }), el('span', { class: 'badge ' + cls, text: C.t('debtor.status.' + d.status) })),
+        el('div', { class: 'inv-head' }, el('strong', { text: C.t(d.invoices.length > 1 ? 'debtor.invoiceMany' : 'debtor.invoice', { n: d.invoices.join(', ') }) }), el('span', { class: 'badge ' + cls, text: C.t('debtor.status.' + d.status) })),
         el('p', { class: 'small muted', text: C.t('debtor.disputes.reasonLine', { reason: C.t('debtor.reason.' + d.reason) }) }),
         d.status === 'accepted' && d.creditAmount ? el('p', { class: 'ok-text small', text: C.t('debtor.disputes.credit', { amount: C.money(d.creditAmount, d.currency, st && st.tenant.locale) }) }) : null,
         d.attachment ? el('a', { class: 'small', href: '/api/debtor/disputes/' + encodeURIComponent(d.id) + '/attachment', text: C.t('debtor.disputes.attachment') + ' (' + d.attachment.name + ')' }) : null,

@@ -1,0 +1,198 @@
+package debtors
+
+import (
+	"context"
+	"crypto/hmac"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+
+	"cartera/portal/accounts"
+	"cartera/portal/actor"
+	"cartera/portal/apperr"
+	"cartera/portal/audit"
+	"cartera/portal/ingest"
+	"cartera/portal/ratelimit"
+	"cartera/portal/store"
+	"cartera/tenants"
+)
+
+// Service is the debtor face's domain service.
+type Service struct {
+	db       *store.DB
+	audit    *audit.Log
+	tenants  *tenants.Service
+	accounts *accounts.Service
+	tokens   *tenants.Tokens
+	byDoc    *ratelimit.Limiter
+	byAddr   *ratelimit.Limiter
+	// Now is the clock (tests move it to dates the cap table covers).
+	Now func() time.Time
+}
+
+// New wires the service.
+func New(db *store.DB, a *audit.Log, t *tenants.Service, acc *accounts.Service) *Service {
+	return &Service{
+		db: db, audit: a, tenants: t, accounts: acc, tokens: t.Tokens(),
+		byDoc:  ratelimit.New(5, 15*time.Minute, 15*time.Minute),
+		byAddr: ratelimit.New(20, 15*time.Minute, 15*time.Minute),
+		Now:    time.Now,
+	}
+}
+
+// Limiters exposes the login limiters (tests move their clocks).
+func (s *Service) Limiters() (byDocument, byAddress *ratelimit.Limiter) { return s.byDoc, s.byAddr }
+
+// Session is an issued debtor session token.
+type Session struct {
+	Token   string
+	Expires time.Time
+}
+
+var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,39}$`)
+
+// Login checks a debtor's access code. An unknown tenant or document and a
+// wrong code give the same error after the same HMAC work; failures are
+// throttled per document (within the tenant) and per address.
+func (s *Service) Login(ctx context.Context, tenant, document, code string) (Session, error) {
+	a := actor.From(ctx)
+	tenant = strings.ToLower(strings.TrimSpace(tenant))
+	doc := ingest.NormalizeDocument(document)
+	docKey, addrKey := "doc:"+tenant+":"+doc, "addr:"+a.IP
+	if wait := max(s.byDoc.Check(docKey), s.byAddr.Check(addrKey)); wait > 0 {
+		return Session{}, &apperr.Throttled{RetryAfterSeconds: int(math.Ceil(wait.Seconds()))}
+	}
+	var d debtorDoc
+	id := tenant + ":" + doc
+	found := false
+	if slugRE.MatchString(tenant) && doc != "" && len(doc) <= 40 {
+		sc := s.db.Tenant(tenant)
+		id = sc.ID(doc)
+		err := sc.C("debtors").Get(ctx, id, &d)
+		switch {
+		case err == nil:
+			found = true
+		case !errors.Is(err, apperr.ErrNotFound):
+			return Session{}, fmt.Errorf("debtor login: %w", err)
+		}
+	}
+	// The HMAC is computed whatever happened above, so timing does not tell
+	// an unknown document from a wrong code.
+	sum := s.accounts.HashCode(id, code)
+	ok := found && d.AccessCodeHash != "" && hmac.Equal([]byte(sum), []byte(d.AccessCodeHash)) && accounts.NormalizeCode(code) != ""
+	if !ok {
+		lockedDoc := s.byDoc.Fail(docKey)
+		lockedAddr := s.byAddr.Fail(addrKey)
+		target := ""
+		if found {
+			target = d.ID
+		}
+		_ = s.audit.Record(ctx, tenantOrEmpty(found, tenant), "debtor.login.failed", target, map[string]any{"document": Mask(doc)})
+		if lockedDoc || lockedAddr {
+			by := "document"
+			if lockedAddr {
+				by = "address"
+			}
+			_ = s.audit.Record(ctx, tenantOrEmpty(found, tenant), "debtor.login.locked", target, map[string]any{"by": by, "document": Mask(doc)})
+		}
+		return Session{}, fmt.Errorf("debtor login: %w", apperr.ErrUnauthorized)
+	}
+	s.byDoc.Reset(docKey)
+	tok, exp, err := s.tokens.Issue(d.ID, tenants.AudienceDebtor, tenants.RoleDebtor, []string{tenant}, d.TokenVersion)
+	if err != nil {
+		return Session{}, err
+	}
+	_ = s.audit.Record(actor.With(ctx, debtorActor(d, a)), tenant, "debtor.login", d.ID, nil)
+	return Session{Token: tok, Expires: exp}, nil
+}
+
+// tenantOrEmpty keeps audit records of unknown tenants out of real ones.
+func tenantOrEmpty(found bool, tenant string) string {
+	if found {
+		return tenant
+	}
+	return ""
+}
+
+func debtorActor(d debtorDoc, req actor.Actor) actor.Actor {
+	req.UserID, req.Role, req.Tenants, req.Email = d.ID, tenants.RoleDebtor, []string{d.TenantID}, ""
+	return req
+}
+
+// Authenticate resolves a debtor token to its actor, refusing tokens issued
+// before the debtor's current access code (token version). It also returns
+// the token's expiry, for sliding sessions.
+func (s *Service) Authenticate(ctx context.Context, token string) (actor.Actor, time.Time, error) {
+	c, err := s.tokens.Parse(token, tenants.AudienceDebtor)
+	if err != nil {
+		return actor.Actor{}, time.Time{}, fmt.Errorf("%w: %v", apperr.ErrUnauthorized, err)
+	}
+	if c.Role != tenants.RoleDebtor || len(c.Tenants) != 1 {
+		return actor.Actor{}, time.Time{}, apperr.ErrUnauthorized
+	}
+	var d debtorDoc
+	if err := s.db.Tenant(c.Tenants[0]).C("debtors").Get(ctx, c.Subject, &d); err != nil {
+		if errors.Is(err, apperr.ErrNotFound) {
+			return actor.Actor{}, time.Time{}, apperr.ErrUnauthorized
+		}
+		return actor.Actor{}, time.Time{}, err
+	}
+	if d.TokenVersion != c.Version || d.AccessCodeHash == "" {
+		return actor.Actor{}, time.Time{}, fmt.Errorf("%w: token revoked", apperr.ErrUnauthorized)
+	}
+	return debtorActor(d, actor.Actor{}), c.ExpiresAt.Time, nil
+}
+
+// Refresh issues a fresh token for the calling debtor (sliding session).
+func (s *Service) Refresh(ctx context.Context) (Session, error) {
+	d, _, err := s.me(ctx)
+	if err != nil {
+		return Session{}, err
+	}
+	tok, exp, err := s.tokens.Issue(d.ID, tenants.AudienceDebtor, tenants.RoleDebtor, []string{d.TenantID}, d.TokenVersion)
+	return Session{Token: tok, Expires: exp}, err
+}
+
+// TTL is the session lifetime.
+func (s *Service) TTL() time.Duration { return s.tokens.TTL() }
+
+// Logout revokes the debtor's sessions (every device: the token version moves).
+func (s *Service) Logout(ctx context.Context) error {
+	d, sc, err := s.me(ctx)
+	if err != nil {
+		return err
+	}
+	if err := sc.C("debtors").Update(ctx, d.ID, bson.D{{Key: "$inc", Value: bson.D{{Key: "tokenVersion", Value: int64(1)}}}}); err != nil {
+		return fmt.Errorf("debtor logout: %w", err)
+	}
+	_ = s.audit.Record(ctx, d.TenantID, "debtor.logout", d.ID, nil)
+	return nil
+}
+
+// me loads the calling debtor; anyone else is refused.
+func (s *Service) me(ctx context.Context) (debtorDoc, *store.Scope, error) {
+	a := actor.From(ctx)
+	if a.Role != tenants.RoleDebtor || len(a.Tenants) != 1 {
+		return debtorDoc{}, nil, fmt.Errorf("debtor face: %w", apperr.ErrForbidden)
+	}
+	sc := s.db.Tenant(a.Tenants[0])
+	var d debtorDoc
+	if err := sc.C("debtors").Get(ctx, a.UserID, &d); err != nil {
+		return debtorDoc{}, nil, err
+	}
+	return d, sc, nil
+}
+
+// Mask shows only the last four characters of a document number.
+func Mask(doc string) string {
+	r := []rune(doc)
+	if len(r) <= 4 {
+		return strings.Repeat("•", len(r))
+	}
+	return strings.Repeat("•", len(r)-4) + string(r[len(r)-4:])
+}
