@@ -193,6 +193,18 @@ func (a *App) jobList() []jobs.Job {
 			_, err := a.Payments.ReprocessPending(ctx)
 			return err
 		}},
+		{Name: "promises.check", Period: jobs.Hourly, Lease: 10 * time.Minute, Run: func(ctx context.Context) error {
+			var ts []tenants.Tenant
+			if err := a.DB.C("tenants").Find(ctx, bson.D{}, &ts); err != nil {
+				return err
+			}
+			for _, t := range ts {
+				if _, _, err := a.Web.Work.CheckPromises(ctx, t.ID, time.Now()); err != nil {
+					return fmt.Errorf("promises %s: %w", t.ID, err)
+				}
+			}
+			return nil
+		}},
 		{Name: "ledger.reconcile", Period: jobs.Daily, Lease: 30 * time.Minute, Run: func(ctx context.Context) error {
 			var ts []tenants.Tenant
 			if err := a.DB.C("tenants").Find(ctx, bson.D{}, &ts); err != nil {

@@ -61,6 +61,19 @@ func Load(ctx context.Context, a *app.App) (string, error) {
 	for _, u := range Users {
 		fmt.Fprintf(&b, "  %-10s %s\n", u.Role, u.Email)
 	}
+	// A debtor to try the debtor face with: a fresh code replaces the old one.
+	page, err := a.Accounts.List(ctx, Tenant, accounts.Filter{Status: accounts.StatusOpen, Limit: 1})
+	if err != nil {
+		return "", fmt.Errorf("demo debtor: %w", err)
+	}
+	if len(page.Items) == 1 {
+		doc := page.Items[0].Document
+		code, err := a.Accounts.NewDebtorCode(ctx, Tenant, doc)
+		if err != nil {
+			return "", fmt.Errorf("demo debtor: %w", err)
+		}
+		fmt.Fprintf(&b, "  %-10s %s/debtor  company %q, document %s, access code %s\n", "debtor", a.Config.PublicURL, Tenant, doc, code)
+	}
 	return b.String(), nil
 }
 

@@ -67,7 +67,15 @@ func (s *Server) getTenant(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toTenantJSON(t))
+	out := toTenantJSON(t)
+	if s.Policy != nil {
+		pol, err := s.Policy.Get(c.UserContext(), t.ID)
+		if err != nil {
+			return err
+		}
+		out.Policy = pol
+	}
+	return c.JSON(out)
 }
 
 type userReq struct {
