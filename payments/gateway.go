@@ -99,10 +99,11 @@ type Sandbox struct {
 // Name is "sandbox".
 func (s *Sandbox) Name() string { return "sandbox" }
 
-// Checkout returns the sandbox page for the payment.
+// Checkout returns the sandbox page for the payment, as a path on the
+// portal's own origin (whatever address the debtor reached it by).
 func (s *Sandbox) Checkout(_ context.Context, req CheckoutRequest) (Session, error) {
 	id := "sbx_" + keyOf(req.PaymentID)
-	return Session{ID: id, URL: s.PublicURL + "/api/payments/sandbox/" + keyOf(req.PaymentID)}, nil
+	return Session{ID: id, URL: "/api/payments/sandbox/" + keyOf(req.PaymentID)}, nil
 }
 
 func lower(s string) string {

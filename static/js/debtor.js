@@ -57,6 +57,8 @@
       el('input', { type: 'checkbox', name: 'accountIds', value: a.id }),
       el('span', { text: C.t('debtor.invoice', { n: a.invoice }) + ' · ' + money(a.balance) }))));
     $('dispute').hidden = open.length === 0;
+    // The payment section (pay.js) renders from the same statement.
+    document.dispatchEvent(new CustomEvent('cartera:statement', { detail: st }));
   }
 
   function renderDisputes(items) {
