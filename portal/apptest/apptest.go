@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net"
 	"net/http"
@@ -40,6 +41,12 @@ type Env struct {
 // New builds the app on a fresh database and logs the admin in; opts may
 // adjust the configuration first.
 func New(t testing.TB, opts ...func(*config.Config)) *Env {
+	return NewLogged(t, nil, opts...)
+}
+
+// NewLogged is New with the app's log written to log (nil: discarded), for
+// tests that read what the portal logs.
+func NewLogged(t testing.TB, log *slog.Logger, opts ...func(*config.Config)) *Env {
 	t.Helper()
 	db := storetest.New(t)
 	dir := t.TempDir()
@@ -50,7 +57,7 @@ func New(t testing.TB, opts ...func(*config.Config)) *Env {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	a, err := app.New(context.Background(), cfg, nil, db)
+	a, err := app.New(context.Background(), cfg, log, db)
 	if err != nil {
 		t.Fatalf("apptest: %v", err)
 	}

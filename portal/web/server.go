@@ -5,6 +5,8 @@ package web
 
 import (
 	"cartera/payments"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -233,8 +235,18 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 		level = slog.LevelDebug
 	}
 	s.log.Log(c.UserContext(), level, "http", "method", c.Method(), "route", routePattern(c), "status", status,
-		"ms", time.Since(start).Milliseconds(), "request_id", requestID(c), "user", a.UserID)
+		"ms", time.Since(start).Milliseconds(), "request_id", requestID(c), "user", logUser(a))
 	return err
+}
+
+// logUser names the caller in logs. A debtor's id holds its document
+// number, so debtors appear under a stable pseudonym instead.
+func logUser(a actor.Actor) string {
+	if a.Role != "debtor" {
+		return a.UserID
+	}
+	sum := sha256.Sum256([]byte(a.UserID))
+	return "debtor:" + hex.EncodeToString(sum[:6])
 }
 
 func fmtErr(op string, err error) error { return fmt.Errorf("%s: %w", op, err) }
