@@ -109,6 +109,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.DebtorsSvc = debtors.New(db, a.Audit, a.Tenants, a.Accounts)
 	a.Web.DebtorPortal = a.DebtorsSvc
 	a.Web.Debtors = a.Web.DebtorSessions()
+	// wiring: reports (lines below)
+	// wiring: queue and ladder (lines below)
+	// wiring: plans (lines below)
 	// wiring: payments (lines below)
 	var gw payments.Gateway = &payments.Sandbox{PublicURL: cfg.PublicURL}
 	if cfg.StripeSecretKey != "" {
@@ -205,6 +208,9 @@ func (a *App) jobList() []jobs.Job {
 			}
 			return nil
 		}},
+		// jobs: reports (entries below)
+		// jobs: queue and ladder (entries below)
+		// jobs: plans (entries below)
 		{Name: "ledger.reconcile", Period: jobs.Daily, Lease: 30 * time.Minute, Run: func(ctx context.Context) error {
 			var ts []tenants.Tenant
 			if err := a.DB.C("tenants").Find(ctx, bson.D{}, &ts); err != nil {

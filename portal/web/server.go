@@ -41,6 +41,9 @@ type Deps struct {
 	Policy *PolicyService // tenants' collection policies
 	// wiring: debtor self-service (fields below)
 	DebtorPortal *debtors.Service // debtor sessions, statement, disputes
+	// wiring: reports (fields below)
+	// wiring: queue and ladder (fields below)
+	// wiring: plans (fields below)
 	// wiring: payments (fields below)
 	Payments            *payments.Service
 	StripeWebhookSecret string
@@ -126,6 +129,9 @@ func New(d Deps) (*fiber.App, *Server, error) {
 	s.collectorRoutes(api)
 	s.debtorRoutes(api)
 	s.paymentRoutes(api)
+	s.reportRoutes(api)
+	s.queueRoutes(api)
+	s.planRoutes(api)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	s.pageRoutes(app)
