@@ -42,11 +42,12 @@ type proc struct {
 	stdout *bufio.Reader
 }
 
-func start(t *testing.T, bin, dir, addr string, args ...string) *proc {
+func start(t *testing.T, bin, dir, addr string, env ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "PORTAL_DATA="+dir, "PORTAL_ADDR="+addr,
 		"PORTAL_ADMIN_EMAIL=admin@proc.test", "PORTAL_ADMIN_PASSWORD=proc-password-1", "PORTAL_LOG_LEVEL=warn")
+	cmd.Env = append(cmd.Env, env...)
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	pr, pw := io.Pipe()
@@ -156,3 +157,5 @@ func TestRestartKeepsDataAndSecondProcessRefused(t *testing.T) {
 		t.Fatalf("after restart: %d %v", st, m)
 	}
 }
+
+func jsonDecode(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
