@@ -33,6 +33,7 @@ bench: ## benchmarks (figures in README)
 	$(GO) test -run '^$$' -bench GetByID -benchtime 2000x -timeout 20m ./portal/store/
 	$(GO) test -run '^$$' -bench Import -benchtime 1x -timeout 40m ./portal/accounts/
 	$(GO) test -run '^$$' -bench ReadCSV -benchmem -timeout 10m ./portal/ingest/
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 20m ./portal/loadtest/
 
 lint: ## go vet, staticcheck and govulncheck (installed from the module proxy)
 	$(GO) vet $(PKGS)
