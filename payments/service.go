@@ -38,6 +38,7 @@ type Payment struct {
 	Amount      int64             `bson:"amount" json:"amount"`
 	Currency    string            `bson:"currency" json:"currency"`
 	Allocation  []calc.Allocation `bson:"allocation" json:"allocation"`
+	Plan        *PlanRef          `bson:"plan,omitempty" json:"plan,omitempty"` // the plan installment it pays
 	Gateway     string            `bson:"gateway" json:"gateway"`
 	SessionID   string            `bson:"sessionId" json:"sessionId"`
 	GatewayRef  string            `bson:"gatewayRef,omitempty" json:"-"` // payment intent or sandbox ref
@@ -71,10 +72,13 @@ func NewService(db *store.DB, a *audit.Log, t *tenants.Service, gw Gateway, publ
 func (s *Service) Gateway() Gateway { return s.gw }
 
 // CheckoutInput says what the debtor wants to pay: an amount (oldest first),
-// chosen invoices (in full), or, with neither, everything owed.
+// chosen invoices (in full), one installment of their plan, or, with none
+// of these, everything owed.
 type CheckoutInput struct {
-	Amount     int64
-	AccountIDs []string
+	Amount      int64
+	AccountIDs  []string
+	PlanID      string
+	Installment *int // with PlanID: 0 is the down payment
 }
 
 // openAccounts reads the debtor's open accounts by _id from its list.
@@ -127,7 +131,12 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Payment, Sess
 	}
 	amount := in.Amount
 	var chosen []string
+	var plan *PlanRef
 	switch {
+	case in.PlanID != "":
+		if plan, amount, items, err = planCheckout(ctx, sc, a.UserID, in, items); err != nil {
+			return Payment{}, Session{}, err
+		}
 	case len(in.AccountIDs) > 0:
 		chosen = make([]string, 0, len(in.AccountIDs))
 		amount = 0
@@ -166,11 +175,15 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Payment, Sess
 	}
 	p := Payment{
 		ID: sc.ID(primitive.NewObjectID().Hex()), TenantID: tenant, DebtorID: a.UserID, Amount: amount, Currency: t.Currency,
-		Allocation: alloc, Gateway: s.gw.Name(), Status: StatusPending, CreatedAt: time.Now().UTC(),
+		Allocation: alloc, Plan: plan, Gateway: s.gw.Name(), Status: StatusPending, CreatedAt: time.Now().UTC(),
+	}
+	desc := "Pago a " + t.Name
+	if plan != nil {
+		desc = fmt.Sprintf("Cuota %d del plan de pagos con %s", plan.Installment, t.Name)
 	}
 	sess, err := s.gw.Checkout(ctx, CheckoutRequest{
 		PaymentID: p.ID, Tenant: tenant, Debtor: a.UserID, Amount: amount, Currency: t.Currency,
-		Description: "Pago a " + t.Name,
+		Description: desc,
 		SuccessURL:  s.publicURL + "/debtor?paid=" + keyOf(p.ID), CancelURL: s.publicURL + "/debtor?cancelled=" + keyOf(p.ID),
 	})
 	if err != nil {
@@ -229,6 +242,11 @@ func (s *Service) Complete(ctx context.Context, tenant, paymentID, gatewayRef st
 		if err != nil && !errors.Is(err, accounts.ErrRecorded) {
 			return p, fmt.Errorf("record payment %s: %w", p.ID, err)
 		}
+	}
+	// Then the debtor's plan: the installment it pays, or extras that
+	// reduce the last installments (once per payment).
+	if err := afterPayment(ctx, sc, p, time.Now().UTC()); err != nil {
+		return p, err
 	}
 	_ = s.audit.Record(ctx, tenant, "payment.succeeded", p.ID, map[string]any{"amount": p.Amount})
 	return p, nil

@@ -6,5 +6,5 @@ import "embed"
 
 // FS is the embedded static tree.
 //
-//go:embed *.html css js i18n
+//go:embed *.html css js i18n vendor
 var FS embed.FS

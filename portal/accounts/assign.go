@@ -194,6 +194,25 @@ func (s *Service) SetAssignConfig(ctx context.Context, tenant string, cfg Assign
 	return err
 }
 
+// Move is an account that changed collector (From or To may be empty).
+// Imports carry the account they just inserted, so the hook need not read it.
+type Move struct {
+	AccountID, From, To string
+	Account             *Account
+}
+
+// WorklistHook keeps the collectors' worklists current as accounts change
+// hands; it handles its own errors (a periodic rebuild repairs a miss).
+type WorklistHook interface {
+	Assigned(ctx context.Context, tenant string, moves []Move)
+}
+
+func (s *Service) moved(ctx context.Context, tenant string, moves []Move) {
+	if s.Worklist != nil && len(moves) > 0 {
+		s.Worklist.Assigned(ctx, tenant, moves)
+	}
+}
+
 // AssignResult counts what an assignment did.
 type AssignResult struct {
 	Assigned int `json:"assigned"`
@@ -220,11 +239,18 @@ func (s *Service) Assign(ctx context.Context, tenant string, ids []string, colle
 		return AssignResult{}, apperr.Field("accountIds", "indique entre 1 y 5.000 cuentas")
 	}
 	var res AssignResult
+	var moves []Move
 	now := time.Now().UTC()
 	for _, key := range ids {
 		id := key
 		if !sc.Owns(id) {
 			id = sc.ID(key)
+		}
+		var prev struct {
+			CollectorID string `bson:"collectorId"`
+		}
+		if s.Worklist != nil {
+			_ = sc.C("accounts").Get(ctx, id, &prev)
 		}
 		err := sc.C("accounts").Update(ctx, id, bson.D{{Key: "$set", Value: bson.D{{Key: "collectorId", Value: collector}, {Key: "updatedAt", Value: now}}}})
 		switch {
@@ -234,8 +260,10 @@ func (s *Service) Assign(ctx context.Context, tenant string, ids []string, colle
 			return res, err
 		default:
 			res.Assigned++
+			moves = append(moves, Move{AccountID: id, From: prev.CollectorID, To: collector})
 		}
 	}
+	s.moved(ctx, tenant, moves)
 	_ = s.audit.Record(ctx, tenant, "assignment.manual", collector, map[string]any{"assigned": res.Assigned})
 	return res, nil
 }
@@ -272,6 +300,7 @@ func (s *Service) AssignUnassigned(ctx context.Context, tenant, mode string) (As
 		return AssignResult{}, err
 	}
 	var res AssignResult
+	var moves []Move
 	now := time.Now().UTC()
 	for _, a := range open {
 		c := as.pick(a)
@@ -283,7 +312,9 @@ func (s *Service) AssignUnassigned(ctx context.Context, tenant, mode string) (As
 			return res, err
 		}
 		res.Assigned++
+		moves = append(moves, Move{AccountID: a.ID, To: c})
 	}
+	s.moved(ctx, tenant, moves)
 	_ = s.audit.Record(ctx, tenant, "assignment.rule.run", tenant, map[string]any{"mode": mode, "assigned": res.Assigned})
 	return res, nil
 }

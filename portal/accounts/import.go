@@ -500,6 +500,7 @@ func (rn *run) flush(ctx context.Context, batch []ingest.Record) error {
 		isDup[i] = true
 	}
 	owned := make(map[string][]string) // debtor -> accounts of this batch it owns
+	var moves []Move
 	for i, rec := range batch {
 		a := accts[i].(Account)
 		rn.imp.Processed++
@@ -507,6 +508,7 @@ func (rn *run) flush(ctx context.Context, batch []ingest.Record) error {
 			rn.imp.Inserted++
 			if a.CollectorID != "" {
 				rn.imp.Assigned++
+				moves = append(moves, Move{AccountID: a.ID, To: a.CollectorID, Account: &a})
 			}
 			owned[a.DebtorID] = append(owned[a.DebtorID], a.ID)
 			continue
@@ -530,6 +532,7 @@ func (rn *run) flush(ctx context.Context, batch []ingest.Record) error {
 	if err := rn.upsertDebtors(ctx, batch, owned); err != nil {
 		return err
 	}
+	rn.s.moved(ctx, rn.t.ID, moves)
 	if err := rn.storeCodes(ctx); err != nil {
 		return err
 	}

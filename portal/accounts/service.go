@@ -31,6 +31,8 @@ type Service struct {
 	// AfterBatch, when set, is called after each batch is written (tests use
 	// it to interrupt an import at a known point).
 	AfterBatch func(processed int)
+	// Worklist is told about accounts that change collector (nil: nobody).
+	Worklist WorklistHook
 }
 
 // NewService wires the service; codeKey must be secret and stable.

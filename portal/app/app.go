@@ -27,9 +27,11 @@ import (
 	"cartera/portal/i18n"
 	"cartera/portal/store"
 	"cartera/portal/strategy"
+	"cartera/portal/queue"
 	"cartera/portal/web"
 	"cartera/portal/work"
 	"cartera/portal/worker"
+	"cartera/reports"
 	"cartera/static"
 	"cartera/tenants"
 )
@@ -110,8 +112,25 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Web.DebtorPortal = a.DebtorsSvc
 	a.Web.Debtors = a.Web.DebtorSessions()
 	// wiring: reports (lines below)
+	a.Web.Reports = reports.New(db, a.Tenants, a.Audit)
 	// wiring: queue and ladder (lines below)
+	worklists := queue.New(db, a.Tenants, policies, a.Accounts, log)
+	worklists.PublicURL = cfg.PublicURL
+	if cfg.SMTPURL != "" {
+		mail, err := queue.NewSMTP(cfg.SMTPURL)
+		if err != nil {
+			return nil, err
+		}
+		worklists.Email = mail
+	}
+	if u := os.Getenv("MESSAGING_URL"); u != "" { // WhatsApp/SMS provider (HTTP)
+		worklists.Messenger = &queue.HTTPMessenger{URL: u, Token: os.Getenv("MESSAGING_TOKEN")}
+	}
+	a.Web.Queue = worklists
+	a.Web.Work.Hooks = worklists
+	a.Accounts.Worklist = worklists
 	// wiring: plans (lines below)
+	a.Web.Plans = payments.NewPlans(db, a.Tenants, policies, a.Audit, cfg.PublicURL)
 	// wiring: payments (lines below)
 	var gw payments.Gateway = &payments.Sandbox{PublicURL: cfg.PublicURL}
 	if cfg.StripeSecretKey != "" {
@@ -210,7 +229,55 @@ func (a *App) jobList() []jobs.Job {
 		}},
 		// jobs: reports (entries below)
 		// jobs: queue and ladder (entries below)
+		{Name: "queue.ladder", Period: every5, Lease: 10 * time.Minute, Run: func(ctx context.Context) error {
+			var ts []tenants.Tenant
+			if err := a.DB.C("tenants").Find(ctx, bson.D{}, &ts); err != nil {
+				return err
+			}
+			for _, t := range ts {
+				if _, err := a.Web.Queue.RunLadder(ctx, t.ID); err != nil {
+					return fmt.Errorf("ladder %s: %w", t.ID, err)
+				}
+			}
+			return nil
+		}},
+		{Name: "queue.deliver", Period: func(now time.Time) string { return now.UTC().Truncate(time.Minute).Format(time.RFC3339) }, Lease: 5 * time.Minute, Run: func(ctx context.Context) error {
+			var ts []tenants.Tenant
+			if err := a.DB.C("tenants").Find(ctx, bson.D{}, &ts); err != nil {
+				return err
+			}
+			for _, t := range ts {
+				if _, err := a.Web.Queue.Deliver(ctx, t.ID); err != nil {
+					return fmt.Errorf("outbox %s: %w", t.ID, err)
+				}
+			}
+			return nil
+		}},
+		{Name: "queue.rebuild", Period: jobs.Daily, Lease: 30 * time.Minute, Run: func(ctx context.Context) error {
+			var ts []tenants.Tenant
+			if err := a.DB.C("tenants").Find(ctx, bson.D{}, &ts); err != nil {
+				return err
+			}
+			for _, t := range ts {
+				if _, err := a.Web.Queue.RebuildWorklists(ctx, t.ID); err != nil {
+					return fmt.Errorf("worklists %s: %w", t.ID, err)
+				}
+			}
+			return nil
+		}},
 		// jobs: plans (entries below)
+		{Name: "plans.check", Period: jobs.Daily, Lease: 30 * time.Minute, Run: func(ctx context.Context) error {
+			var ts []tenants.Tenant
+			if err := a.DB.C("tenants").Find(ctx, bson.D{}, &ts); err != nil {
+				return err
+			}
+			for _, t := range ts {
+				if _, err := a.Web.Plans.Check(ctx, t.ID, time.Now()); err != nil {
+					return fmt.Errorf("plans %s: %w", t.ID, err)
+				}
+			}
+			return nil
+		}},
 		{Name: "ledger.reconcile", Period: jobs.Daily, Lease: 30 * time.Minute, Run: func(ctx context.Context) error {
 			var ts []tenants.Tenant
 			if err := a.DB.C("tenants").Find(ctx, bson.D{}, &ts); err != nil {

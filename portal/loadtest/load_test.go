@@ -240,7 +240,9 @@ func BenchmarkStatementVsBare(b *testing.B) {
 		b.Run(fmt.Sprintf("users=%d", users), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				dur := 3 * time.Second
-				portal := drive(users, dur, func(u int, c *http.Client) error { return get(c, f.url+"/api/debtor/statement", f.debtors[u%len(f.debtors)]) })
+				portal := drive(users, dur, func(u int, c *http.Client) error {
+					return get(c, f.url+"/api/debtor/statement", f.debtors[u%len(f.debtors)])
+				})
 				base := drive(users, dur, func(u int, c *http.Client) error { return get(c, bareURL, "x") })
 				pr, br := float64(len(portal.lat))/dur.Seconds(), float64(len(base.lat))/dur.Seconds()
 				b.ReportMetric(pr, "portal-req/s")

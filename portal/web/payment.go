@@ -24,8 +24,10 @@ func (s *Server) paymentRoutes(r fiber.Router) {
 }
 
 type checkoutReq struct {
-	Amount     int64    `json:"amount"`
-	AccountIDs []string `json:"accountIds"`
+	Amount      int64    `json:"amount"`
+	AccountIDs  []string `json:"accountIds"`
+	PlanID      string   `json:"planId"`
+	Installment *int     `json:"installment"`
 }
 
 func (s *Server) checkout(c *fiber.Ctx) error {
@@ -33,7 +35,8 @@ func (s *Server) checkout(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	p, sess, err := s.Payments.Checkout(c.UserContext(), payments.CheckoutInput{Amount: req.Amount, AccountIDs: req.AccountIDs})
+	p, sess, err := s.Payments.Checkout(c.UserContext(), payments.CheckoutInput{Amount: req.Amount, AccountIDs: req.AccountIDs,
+		PlanID: req.PlanID, Installment: req.Installment})
 	if err != nil {
 		return err
 	}

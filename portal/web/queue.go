@@ -1,5 +1,79 @@
 package web
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"strconv"
+	"time"
 
-func (s *Server) queueRoutes(r fiber.Router) {}
+	"github.com/gofiber/fiber/v2"
+
+	"cartera/portal/queue"
+)
+
+// QueueService is the collectors' queue, the ladder, the outbox and letters.
+type QueueService = queue.Service
+
+func (s *Server) queueRoutes(r fiber.Router) {
+	s.route(r, fiber.MethodGet, "/work/queue", s.workQueue, workers...)
+	s.route(r, fiber.MethodGet, "/tenants/:tenant/outbox", s.outbox, managers...)
+	s.route(r, fiber.MethodPost, "/tenants/:tenant/worklists/rebuild", s.rebuildWorklists, managers...)
+	s.route(r, fiber.MethodGet, "/tenants/:tenant/accounts/:id/letter.pdf", s.letter, payers...)
+}
+
+func (s *Server) workQueue(c *fiber.Ctx) error {
+	limit, _ := strconv.Atoi(c.Query("limit"))
+	items, err := s.Queue.Queue(c.UserContext(), queue.QueueFilter{Tenant: query(c, "tenant"), Type: query(c, "type"),
+		Collector: query(c, "collector"), Limit: limit})
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []queue.Item{}
+	}
+	return c.JSON(fiber.Map{"items": items, "next": ""})
+}
+
+type outboxOut struct {
+	queue.Message
+	ID        string `json:"id"`
+	AccountID string `json:"accountId"`
+}
+
+func (s *Server) outbox(c *fiber.Ctx) error {
+	limit, _ := strconv.Atoi(c.Query("limit"))
+	list, err := s.Queue.Outbox(c.UserContext(), param(c, "tenant"), query(c, "status"), limit)
+	if err != nil {
+		return err
+	}
+	out := make([]outboxOut, 0, len(list))
+	for _, m := range list {
+		out = append(out, outboxOut{Message: m, ID: keyOf(m.ID), AccountID: keyOf(m.AccountID)})
+	}
+	return c.JSON(fiber.Map{"items": out, "next": ""})
+}
+
+func (s *Server) rebuildWorklists(c *fiber.Ctx) error {
+	n, err := s.Queue.RebuildWorklists(c.UserContext(), param(c, "tenant"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"entries": n})
+}
+
+// letter renders a dunning letter; ?withCode=1 (managers) prints a new
+// access code for the debtor portal on it.
+func (s *Server) letter(c *fiber.Ctx) error {
+	withCode := c.Query("withCode") == "1" || c.Query("withCode") == "true"
+	level := query(c, "level")
+	if level == "" {
+		level = "1"
+	}
+	pdf, err := s.Queue.Letter(c.UserContext(), param(c, "tenant"), param(c, "id"), level, withCode)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, `inline; filename="carta-`+level+`-`+time.Now().Format("20060102")+`.pdf"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(pdf)
+}
+

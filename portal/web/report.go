@@ -1,5 +1,106 @@
 package web
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"mime"
 
-func (s *Server) reportRoutes(r fiber.Router) {}
+	"github.com/gofiber/fiber/v2"
+
+	"cartera/reports"
+	"cartera/tenants"
+)
+
+// reportReaders may read a tenant's reports: the client company and the
+// BPO's managers (collectors get 403).
+var reportReaders = []string{tenants.RoleAdmin, tenants.RoleManager, tenants.RoleClient}
+
+func (s *Server) reportRoutes(r fiber.Router) {
+	s.route(r, fiber.MethodGet, "/tenants/:tenant/reports/summary", s.reportSummary, reportReaders...)
+	s.route(r, fiber.MethodGet, "/tenants/:tenant/reports/recovery.pdf", s.reportRecoveryPDF, reportReaders...)
+	s.route(r, fiber.MethodGet, "/tenants/:tenant/reports/remittance.pdf", s.reportRemittancePDF, reportReaders...)
+	s.route(r, fiber.MethodGet, "/tenants/:tenant/reports/remittance.csv", s.reportRemittanceCSV, reportReaders...)
+	s.route(r, fiber.MethodGet, "/tenants/:tenant/reports/accounts.csv", s.reportAccountsCSV, reportReaders...)
+	s.route(r, fiber.MethodGet, "/tenants/:tenant/reports/activities.csv", s.reportActivitiesCSV, reportReaders...)
+}
+
+func (s *Server) reportSummary(c *fiber.Ctx) error {
+	k, err := s.Reports.Summary(c.UserContext(), param(c, "tenant"), query(c, "from"), query(c, "to"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(k)
+}
+
+func (s *Server) pdfOptions(c *fiber.Ctx) reports.PDFOptions {
+	l := lang(c)
+	return reports.PDFOptions{T: func(k string) string { return s.msg.T(l, k) }, Lang: l}
+}
+
+func sendPDF(c *fiber.Ctx, name string, b []byte) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	return c.Send(b)
+}
+
+func (s *Server) reportRecoveryPDF(c *fiber.Ctx) error {
+	k, err := s.Reports.Summary(c.UserContext(), param(c, "tenant"), query(c, "from"), query(c, "to"))
+	if err != nil {
+		return err
+	}
+	b, err := reports.RecoveryPDF(k, s.pdfOptions(c))
+	if err != nil {
+		return err
+	}
+	return sendPDF(c, "recuperacion-"+k.Tenant+"-"+k.From+"-"+k.To+".pdf", b)
+}
+
+func (s *Server) reportRemittancePDF(c *fiber.Ctx) error {
+	r, err := s.Reports.Remittance(c.UserContext(), param(c, "tenant"), query(c, "from"), query(c, "to"))
+	if err != nil {
+		return err
+	}
+	b, err := reports.RemittancePDF(r, s.pdfOptions(c))
+	if err != nil {
+		return err
+	}
+	return sendPDF(c, "liquidacion-"+r.Tenant+"-"+r.From+"-"+r.To+".pdf", b)
+}
+
+func (s *Server) reportRemittanceCSV(c *fiber.Ctx) error {
+	r, err := s.Reports.Remittance(c.UserContext(), param(c, "tenant"), query(c, "from"), query(c, "to"))
+	if err != nil {
+		return err
+	}
+	w := newCSV(c, "liquidacion-"+r.Tenant+"-"+r.From+"-"+r.To+".csv")
+	_ = w.Write(reports.RemittanceHeader)
+	_ = w.WriteAll(r.Rows())
+	return w.Error()
+}
+
+// streamCSV runs export into a CSV download; a failure before the end
+// drops what was written and answers the error instead.
+func (s *Server) streamCSV(c *fiber.Ctx, name string, export func(write func([]string) error) error) error {
+	w := newCSV(c, name)
+	if err := export(w.Write); err != nil {
+		c.Response().ResetBody()
+		c.Set(fiber.HeaderContentDisposition, "")
+		return err
+	}
+	w.Flush()
+	return w.Error()
+}
+
+func (s *Server) reportAccountsCSV(c *fiber.Ctx) error {
+	tenant := param(c, "tenant")
+	return s.streamCSV(c, "cuentas-"+tenant+".csv", func(write func([]string) error) error {
+		return s.Reports.ExportAccounts(c.UserContext(), tenant, write)
+	})
+}
+
+func (s *Server) reportActivitiesCSV(c *fiber.Ctx) error {
+	tenant := param(c, "tenant")
+	return s.streamCSV(c, "gestiones-"+tenant+".csv", func(write func([]string) error) error {
+		return s.Reports.ExportActivities(c.UserContext(), tenant, query(c, "from"), query(c, "to"), write)
+	})
+}

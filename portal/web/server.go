@@ -28,6 +28,7 @@ import (
 	"cartera/portal/debtors"
 	"cartera/portal/i18n"
 	"cartera/portal/store"
+	"cartera/reports"
 	"cartera/tenants"
 )
 
@@ -42,8 +43,11 @@ type Deps struct {
 	// wiring: debtor self-service (fields below)
 	DebtorPortal *debtors.Service // debtor sessions, statement, disputes
 	// wiring: reports (fields below)
+	Reports *reports.Service // KPIs, report PDFs, remittance, exports
 	// wiring: queue and ladder (fields below)
+	Queue *QueueService // worklists, the ladder runner, the outbox, letters
 	// wiring: plans (fields below)
+	Plans *payments.Plans // debtor plans, promises and contact preferences
 	// wiring: payments (fields below)
 	Payments            *payments.Service
 	StripeWebhookSecret string

@@ -144,6 +144,13 @@ func (s *Service) LogActivity(ctx context.Context, tenant, key string, in Activi
 	}
 	err = sc.C("accounts").Mutate(ctx, acc.ID, &aw, func() (bson.D, error) {
 		set := bson.D{{Key: "activityIds", Value: keepLast(aw.ActivityIDs, act.ID, maxAccountActivities)}, {Key: "lastActivityAt", Value: now}}
+		// Calls in a row nobody answers are a warning sign in the queue.
+		switch {
+		case in.Channel == compliance.Call && in.Direction == compliance.Outbound && in.Outcome == OutcomeNoAnswer:
+			set = append(set, bson.E{Key: "unansweredCalls", Value: aw.UnansweredCalls + 1})
+		case conversation(in.Outcome):
+			set = append(set, bson.E{Key: "unansweredCalls", Value: 0})
+		}
 		if promise != nil {
 			set = append(set, bson.E{Key: "promiseIds", Value: keepLast(aw.PromiseIDs, promise.ID, maxAccountActivities)})
 		}
@@ -157,6 +164,9 @@ func (s *Service) LogActivity(ctx context.Context, tenant, key string, in Activi
 		details["promise"] = promise.ID
 	}
 	_ = s.audit.Record(ctx, tenant, "activity.create", act.ID, details)
+	if s.Hooks != nil {
+		s.Hooks.ActivityLogged(ctx, tenant, acc.ID, act.Channel, act.Direction, now)
+	}
 	return Logged{Activity: act, Promise: promise}, nil
 }
 

@@ -134,6 +134,7 @@ func (s *Service) SetConsent(ctx context.Context, tenant, document string, in Co
 		return ConsentView{}, err
 	}
 	_ = s.audit.Record(ctx, tenant, "debtor.consent", d.ID, map[string]any{"channels": len(in.Channels), "how": in.How})
+	s.debtorChanged(ctx, tenant, d.AccountIDs)
 	return view(d), nil
 }
 
@@ -218,9 +219,21 @@ func (s *Service) AddContact(ctx context.Context, tenant, document string, in Co
 		return nil, err
 	}
 	_ = s.audit.Record(ctx, tenant, "debtor.contact.add", d.ID, map[string]any{"kind": c.Kind})
+	s.debtorChanged(ctx, tenant, d.AccountIDs)
 	out := make([]Contact, len(d.Contacts))
 	for i, x := range d.Contacts {
 		out[i] = Contact{Kind: x.Kind, Value: x.Value, City: x.City, Source: x.Source, Invalid: x.Invalid, AddedAt: x.AddedAt}
 	}
 	return out, nil
+}
+
+// debtorChanged refreshes the debtor's accounts in the worklists: contacts
+// and consent weigh in their priority.
+func (s *Service) debtorChanged(ctx context.Context, tenant string, accountIDs []string) {
+	if s.Hooks == nil {
+		return
+	}
+	for _, id := range accountIDs {
+		s.Hooks.AccountChanged(ctx, tenant, id)
+	}
 }

@@ -159,12 +159,13 @@ type contactDoc struct {
 // accountWork is the part of the account document this package reads and
 // writes: the ids that make its timeline readable by _id.
 type accountWork struct {
-	ID             string   `bson:"_id"`
-	TenantID       string   `bson:"tenantId"`
-	ActivityIDs    []string `bson:"activityIds"`
-	PromiseIDs     []string `bson:"promiseIds"`
-	BrokenPromises int      `bson:"brokenPromises"`
-	Rev            int64    `bson:"rev"`
+	ID              string   `bson:"_id"`
+	TenantID        string   `bson:"tenantId"`
+	ActivityIDs     []string `bson:"activityIds"`
+	PromiseIDs      []string `bson:"promiseIds"`
+	BrokenPromises  int      `bson:"brokenPromises"`
+	UnansweredCalls int      `bson:"unansweredCalls"`
+	Rev             int64    `bson:"rev"`
 }
 
 // defaultAuthorized maps the debtor's valid contacts to the channels they

@@ -107,6 +107,9 @@ func (s *Service) RecordPayment(ctx context.Context, tenant, key string, in Paym
 	if err := s.keepCovered(ctx, tg, aw.PromiseIDs); err != nil {
 		return Recorded{}, fmt.Errorf("payment recorded; promise check: %w", err)
 	}
+	if s.Hooks != nil {
+		s.Hooks.AccountChanged(ctx, tenant, acc.ID)
+	}
 	var after accounts.Account
 	if err := sc.C("accounts").Get(ctx, acc.ID, &after); err != nil {
 		return Recorded{}, err

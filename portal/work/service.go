@@ -26,6 +26,16 @@ type Service struct {
 	checker  compliance.Checker
 	// Now is the clock; tests set it to put a contact on a Sunday or at night.
 	Now func() time.Time
+	// Hooks hears about changes to accounts (the collectors' worklists); nil: nobody.
+	Hooks Hooks
+}
+
+// Hooks are told what happened on an account so read models stay current.
+// They handle their own errors: the work is done whatever they say.
+type Hooks interface {
+	ActivityLogged(ctx context.Context, tenant, accountID, channel, direction string, at time.Time)
+	AccountChanged(ctx context.Context, tenant, accountID string)
+	PromiseBroken(ctx context.Context, tenant, accountID string)
 }
 
 // NewService wires the service.

@@ -417,7 +417,8 @@
     const accounts = accountsCard();
     refreshAccounts = accounts.load;
     const imp = importCard(() => { recent.load(); accounts.load(); });
-    view.replaceChildren(companyStrip(t), imp, recent, accounts);
+    // The "Tablero" (reports dashboard) lives in dashboard.js.
+    fill(view, companyStrip(t), C.dashboard ? C.dashboard.section() : null, imp, recent, accounts);
     detail.addEventListener('click', (ev) => { if (ev.target === detail) detail.close(); }); // backdrop
     const [items] = await Promise.all([recent.load(), accounts.load()]);
     const live = (items || []).find((i) => i.status === 'queued' || i.status === 'running');

@@ -29,11 +29,46 @@
     values.map((v) => el('option', { value: v, text: T(prefix + v) })));
   const showError = (box, e) => { box.textContent = C.errorText(e); box.hidden = false; };
 
-  // --- the list of my accounts -------------------------------------------
+  // --- the queue first, then every account assigned to me -----------------
+  const Q = (k, v) => C.t('queue.' + k, v);
+  let queueType = '';
   async function renderList() {
-    const card = el('section', { class: 'card', id: 'queue' }, el('h2', { text: C.t('collector.queue') }));
-    view.replaceChildren(card);
-    if (!C.tenant) { card.append(el('p', { class: 'empty', text: C.t('collector.empty') })); return; }
+    const card = el('section', { class: 'card', id: 'queue' });
+    const all = el('section', { class: 'card', id: 'accounts' }, el('h2', { text: Q('all') }));
+    view.replaceChildren(card, all);
+    if (!C.tenant) { card.append(el('h2', { text: Q('title') }), el('p', { class: 'empty', text: C.t('collector.empty') })); return; }
+    await Promise.all([renderQueue(card), renderAccounts(all)]);
+  }
+
+  async function renderQueue(card) {
+    const types = ['call', 'visit', 'promise_follow_up', 'credit_suspension', 'final_notice', 'legal'];
+    const filter = el('select', { id: 'queue-type', name: 'type' },
+      el('option', { value: '', text: Q('filter.all') }), types.map((v) => el('option', { value: v, text: Q('type.' + v) })));
+    filter.value = queueType;
+    filter.addEventListener('change', () => { queueType = filter.value; renderQueue(card); });
+    const res = await C.api('GET', '/api/work/queue?tenant=' + enc(C.tenant) + (queueType ? '&type=' + enc(queueType) : '') + '&limit=100');
+    const cols = ['col.priority', 'col.account', 'col.task', 'col.balance', 'col.reasons'].map((k) => Q(k));
+    const rows = res.items.map((it, i) => el('tr', { class: i < 3 ? 'top' : '', 'data-account': it.accountId },
+      el('td', { 'data-label': cols[0], class: 'prio', text: String(it.priority) }),
+      el('td', { 'data-label': cols[1] },
+        el('a', { class: 'invoice-link', href: '#/account/' + enc(it.accountId), id: 'q-open-' + it.accountId, text: it.invoice || it.accountId }),
+        el('div', { class: 'muted small', text: it.debtorName })),
+      el('td', { 'data-label': cols[2], class: 'task' },
+        el('strong', { text: it.nextAction.label || Q('type.' + it.nextAction.type) }),
+        el('div', { class: 'muted small', text: Q('due', { date: C.date(it.nextAction.due) }) })),
+      el('td', { 'data-label': cols[3], class: 'num', text: C.money(it.balance, it.currency) }),
+      el('td', { 'data-label': cols[4] }, el('ul', { class: 'reasons' },
+        it.reasons.map((r) => el('li', { class: /^alerta|incumplid/.test(r) ? 'alert' : '', text: r }))))));
+    card.replaceChildren(
+      el('div', { class: 'queue-head' },
+        el('div', {}, el('h2', { text: Q('title') }), el('p', { class: 'muted small', id: 'queue-count', text: Q('count', { n: res.items.length }) + ' · ' + Q('hint') })),
+        field(Q('filter'), filter)),
+      el('div', { class: 'table-wrap' }, el('table', { class: 'stack queue', id: 'queue-table' },
+        el('thead', {}, el('tr', {}, cols.map((c, i) => el('th', { class: i === 3 ? 'num' : '', text: c })))),
+        el('tbody', {}, rows.length ? rows : el('tr', {}, el('td', { class: 'none', colspan: 5, id: 'queue-empty', text: Q('empty') }))))));
+  }
+
+  async function renderAccounts(card) {
     const res = await C.api('GET', base() + '/accounts?status=open&limit=200');
     if (!res.items.length) { card.append(el('p', { class: 'empty', text: C.t('collector.empty') })); return; }
     const cols = ['collector.col.invoice', 'collector.col.debtor', 'collector.col.due', 'collector.col.dpd', 'collector.col.balance'].map((k) => C.t(k));
@@ -64,7 +99,10 @@
         fact(T('debtor'), a.debtor.name + ' · ' + a.debtor.document),
         fact(T('balance'), C.money(a.balance, a.currency), 'big', 'account-balance'),
         fact(T('original'), C.money(a.originalAmount, a.currency)),
-        fact(T('due'), C.date(a.dueDate))));
+        fact(T('due'), C.date(a.dueDate))),
+      el('div', { class: 'letter-links', id: 'letters' }, el('span', { class: 'muted small', text: Q('letter') + ':' }),
+        ['1', '2', '3', 'final'].map((l) => el('a', { class: 'btn', target: '_blank', rel: 'noopener', id: 'letter-' + l,
+          href: path + '/letter.pdf?level=' + l, text: Q('letter.' + l) }))));
     const open = a.status === 'open' && a.balance > 0;
     view.replaceChildren(head,
       el('div', { class: 'grid two' }, logForm(id, a, open), payForm(id, a, open)),
