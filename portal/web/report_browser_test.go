@@ -1,0 +1,76 @@
+package web_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"cartera/portal/apptest"
+	"cartera/portal/browsertest"
+)
+
+// The client opens the dashboard: KPI cards with the month's figures, three
+// Chart.js charts drawn under the strict CSP, a period filter and the
+// download links; the manager sees the same dashboard.
+func TestReportBrowserDashboard(t *testing.T) {
+	browsertest.Browser(t)
+	r := newReportEnv(t)
+	r.build()
+	const email, mgrEmail = "tablero@acme.test", "gerente@acme.test"
+	for _, u := range [][2]string{{email, "client"}, {mgrEmail, "manager"}} {
+		r.must("user", r.Do("POST", "/api/tenants/acme/users", r.Admin, map[string]any{"email": u[0], "name": "Carla " + u[1], "role": u[1], "password": apptest.Password}), 201)
+	}
+	url := r.Listen()
+	dir := t.TempDir()
+	ctx := browsertest.New(t, 1280, 900)
+	clientLogin(t, ctx, url, email)
+	clientWait(t, ctx, `document.querySelector('#dashboard') && document.querySelector('#dashboard').dataset.ready === 'true'`)
+
+	// The default period is this month up to today; rate and outstanding
+	// are "to date" figures, whatever day of the month the test runs.
+	kpis := browsertest.Text(t, ctx, "#dash-kpis")
+	for _, want := range []string{"Tasa de recuperación", "30,30", "1.149.999,95", "Saldo pendiente", "3 cuentas"} {
+		if !strings.Contains(kpis, want) {
+			t.Errorf("KPI cards lack %q:\n%s", want, kpis)
+		}
+	}
+	for _, id := range []string{"chart-aging", "chart-monthly", "chart-rate"} {
+		if got := browsertest.Eval(t, ctx, `String(!!(window.Chart && Chart.getChart('`+id+`')))`); got != "true" {
+			t.Errorf("chart %s not drawn", id)
+		}
+	}
+	if got := browsertest.Eval(t, ctx, `String(Chart.getChart('chart-aging').data.datasets[0].data.join(','))`); got != "15000000,0,70000000,0,29999995,0,0" {
+		t.Errorf("aging chart data %s", got)
+	}
+	browsertest.Shot(t, ctx, dir, "dashboard-client")
+
+	// The period filter: the 40 days of the test.
+	clientRun(t, ctx, "period",
+		chromedp.SetValue(chromedp.CSS("#dash-from"), r.from),
+		chromedp.SetValue(chromedp.CSS("#dash-to"), r.to),
+		chromedp.Click(chromedp.CSS(`#dash-filter button[type=submit]`)))
+	clientWait(t, ctx, `document.querySelector('#dashboard').dataset.ready === 'true'`)
+	kpis = browsertest.Text(t, ctx, "#dash-kpis")
+	for _, want := range []string{"500.000,05", "66,67", "1 cumplidas de 1", "2 de 3 cuentas", "23,6"} {
+		if !strings.Contains(kpis, want) {
+			t.Errorf("KPI cards over the period lack %q:\n%s", want, kpis)
+		}
+	}
+	if href := browsertest.Eval(t, ctx, `document.querySelector('#dl-recovery').getAttribute('href')`); href != "/api/tenants/acme/reports/recovery.pdf?from="+r.from+"&to="+r.to {
+		t.Errorf("recovery link %q", href)
+	}
+	clientNoRawKeys(t, ctx)
+	browsertest.Shot(t, ctx, dir, "dashboard-client-period")
+
+	// The same dashboard on the manager face.
+	mgr := browsertest.New(t, 1280, 900)
+	clientRun(t, mgr, "manager login", chromedp.Navigate(url+"/"), chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), mgrEmail), chromedp.SendKeys(chromedp.CSS("#password"), apptest.Password),
+		chromedp.Click(chromedp.CSS("#login-submit")), chromedp.WaitVisible(chromedp.CSS("#tenants")))
+	clientWait(t, mgr, `document.querySelector('#dashboard') && document.querySelector('#dashboard').dataset.ready === 'true'`)
+	if txt := browsertest.Text(t, mgr, "#kpi-outstanding"); !strings.Contains(txt, "1.149.999,95") {
+		t.Errorf("manager dashboard: %q", txt)
+	}
+	browsertest.Shot(t, mgr, dir, "dashboard-manager")
+}

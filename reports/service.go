@@ -1,0 +1,104 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"cartera/portal/actor"
+	"cartera/portal/apperr"
+	"cartera/portal/audit"
+	"cartera/portal/store"
+	"cartera/tenants"
+)
+
+// Service is the reports' entry point for the HTTP face: it checks who is
+// asking, loads the tenant and calls the one computation of each report.
+type Service struct {
+	db      *store.DB
+	tenants *tenants.Service
+	audit   *audit.Log
+	// Now is the clock that picks the default period (tests set it).
+	Now func() time.Time
+}
+
+// New wires the service.
+func New(db *store.DB, t *tenants.Service, a *audit.Log) *Service {
+	return &Service{db: db, tenants: t, audit: a, Now: time.Now}
+}
+
+// readers may see a tenant's reports: the client company and the BPO's
+// managers; a collector sees their queue, not the portfolio's figures.
+func canRead(ctx context.Context) bool {
+	switch actor.From(ctx).Role {
+	case tenants.RoleAdmin, tenants.RoleManager, tenants.RoleClient, "system":
+		return true
+	}
+	return false
+}
+
+// open checks the caller and loads the tenant and the period.
+func (s *Service) open(ctx context.Context, tenant, from, to string) (tenants.Tenant, Period, error) {
+	if !canRead(ctx) {
+		return tenants.Tenant{}, Period{}, fmt.Errorf("reports: %w", apperr.ErrForbidden)
+	}
+	var t tenants.Tenant
+	var err error
+	if actor.From(ctx).Role == "system" {
+		t, err = s.tenants.TenantByID(ctx, tenant)
+	} else {
+		t, err = s.tenants.Tenant(ctx, tenant)
+	}
+	if err != nil {
+		return tenants.Tenant{}, Period{}, err
+	}
+	p, err := ParsePeriod(from, to, s.Now(), t.Location())
+	return t, p, err
+}
+
+// Summary computes the KPIs of a tenant for the period from–to
+// ("YYYY-MM-DD"; empty: this month up to today).
+func (s *Service) Summary(ctx context.Context, tenant, from, to string) (KPIs, error) {
+	t, p, err := s.open(ctx, tenant, from, to)
+	if err != nil {
+		return KPIs{}, err
+	}
+	return Summary(ctx, s.db, t, p)
+}
+
+// Remittance builds the remittance statement of a tenant for a period.
+func (s *Service) Remittance(ctx context.Context, tenant, from, to string) (Remittance, error) {
+	t, p, err := s.open(ctx, tenant, from, to)
+	if err != nil {
+		return Remittance{}, err
+	}
+	return Remit(ctx, s.db, t, p)
+}
+
+// ExportAccounts streams the tenant's accounts to write (one row at a
+// time, the header first) and audits the export of personal data.
+func (s *Service) ExportAccounts(ctx context.Context, tenant string, write func([]string) error) error {
+	t, p, err := s.open(ctx, tenant, "", "")
+	if err != nil {
+		return err
+	}
+	n, err := exportAccounts(ctx, s.db, t, p.To, write)
+	if err != nil {
+		return err
+	}
+	return s.audit.Record(ctx, tenant, "export.accounts", tenant, map[string]any{"rows": n})
+}
+
+// ExportActivities streams the tenant's activities of a period to write
+// and audits the export.
+func (s *Service) ExportActivities(ctx context.Context, tenant, from, to string, write func([]string) error) error {
+	t, p, err := s.open(ctx, tenant, from, to)
+	if err != nil {
+		return err
+	}
+	n, err := exportActivities(ctx, s.db, t, p, write)
+	if err != nil {
+		return err
+	}
+	return s.audit.Record(ctx, tenant, "export.activities", tenant, map[string]any{"rows": n, "from": p.From.Format(time.DateOnly), "to": p.To.Format(time.DateOnly)})
+}

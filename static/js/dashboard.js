@@ -1,0 +1,133 @@
+// The client and manager dashboard ("Tablero"): KPI cards, Chart.js charts
+// and the report downloads of a period. Every figure comes from
+// /reports/summary, the same numbers the PDFs and CSVs carry. Built with
+// Cartera.el only; no inline script or style (CSP).
+(function () {
+  'use strict';
+  const C = window.Cartera;
+  const face = document.body && document.body.dataset.face;
+  if (!C || (face !== 'client' && face !== 'manager')) return;
+  const el = C.el;
+  const BRAND = '#0f5c8c', ACCENT = '#e67e22', MUTED = '#5d6b7a';
+
+  const base = () => '/api/tenants/' + encodeURIComponent(C.tenant) + '/reports/';
+  const locale = (k) => (C.lang === 'en' ? 'en-US' : (k && k.locale) || 'es-CO');
+  const money = (k, v) => C.money(v, k.currency, locale(k));
+  const compact = (k, v) => new Intl.NumberFormat(locale(k), { notation: 'compact', maximumFractionDigits: 1 }).format((v || 0) / 100);
+  const pct = (bp) => new Intl.NumberFormat(C.lang === 'en' ? 'en-US' : 'es-CO', { style: 'percent', minimumFractionDigits: 2, maximumFractionDigits: 2 }).format((bp || 0) / 10000);
+  const int = (n) => new Intl.NumberFormat(C.lang === 'en' ? 'en-US' : 'es-CO').format(n || 0);
+  const monthLabel = (ym) => {
+    const d = new Date(ym + '-15T12:00:00Z');
+    return new Intl.DateTimeFormat(C.lang === 'en' ? 'en-US' : 'es-CO', { month: 'short', year: '2-digit' }).format(d);
+  };
+
+  function card(id, label, value, note) {
+    return el('div', { class: 'dash-kpi', id: 'kpi-' + id },
+      el('span', { class: 'kpi-label', text: label }),
+      el('strong', { class: 'kpi', text: value }),
+      note ? el('span', { class: 'muted small', text: note }) : null);
+  }
+
+  function kpis(k) {
+    const p = k.promises, c = k.contactRate;
+    return el('div', { class: 'dash-kpis', id: 'dash-kpis' },
+      card('recovered', C.t('reports.kpi.recovered'), money(k, k.recovered.amount)),
+      card('rate', C.t('reports.kpi.recoveryRate'), pct(k.recoveryRate.bp), C.t('reports.dash.ofPlaced')),
+      card('outstanding', C.t('reports.kpi.outstanding'), money(k, k.outstanding.amount), C.t('reports.dash.accounts', { n: int(k.outstanding.count) })),
+      card('placed', C.t('reports.kpi.placed'), money(k, k.placed.amount), C.t('reports.dash.accounts', { n: int(k.placed.count) })),
+      card('promises', C.t('reports.kpi.promisesKept'), pct(p.keptRate.bp), C.t('reports.dash.keptOf', { kept: int(p.kept), total: int(p.kept + p.broken) })),
+      card('contact', C.t('reports.kpi.contactRate'), pct(c.bp), C.t('reports.dash.contacted', { n: int(c.contacted), total: int(c.open) })),
+      card('dso', C.t('reports.kpi.dso'), k.dso.days === null ? '—' : new Intl.NumberFormat(locale(k), { maximumFractionDigits: 1 }).format(k.dso.days), C.t('reports.dash.dsoDays')));
+  }
+
+  const charts = [];
+  function chart(canvas, cfg) {
+    if (!window.Chart) return;
+    charts.push(new window.Chart(canvas, cfg));
+  }
+  function chartBox(id, title) {
+    const canvas = el('canvas', { id, role: 'img', 'aria-label': title });
+    return { canvas, node: el('figure', { class: 'dash-chart' }, el('figcaption', { text: title }), el('div', { class: 'dash-canvas' }, canvas)) };
+  }
+  const common = (k, yfmt) => ({
+    responsive: true, maintainAspectRatio: false, animation: false,
+    plugins: { legend: { display: false }, tooltip: { callbacks: { label: (ctx) => yfmt(ctx.raw) } } },
+    scales: { y: { beginAtZero: true, ticks: { color: MUTED, callback: (v) => yfmt(v) } }, x: { ticks: { color: MUTED } } },
+  });
+
+  function drawCharts(k, boxes) {
+    charts.splice(0).forEach((c) => c.destroy());
+    chart(boxes.aging.canvas, { type: 'bar', options: common(k, (v) => compact(k, v)),
+      data: { labels: k.aging.map((b) => C.t('reports.bucket.' + b.bucket)), datasets: [{ data: k.aging.map((b) => b.amount), backgroundColor: BRAND }] } });
+    chart(boxes.monthly.canvas, { type: 'bar', options: common(k, (v) => compact(k, v)),
+      data: { labels: k.monthly.map((m) => monthLabel(m.month)), datasets: [{ data: k.monthly.map((m) => m.recovered), backgroundColor: ACCENT }] } });
+    chart(boxes.rate.canvas, { type: 'line', options: common(k, (v) => pct(v)),
+      data: { labels: k.monthly.map((m) => monthLabel(m.month)), datasets: [{ data: k.monthly.map((m) => m.rateBp), borderColor: BRAND, backgroundColor: BRAND, tension: 0 }] } });
+  }
+
+  function downloads(from, to) {
+    const q = '?from=' + encodeURIComponent(from) + '&to=' + encodeURIComponent(to);
+    const link = (id, key, path) => el('a', { class: 'btn', id, href: base() + path, download: '', text: C.t(key) });
+    return el('div', { class: 'dash-downloads', id: 'dash-downloads' },
+      el('h3', { text: C.t('reports.dash.downloads') }),
+      el('div', { class: 'dash-links' },
+        link('dl-recovery', 'reports.dash.recoveryPdf', 'recovery.pdf' + q),
+        link('dl-remittance-pdf', 'reports.dash.remittancePdf', 'remittance.pdf' + q),
+        link('dl-remittance-csv', 'reports.dash.remittanceCsv', 'remittance.csv' + q),
+        link('dl-accounts', 'reports.dash.accountsCsv', 'accounts.csv'),
+        link('dl-activities', 'reports.dash.activitiesCsv', 'activities.csv' + q)));
+  }
+
+  // section builds the dashboard and loads the current month.
+  function section() {
+    const from = el('input', { id: 'dash-from', type: 'date', name: 'from', required: true });
+    const to = el('input', { id: 'dash-to', type: 'date', name: 'to', required: true });
+    const status = el('p', { class: 'muted small', id: 'dash-status', role: 'status' });
+    const body = el('div', { class: 'dash-body', id: 'dash-body' });
+    const boxes = { aging: chartBox('chart-aging', C.t('reports.chart.aging')), monthly: chartBox('chart-monthly', C.t('reports.chart.monthly')), rate: chartBox('chart-rate', C.t('reports.chart.rate')) };
+    const form = el('form', { class: 'dash-filter', id: 'dash-filter' },
+      el('label', {}, C.t('reports.dash.from'), from), el('label', {}, C.t('reports.dash.to'), to),
+      el('button', { class: 'btn primary', type: 'submit', text: C.t('reports.dash.apply') }));
+    const node = el('section', { class: 'card dashboard', id: 'dashboard', 'aria-labelledby': 'dash-title' },
+      el('h2', { id: 'dash-title', text: C.t('reports.tab') }), form, status, body);
+
+    async function load(q) {
+      status.textContent = C.t('reports.dash.loading');
+      node.classList.add('loading');
+      try {
+        const k = await C.api('GET', base() + 'summary' + (q || ''));
+        from.value = k.from; to.value = k.to;
+        body.replaceChildren(kpis(k),
+          el('div', { class: 'dash-charts' }, boxes.aging.node, boxes.monthly.node, boxes.rate.node),
+          downloads(k.from, k.to));
+        drawCharts(k, boxes);
+        status.textContent = '';
+        node.dataset.ready = 'true';
+      } catch (e) {
+        status.textContent = (e && e.data && e.data.error) || C.t('reports.dash.error');
+      } finally {
+        node.classList.remove('loading');
+      }
+    }
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      node.dataset.ready = 'false';
+      load('?from=' + encodeURIComponent(from.value) + '&to=' + encodeURIComponent(to.value));
+    });
+    load('');
+    return node;
+  }
+
+  C.dashboard = { section };
+
+  // The manager face has no slot of its own: the dashboard goes under the
+  // page's view once the session and tenant are known.
+  if (face === 'manager') {
+    const staff = C.staff;
+    C.staff = (...args) => staff(...args).then((me) => {
+      const main = document.getElementById('main');
+      if (C.tenant && main && !document.getElementById('dashboard')) main.append(section());
+      return me;
+    });
+  }
+})();
