@@ -76,4 +76,3 @@ func (s *Server) letter(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Send(pdf)
 }
-

@@ -61,7 +61,7 @@
         it.reasons.map((r) => el('li', { class: /^alerta|incumplid/.test(r) ? 'alert' : '', text: r }))))));
     card.replaceChildren(
       el('div', { class: 'queue-head' },
-        el('div', {}, el('h2', { text: Q('title') }), el('p', { class: 'muted small', id: 'queue-count', text: Q('count', { n: res.items.length }) + ' · ' + Q('hint') })),
+        el('div', {}, el('h2', { text: Q('title') }), el('p', { class: 'muted small', id: 'queue-count', text: (res.items.length === 1 ? Q('count.one') : Q('count', { n: res.items.length })) + ' · ' + Q('hint') })),
         field(Q('filter'), filter)),
       el('div', { class: 'table-wrap' }, el('table', { class: 'stack queue', id: 'queue-table' },
         el('thead', {}, el('tr', {}, cols.map((c, i) => el('th', { class: i === 3 ? 'num' : '', text: c })))),

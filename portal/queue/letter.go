@@ -1,0 +1,252 @@
+package queue
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jung-kurt/gofpdf"
+
+	"cartera/portal/accounts"
+	"cartera/portal/actor"
+	"cartera/portal/apperr"
+	"cartera/portal/money"
+	"cartera/tenants"
+)
+
+// Letter levels, firmer each time.
+var letterLevels = []string{"1", "2", "3", "final"}
+
+// LetterData is what a letter says.
+type LetterData struct {
+	Level      string
+	Company    string
+	Date       time.Time
+	DebtorName string
+	Address    string
+	Invoices   []LetterInvoice
+	Currency   string
+	Locale     string
+	PortalURL  string
+	Code       string // a new access code issued for this letter, or empty
+}
+
+// LetterInvoice is one open invoice in a letter.
+type LetterInvoice struct {
+	Invoice     string
+	DueDate     time.Time
+	DaysPastDue int
+	Balance     int64
+}
+
+type letterText struct {
+	title   string
+	opening string
+	closing string
+}
+
+// letterTexts are the bodies by level: a courteous reminder, a firm
+// request, a pre-legal notice that names credit-bureau reporting under Ley
+// 1266 de 2008 with its 20 days, and a final notice before legal action.
+var letterTexts = map[string]letterText{
+	"1": {"Recordatorio de pago",
+		"Reciba un cordial saludo. Revisando nuestros registros encontramos que las facturas relacionadas a continuación se encuentran vencidas. Es posible que se trate de un olvido; por eso le escribimos para recordarle el saldo pendiente y ofrecerle nuestra ayuda.",
+		"Si ya realizó el pago, le agradecemos hacernos llegar el soporte y por favor ignore esta comunicación. Si necesita aclarar algún valor o acordar una fecha de pago, estamos a su disposición."},
+	"2": {"Requerimiento de pago",
+		"Pese a nuestro recordatorio anterior, a la fecha no registramos el pago de las facturas relacionadas a continuación. Le solicitamos de manera formal cancelar el saldo pendiente dentro de los próximos diez (10) días calendario.",
+		"Si atraviesa dificultades para pagar el total, comuníquese con nosotros: podemos estudiar un acuerdo de pago. De no recibir respuesta, continuaremos con las siguientes etapas del proceso de cobro."},
+	"3": {"Aviso previo de reporte a centrales de riesgo",
+		"Las facturas relacionadas a continuación continúan vencidas a pesar de nuestras comunicaciones anteriores. En cumplimiento del artículo 12 de la Ley 1266 de 2008, le informamos que, si dentro de los veinte (20) días calendario siguientes al envío de esta comunicación no paga la obligación o no presenta una reclamación fundada, el incumplimiento será reportado a los operadores de información financiera (centrales de riesgo).",
+		"Durante este plazo puede pagar, acordar un plan de pago o controvertir la deuda si no está de acuerdo con ella. Un reporte negativo puede afectar su acceso a crédito; le invitamos a evitarlo."},
+	"final": {"Último aviso antes de cobro jurídico",
+		"Hemos agotado las gestiones de cobro amistoso sin obtener el pago de las facturas relacionadas a continuación. Este es el último aviso: si en un plazo de cinco (5) días hábiles no se ha pagado el saldo total o suscrito un acuerdo de pago, el caso será trasladado a cobro jurídico.",
+		"El cobro jurídico puede implicar costas procesales, honorarios y medidas cautelares a su cargo, conforme a la ley. Aún está a tiempo de evitarlo comunicándose con nosotros de inmediato."},
+}
+
+// Letter renders the letter of a level for an account's debtor, with every
+// open invoice the debtor owes the tenant. The caller must be allowed to see
+// the account (collectors only theirs). withCode issues a new access code
+// for the debtor portal (managers and admins only; the old code stops
+// working) and prints it on the letter.
+func (s *Service) Letter(ctx context.Context, tenant, key, level string, withCode bool) ([]byte, error) {
+	found := false
+	for _, l := range letterLevels {
+		found = found || l == level
+	}
+	if !found {
+		return nil, apperr.Field("level", "use 1, 2, 3 o final")
+	}
+	role := actor.From(ctx).Role
+	if withCode && role != tenants.RoleAdmin && role != tenants.RoleManager {
+		return nil, fmt.Errorf("letter with access code: %w", apperr.ErrForbidden)
+	}
+	det, err := s.accounts.Get(ctx, tenant, key) // membership and the collector rule
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.tenants.TenantByID(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	sc := s.db.Tenant(tenant)
+	now := s.now()
+	loc := t.Location()
+	today := civilToday(now, loc)
+	d := LetterData{Level: level, Company: t.Name, Date: now.In(loc), DebtorName: det.Debtor.Name, Currency: det.Currency,
+		Locale: t.Locale, PortalURL: strings.TrimRight(s.PublicURL, "/") + "/debtor"}
+	for i := len(det.Debtor.Contacts) - 1; i >= 0; i-- {
+		if c := det.Debtor.Contacts[i]; c.Kind == "address" && !c.Invalid {
+			d.Address = strings.TrimSpace(c.Value + "\n" + c.City)
+			break
+		}
+	}
+	for _, id := range det.Debtor.AccountIDs {
+		var a accounts.Account
+		if err := sc.C("accounts").Get(ctx, id, &a); errors.Is(err, apperr.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		if a.Status != accounts.StatusOpen || a.Balance <= 0 {
+			continue
+		}
+		d.Invoices = append(d.Invoices, LetterInvoice{Invoice: a.Invoice, DueDate: a.DueDate, DaysPastDue: max(0, daysBetween(a.DueDate, today)), Balance: a.Balance})
+	}
+	if withCode {
+		if d.Code, err = s.accounts.NewDebtorCode(ctx, tenant, det.Debtor.Document); err != nil {
+			return nil, err
+		}
+	}
+	return LetterPDF(d)
+}
+
+// LetterPDF renders a letter on A4 with the core Helvetica font (cp1252
+// through the translator, so Spanish accents print without a font file).
+func LetterPDF(d LetterData) ([]byte, error) {
+	txt, ok := letterTexts[d.Level]
+	if !ok {
+		return nil, apperr.Field("level", "use 1, 2, 3 o final")
+	}
+	pdf := gofpdf.New("P", "mm", "A4", "")
+	tr := pdf.UnicodeTranslatorFromDescriptor("")
+	pdf.SetTitle(tr(txt.title+" — "+d.Company), false)
+	pdf.SetCreator("Cartera", false)
+	pdf.SetMargins(22, 20, 22)
+	pdf.SetAutoPageBreak(true, 22)
+	pdf.AliasNbPages("{nb}")
+	pdf.SetFooterFunc(func() {
+		pdf.SetY(-15)
+		pdf.SetFont("Helvetica", "", 8)
+		pdf.SetTextColor(110, 120, 130)
+		pdf.CellFormat(0, 5, tr(fmt.Sprintf("%s · Página %d de {nb}", d.Company, pdf.PageNo())), "", 0, "C", false, 0, "")
+	})
+	pdf.AddPage()
+	ink := func() { pdf.SetTextColor(29, 39, 51) }
+
+	// Letterhead.
+	pdf.SetTextColor(15, 92, 140)
+	pdf.SetFont("Helvetica", "B", 15)
+	pdf.CellFormat(0, 8, tr(d.Company), "", 1, "L", false, 0, "")
+	pdf.SetFont("Helvetica", "", 9)
+	pdf.SetTextColor(93, 107, 122)
+	pdf.CellFormat(0, 5, tr("Área de cartera"), "", 1, "L", false, 0, "")
+	pdf.SetDrawColor(15, 92, 140)
+	pdf.SetLineWidth(0.6)
+	pdf.Line(22, pdf.GetY()+2, 188, pdf.GetY()+2)
+	pdf.Ln(8)
+
+	ink()
+	pdf.SetFont("Helvetica", "", 10)
+	pdf.CellFormat(0, 5, tr(spanishDate(d.Date)), "", 1, "R", false, 0, "")
+	pdf.Ln(4)
+	pdf.CellFormat(0, 5, tr("Señor(a)"), "", 1, "L", false, 0, "")
+	pdf.SetFont("Helvetica", "B", 10)
+	pdf.CellFormat(0, 5, tr(d.DebtorName), "", 1, "L", false, 0, "")
+	pdf.SetFont("Helvetica", "", 10)
+	for _, line := range strings.Split(d.Address, "\n") {
+		if line != "" {
+			pdf.CellFormat(0, 5, tr(line), "", 1, "L", false, 0, "")
+		}
+	}
+	pdf.Ln(6)
+
+	// Subject, firmer by level.
+	red := map[string][3]int{"1": {15, 92, 140}, "2": {176, 96, 0}, "3": {180, 40, 40}, "final": {150, 20, 20}}[d.Level]
+	pdf.SetTextColor(red[0], red[1], red[2])
+	pdf.SetFont("Helvetica", "B", 12)
+	pdf.CellFormat(0, 7, tr("Asunto: "+txt.title), "", 1, "L", false, 0, "")
+	ink()
+	pdf.Ln(2)
+	pdf.SetFont("Helvetica", "", 10)
+	pdf.MultiCell(0, 5.2, tr("Respetado(a) "+d.DebtorName+":"), "", "L", false)
+	pdf.Ln(2)
+	pdf.MultiCell(0, 5.2, tr(txt.opening), "", "J", false)
+	pdf.Ln(4)
+
+	// The open invoices.
+	fmtMoney := func(v int64) string { return money.Format(v, d.Currency, d.Locale) }
+	cols := []struct {
+		title string
+		w     float64
+		align string
+	}{{"Factura", 50, "L"}, {"Vencimiento", 38, "L"}, {"Días de mora", 30, "R"}, {"Saldo", 48, "R"}}
+	pdf.SetFont("Helvetica", "B", 9)
+	pdf.SetFillColor(15, 92, 140)
+	pdf.SetTextColor(255, 255, 255)
+	for _, c := range cols {
+		pdf.CellFormat(c.w, 7, tr(c.title), "", 0, c.align, true, 0, "")
+	}
+	pdf.Ln(-1)
+	ink()
+	pdf.SetFont("Helvetica", "", 9)
+	var total int64
+	for i, inv := range d.Invoices {
+		pdf.SetFillColor(241, 245, 249)
+		vals := []string{inv.Invoice, inv.DueDate.Format("02/01/2006"), fmt.Sprint(inv.DaysPastDue), fmtMoney(inv.Balance)}
+		for j, c := range cols {
+			pdf.CellFormat(c.w, 6.5, tr(vals[j]), "B", 0, c.align, i%2 == 1, 0, "")
+		}
+		pdf.Ln(-1)
+		total += inv.Balance
+	}
+	pdf.SetFont("Helvetica", "B", 10)
+	pdf.SetFillColor(228, 240, 248)
+	pdf.CellFormat(cols[0].w+cols[1].w+cols[2].w, 8, tr("Total adeudado"), "T", 0, "L", true, 0, "")
+	pdf.CellFormat(cols[3].w, 8, tr(fmtMoney(total)), "T", 1, "R", true, 0, "")
+	pdf.Ln(5)
+
+	pdf.SetFont("Helvetica", "", 10)
+	pdf.MultiCell(0, 5.2, tr(txt.closing), "", "J", false)
+	pdf.Ln(4)
+
+	// How to pay.
+	pdf.SetFont("Helvetica", "B", 10)
+	pdf.CellFormat(0, 6, tr("Cómo pagar"), "", 1, "L", false, 0, "")
+	pdf.SetFont("Helvetica", "", 10)
+	pdf.MultiCell(0, 5.2, tr("Ingrese a "+d.PortalURL+" con su número de documento y su código de acceso: allí verá su estado de cuenta, podrá pagar en línea, proponer una fecha de pago o presentar una reclamación."), "", "L", false)
+	if d.Code != "" {
+		pdf.Ln(2)
+		pdf.SetFont("Helvetica", "B", 11)
+		pdf.SetFillColor(255, 247, 230)
+		pdf.CellFormat(0, 9, tr("Su código de acceso: "+d.Code), "1", 1, "C", true, 0, "")
+		pdf.SetFont("Helvetica", "", 8)
+		pdf.CellFormat(0, 5, tr("Este código reemplaza cualquier código anterior. No lo comparta."), "", 1, "L", false, 0, "")
+	}
+	pdf.Ln(10)
+	pdf.SetFont("Helvetica", "", 10)
+	pdf.CellFormat(0, 5, tr("Cordialmente,"), "", 1, "L", false, 0, "")
+	pdf.Ln(10)
+	pdf.SetFont("Helvetica", "B", 10)
+	pdf.CellFormat(0, 5, tr("Área de cartera"), "", 1, "L", false, 0, "")
+	pdf.SetFont("Helvetica", "", 10)
+	pdf.CellFormat(0, 5, tr(d.Company), "", 1, "L", false, 0, "")
+
+	var buf bytes.Buffer
+	if err := pdf.Output(&buf); err != nil {
+		return nil, fmt.Errorf("letter pdf: %w", err)
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,211 @@
+// Package queue is the collector's side of the collection process: the
+// worklist read model (one document per collector and tenant, read by _id),
+// the transparent priority score, the ladder runner that turns a tenant's
+// policy into outbox messages and collector tasks, the outbox delivery, and
+// the dunning letters.
+package queue
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/gob"
+	"fmt"
+	"time"
+)
+
+// Next-action types beyond the ladder's step channels.
+const (
+	ActionPromiseFollowUp = "promise_follow_up" // a promise was broken: call the debtor
+)
+
+// Flags an entry may carry.
+const (
+	FlagDisputed    = "disputed"
+	FlagPromiseLive = "promise_live"
+	FlagPlan        = "plan"
+	FlagNoContacts  = "no_contacts"
+	FlagNoChannel   = "no_channel"
+)
+
+// NextAction is what the collector has to do on an account next, and when
+// (a civil date at UTC midnight).
+type NextAction struct {
+	Type  string    `bson:"type" json:"type"`
+	Due   time.Time `bson:"due" json:"due"`
+	Step  string    `bson:"step,omitempty" json:"step,omitempty"` // ladder step key
+	Label string    `bson:"label,omitempty" json:"label,omitempty"`
+}
+
+func (n *NextAction) equal(o *NextAction) bool {
+	if n == nil || o == nil {
+		return n == o
+	}
+	return n.Type == o.Type && n.Due.Equal(o.Due) && n.Step == o.Step && n.Label == o.Label
+}
+
+// Entry is one open account in a collector's worklist: what the queue shows
+// and what the priority is computed from.
+type Entry struct {
+	AccountID       string      `bson:"accountId"`
+	Invoice         string      `bson:"invoice"`
+	DebtorName      string      `bson:"debtorName"`
+	Balance         int64       `bson:"balance"`
+	Currency        string      `bson:"currency"`
+	DueDate         time.Time   `bson:"dueDate"`
+	Segment         string      `bson:"segment,omitempty"`
+	BrokenPromises  int         `bson:"brokenPromises"`
+	UnansweredCalls int         `bson:"unansweredCalls"`
+	ValidContacts   int         `bson:"validContacts"`
+	Channels        int         `bson:"channels"` // channels the debtor may be contacted on
+	LastContactAt   *time.Time  `bson:"lastContactAt,omitempty"`
+	NextAction      *NextAction `bson:"nextAction,omitempty"`
+	Priority        int         `bson:"priority"`
+	Reasons         []string    `bson:"reasons"`
+	Flags           []string    `bson:"flags,omitempty"`
+	Rev             int64       `bson:"rev"` // the account's rev this entry was built from
+}
+
+// Worklist is a collector's read model within one tenant. _id is
+// "<tenant>:<collectorId>". The entries, keyed by account key, are stored
+// encoded in one binary field: the embedded server converts every
+// nested field of a document on each read and write (a 5,000-entry
+// worklist as nested documents took seconds to read), while a binary value
+// is one string to it. Nothing ever queries inside a worklist: it is read
+// and written whole, by _id, with a compare-and-set (rev).
+type Worklist struct {
+	ID          string    `bson:"_id"`
+	TenantID    string    `bson:"tenantId"`
+	CollectorID string    `bson:"collectorId"`
+	Count       int       `bson:"count"`
+	Data        []byte    `bson:"data"`
+	UpdatedAt   time.Time `bson:"updatedAt"`
+	Rev         int64     `bson:"rev"`
+}
+
+// Entries decodes the worklist's entries (account key -> entry).
+func (w *Worklist) Entries() (map[string]Entry, error) {
+	m := map[string]Entry{}
+	if len(w.Data) == 0 {
+		return m, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(w.Data))
+	if err != nil {
+		return nil, fmt.Errorf("worklist %s: %w", w.ID, err)
+	}
+	if err := gob.NewDecoder(zr).Decode(&m); err != nil {
+		return nil, fmt.Errorf("worklist %s: %w", w.ID, err)
+	}
+	return m, nil
+}
+
+// EncodeEntries is the Data of a worklist holding entries: gob (the type
+// described once, not per entry) compressed with gzip, about 60 bytes an
+// entry.
+func EncodeEntries(entries map[string]Entry) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err := gob.NewEncoder(zw).Encode(entries); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Outbox message statuses.
+const (
+	StatusQueued   = "queued"   // ready to send at nextAttemptAt
+	StatusDeferred = "deferred" // a contact rule blocks it until nextAttemptAt
+	StatusSending  = "sending"  // claimed by a delivery run until claimUntil
+	StatusHeld     = "held"     // no way to send it configured (or a letter to print)
+	StatusSent     = "sent"
+	StatusFailed   = "failed" // gave up after MaxAttempts
+)
+
+// Message is an automatic contact in the outbox. _id is
+// "<tenant>:<accountKey>:<stepDay>:<channel>", so each ladder step of an
+// account is queued once however many runners try.
+type Message struct {
+	ID            string     `bson:"_id" json:"id"`
+	TenantID      string     `bson:"tenantId" json:"tenant"`
+	AccountID     string     `bson:"accountId" json:"accountId"`
+	DebtorID      string     `bson:"debtorId" json:"-"`
+	Step          string     `bson:"step" json:"step"`
+	Channel       string     `bson:"channel" json:"channel"`
+	Template      string     `bson:"template" json:"template"`
+	To            string     `bson:"to" json:"-"`
+	Subject       string     `bson:"subject" json:"subject"`
+	Body          string     `bson:"body" json:"-"`
+	Status        string     `bson:"status" json:"status"`
+	Code          string     `bson:"code,omitempty" json:"code,omitempty"` // why held or deferred
+	Reason        string     `bson:"reason,omitempty" json:"reason,omitempty"`
+	Attempts      int        `bson:"attempts" json:"attempts"`
+	NextAttemptAt time.Time  `bson:"nextAttemptAt" json:"nextAttemptAt"`
+	ClaimUntil    time.Time  `bson:"claimUntil" json:"-"`
+	LastError     string     `bson:"lastError,omitempty" json:"lastError,omitempty"`
+	CreatedAt     time.Time  `bson:"createdAt" json:"createdAt"`
+	SentAt        *time.Time `bson:"sentAt,omitempty" json:"sentAt,omitempty"`
+	Rev           int64      `bson:"rev" json:"-"`
+}
+
+// accountDoc is the part of an account this package reads and writes
+// (nextAction and ladderDone are written only here).
+type accountDoc struct {
+	ID              string      `bson:"_id"`
+	TenantID        string      `bson:"tenantId"`
+	Invoice         string      `bson:"invoice"`
+	DebtorID        string      `bson:"debtorId"`
+	Document        string      `bson:"document"`
+	DebtorName      string      `bson:"debtorName"`
+	DueDate         time.Time   `bson:"dueDate"`
+	Balance         int64       `bson:"balance"`
+	Currency        string      `bson:"currency"`
+	Status          string      `bson:"status"`
+	CollectorID     string      `bson:"collectorId"`
+	Segment         string      `bson:"segment"`
+	Description     string      `bson:"description"`
+	Disputed        bool        `bson:"disputed"`
+	PlanID          string      `bson:"planId"` // set while an installment plan is current
+	PromiseIDs      []string    `bson:"promiseIds"`
+	BrokenPromises  int         `bson:"brokenPromises"`
+	UnansweredCalls int         `bson:"unansweredCalls"`
+	LastActivityAt  *time.Time  `bson:"lastActivityAt"`
+	NextAction      *NextAction `bson:"nextAction"`
+	LadderDone      []string    `bson:"ladderDone"`
+	Rev             int64       `bson:"rev"`
+}
+
+// accountProjection leaves out the long arrays the queue never reads.
+var accountProjection = map[string]int{"history": 0, "activityIds": 0}
+
+type contactDoc struct {
+	Kind    string `bson:"kind"`
+	Value   string `bson:"value"`
+	City    string `bson:"city"`
+	Invalid bool   `bson:"invalid"`
+}
+
+type channelConsent struct {
+	Authorized bool `bson:"authorized"`
+	OptedOut   bool `bson:"optedOut"`
+}
+
+type debtorDoc struct {
+	ID       string       `bson:"_id"`
+	Name     string       `bson:"name"`
+	Document string       `bson:"document"`
+	Contacts []contactDoc `bson:"contacts"`
+	Consent  *struct {
+		Channels      map[string]channelConsent `bson:"channels"`
+		ExtendedHours bool                      `bson:"extendedHours"`
+	} `bson:"consent"`
+}
+
+type promiseDoc struct {
+	ID        string    `bson:"_id"`
+	Amount    int64     `bson:"amount"`
+	Date      time.Time `bson:"date"`
+	GraceDays int       `bson:"graceDays"`
+	Status    string    `bson:"status"`
+}

@@ -1,0 +1,61 @@
+package queue
+
+import (
+	"log/slog"
+	"time"
+
+	"cartera/portal/accounts"
+	"cartera/portal/compliance"
+	"cartera/portal/store"
+	"cartera/portal/strategy"
+	"cartera/tenants"
+)
+
+// Service runs worklists, the ladder, the outbox and letters.
+type Service struct {
+	db       *store.DB
+	tenants  *tenants.Service
+	policy   *strategy.Service
+	accounts *accounts.Service
+	checker  compliance.Checker
+	log      *slog.Logger
+	// Email sends e-mail (nil: e-mails stay held in the outbox).
+	Email Sender
+	// Messenger sends WhatsApp and SMS (nil: they stay held).
+	Messenger Sender
+	// PublicURL is where debtors log in (letters and messages link to /debtor).
+	PublicURL string
+	// MaxAttempts bounds delivery retries before a message is failed.
+	MaxAttempts int
+	// Now is the clock (tests move it).
+	Now func() time.Time
+}
+
+// New wires the service.
+func New(db *store.DB, t *tenants.Service, p *strategy.Service, acc *accounts.Service, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{db: db, tenants: t, policy: p, accounts: acc, log: log,
+		checker: compliance.Checker{Calendar: compliance.NewCalendar()}, MaxAttempts: 5, Now: time.Now}
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now().UTC()
+	}
+	return s.Now().UTC()
+}
+
+// civilToday is today's calendar date in loc at UTC midnight (how due dates
+// are stored).
+func civilToday(now time.Time, loc *time.Location) time.Time {
+	y, m, d := now.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+func daysBetween(from, to time.Time) int {
+	return int(to.Sub(from).Hours() / 24)
+}
+
+func worklistID(sc *store.Scope, collector string) string { return sc.ID(collector) }

@@ -1,0 +1,682 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"cartera/portal/accounts"
+	"cartera/portal/actor"
+	"cartera/portal/apperr"
+	"cartera/portal/store"
+	"cartera/portal/strategy"
+	"cartera/tenants"
+)
+
+// ctxTenant is a tenant with what entry building needs, loaded once per call.
+type ctxTenant struct {
+	t      tenants.Tenant
+	sc     *store.Scope
+	pol    strategy.Policy
+	loc    *time.Location
+	today  time.Time
+	debtor map[string]debtorDoc // cache within one call
+}
+
+func (s *Service) load(ctx context.Context, tenant string) (*ctxTenant, error) {
+	t, err := s.tenants.TenantByID(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	pol, err := s.policy.For(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	loc := t.Location()
+	return &ctxTenant{t: t, sc: s.db.Tenant(tenant), pol: pol, loc: loc, today: civilToday(s.now(), loc), debtor: map[string]debtorDoc{}}, nil
+}
+
+func (c *ctxTenant) getDebtor(ctx context.Context, id string) (debtorDoc, error) {
+	if d, ok := c.debtor[id]; ok {
+		return d, nil
+	}
+	var d debtorDoc
+	if err := c.sc.C("debtors").Get(ctx, id, &d); err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		return d, err
+	}
+	if len(c.debtor) > 5000 {
+		clear(c.debtor)
+	}
+	c.debtor[id] = d
+	return d, nil
+}
+
+// livePromise reads the account's newest promise (only one can be live at a
+// time, and it is always the newest) and reports whether it is live.
+func (c *ctxTenant) livePromise(ctx context.Context, a accountDoc) (bool, error) {
+	if len(a.PromiseIDs) == 0 {
+		return false, nil
+	}
+	var p promiseDoc
+	err := c.sc.C("promises").Get(ctx, a.PromiseIDs[len(a.PromiseIDs)-1], &p)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil && p.Status == "live", err
+}
+
+// channels counts a debtor's valid contacts and the channels the rules let
+// us use: the recorded consent, or by default those the contacts allow.
+func channels(d debtorDoc) (valid, open int) {
+	set := map[string]bool{}
+	for _, c := range d.Contacts {
+		if c.Invalid || c.Value == "" {
+			continue
+		}
+		valid++
+		switch c.Kind {
+		case "email":
+			set["email"] = true
+		case "phone":
+			set["call"], set["sms"] = true, true
+		case "whatsapp":
+			set["whatsapp"] = true
+		case "address":
+			set["visit"], set["letter"] = true, true
+		}
+	}
+	if d.Consent != nil && len(d.Consent.Channels) > 0 {
+		clear(set)
+		for ch, cc := range d.Consent.Channels {
+			if cc.Authorized && !cc.OptedOut {
+				set[ch] = true
+			}
+		}
+	}
+	return valid, len(set)
+}
+
+// pauseOf reads the ladder's pauses from the account.
+func pauseOf(a accountDoc, live bool) strategy.Pause {
+	return strategy.Pause{
+		Paid:     a.Status == accounts.StatusPaid || a.Balance <= 0,
+		Recalled: a.Status == accounts.StatusRecalled,
+		Dispute:  a.Disputed,
+		Plan:     a.PlanID != "",
+		Promise:  live,
+	}
+}
+
+// outboxChannels are the channels an automatic step sends through the outbox.
+var outboxChannels = []string{strategy.ChannelEmail, strategy.ChannelWhatsApp, strategy.ChannelSMS, strategy.ChannelLetter, strategy.ChannelStatement}
+
+func automatic(st *strategy.Step) bool {
+	return st != nil && st.Automatic && slices.Contains(outboxChannels, st.Channel)
+}
+
+// wantedAction is the collector's next action given the account's ladder
+// state: a pending promise follow-up wins; otherwise the ladder's next
+// manual step (due or upcoming); nothing while paused or when the next step
+// is automatic (the runner sends it).
+func wantedAction(pol strategy.Policy, a accountDoc, live bool, today time.Time) *NextAction {
+	n := strategy.NextStep(pol, a.DueDate, today, a.LadderDone, pauseOf(a, live))
+	if n.Stop != "" {
+		return nil
+	}
+	if a.NextAction != nil && a.NextAction.Type == ActionPromiseFollowUp {
+		return a.NextAction
+	}
+	if n.Step == nil || automatic(n.Step) {
+		return nil
+	}
+	label := n.Step.Label
+	return &NextAction{Type: n.Step.Channel, Due: n.Due, Step: n.Step.Key(), Label: label}
+}
+
+// buildEntry computes a worklist entry from the account and its debtor.
+func buildEntry(c *ctxTenant, a accountDoc, d debtorDoc, live bool, next *NextAction) Entry {
+	valid, open := channels(d)
+	e := Entry{
+		AccountID: a.ID, Invoice: a.Invoice, DebtorName: a.DebtorName, Balance: a.Balance, Currency: a.Currency,
+		DueDate: a.DueDate, Segment: a.Segment, BrokenPromises: a.BrokenPromises, UnansweredCalls: a.UnansweredCalls,
+		ValidContacts: valid, Channels: open, LastContactAt: a.LastActivityAt, NextAction: next, Rev: a.Rev,
+	}
+	if a.Disputed {
+		e.Flags = append(e.Flags, FlagDisputed)
+	}
+	if live {
+		e.Flags = append(e.Flags, FlagPromiseLive)
+	}
+	if a.PlanID != "" {
+		e.Flags = append(e.Flags, FlagPlan)
+	}
+	if valid == 0 {
+		e.Flags = append(e.Flags, FlagNoContacts)
+	} else if open == 0 {
+		e.Flags = append(e.Flags, FlagNoChannel)
+	}
+	e.Priority, e.Reasons = e.score(c.t.Locale, c.today)
+	return e
+}
+
+func (e Entry) factors(locale string, today time.Time) Factors {
+	return Factors{Balance: e.Balance, Currency: e.Currency, Locale: locale, DaysPastDue: daysBetween(e.DueDate, today),
+		BrokenPromises: e.BrokenPromises, UnansweredCalls: e.UnansweredCalls, ValidContacts: e.ValidContacts, Channels: e.Channels, Segment: e.Segment}
+}
+
+func (e Entry) score(locale string, today time.Time) (int, []string) {
+	return Score(e.factors(locale, today))
+}
+
+// inWorklist reports whether an account belongs in its collector's worklist.
+func inWorklist(a accountDoc) bool {
+	return a.CollectorID != "" && a.Status == accounts.StatusOpen && a.Balance > 0
+}
+
+// wlWrites gathers worklist changes and applies them per collector in one
+// compare-and-set each.
+type wlWrites struct {
+	set   map[string]map[string]Entry // collector -> account key -> entry
+	unset map[string][]string
+}
+
+func newWrites() *wlWrites {
+	return &wlWrites{set: map[string]map[string]Entry{}, unset: map[string][]string{}}
+}
+
+func (w *wlWrites) put(collector, key string, e Entry) {
+	if w.set[collector] == nil {
+		w.set[collector] = map[string]Entry{}
+	}
+	w.set[collector][key] = e
+}
+
+func (w *wlWrites) remove(collector, key string) {
+	if collector != "" {
+		w.unset[collector] = append(w.unset[collector], key)
+	}
+}
+
+func (w *wlWrites) apply(ctx context.Context, sc *store.Scope, now time.Time) error {
+	cols := map[string]bool{}
+	for c := range w.set {
+		cols[c] = true
+	}
+	for c := range w.unset {
+		cols[c] = true
+	}
+	for c := range cols {
+		err := editWorklist(ctx, sc, c, now, func(m map[string]Entry) {
+			for _, k := range w.unset[c] {
+				delete(m, k)
+			}
+			for k, e := range w.set[c] {
+				m[k] = e
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("worklist %s: %w", c, err)
+		}
+	}
+	return nil
+}
+
+// editWorklist applies fn to a collector's entries with a compare-and-set,
+// creating the worklist when it does not exist. fn only computes.
+func editWorklist(ctx context.Context, sc *store.Scope, collector string, now time.Time, fn func(map[string]Entry)) error {
+	id := worklistID(sc, collector)
+	for range 5 {
+		var wl Worklist
+		var ferr error
+		err := sc.C("worklists").Mutate(ctx, id, &wl, func() (bson.D, error) {
+			m, err := wl.Entries()
+			if err != nil {
+				return nil, err
+			}
+			fn(m)
+			data, err := EncodeEntries(m)
+			if err != nil {
+				ferr = err
+				return nil, err
+			}
+			return bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: data}, {Key: "count", Value: len(m)}, {Key: "updatedAt", Value: now}}}}, nil
+		})
+		if ferr != nil || !errors.Is(err, apperr.ErrNotFound) {
+			return err
+		}
+		m := map[string]Entry{}
+		fn(m)
+		if len(m) == 0 {
+			return nil
+		}
+		data, err := EncodeEntries(m)
+		if err != nil {
+			return err
+		}
+		err = sc.C("worklists").Insert(ctx, Worklist{ID: id, TenantID: sc.Slug(), CollectorID: collector, Count: len(m), Data: data, UpdatedAt: now})
+		if !errors.Is(err, apperr.ErrConflict) {
+			return err // created (or failed); a conflict means someone else created it: edit it
+		}
+	}
+	return fmt.Errorf("worklist %s: %w", id, apperr.ErrConflict)
+}
+
+// Move is an account that changed hands (From or To may be empty).
+type Move = accounts.Move
+
+// Assigned keeps worklists current when accounts change collector (manual
+// assignment, the rule, an import). Moves that carry the account (imports)
+// need no read of it.
+func (s *Service) Assigned(ctx context.Context, tenant string, moves []Move) {
+	if err := s.assigned(ctx, tenant, moves); err != nil {
+		s.log.Error("worklist: assignment", "tenant", tenant, "err", err)
+	}
+}
+
+func (s *Service) assigned(ctx context.Context, tenant string, moves []Move) error {
+	if len(moves) == 0 {
+		return nil
+	}
+	c, err := s.load(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	w := newWrites()
+	for _, m := range moves {
+		key := c.sc.Key(m.AccountID)
+		if m.From != "" && m.From != m.To {
+			w.remove(m.From, key)
+		}
+		var a accountDoc
+		if m.Account != nil {
+			a = fromAccount(*m.Account)
+		} else if err := c.sc.C("accounts").Get(ctx, m.AccountID, &a); errors.Is(err, apperr.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if !inWorklist(a) {
+			w.remove(a.CollectorID, key)
+			continue
+		}
+		if err := s.stage(ctx, c, w, a); err != nil {
+			return err
+		}
+	}
+	return w.apply(ctx, c.sc, s.now())
+}
+
+// stage builds the account's entry and queues its write.
+func (s *Service) stage(ctx context.Context, c *ctxTenant, w *wlWrites, a accountDoc) error {
+	d, err := c.getDebtor(ctx, a.DebtorID)
+	if err != nil {
+		return err
+	}
+	live, err := c.livePromise(ctx, a)
+	if err != nil {
+		return err
+	}
+	w.put(a.CollectorID, c.sc.Key(a.ID), buildEntry(c, a, d, live, wantedAction(c.pol, a, live, c.today)))
+	return nil
+}
+
+func fromAccount(x accounts.Account) accountDoc {
+	return accountDoc{ID: x.ID, TenantID: x.TenantID, Invoice: x.Invoice, DebtorID: x.DebtorID, Document: x.Document, DebtorName: x.DebtorName,
+		DueDate: x.DueDate, Balance: x.Balance, Currency: x.Currency, Status: x.Status, CollectorID: x.CollectorID, Segment: x.Segment,
+		Description: x.Description, Rev: x.Rev}
+}
+
+// AccountChanged recomputes an account's next action and its worklist entry
+// (after a payment, a promise kept, a new contact datum).
+func (s *Service) AccountChanged(ctx context.Context, tenant, accountID string) {
+	if err := s.touch(ctx, tenant, accountID, nil); err != nil {
+		s.log.Error("worklist: account changed", "tenant", tenant, "err", err)
+	}
+}
+
+// ActivityLogged marks the ladder steps an outbound contact carried out (a
+// contact on a step's channel on or after its date), clears a promise
+// follow-up, and refreshes the entry.
+func (s *Service) ActivityLogged(ctx context.Context, tenant, accountID, channel, direction string, at time.Time) {
+	err := s.touch(ctx, tenant, accountID, func(c *ctxTenant, a *accountDoc) {
+		if direction == "inbound" {
+			return
+		}
+		day := civilToday(at, c.loc)
+		for _, st := range c.pol.Steps {
+			if st.Channel == channel && !a.DueDate.AddDate(0, 0, st.Day).After(day) && !slices.Contains(a.LadderDone, st.Key()) {
+				a.LadderDone = append(a.LadderDone, st.Key())
+			}
+		}
+		if a.NextAction != nil && a.NextAction.Type == ActionPromiseFollowUp {
+			a.NextAction = nil
+		}
+	})
+	if err != nil {
+		s.log.Error("worklist: activity", "tenant", tenant, "err", err)
+	}
+}
+
+// PromiseBroken puts a follow-up call first in the collector's queue today.
+func (s *Service) PromiseBroken(ctx context.Context, tenant, accountID string) {
+	err := s.touch(ctx, tenant, accountID, func(c *ctxTenant, a *accountDoc) {
+		a.NextAction = &NextAction{Type: ActionPromiseFollowUp, Due: c.today, Label: "Seguimiento de promesa incumplida"}
+	})
+	if err != nil {
+		s.log.Error("worklist: promise broken", "tenant", tenant, "err", err)
+	}
+}
+
+// touch applies change to the account's ladder state (under its
+// compare-and-set), recomputes its next action and rewrites its entry.
+func (s *Service) touch(ctx context.Context, tenant, accountID string, change func(c *ctxTenant, a *accountDoc)) error {
+	c, err := s.load(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	var cur accountDoc
+	if err := c.sc.C("accounts").Get(ctx, accountID, &cur); err != nil {
+		return err
+	}
+	live, err := c.livePromise(ctx, cur)
+	if err != nil {
+		return err
+	}
+	if err := s.saveLadder(ctx, c, accountID, live, change); err != nil {
+		return err
+	}
+	var a accountDoc
+	if err := c.sc.C("accounts").Get(ctx, accountID, &a); err != nil {
+		return err
+	}
+	w := newWrites()
+	if inWorklist(a) {
+		if err := s.stage(ctx, c, w, a); err != nil {
+			return err
+		}
+	} else {
+		w.remove(a.CollectorID, c.sc.Key(a.ID))
+	}
+	return w.apply(ctx, c.sc, s.now())
+}
+
+// saveLadder writes ladderDone and nextAction when they changed. The
+// callback only computes: no store call happens inside Mutate.
+func (s *Service) saveLadder(ctx context.Context, c *ctxTenant, accountID string, live bool, change func(c *ctxTenant, a *accountDoc)) error {
+	var a accountDoc
+	return c.sc.C("accounts").Mutate(ctx, accountID, &a, func() (bson.D, error) {
+		before, beforeDone := a.NextAction, len(a.LadderDone)
+		if change != nil {
+			change(c, &a)
+		}
+		next := wantedAction(c.pol, a, live, c.today)
+		if next.equal(before) && len(a.LadderDone) == beforeDone {
+			return nil, nil
+		}
+		done := a.LadderDone
+		if done == nil {
+			done = []string{}
+		}
+		return bson.D{{Key: "$set", Value: bson.D{{Key: "nextAction", Value: next}, {Key: "ladderDone", Value: done}}}}, nil
+	})
+}
+
+// Item is a queue row.
+type Item struct {
+	AccountID   string   `json:"accountId"`
+	Tenant      string   `json:"tenant"`
+	Invoice     string   `json:"invoice"`
+	DebtorName  string   `json:"debtorName"`
+	Balance     int64    `json:"balance"`
+	Currency    string   `json:"currency"`
+	DaysPastDue int      `json:"daysPastDue"`
+	NextAction  ItemStep `json:"nextAction"`
+	Priority    int      `json:"priority"`
+	Reasons     []string `json:"reasons"`
+	Flags       []string `json:"flags"`
+	due         time.Time
+	rev         int64
+	id          string
+	entry       Entry
+}
+
+// ItemStep is an item's next action.
+type ItemStep struct {
+	Type  string `json:"type"`
+	Due   string `json:"due"`
+	Label string `json:"label,omitempty"`
+}
+
+// QueueFilter selects a queue.
+type QueueFilter struct {
+	Tenant    string // empty: every tenant of the caller
+	Type      string // next action type, e.g. call
+	Collector string // managers and admins: whose queue
+	Limit     int
+}
+
+// Queue returns the caller's accounts with a task due, highest priority
+// first. It reads one worklist document per tenant by _id; the rows it
+// returns are checked against their accounts by _id (rev and collector), so
+// a change no hook saw (an online payment, a dispute, a recall) is applied
+// before it is shown.
+func (s *Service) Queue(ctx context.Context, f QueueFilter) ([]Item, error) {
+	a := actor.From(ctx)
+	collector := a.UserID
+	switch a.Role {
+	case tenants.RoleCollector:
+		if f.Collector != "" && f.Collector != a.UserID {
+			return nil, fmt.Errorf("queue: %w", apperr.ErrForbidden)
+		}
+	case tenants.RoleManager, tenants.RoleAdmin:
+		if f.Collector == "" {
+			return nil, apperr.Field("collector", "indique el gestor cuya cola quiere ver")
+		}
+		collector = f.Collector
+	default:
+		return nil, fmt.Errorf("queue: %w", apperr.ErrForbidden)
+	}
+	list := a.Tenants
+	if f.Tenant != "" {
+		if !a.Member(f.Tenant) {
+			return nil, fmt.Errorf("tenant: %w", apperr.ErrNotFound)
+		}
+		list = []string{f.Tenant}
+	}
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	f.Limit = min(f.Limit, 500)
+	var items []Item
+	byTenant := map[string]*ctxTenant{}
+	for _, tenant := range list {
+		t, err := s.tenants.TenantByID(ctx, tenant)
+		if errors.Is(err, apperr.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		c := &ctxTenant{t: t, sc: s.db.Tenant(tenant), loc: t.Location(), today: civilToday(s.now(), t.Location())}
+		byTenant[tenant] = c
+		var wl Worklist
+		if err := c.sc.C("worklists").Get(ctx, worklistID(c.sc, collector), &wl); errors.Is(err, apperr.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		entries, err := wl.Entries()
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			if it, ok := itemOf(c, e, f.Type); ok {
+				items = append(items, it)
+			}
+		}
+	}
+	sortItems(items)
+	out := make([]Item, 0, min(f.Limit, len(items)))
+	for _, it := range items {
+		if len(out) == f.Limit {
+			break
+		}
+		fresh, ok, err := s.verify(ctx, byTenant[it.Tenant], collector, it, f.Type)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, fresh)
+		}
+	}
+	sortItems(out)
+	return out, nil
+}
+
+func sortItems(items []Item) {
+	sort.Slice(items, func(i, j int) bool {
+		x, y := items[i], items[j]
+		if x.Priority != y.Priority {
+			return x.Priority > y.Priority
+		}
+		if !x.due.Equal(y.due) {
+			return x.due.Before(y.due)
+		}
+		return x.id < y.id
+	})
+}
+
+// itemOf turns an entry into a queue row when its action is due today and
+// of the wanted type; the score is recomputed for today.
+func itemOf(c *ctxTenant, e Entry, typ string) (Item, bool) {
+	n := e.NextAction
+	if n == nil || n.Due.After(c.today) || (typ != "" && n.Type != typ) {
+		return Item{}, false
+	}
+	p := Points(e.factors(c.t.Locale, c.today))
+	flags := e.Flags
+	if flags == nil {
+		flags = []string{}
+	}
+	return Item{AccountID: c.sc.Key(e.AccountID), Tenant: c.t.ID, Invoice: e.Invoice, DebtorName: e.DebtorName, Balance: e.Balance,
+		Currency: e.Currency, DaysPastDue: daysBetween(e.DueDate, c.today),
+		NextAction: ItemStep{Type: n.Type, Due: n.Due.Format(time.DateOnly), Label: n.Label},
+		Priority:   p, Flags: flags, due: n.Due, rev: e.Rev, id: e.AccountID, entry: e}, true
+}
+
+// verify checks a row against its account; when the account changed since
+// the entry was built, the entry is rebuilt first.
+func (s *Service) verify(ctx context.Context, c *ctxTenant, collector string, it Item, typ string) (Item, bool, error) {
+	var a struct {
+		CollectorID string `bson:"collectorId"`
+		Rev         int64  `bson:"rev"`
+	}
+	err := c.sc.C("accounts").Get(ctx, it.id, &a)
+	if errors.Is(err, apperr.ErrNotFound) {
+		w := newWrites()
+		w.remove(collector, it.AccountID)
+		return Item{}, false, w.apply(ctx, c.sc, s.now())
+	} else if err != nil {
+		return Item{}, false, err
+	}
+	if a.Rev == it.rev && a.CollectorID == collector {
+		_, it.Reasons = it.entry.score(c.t.Locale, c.today)
+		return it, true, nil
+	}
+	if a.CollectorID != collector {
+		if err := s.assigned(ctx, c.t.ID, []Move{{AccountID: it.id, From: collector, To: a.CollectorID}}); err != nil {
+			return Item{}, false, err
+		}
+		return Item{}, false, nil
+	}
+	if err := s.touch(ctx, c.t.ID, it.id, nil); err != nil {
+		return Item{}, false, err
+	}
+	var wl Worklist
+	if err := c.sc.C("worklists").Get(ctx, worklistID(c.sc, collector), &wl); err != nil {
+		return Item{}, false, err
+	}
+	entries, err := wl.Entries()
+	if err != nil {
+		return Item{}, false, err
+	}
+	e, ok := entries[it.AccountID]
+	if !ok {
+		return Item{}, false, nil
+	}
+	fresh, ok := itemOf(c, e, typ)
+	_, fresh.Reasons = e.score(c.t.Locale, c.today)
+	return fresh, ok, nil
+}
+
+// RebuildWorklists recomputes every worklist of a tenant from its accounts
+// (a scan: for the scheduler and for repair) and drops worklists of
+// collectors left without accounts. It returns how many entries it wrote.
+func (s *Service) RebuildWorklists(ctx context.Context, tenant string) (int, error) {
+	c, err := s.load(ctx, tenant)
+	if err != nil {
+		return 0, err
+	}
+	lists := map[string]map[string]Entry{}
+	n := 0
+	err = c.sc.C("accounts").Each(ctx, bson.D{{Key: "status", Value: accounts.StatusOpen}}, options.Find().SetProjection(accountProjection), func(raw bson.Raw) error {
+		var a accountDoc
+		if err := bson.Unmarshal(raw, &a); err != nil {
+			return err
+		}
+		if !inWorklist(a) {
+			return nil
+		}
+		d, err := c.getDebtor(ctx, a.DebtorID)
+		if err != nil {
+			return err
+		}
+		live, err := c.livePromise(ctx, a)
+		if err != nil {
+			return err
+		}
+		if lists[a.CollectorID] == nil {
+			lists[a.CollectorID] = map[string]Entry{}
+		}
+		lists[a.CollectorID][c.sc.Key(a.ID)] = buildEntry(c, a, d, live, wantedAction(c.pol, a, live, c.today))
+		n++
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("rebuild worklists: %w", err)
+	}
+	now := s.now()
+	for col, entries := range lists {
+		err := editWorklist(ctx, c.sc, col, now, func(m map[string]Entry) {
+			clear(m)
+			maps.Copy(m, entries)
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	var stale []string
+	err = c.sc.C("worklists").Each(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "collectorId", Value: 1}}), func(raw bson.Raw) error {
+		col, _ := raw.Lookup("collectorId").StringValueOK()
+		if _, ok := lists[col]; !ok {
+			id, _ := raw.Lookup("_id").StringValueOK()
+			stale = append(stale, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return n, err
+	}
+	for _, id := range stale {
+		if err := c.sc.C("worklists").Delete(ctx, id); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
