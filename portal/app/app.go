@@ -123,8 +123,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 		}
 		worklists.Email = mail
 	}
-	if u := os.Getenv("MESSAGING_URL"); u != "" { // WhatsApp/SMS provider (HTTP)
-		worklists.Messenger = &queue.HTTPMessenger{URL: u, Token: os.Getenv("MESSAGING_TOKEN")}
+	if cfg.MessagingURL != "" { // WhatsApp/SMS provider (HTTP)
+		worklists.Messenger = &queue.HTTPMessenger{URL: cfg.MessagingURL, Token: cfg.MessagingToken}
 	}
 	a.Web.Queue = worklists
 	a.Web.Work.Hooks = worklists

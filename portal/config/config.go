@@ -22,6 +22,8 @@ type Config struct {
 	StripeWebhookKey string
 	StripeAPIBase    string
 	SMTPURL          string
+	MessagingURL     string // WhatsApp/SMS provider endpoint
+	MessagingToken   string
 	PublicURL        string
 	TrustedProxies   []string
 	ImportMaxBytes   int64
@@ -44,6 +46,8 @@ func Load() (Config, error) {
 		StripeWebhookKey: os.Getenv("STRIPE_WEBHOOK_SECRET"),
 		StripeAPIBase:    os.Getenv("STRIPE_API_BASE"),
 		SMTPURL:          os.Getenv("SMTP_URL"),
+		MessagingURL:     os.Getenv("MESSAGING_URL"),
+		MessagingToken:   os.Getenv("MESSAGING_TOKEN"),
 		PublicURL:        os.Getenv("PORTAL_PUBLIC_URL"),
 		LogLevel:         env("PORTAL_LOG_LEVEL", "info"),
 		DBLog:            os.Getenv("PORTAL_DB_LOG") == "1",
@@ -88,8 +92,8 @@ func (c Config) String() string {
 	if c.MongoURI != "" {
 		db = "MongoDB " + mask(c.MongoURI)
 	}
-	return fmt.Sprintf("addr=%s db=%s public=%s stripe=%s webhook=%s smtp=%s jwt=%s",
-		c.Addr, db, c.PublicURL, mask(c.StripeSecretKey), mask(c.StripeWebhookKey), mask(c.SMTPURL), mask(c.JWTSecret))
+	return fmt.Sprintf("addr=%s db=%s public=%s stripe=%s webhook=%s smtp=%s messaging=%s jwt=%s",
+		c.Addr, db, c.PublicURL, mask(c.StripeSecretKey), mask(c.StripeWebhookKey), mask(c.SMTPURL), mask(c.MessagingURL), mask(c.JWTSecret))
 }
 
 func env(k, def string) string {
