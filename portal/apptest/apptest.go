@@ -229,3 +229,19 @@ func (e *Env) Import(tenant, token, name string, content []byte) map[string]any 
 	}
 	return e.WaitImport(tenant, r.JSON()["id"].(string), token)
 }
+
+// Replica builds a second complete app (HTTP face, services, scheduler) on
+// the same database and configuration, as a second portal replica would be.
+func (e *Env) Replica() *Env {
+	e.T.Helper()
+	a, err := app.New(context.Background(), e.App.Config, nil, e.App.DB)
+	if err != nil {
+		e.T.Fatalf("apptest: replica: %v", err)
+	}
+	a.Tenants.SetHashCost(4)
+	if err := a.StartBackground(context.Background()); err != nil {
+		e.T.Fatal(err)
+	}
+	e.T.Cleanup(a.StopBackground)
+	return &Env{T: e.T, App: a, Admin: e.Admin}
+}
