@@ -56,7 +56,7 @@ func TestTwoReplicasShareOneStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	evt := []byte(`{"id":"evt_rep","object":"event","api_version":"2023-10-16","created":` + time.Now().Format("20060102") + `,"type":"checkout.session.completed","data":{"object":{"id":"cs_rep","object":"checkout.session","payment_status":"paid","amount_total":100000,"currency":"cop","payment_intent":"pi_rep","metadata":{"tenant":"acme","payment":"` + p.ID + `"}}}}`)
+	evt := []byte(`{"id":"evt_rep","object":"event","api_version":"2023-10-16","created":` + strconv.FormatInt(time.Now().Unix(), 10) + `,"type":"checkout.session.completed","data":{"object":{"id":"cs_rep","object":"checkout.session","payment_status":"paid","amount_total":100000,"currency":"cop","payment_intent":"pi_rep","metadata":{"tenant":"acme","payment":"` + p.ID + `"}}}}`)
 	var wg sync.WaitGroup
 	for i := 0; i < 10; i++ {
 		for _, env := range []*apptest.Env{a, b} {
