@@ -3,6 +3,7 @@ package calc
 import (
 	"math/big"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -29,6 +30,10 @@ type Segment struct {
 // A zero or negative balance or policy rate, or to not after from, gives 0 and
 // no segments. Amounts too large for int64 saturate at math.MaxInt64.
 func LateInterest(balance int64, from, to time.Time, policyAnnualBP int64, caps CapTable) (int64, []Segment) {
+	return lateInterest(balance, from, to, policyAnnualBP, caps, DailyRate)
+}
+
+func lateInterest(balance int64, from, to time.Time, policyAnnualBP int64, caps CapTable, rate func(int64) *big.Rat) (int64, []Segment) {
 	first, last := dayNum(from)+1, dayNum(to)
 	if balance <= 0 || policyAnnualBP <= 0 || last < first {
 		return 0, nil
@@ -67,7 +72,7 @@ func LateInterest(balance int64, from, to time.Time, policyAnnualBP int64, caps 
 		}
 		d, ok := daily[seg.RateBP]
 		if !ok {
-			d = DailyRate(seg.RateBP)
+			d = rate(seg.RateBP)
 			daily[seg.RateBP] = d
 		}
 		x := new(big.Rat).Mul(bal, d)
@@ -78,4 +83,29 @@ func LateInterest(balance int64, from, to time.Time, policyAnnualBP int64, caps 
 		segs = append(segs, seg)
 	}
 	return saturate(total), segs
+}
+
+// Rates remembers DailyRate by annual rate. DailyRate is a pure function but
+// costs ~150 µs (a 365th root at 256 bits), and a statement of 50 invoices
+// asks for the same two or three rates on every line; a Rates shared by a
+// service computes each rate once. Safe for concurrent use; the zero value
+// is ready.
+type Rates struct {
+	m sync.Map // int64 annual bp -> *big.Rat (never mutated after store)
+}
+
+// Daily is DailyRate(annualBP), computed once per rate.
+func (r *Rates) Daily(annualBP int64) *big.Rat {
+	if v, ok := r.m.Load(annualBP); ok {
+		return v.(*big.Rat)
+	}
+	d := DailyRate(annualBP)
+	v, _ := r.m.LoadOrStore(annualBP, d)
+	return v.(*big.Rat)
+}
+
+// LateInterest is the package's LateInterest with the daily rates taken
+// from r.
+func (r *Rates) LateInterest(balance int64, from, to time.Time, policyAnnualBP int64, caps CapTable) (int64, []Segment) {
+	return lateInterest(balance, from, to, policyAnnualBP, caps, r.Daily)
 }

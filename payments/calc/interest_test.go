@@ -117,9 +117,13 @@ func TestLateInterest(t *testing.T) {
 		{name: "credit balance", balance: -500, from: day(2025, 8, 20), to: day(2025, 9, 1), policy: 3000, caps: augSep},
 		{name: "zero policy", balance: bal, from: day(2025, 8, 20), to: day(2025, 9, 1), policy: 0, caps: augSep},
 	}
+	var rates Rates // shared by every case, as a service shares it
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, segs := LateInterest(tt.balance, tt.from, tt.to, tt.policy, tt.caps)
+			if cached, _ := rates.LateInterest(tt.balance, tt.from, tt.to, tt.policy, tt.caps); cached != got {
+				t.Errorf("Rates.LateInterest = %d, LateInterest = %d", cached, got)
+			}
 			if got != tt.want {
 				t.Errorf("interest = %d, want %d", got, tt.want)
 			}

@@ -96,5 +96,6 @@ type accountDoc struct {
 	Currency   string    `bson:"currency"`
 	Status     string    `bson:"status"`
 	DisputeIDs []string  `bson:"disputeIds"`
+	PlanID     string    `bson:"planId,omitempty"` // set while an active plan covers it
 	Rev        int64     `bson:"rev"`
 }

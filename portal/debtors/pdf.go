@@ -110,6 +110,9 @@ func StatementPDF(s Statement, o PDFOptions) ([]byte, error) {
 			if l.Disputed {
 				inv += " *"
 			}
+			if l.PlanID != "" {
+				inv += " (P)"
+			}
 			vals := []string{inv, o.date(s, l.DueDate), strconv.Itoa(l.DaysPastDue), fmtMoney(l.Balance), fmtMoney(l.Interest), fmtMoney(l.Discount), fmtMoney(l.Total())}
 			for j, c := range cols {
 				pdf.CellFormat(c.w, 6.5, tr(vals[j]), "B", 0, c.align, fill, 0, "")
@@ -144,7 +147,27 @@ func StatementPDF(s Statement, o PDFOptions) ([]byte, error) {
 				break
 			}
 		}
+		if s.Plan != nil {
+			pdf.MultiCell(0, 4.2, tr(t("debtor.pdf.planNote")), "", "L", false)
+		}
 		pdf.SetTextColor(29, 39, 51)
+	}
+
+	// The plan's next installment, when a plan covers some invoice.
+	if s.Plan != nil && s.Plan.Next != nil {
+		n := s.Plan.Next
+		label := t("debtor.pdf.planDown")
+		if n.N > 0 {
+			label = strings.NewReplacer("{n}", strconv.Itoa(n.N), "{total}", strconv.Itoa(s.Plan.Installments)).Replace(t("debtor.pdf.planInstallment"))
+		}
+		key := "debtor.pdf.planNext"
+		if n.Status == "missed" {
+			key = "debtor.pdf.planNextMissed"
+		}
+		pdf.Ln(3)
+		pdf.SetFont("Helvetica", "B", 10)
+		pdf.SetFillColor(255, 247, 230)
+		pdf.MultiCell(0, 6, tr(strings.NewReplacer("{label}", label, "{amount}", fmtMoney(n.Amount), "{date}", o.date(s, n.Date)).Replace(t(key))), "", "L", true)
 	}
 
 	// Amount due, prominent.

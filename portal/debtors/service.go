@@ -8,10 +8,12 @@ import (
 	"math"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 
+	"cartera/payments/calc"
 	"cartera/portal/accounts"
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
@@ -31,6 +33,11 @@ type Service struct {
 	tokens   *tenants.Tokens
 	byDoc    *ratelimit.Limiter
 	byAddr   *ratelimit.Limiter
+	// rates and zones hold values that never change for a given key (the
+	// daily rate of an annual rate, the location of a zone name), computed
+	// once instead of on every statement line and request.
+	rates calc.Rates
+	zones sync.Map // zone name -> *time.Location
 	// Now is the clock (tests move it to dates the cap table covers).
 	Now func() time.Time
 }
@@ -124,28 +131,44 @@ func debtorActor(d debtorDoc, req actor.Actor) actor.Actor {
 	return req
 }
 
+// Loaded is the debtor document read while checking the session. The HTTP
+// face keeps it in the request's context (WithLoaded) so the handler does
+// not read the same document again.
+type Loaded struct{ d *debtorDoc }
+
+type loadedKey struct{}
+
+// WithLoaded returns ctx carrying the session's debtor document for the
+// rest of one request (never longer: it is a snapshot).
+func WithLoaded(ctx context.Context, l Loaded) context.Context {
+	if l.d == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, loadedKey{}, l.d)
+}
+
 // Authenticate resolves a debtor token to its actor, refusing tokens issued
 // before the debtor's current access code (token version). It also returns
-// the token's expiry, for sliding sessions.
-func (s *Service) Authenticate(ctx context.Context, token string) (actor.Actor, time.Time, error) {
+// the token's expiry, for sliding sessions, and the debtor document it read.
+func (s *Service) Authenticate(ctx context.Context, token string) (actor.Actor, time.Time, Loaded, error) {
 	c, err := s.tokens.Parse(token, tenants.AudienceDebtor)
 	if err != nil {
-		return actor.Actor{}, time.Time{}, fmt.Errorf("%w: %v", apperr.ErrUnauthorized, err)
+		return actor.Actor{}, time.Time{}, Loaded{}, fmt.Errorf("%w: %v", apperr.ErrUnauthorized, err)
 	}
 	if c.Role != tenants.RoleDebtor || len(c.Tenants) != 1 {
-		return actor.Actor{}, time.Time{}, apperr.ErrUnauthorized
+		return actor.Actor{}, time.Time{}, Loaded{}, apperr.ErrUnauthorized
 	}
 	var d debtorDoc
 	if err := s.db.Tenant(c.Tenants[0]).C("debtors").Get(ctx, c.Subject, &d); err != nil {
 		if errors.Is(err, apperr.ErrNotFound) {
-			return actor.Actor{}, time.Time{}, apperr.ErrUnauthorized
+			return actor.Actor{}, time.Time{}, Loaded{}, apperr.ErrUnauthorized
 		}
-		return actor.Actor{}, time.Time{}, err
+		return actor.Actor{}, time.Time{}, Loaded{}, err
 	}
 	if d.TokenVersion != c.Version || d.AccessCodeHash == "" {
-		return actor.Actor{}, time.Time{}, fmt.Errorf("%w: token revoked", apperr.ErrUnauthorized)
+		return actor.Actor{}, time.Time{}, Loaded{}, fmt.Errorf("%w: token revoked", apperr.ErrUnauthorized)
 	}
-	return debtorActor(d, actor.Actor{}), c.ExpiresAt.Time, nil
+	return debtorActor(d, actor.Actor{}), c.ExpiresAt.Time, Loaded{d: &d}, nil
 }
 
 // Refresh issues a fresh token for the calling debtor (sliding session).
@@ -181,11 +204,24 @@ func (s *Service) me(ctx context.Context) (debtorDoc, *store.Scope, error) {
 		return debtorDoc{}, nil, fmt.Errorf("debtor face: %w", apperr.ErrForbidden)
 	}
 	sc := s.db.Tenant(a.Tenants[0])
+	if l, ok := ctx.Value(loadedKey{}).(*debtorDoc); ok && l.ID == a.UserID && l.TenantID == a.Tenants[0] {
+		return *l, sc, nil // read by Authenticate in this request
+	}
 	var d debtorDoc
 	if err := sc.C("debtors").Get(ctx, a.UserID, &d); err != nil {
 		return debtorDoc{}, nil, err
 	}
 	return d, sc, nil
+}
+
+// zone is the tenant's location, loaded once per zone name.
+func (s *Service) zone(t tenants.Tenant) *time.Location {
+	if v, ok := s.zones.Load(t.Timezone); ok {
+		return v.(*time.Location)
+	}
+	loc := t.Location()
+	s.zones.Store(t.Timezone, loc)
+	return loc
 }
 
 // Mask shows only the last four characters of a document number.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -12,6 +13,7 @@ import (
 	"cartera/payments/calc"
 	"cartera/portal/accounts"
 	"cartera/portal/apperr"
+	"cartera/portal/store"
 	"cartera/tenants"
 )
 
@@ -40,7 +42,8 @@ type Line struct {
 	DaysPastDue int       `json:"daysPastDue"`
 	Status      string    `json:"status"`
 	Disputed    bool      `json:"disputed"`
-	Capped      bool      `json:"-"` // the usury cap limited the interest
+	PlanID      string    `json:"planId,omitempty"` // the account is in this active installment plan
+	Capped      bool      `json:"-"`                // the usury cap limited the interest
 }
 
 // Total is what the line asks the debtor to pay today.
@@ -58,22 +61,21 @@ type Statement struct {
 	InterestTotal int64
 	DiscountTotal int64
 	Policy        Policy
+	Plan          *PlanSummary // the debtor's active plan, when some account is in it
 }
 
-// readPolicy reads the tenant's policy fields the statement uses.
+// policyOf reads the tenant's policy fields the statement uses from the
+// tenant document.
 //
-// Until the policy package (portal/strategy) lands, the policy is read from
-// the tenant document's optional `policy` sub-document — lateInterestBP,
-// graceDays, earlyPayment {daysBefore, percentBP} and settlementTiers
-// [{minDaysPastDue, percentBP, maxAmount}] — looked up field by field so an
-// unexpected shape falls back to the defaults (2400 bp a year, no grace, no
-// discounts) instead of failing the statement.
-func (s *Service) readPolicy(ctx context.Context, slug string) (Policy, error) {
+// The policy is read from the tenant document's optional `policy`
+// sub-document — lateInterestBP, graceDays, earlyPayment {daysBefore,
+// percentBP} and settlementTiers (or `settlement`, the name the policy
+// editor in portal/strategy saves) [{minDaysPastDue, percentBP, maxAmount}] —
+// looked up field by field so an unexpected shape falls back to the
+// defaults (2400 bp a year, no grace, no discounts) instead of failing the
+// statement.
+func policyOf(raw bson.Raw) Policy {
 	p := Policy{LateInterestBP: DefaultLateInterestBP, GraceDays: DefaultGraceDays}
-	var raw bson.Raw
-	if err := s.db.C("tenants").Get(ctx, slug, &raw); err != nil {
-		return p, err
-	}
 	if v, ok := raw.Lookup("policy", "lateInterestBP").AsInt64OK(); ok && v >= 0 {
 		p.LateInterestBP = v
 	}
@@ -87,7 +89,11 @@ func (s *Service) readPolicy(ctx context.Context, slug string) (Policy, error) {
 			p.EarlyPayment = &calc.EarlyPayment{DaysBefore: int(days), PercentBP: bp}
 		}
 	}
-	if arr, ok := raw.Lookup("policy", "settlementTiers").ArrayOK(); ok {
+	arr, ok := raw.Lookup("policy", "settlementTiers").ArrayOK()
+	if !ok {
+		arr, ok = raw.Lookup("policy", "settlement").ArrayOK()
+	}
+	if ok {
 		vals, _ := arr.Values()
 		for _, v := range vals {
 			d, ok := v.DocumentOK()
@@ -102,38 +108,44 @@ func (s *Service) readPolicy(ctx context.Context, slug string) (Policy, error) {
 			}
 		}
 	}
-	return p, nil
+	return p
 }
 
 // Statement computes the calling debtor's statement as of today: the open
 // accounts read by _id from the debtor's account list (never a scan), late
 // interest from the due date plus grace at the policy rate capped by the
 // country's legal table, and the discount the policy offers.
+//
+// Reads, all by _id: the debtor (already read by the session check when the
+// HTTP face passes it on), the tenant once (name, zone and policy from the
+// same document), each account once, and each plan the accounts are in.
 func (s *Service) Statement(ctx context.Context) (Statement, error) {
 	d, sc, err := s.me(ctx)
 	if err != nil {
 		return Statement{}, err
 	}
-	t, err := s.tenants.TenantByID(ctx, d.TenantID)
-	if err != nil {
-		return Statement{}, err
+	var raw bson.Raw
+	if err := s.db.C("tenants").Get(ctx, d.TenantID, &raw); err != nil {
+		return Statement{}, fmt.Errorf("statement: tenant: %w", err)
 	}
-	pol, err := s.readPolicy(ctx, d.TenantID)
-	if err != nil {
-		return Statement{}, err
+	var t tenants.Tenant
+	if err := bson.Unmarshal(raw, &t); err != nil {
+		return Statement{}, fmt.Errorf("statement: tenant: %w", err)
 	}
-	loc := t.Location()
+	pol := policyOf(raw)
+	loc := s.zone(t)
 	now := s.Now().In(loc)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 	caps := calc.DefaultCapTable(t.Country)
 	st := Statement{Tenant: t, DebtorName: d.Name, Document: d.Document, Currency: t.Currency, AsOf: today, Policy: pol, Lines: []Line{}}
-	for _, id := range d.AccountIDs {
-		var a accountDoc
-		if err := sc.C("accounts").Get(ctx, id, &a); err != nil {
-			if errors.Is(err, apperr.ErrNotFound) {
-				continue
-			}
-			return Statement{}, fmt.Errorf("statement: %w", err)
+	plans := map[string]*PlanSummary{}
+	accs, err := readAccounts(ctx, sc, d.AccountIDs)
+	if err != nil {
+		return Statement{}, fmt.Errorf("statement: %w", err)
+	}
+	for _, a := range accs {
+		if a.ID == "" {
+			continue // gone
 		}
 		if a.DebtorID != d.ID || a.Balance <= 0 || (a.Status != accounts.StatusOpen && a.Status != accounts.StatusLegal) {
 			continue
@@ -141,7 +153,26 @@ func (s *Service) Statement(ctx context.Context) (Statement, error) {
 		if a.Currency != "" {
 			st.Currency = a.Currency
 		}
-		st.Lines = append(st.Lines, line(a, sc.Key(a.ID), today, pol, caps))
+		l := s.line(a, sc.Key(a.ID), today, pol, caps)
+		if a.PlanID != "" {
+			ps, seen := plans[a.PlanID]
+			if !seen {
+				ps, err = planSummary(ctx, sc, a.PlanID, d.ID)
+				if err != nil {
+					return Statement{}, fmt.Errorf("statement: %w", err)
+				}
+				plans[a.PlanID] = ps
+			}
+			if ps != nil {
+				l.PlanID = ps.ID
+			}
+		}
+		st.Lines = append(st.Lines, l)
+	}
+	for _, ps := range plans {
+		if ps != nil {
+			st.Plan = ps // one active plan per debtor and tenant
+		}
 	}
 	sort.SliceStable(st.Lines, func(i, j int) bool {
 		if !st.Lines[i].DueDate.Equal(st.Lines[j].DueDate) {
@@ -157,16 +188,43 @@ func (s *Service) Statement(ctx context.Context) (Statement, error) {
 	return st, nil
 }
 
+// readParallel is how many of a debtor's accounts are read at once. Each
+// read is one round trip by _id; a few in flight overlap the embedded
+// server's work on both cores without letting one debtor's statement take
+// the whole store.
+const readParallel = 4
+
+// readAccounts reads the accounts by _id, a few at a time, in the order of
+// ids; a missing one is left zero.
+func readAccounts(ctx context.Context, sc *store.Scope, ids []string) ([]accountDoc, error) {
+	out := make([]accountDoc, len(ids))
+	errs := make([]error, len(ids))
+	sem := make(chan struct{}, readParallel)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := sc.C("accounts").Get(ctx, id, &out[i]); err != nil && !errors.Is(err, apperr.ErrNotFound) {
+				errs[i] = err
+			}
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
 // line prices one account as of today. Interest accrues on the balance for
 // the days after due date + grace through today; a disputed account still
 // shows it (collection pauses, the figure does not lie). The discount is the
 // larger of the early-payment and settlement discounts the policy offers.
-func line(a accountDoc, key string, today time.Time, p Policy, caps calc.CapTable) Line {
+func (s *Service) line(a accountDoc, key string, today time.Time, p Policy, caps calc.CapTable) Line {
 	due := time.Date(a.DueDate.Year(), a.DueDate.Month(), a.DueDate.Day(), 0, 0, 0, 0, today.Location())
 	l := Line{ID: key, Invoice: a.Invoice, DueDate: due, Balance: a.Balance, Status: a.Status, Disputed: len(a.DisputeIDs) > 0}
 	l.DaysPastDue = calc.DaysPastDue(due, today, today.Location())
 	var segs []calc.Segment
-	l.Interest, segs = calc.LateInterest(a.Balance, due.AddDate(0, 0, p.GraceDays), today, p.LateInterestBP, caps)
+	l.Interest, segs = s.rates.LateInterest(a.Balance, due.AddDate(0, 0, p.GraceDays), today, p.LateInterestBP, caps)
 	for _, sg := range segs {
 		l.Capped = l.Capped || sg.Capped
 	}

@@ -44,10 +44,13 @@ func (d debtorSessions) AuthenticateDebtor(c *fiber.Ctx, token string) (actor.Ac
 	if svc == nil {
 		return actor.Actor{}, apperr.ErrUnauthorized
 	}
-	a, exp, err := svc.Authenticate(c.UserContext(), token)
+	a, exp, loaded, err := svc.Authenticate(c.UserContext(), token)
 	if err != nil {
 		return actor.Actor{}, err
 	}
+	// The principal middleware builds the request's context on this one, so
+	// the handler finds the debtor document already read.
+	c.SetUserContext(debtors.WithLoaded(c.UserContext(), loaded))
 	if bearer(c) == "" && time.Until(exp) < svc.TTL()/2 {
 		if sess, err := svc.Refresh(actor.With(c.UserContext(), a)); err == nil {
 			d.s.setSession(c, sess.Token, sess.Expires)
@@ -98,8 +101,17 @@ func (s *Server) debtorStatement(c *fiber.Ctx) error {
 	for _, l := range st.Lines {
 		lines = append(lines, statementLineJSON{Line: l, DueDate: l.DueDate.Format(time.DateOnly)})
 	}
+	var plan any // null when no plan covers an account
+	if st.Plan != nil {
+		p := fiber.Map{"id": st.Plan.ID, "installments": st.Plan.Installments, "remaining": st.Plan.Remaining, "missed": st.Plan.Missed, "next": nil}
+		if n := st.Plan.Next; n != nil {
+			p["next"] = fiber.Map{"n": n.N, "date": n.Date.Format(time.DateOnly), "amount": n.Amount, "status": n.Status}
+		}
+		plan = p
+	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(fiber.Map{
+		"plan":     plan,
 		"debtor":   fiber.Map{"name": st.DebtorName, "document": debtors.Mask(st.Document)},
 		"tenant":   fiber.Map{"slug": st.Tenant.ID, "name": st.Tenant.Name, "locale": st.Tenant.Locale},
 		"currency": st.Currency, "asOf": st.AsOf.Format(time.DateOnly), "accounts": lines,

@@ -1,0 +1,9 @@
+package debtors_test
+
+import (
+	"testing"
+
+	"cartera/portal/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
