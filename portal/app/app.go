@@ -138,6 +138,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	}
 	a.Payments = payments.NewService(db, a.Audit, a.Tenants, gw, cfg.PublicURL, log)
 	a.Web.Payments, a.Web.StripeWebhookSecret = a.Payments, cfg.StripeWebhookKey
+	// One-time login codes by e-mail go out through the outbox's e-mail
+	// sender, directly (never stored: the message holds the code).
+	if mailer := worklists.Email; mailer != nil {
+		a.DebtorsSvc.Mail = func(ctx context.Context, to, subject, body string) error {
+			return mailer.Send(ctx, queue.Message{ID: fmt.Sprintf("login-code:%d", time.Now().UnixNano()), Channel: "email",
+				Template: "login_code", To: to, Subject: subject, Body: body, Status: "sending", CreatedAt: time.Now().UTC()})
+		}
+	}
 	return a, nil
 }
 

@@ -33,6 +33,10 @@ type Service struct {
 	tokens   *tenants.Tokens
 	byDoc    *ratelimit.Limiter
 	byAddr   *ratelimit.Limiter
+	sendDoc  *ratelimit.Limiter // e-mail code requests
+	sendAddr *ratelimit.Limiter
+	// Mail sends one-time login codes (nil: the option is off).
+	Mail SendMail
 	// rates and zones hold values that never change for a given key (the
 	// daily rate of an annual rate, the location of a zone name), computed
 	// once instead of on every statement line and request.
@@ -46,14 +50,21 @@ type Service struct {
 func New(db *store.DB, a *audit.Log, t *tenants.Service, acc *accounts.Service) *Service {
 	return &Service{
 		db: db, audit: a, tenants: t, accounts: acc, tokens: t.Tokens(),
-		byDoc:  ratelimit.New(5, 15*time.Minute, 15*time.Minute),
-		byAddr: ratelimit.New(20, 15*time.Minute, 15*time.Minute),
-		Now:    time.Now,
+		byDoc:    ratelimit.New(5, 15*time.Minute, 15*time.Minute),
+		byAddr:   ratelimit.New(20, 15*time.Minute, 15*time.Minute),
+		sendDoc:  ratelimit.New(3, 15*time.Minute, 15*time.Minute),
+		sendAddr: ratelimit.New(10, 15*time.Minute, 15*time.Minute),
+		Now:      time.Now,
 	}
 }
 
 // Limiters exposes the login limiters (tests move their clocks).
 func (s *Service) Limiters() (byDocument, byAddress *ratelimit.Limiter) { return s.byDoc, s.byAddr }
+
+// CodeLimiters exposes the e-mail code request limiters (tests move their clocks).
+func (s *Service) CodeLimiters() (byDocument, byAddress *ratelimit.Limiter) {
+	return s.sendDoc, s.sendAddr
+}
 
 // Session is an issued debtor session token.
 type Session struct {
@@ -93,20 +104,7 @@ func (s *Service) Login(ctx context.Context, tenant, document, code string) (Ses
 	sum := s.accounts.HashCode(id, code)
 	ok := found && d.AccessCodeHash != "" && hmac.Equal([]byte(sum), []byte(d.AccessCodeHash)) && accounts.NormalizeCode(code) != ""
 	if !ok {
-		lockedDoc := s.byDoc.Fail(docKey)
-		lockedAddr := s.byAddr.Fail(addrKey)
-		target := ""
-		if found {
-			target = d.ID
-		}
-		_ = s.audit.Record(ctx, tenantOrEmpty(found, tenant), "debtor.login.failed", target, map[string]any{"document": Mask(doc)})
-		if lockedDoc || lockedAddr {
-			by := "document"
-			if lockedAddr {
-				by = "address"
-			}
-			_ = s.audit.Record(ctx, tenantOrEmpty(found, tenant), "debtor.login.locked", target, map[string]any{"by": by, "document": Mask(doc)})
-		}
+		s.loginFailed(ctx, found, tenant, d.ID, doc, docKey, addrKey, "access_code")
 		return Session{}, fmt.Errorf("debtor login: %w", apperr.ErrUnauthorized)
 	}
 	s.byDoc.Reset(docKey)

@@ -22,6 +22,7 @@ var disputeResolvers = []string{tenants.RoleAdmin, tenants.RoleManager, tenants.
 
 func (s *Server) debtorRoutes(r fiber.Router) {
 	s.route(r, fiber.MethodPost, "/debtor/login", s.debtorLogin)
+	s.route(r, fiber.MethodPost, "/debtor/login/email-code", s.debtorEmailCode)
 	s.route(r, fiber.MethodPost, "/debtor/logout", s.debtorLogout, tenants.RoleDebtor)
 	s.route(r, fiber.MethodGet, "/debtor/statement", s.debtorStatement, tenants.RoleDebtor)
 	s.route(r, fiber.MethodGet, "/debtor/statement.pdf", s.debtorStatementPDF, tenants.RoleDebtor)
@@ -62,7 +63,8 @@ func (d debtorSessions) AuthenticateDebtor(c *fiber.Ctx, token string) (actor.Ac
 type debtorLoginReq struct {
 	Tenant   string `json:"tenant"`
 	Document string `json:"document"`
-	Code     string `json:"code"`
+	Code     string `json:"code"`      // the access code from a letter or reminder
+	EmailOTP string `json:"emailCode"` // or a one-time code sent by e-mail
 }
 
 func (s *Server) debtorLogin(c *fiber.Ctx) error {
@@ -70,13 +72,41 @@ func (s *Server) debtorLogin(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	sess, err := s.DebtorPortal.Login(c.UserContext(), req.Tenant, req.Document, req.Code)
+	var sess debtors.Session
+	var err error
+	switch {
+	case req.Code != "" && req.EmailOTP != "":
+		return apperr.Field("emailCode", "envíe code o emailCode, no ambos")
+	case req.EmailOTP != "":
+		sess, err = s.DebtorPortal.LoginWithEmailCode(c.UserContext(), req.Tenant, req.Document, req.EmailOTP)
+	default:
+		sess, err = s.DebtorPortal.Login(c.UserContext(), req.Tenant, req.Document, req.Code)
+	}
 	if err != nil {
 		return err
 	}
 	s.setSession(c, sess.Token, sess.Expires)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(fiber.Map{"token": sess.Token, "expires": sess.Expires})
+}
+
+type emailCodeReq struct {
+	Tenant   string `json:"tenant"`
+	Document string `json:"document"`
+}
+
+// debtorEmailCode sends a one-time login code to the e-mail on file; the
+// answer is the same for unknown documents.
+func (s *Server) debtorEmailCode(c *fiber.Ctx) error {
+	var req emailCodeReq
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	if err := s.DebtorPortal.RequestEmailCode(c.UserContext(), req.Tenant, req.Document); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"sent": true, "expiresIn": int(debtors.EmailCodeTTL.Seconds())})
 }
 
 func (s *Server) debtorLogout(c *fiber.Ctx) error {

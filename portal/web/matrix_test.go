@@ -11,9 +11,10 @@ import (
 
 // public routes need no session; every other API route must declare roles.
 var public = map[string]bool{
-	"POST /api/auth/login":      true,
-	"POST /api/debtor/login":    true,
-	"POST /api/webhooks/stripe": true,
+	"POST /api/auth/login":              true,
+	"POST /api/debtor/login":            true,
+	"POST /api/debtor/login/email-code": true,
+	"POST /api/webhooks/stripe":         true,
 }
 
 var paramRE = regexp.MustCompile(`:[a-zA-Z]+`)
