@@ -136,6 +136,7 @@ func New(d Deps) (*fiber.App, *Server, error) {
 	s.reportRoutes(api)
 	s.queueRoutes(api)
 	s.planRoutes(api)
+	s.privacyRoutes(api)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	s.pageRoutes(app)
