@@ -61,11 +61,21 @@ type Service struct {
 	// MinPayment is the smallest partial payment (minor units) when the
 	// policy sets none.
 	MinPayment int64
+	// Events lists the gateway's events for the reconciliation job (nil:
+	// the gateway has none, as the sandbox).
+	Events EventLister
 }
 
 // NewService wires the payment service.
 func NewService(db *store.DB, a *audit.Log, t *tenants.Service, gw Gateway, publicURL string, log *slog.Logger) *Service {
-	return &Service{db: db, audit: a, tenants: t, gw: gw, publicURL: publicURL, log: log, MinPayment: 1000_00}
+	s := &Service{db: db, audit: a, tenants: t, gw: gw, publicURL: publicURL, log: log, MinPayment: 1000_00}
+	if l, ok := gw.(EventLister); ok {
+		s.Events = l
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s
 }
 
 // Gateway is the configured gateway.

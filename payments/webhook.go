@@ -52,11 +52,8 @@ func (s *Service) HandleStripe(ctx context.Context, payload []byte, sigHeader, s
 		return &apperr.Invalid{Msg: "firma de webhook no válida", Fields: map[string]string{"Stripe-Signature": ErrBadSignature.Error() + ": " + err.Error()}}
 	}
 	ctx = actor.System(ctx, "stripe-webhook")
-	se := storedEvent{ID: "stripe:" + evt.ID, Type: string(evt.Type), Created: evt.Created, Payload: payload, ReceivedAt: time.Now().UTC()}
-	if err := s.db.C("webhooks").Insert(ctx, se); err != nil && !errors.Is(err, apperr.ErrConflict) {
-		return fmt.Errorf("store event %s: %w", evt.ID, err)
-	}
-	return s.process(ctx, se.ID, evt)
+	_, err = s.record(ctx, evt, payload)
+	return err
 }
 
 // process applies one stored event and marks it processed.

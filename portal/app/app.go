@@ -274,6 +274,13 @@ func (a *App) jobList() []jobs.Job {
 			return nil
 		}},
 		// jobs: plans (entries below)
+		{Name: "payments.reconcile", Period: every5, Lease: 10 * time.Minute, Run: func(ctx context.Context) error {
+			res, err := a.Payments.Reconcile(ctx, time.Now())
+			if res.Filled > 0 {
+				a.Log.Warn("stripe events missed by the webhook were recorded", "count", res.Filled)
+			}
+			return err
+		}},
 		{Name: "plans.check", Period: jobs.Daily, Lease: 30 * time.Minute, Run: func(ctx context.Context) error {
 			var ts []tenants.Tenant
 			if err := a.DB.C("tenants").Find(ctx, bson.D{}, &ts); err != nil {
