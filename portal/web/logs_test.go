@@ -70,3 +70,132 @@ func TestLogsHoldNoSecretsOrPersonalData(t *testing.T) {
 		}
 	}
 }
+
+// Each login, failed login, failed authorization, disclosure or export of
+// personal data, payment, dispute step and plan change leaves exactly one
+// audit record, and a repeated or refused request adds none.
+func TestKeyActionsAuditedOnce(t *testing.T) {
+	e := planEnv(t)
+	_, collector := e.User("acme", "collector")
+	jose := e.session("acme", "80123456")
+	count := func(action string) int {
+		t.Helper()
+		l, err := e.App.Audit.List(e.Ctx(), "", action, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(l)
+	}
+	var disputeID, paymentID string
+	steps := []struct {
+		name, action string
+		do           func() int // returns the status
+		status       int
+		again        int // status of the same request repeated (0: not repeated)
+	}{
+		{"staff login", "login", func() int {
+			return e.Do("POST", "/api/auth/login", "", map[string]string{"email": apptest.AdminEmail, "password": apptest.Password}).Status
+		}, 200, 0},
+		{"failed login", "login.failed", func() int {
+			return e.Do("POST", "/api/auth/login", "", map[string]string{"email": apptest.AdminEmail, "password": "wrong-password-1"}).Status
+		}, 401, 0},
+		{"debtor login", "debtor.login", func() int {
+			return e.login("acme", "900123456", e.code("acme", "900123456")).Status
+		}, 200, 0},
+		{"failed authorization", "authz.denied", func() int {
+			return e.Do("GET", "/api/tenants/acme/reports/summary", collector, nil).Status
+		}, 403, 0},
+		{"staff reads a debtor", "debtor.read", func() int {
+			return e.Do("GET", "/api/tenants/acme/debtors/80123456", e.manager, nil).Status
+		}, 200, 0},
+		{"export of accounts", "export.accounts", func() int {
+			return e.Do("GET", "/api/tenants/acme/reports/accounts.csv", e.client, nil).Status
+		}, 200, 0},
+		{"debtor sees the data held", "privacy.data.viewed", func() int {
+			return e.Do("GET", "/api/debtor/privacy", jose, nil).Status
+		}, 200, 0},
+		{"manual payment", "payment.manual", func() int {
+			return e.Do("POST", "/api/tenants/acme/accounts/A1/payments", e.manager,
+				map[string]any{"amount": 1000000, "method": "transfer", "reference": "trf-audit-1", "paidAt": "2025-10-30"}).Status
+		}, 201, 409},
+		{"checkout", "payment.checkout", func() int {
+			r := e.Do("POST", "/api/debtor/checkout", jose, map[string]any{"amount": 500000})
+			paymentID, _ = r.JSON()["paymentId"].(string)
+			return r.Status
+		}, 200, 0},
+		// Repeated completions: TestRepeatedPaymentCompletionAuditedOnce.
+		{"online payment", "payment.succeeded", func() int {
+			return e.Do("POST", "/api/payments/sandbox/"+paymentID+"/complete", jose, nil).Status
+		}, 200, 0},
+		{"dispute opened", "dispute.open", func() int {
+			r := e.Do("POST", "/api/debtor/disputes", jose, map[string]any{"accountIds": []string{"A2"}, "reason": "already_paid", "description": "Pagado"})
+			disputeID, _ = r.JSON()["id"].(string)
+			return r.Status
+		}, 201, 0},
+		{"dispute rejected", "dispute.rejected", func() int {
+			return e.Do("POST", "/api/tenants/acme/disputes/"+disputeID+"/resolve", e.client, map[string]any{"decision": "reject", "note": "Sin soporte"}).Status
+		}, 200, 409},
+		{"plan accepted", "plan.accept", func() int {
+			maria := e.session("acme", "900123456") // the login step above gave her a new code
+			offers := e.offers(maria)
+			if len(offers) == 0 {
+				t.Fatal("no plan offers for María")
+			}
+			st := e.Do("POST", "/api/debtor/plans", maria, map[string]any{"offerId": offers[0].ID, "accept": true}).Status
+			if again := e.Do("POST", "/api/debtor/plans", maria, map[string]any{"offerId": offers[0].ID, "accept": true}).Status; again != 409 {
+				t.Errorf("plan accepted twice: %d", again)
+			}
+			return st
+		}, 201, 0},
+	}
+	for _, s := range steps {
+		before := count(s.action)
+		if got := s.do(); got != s.status {
+			t.Fatalf("%s: status %d, want %d", s.name, got, s.status)
+		}
+		if s.again != 0 {
+			if got := s.do(); got != s.again {
+				t.Fatalf("%s repeated: status %d, want %d", s.name, got, s.again)
+			}
+		}
+		if n := count(s.action) - before; n != 1 {
+			t.Errorf("%s left %d %q audit records, want 1", s.name, n, s.action)
+		}
+	}
+}
+
+// A payment completed again (the sandbox page submitted twice, a Stripe
+// event delivered again) is applied once and must be audited once.
+//
+// Fails today: payments.Service.Complete records "payment.succeeded" on
+// every call that finds the payment succeeded, not only on the call that
+// moved it there (payments/service.go), so each repeat adds a record.
+func TestRepeatedPaymentCompletionAuditedOnce(t *testing.T) {
+	e := planEnv(t)
+	jose := e.session("acme", "80123456")
+	balances := func() int64 {
+		var sum int64
+		for _, id := range []string{"A1", "A2"} {
+			sum += int64(e.Do("GET", "/api/tenants/acme/accounts/"+id, e.manager, nil).JSON()["balance"].(float64))
+		}
+		return sum
+	}
+	before := balances()
+	r := e.Do("POST", "/api/debtor/checkout", jose, map[string]any{"amount": 500000})
+	if r.Status != 200 {
+		t.Fatalf("checkout: %d %s", r.Status, r.Body)
+	}
+	id := r.JSON()["paymentId"].(string)
+	for i := 0; i < 3; i++ {
+		if r := e.Do("POST", "/api/payments/sandbox/"+id+"/complete", jose, nil); r.Status != 200 {
+			t.Fatalf("complete %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	if after := balances(); after != before-500000 {
+		t.Fatalf("balances %d -> %d: the payment was not applied exactly once", before, after)
+	}
+	l, _ := e.App.Audit.List(e.Ctx(), "acme", "payment.succeeded", 100)
+	if len(l) != 1 {
+		t.Fatalf("three completions of one payment left %d payment.succeeded audit records, want 1", len(l))
+	}
+}
