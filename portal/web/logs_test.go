@@ -47,6 +47,8 @@ func TestLogsHoldNoSecretsOrPersonalData(t *testing.T) {
 	}
 	debtorTok := r.JSON()["token"].(string)
 	e.Do("GET", "/api/debtor/statement", debtorTok, nil)
+	e.Do("GET", "/api/debtor/privacy", debtorTok, nil)
+	e.Do("POST", "/api/debtor/privacy/requests", debtorTok, map[string]string{"type": "rectify", "message": "Mi correo es jose@correo.co y mi cédula 80123456"})
 	e.Do("GET", "/api/tenants/acme/debtors/80123456", mgr, nil)
 	e.Do("GET", "/api/tenants/acme/accounts?q=80123456", mgr, nil)
 	e.Do("POST", "/api/debtor/login", "", map[string]string{"tenant": "acme", "document": "80123456", "code": "WRONG-CODE-00"})
