@@ -101,9 +101,11 @@ type Disputes struct {
 	MedianDaysToResolve *float64 `json:"medianDaysToResolve"`
 }
 
-// Plans are installment plans (zeros until plans exist).
+// Plans are installment plans: created, completed and defaulted in the
+// period; active now.
 type Plans struct {
 	Available bool  `json:"available"`
+	Created   int64 `json:"created"`
 	Active    int64 `json:"active"`
 	Completed int64 `json:"completed"`
 	Defaulted int64 `json:"defaulted"`

@@ -354,7 +354,8 @@ func RecoveryPDF(k KPIs, o PDFOptions) ([]byte, error) {
 		{T("reports.kpi.disputeDays"), medianText(d, k.Disputes.MedianDaysToResolve), false},
 		{T("reports.kpi.contactRate"), d.pct(k.ContactRate.BP) + " (" + d.int(k.ContactRate.Contacted) + "/" + d.int(k.ContactRate.Open) + ")", false},
 		{T("reports.kpi.rightParty"), d.pct(k.ContactRate.RightBP) + " (" + d.int(k.ContactRate.RightParty) + "/" + d.int(k.ContactRate.Open) + ")", false},
-		{T("reports.kpi.plans"), T("reports.plans.none"), false},
+		{T("reports.kpi.plans"), strings.NewReplacer("{active}", d.int(k.Plans.Active), "{created}", d.int(k.Plans.Created),
+			"{completed}", d.int(k.Plans.Completed), "{defaulted}", d.int(k.Plans.Defaulted)).Replace(T("reports.plans.summary")), false},
 	}
 	for i, r := range rows {
 		d.kv(r.label, r.value, i%2 == 0, r.bold)

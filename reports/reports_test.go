@@ -3,12 +3,18 @@ package reports_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 
 	"cartera/portal/accounts"
+	"cartera/portal/apperr"
 	"cartera/portal/store"
 	"cartera/portal/store/storetest"
 	"cartera/reports"
@@ -56,21 +62,29 @@ func TestParsePeriod(t *testing.T) {
 }
 
 // seed writes n accounts with their placements, a payment on every fifth,
-// an activity on every other and a promise on every tenth, in bulk.
-func seed(tb testing.TB, db *store.DB, n int, at time.Time) {
+// an activity on every other and a promise on every tenth, in bulk, each
+// account dated on one of days consecutive days from at.
+func seed(tb testing.TB, db *store.DB, n, days int, at time.Time) {
 	tb.Helper()
 	sc := db.Tenant("acme")
 	ctx := context.Background()
 	var accs, ledger, acts, proms []any
 	for i := 0; i < n; i++ {
+		at := at.AddDate(0, 0, i%days)
 		id := sc.ID(fmt.Sprintf("F-%06d", i))
 		due := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -(i % 500))
 		bal := int64(100000 + i)
+		placeID := sc.ID("place:" + fmt.Sprint(i))
+		hist := []accounts.Movement{{LedgerID: placeID, Kind: accounts.KindPlacement, Amount: bal, At: at}}
+		ledger = append(ledger, accounts.LedgerEntry{ID: placeID, TenantID: "acme", AccountID: id, Kind: accounts.KindPlacement,
+			Amount: bal, Currency: "COP", At: at})
 		var payment int64
 		if i%5 == 0 {
 			payment = 50000
-			ledger = append(ledger, accounts.LedgerEntry{ID: sc.ID(fmt.Sprintf("pay:%d", i)), TenantID: "acme", AccountID: id, Kind: accounts.KindPayment,
-				Channel: []string{"online", "manual", "client_reported"}[i%3], Amount: -payment, Currency: "COP", At: at.Add(time.Hour)})
+			e := accounts.LedgerEntry{ID: sc.ID(fmt.Sprintf("pay:%d", i)), TenantID: "acme", AccountID: id, Kind: accounts.KindPayment,
+				Channel: []string{"online", "manual", "client_reported"}[i%3], Amount: -payment, Currency: "COP", At: at.Add(time.Hour)}
+			ledger = append(ledger, e)
+			hist = append(hist, accounts.Movement{LedgerID: e.ID, Kind: e.Kind, Channel: e.Channel, Amount: e.Amount, At: e.At})
 		}
 		status := accounts.StatusOpen
 		if i%97 == 0 {
@@ -78,9 +92,7 @@ func seed(tb testing.TB, db *store.DB, n int, at time.Time) {
 		}
 		accs = append(accs, accounts.Account{ID: id, TenantID: "acme", Invoice: fmt.Sprintf("F-%06d", i), DebtorID: sc.ID(fmt.Sprint(i % 3000)),
 			DebtorName: "Deudor", DueDate: due, Original: bal, Balance: bal - payment, Currency: "COP", Status: status, CollectorID: fmt.Sprintf("c%d", i%8),
-			History: []accounts.Movement{}, CreatedAt: at, UpdatedAt: at})
-		ledger = append(ledger, accounts.LedgerEntry{ID: sc.ID("place:" + fmt.Sprint(i)), TenantID: "acme", AccountID: id, Kind: accounts.KindPlacement,
-			Amount: bal, Currency: "COP", At: at})
+			History: hist, CreatedAt: at, UpdatedAt: at})
 		if i%2 == 0 {
 			acts = append(acts, bson.D{{Key: "_id", Value: sc.ID(fmt.Sprintf("a%d", i))}, {Key: "tenantId", Value: "acme"}, {Key: "accountId", Value: id},
 				{Key: "channel", Value: "call"}, {Key: "direction", Value: "outbound"}, {Key: "outcome", Value: "contacted"}, {Key: "by", Value: fmt.Sprintf("c%d", i%8)}, {Key: "at", Value: at}})
@@ -90,7 +102,8 @@ func seed(tb testing.TB, db *store.DB, n int, at time.Time) {
 				{Key: "amount", Value: int64(1000)}, {Key: "status", Value: "kept"}, {Key: "by", Value: "c1"}, {Key: "createdAt", Value: at}, {Key: "settledAt", Value: at.Add(time.Hour)}})
 		}
 	}
-	for name, docs := range map[string][]any{"accounts": accs, "ledger": ledger, "activities": acts, "promises": proms} {
+	for _, name := range []string{"ledger", "accounts", "activities", "promises"} {
+		docs := map[string][]any{"accounts": accs, "ledger": ledger, "activities": acts, "promises": proms}[name]
 		for i := 0; i < len(docs); i += 1000 {
 			if _, err := sc.C(name).InsertMany(ctx, docs[i:min(i+1000, len(docs))]); err != nil {
 				tb.Fatal(err)
@@ -99,23 +112,42 @@ func seed(tb testing.TB, db *store.DB, n int, at time.Time) {
 	}
 }
 
+// lookup is the one tenant of these tests.
+type lookup struct{}
+
+func (lookup) TenantByID(_ context.Context, slug string) (tenants.Tenant, error) {
+	if slug != tenant.ID {
+		return tenants.Tenant{}, fmt.Errorf("tenant %q: %w", slug, apperr.ErrNotFound)
+	}
+	return tenant, nil
+}
+
+// counted opens a store whose report counters are kept as writes happen.
+func counted(tb testing.TB) (*store.DB, *reports.Tally) {
+	db := storetest.New(tb)
+	tl := reports.NewTally(db, lookup{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	tl.Watch()
+	return db, tl
+}
+
 var tenant = tenants.Tenant{ID: "acme", Name: "Acme", Currency: "COP", Timezone: "America/Bogota", Locale: "es-CO", CommissionBP: 1500}
 
 // Summary straight on the store: what happens after to does not count, a
 // recalled account is out of the rate and the outstanding, and the
 // remittance adds up to the ledger.
 func TestSummaryOnStore(t *testing.T) {
-	db := storetest.New(t)
+	db, tl := counted(t)
+	ctx := context.Background()
 	at := time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC)
-	seed(t, db, 200, at)
+	seed(t, db, 200, 1, at)
 	// A payment after the period is ignored everywhere.
 	sc := db.Tenant("acme")
-	if err := sc.C("ledger").Insert(context.Background(), accounts.LedgerEntry{ID: sc.ID("late"), TenantID: "acme", AccountID: sc.ID("F-000001"),
+	if err := accounts.Post(ctx, sc, accounts.LedgerEntry{ID: sc.ID("late"), TenantID: "acme", AccountID: sc.ID("F-000001"),
 		Kind: accounts.KindPayment, Channel: "online", Amount: -7, Currency: "COP", At: time.Date(2026, 4, 1, 15, 0, 0, 0, time.UTC)}); err != nil {
 		t.Fatal(err)
 	}
 	p := reports.NewPeriod(time.Date(2026, 3, 1, 0, 0, 0, 0, bogota), time.Date(2026, 3, 31, 0, 0, 0, 0, bogota), bogota)
-	k, err := reports.Summary(context.Background(), db, tenant, p)
+	k, err := reports.Summary(ctx, db, tenant, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,50 +166,124 @@ func TestSummaryOnStore(t *testing.T) {
 	if k.RecoveryRate.Num != 39*50000 || k.RecoveryRate.Den != placed-100000-100097-100194 {
 		t.Errorf("rate %+v", k.RecoveryRate)
 	}
-	if k.Promises.Made != 20 || k.Promises.Kept != 20 || k.ContactRate.Contacted != 98 { // 100 even accounts, 0 and 194 recalled
+	// 100 even accounts contacted (recalled ones too) of 200 placed in March.
+	if k.Promises.Made != 20 || k.Promises.Kept != 20 || k.ContactRate.Contacted != 100 || k.ContactRate.Open != 200 || k.ContactRate.BP != 5000 {
 		t.Errorf("promises %+v contact %+v", k.Promises, k.ContactRate)
 	}
-	r, err := reports.Remit(context.Background(), db, tenant, p)
+	var worked int64
+	for _, c := range k.Collectors {
+		worked += c.Worked
+	}
+	if len(k.Collectors) != 8 || worked != 100 {
+		t.Errorf("collectors %+v", k.Collectors)
+	}
+	// April holds the late payment; March's figures did not move.
+	april := reports.NewPeriod(time.Date(2026, 4, 1, 0, 0, 0, 0, bogota), time.Date(2026, 4, 30, 0, 0, 0, 0, bogota), bogota)
+	ka, err := reports.Summary(ctx, db, tenant, april)
+	if err != nil || ka.Recovered.Amount != 7 || ka.Outstanding.Amount != k.Outstanding.Amount-7 || ka.Monthly[10].Recovered != 40*50000 {
+		t.Errorf("april %+v %+v %v", ka.Recovered, ka.Outstanding, err)
+	}
+	r, err := reports.Remit(ctx, db, tenant, p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Collected != 40*50000 || len(r.Lines) != 40 || r.Collected-r.ClientReported-r.Commission != r.Net {
 		t.Errorf("remittance %+v", r)
 	}
+
+	// The counters kept live equal a rebuild from scratch, figure by figure.
+	if drifts, err := tl.Compare(ctx, "acme"); err != nil || len(drifts) != 0 {
+		t.Fatalf("live counters differ from a rebuild: %v %+v", err, drifts)
+	}
+	// A write that bypasses the store (or a crash after a write) leaves
+	// them behind: the comparison sees it and the repair fixes it.
+	raw := db.C("tallies").Raw()
+	if _, err := raw.DeleteOne(ctx, bson.D{{Key: "_id", Value: "acme:t:d:20260310"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.UpdateOne(ctx, bson.D{{Key: "_id", Value: "acme:t:m:202603"}}, bson.D{{Key: "$unset", Value: bson.D{{Key: "s.contacted", Value: ""}}}}); err != nil {
+		t.Fatal(err)
+	}
+	drifts, err := tl.Compare(ctx, "acme")
+	placedDrift := false
+	for _, d := range drifts {
+		placedDrift = placedDrift || d == (reports.Drift{Doc: "t:d:20260310", Key: "pl_n", Stored: 0, Rebuilt: 200})
+	}
+	if err != nil || !placedDrift {
+		t.Errorf("%d drifts, lost placements not among them (%v)", len(drifts), err)
+	}
+	for _, d := range drifts {
+		if d.Doc != "t:d:20260310" && d != (reports.Drift{Doc: "t:m:202603", Key: "s.contacted", Stored: 0, Rebuilt: 100}) {
+			t.Errorf("unexpected drift %+v", d)
+		}
+	}
+	if fixed, err := tl.Repair(ctx, "acme"); err != nil || len(fixed) != len(drifts) {
+		t.Errorf("repair %+v %v", fixed, err)
+	}
+	if drifts, err := tl.Compare(ctx, "acme"); err != nil || len(drifts) != 0 {
+		t.Errorf("after repair %+v %v", drifts, err)
+	}
+	if k2, err := reports.Summary(ctx, db, tenant, p); err != nil || k2.ContactRate != k.ContactRate || k2.Recovered.Amount != k.Recovered.Amount {
+		t.Errorf("after repair %+v %v", k2.ContactRate, err)
+	}
 }
 
-// BenchmarkSummary measures the summary at 10,000 accounts against one raw
-// streaming pass over the same collections (every document, no decoding):
-// the ratio is what computing the figures costs beyond reading.
+// BenchmarkSummary measures the summary and the recovery PDF of the last
+// month for tenants whose accounts were placed over a year, against one
+// raw streaming pass over the same collections (every document, no
+// decoding) in the same run. Sizes: CARTERA_BENCH_SIZES (default
+// 10000,100000).
 func BenchmarkSummary(b *testing.B) {
-	db := storetest.New(b)
-	at := time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC)
-	seed(b, db, 10000, at)
-	p := reports.NewPeriod(time.Date(2026, 3, 1, 0, 0, 0, 0, bogota), time.Date(2026, 3, 31, 0, 0, 0, 0, bogota), bogota)
-	ctx := context.Background()
-	raw := func() time.Duration {
-		start := time.Now()
-		for _, c := range []string{"accounts", "ledger", "activities", "promises", "disputes"} {
-			if err := db.Tenant("acme").C(c).Each(ctx, bson.D{}, nil, func(bson.Raw) error { return nil }); err != nil {
+	sizes := []int{10000, 100000}
+	if env := os.Getenv("CARTERA_BENCH_SIZES"); env != "" {
+		sizes = nil
+		for _, f := range strings.Split(env, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil {
 				b.Fatal(err)
 			}
-		}
-		return time.Since(start)
-	}
-	raw() // warm up
-	var rawTotal time.Duration
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := reports.Summary(ctx, db, tenant, p); err != nil {
-			b.Fatal(err)
+			sizes = append(sizes, n)
 		}
 	}
-	b.StopTimer()
-	sum := b.Elapsed()
-	for i := 0; i < b.N; i++ {
-		rawTotal += raw()
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) {
+			db, _ := counted(b)
+			at := time.Date(2025, 4, 1, 15, 0, 0, 0, time.UTC)
+			start := time.Now()
+			seed(b, db, n, 365, at)
+			b.Logf("seeded %d accounts with live counters in %s", n, time.Since(start).Round(time.Millisecond))
+			p := reports.NewPeriod(time.Date(2026, 3, 1, 0, 0, 0, 0, bogota), time.Date(2026, 3, 31, 0, 0, 0, 0, bogota), bogota)
+			ctx := context.Background()
+			raw := func() time.Duration {
+				start := time.Now()
+				for _, c := range []string{"accounts", "ledger", "activities", "promises", "disputes"} {
+					if err := db.Tenant("acme").C(c).Each(ctx, bson.D{}, nil, func(bson.Raw) error { return nil }); err != nil {
+						b.Fatal(err)
+					}
+				}
+				return time.Since(start)
+			}
+			T := func(k string) string { return k }
+			var pdf time.Duration
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				k, err := reports.Summary(ctx, db, tenant, p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				s := time.Now()
+				if _, err := reports.RecoveryPDF(k, reports.PDFOptions{T: T, Lang: "es"}); err != nil {
+					b.Fatal(err)
+				}
+				pdf += time.Since(s)
+			}
+			b.StopTimer()
+			sum := b.Elapsed() - pdf
+			rawTotal := raw()
+			b.ReportMetric(float64(sum.Microseconds())/1000/float64(b.N), "summary-ms")
+			b.ReportMetric(float64((sum+pdf).Microseconds())/1000/float64(b.N), "summary+pdf-ms")
+			b.ReportMetric(float64(rawTotal.Milliseconds()), "raw-pass-ms")
+			b.ReportMetric(float64(rawTotal)/(float64(sum)/float64(b.N)), "raw/summary")
+		})
 	}
-	b.ReportMetric(float64(sum.Milliseconds())/float64(b.N), "summary-ms")
-	b.ReportMetric(float64(rawTotal.Milliseconds())/float64(b.N), "raw-ms")
-	b.ReportMetric(float64(sum)/float64(rawTotal), "ratio")
 }

@@ -5,18 +5,17 @@ import (
 	"fmt"
 	"math/big"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"cartera/payments/calc"
-	"cartera/portal/accounts"
 	"cartera/portal/apperr"
-	"cartera/portal/debtors"
 	"cartera/portal/store"
-	"cartera/portal/work"
 	"cartera/tenants"
 )
 
@@ -24,13 +23,7 @@ import (
 func Channels() []string { return []string{"online", "manual", "client_reported"} }
 
 // channelOf maps a ledger channel to a report channel (unknown: manual).
-func channelOf(ch string) string {
-	switch ch {
-	case "online", "client_reported":
-		return ch
-	}
-	return "manual"
-}
+func channelOf(ch string) string { return recChannel(ch) }
 
 // ErrMultiCurrency refuses a report over accounts in several currencies.
 func errMultiCurrency(cs []string) error {
@@ -64,183 +57,190 @@ func mulDivRound(a, b, c int64) int64 {
 
 func rate(num, den int64) Rate { return Rate{Num: num, Den: den, BP: ratio(num, den)} }
 
-// acct is the part of an account the summary needs.
-type acct struct {
-	ID          string    `bson:"_id"`
-	DueDate     time.Time `bson:"dueDate"`
-	Status      string    `bson:"status"`
-	CollectorID string    `bson:"collectorId"`
-	Currency    string    `bson:"currency"`
-	balance     int64     // rebuilt from the ledger as of the period's end
-}
-
 // monthsBack is how many months the monthly series covers.
 const monthsBack = 12
 
-// Summary computes every KPI of tenant t for period p: one streamed,
-// projected pass over each of accounts, ledger, activities, promises and
-// disputes of the tenant.
+// vals is a set of counter values.
+type vals map[string]int64
+
+func (v vals) add(o map[string]int64, sign int64) {
+	for k, x := range o {
+		v[k] += sign * x
+	}
+}
+
+// sumWith prefix adds the values whose key starts with prefix.
+func (v vals) sumPrefix(prefix string) int64 {
+	var n int64
+	for k, x := range v {
+		if strings.HasPrefix(k, prefix) {
+			n += x
+		}
+	}
+	return n
+}
+
+// plan says which counters documents a summary reads.
+type plan struct {
+	period   []string // documents that exactly cover the period
+	afterTo  []string // documents dated after the period's last day
+	cutTo    []string // days of the last month after to (in afterTo too)
+	monthly  []string // the twelve month documents, oldest first
+	allKeys  []string
+	toMonthK string
+}
+
+// civil is the civil day of t in loc, at midnight.
+func civil(t time.Time, loc *time.Location) time.Time {
+	l := t.In(loc)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
+}
+
+// readPlan decomposes the period into whole months and loose days, and
+// lists what is dated after it up to today (never later: nothing is).
+func readPlan(p Period, today time.Time) plan {
+	var pl plan
+	loc := p.Loc
+	monthStart := func(d time.Time) time.Time { return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, loc) }
+	days := func(from, to time.Time, out *[]string) {
+		for d := from; !d.After(to) && !d.After(today); d = d.AddDate(0, 0, 1) {
+			*out = append(*out, dayDocKey(d.Format("20060102")))
+		}
+	}
+	for m := monthStart(p.From); !m.After(p.To); m = m.AddDate(0, 1, 0) {
+		last := m.AddDate(0, 1, -1)
+		if !m.Before(p.From) && !last.After(p.To) {
+			pl.period = append(pl.period, monthDocKey(m.Format("200601")))
+			continue
+		}
+		from, to := m, last
+		if from.Before(p.From) {
+			from = p.From
+		}
+		if to.After(p.To) {
+			to = p.To
+		}
+		days(from, to, &pl.period)
+	}
+	toMonth := monthStart(p.To)
+	pl.toMonthK = monthDocKey(toMonth.Format("200601"))
+	days(p.To.AddDate(0, 0, 1), toMonth.AddDate(0, 1, -1), &pl.cutTo)
+	pl.afterTo = append(pl.afterTo, pl.cutTo...)
+	for m := toMonth.AddDate(0, 1, 0); !m.After(today); m = m.AddDate(0, 1, 0) {
+		pl.afterTo = append(pl.afterTo, monthDocKey(m.Format("200601")))
+	}
+	first := toMonth.AddDate(0, -(monthsBack - 1), 0)
+	for i := 0; i < monthsBack; i++ {
+		pl.monthly = append(pl.monthly, monthDocKey(first.AddDate(0, i, 0).Format("200601")))
+	}
+	pl.allKeys = append(append(append([]string{stateDocKey}, pl.period...), pl.afterTo...), pl.monthly...)
+	return pl
+}
+
+// Summary computes every KPI of tenant t for period p from the report
+// counters (tally.go): the state, the documents covering the period and
+// those dated after it, read by _id — a few dozen reads whatever the size
+// of the portfolio.
 func Summary(ctx context.Context, db *store.DB, t tenants.Tenant, p Period) (KPIs, error) {
+	return summaryAt(ctx, db, t, p, time.Now())
+}
+
+func summaryAt(ctx context.Context, db *store.DB, t tenants.Tenant, p Period, now time.Time) (KPIs, error) {
 	sc := db.Tenant(t.ID)
 	loc := p.Loc
+	today := civil(now, loc)
+	pl := readPlan(p, today)
+	docs, err := readDocs(ctx, sc, pl.allKeys)
+	if err != nil {
+		return KPIs{}, fmt.Errorf("report counters: %w", err)
+	}
+	state := vals{}
+	state.add(docs[stateDocKey].N, 1)
+	in, after, cut := vals{}, vals{}, vals{}
+	sets := map[string]*roaring.Bitmap{}
+	for _, k := range pl.period {
+		d := docs[k]
+		in.add(d.N, 1)
+		for name, b := range d.S {
+			bm := roaring.New()
+			if _, err := bm.FromBuffer(b); err != nil {
+				return KPIs{}, fmt.Errorf("report counters %s: %w", k, err)
+			}
+			if sets[name] == nil {
+				sets[name] = roaring.New()
+			}
+			sets[name].Or(bm)
+		}
+	}
+	for _, k := range pl.afterTo {
+		after.add(docs[k].N, 1)
+	}
+	for _, k := range pl.cutTo {
+		cut.add(docs[k].N, 1)
+	}
+	asOf := vals{} // the state at the end of the period's last day
+	asOf.add(state, 1)
+	asOf.add(after, -1)
+
 	k := KPIs{
 		Tenant: t.ID, TenantName: t.Name, Currency: t.Currency, Locale: t.Locale,
 		From: p.From.Format(time.DateOnly), To: p.To.Format(time.DateOnly),
-		Recovered: Recovered{ByChannel: map[string]int64{}}, GeneratedAt: time.Now().UTC(), period: p,
+		Recovered: Recovered{ByChannel: map[string]int64{}}, GeneratedAt: now.UTC(), period: p,
 	}
-	for _, ch := range Channels() {
-		k.Recovered.ByChannel[ch] = 0
-	}
-
-	// 1. Accounts: due date, status, collector, currency.
-	accs := map[string]*acct{}
-	currencies := map[string]bool{}
-	proj := bson.D{{Key: "dueDate", Value: 1}, {Key: "status", Value: 1}, {Key: "collectorId", Value: 1}, {Key: "currency", Value: 1}}
-	err := sc.C("accounts").Each(ctx, bson.D{}, options.Find().SetProjection(proj), func(raw bson.Raw) error {
-		a := &acct{}
-		if err := bson.Unmarshal(raw, a); err != nil {
-			return err
+	var currencies []string
+	for key, n := range state {
+		if strings.HasPrefix(key, kCurrency) && n > 0 {
+			currencies = append(currencies, strings.TrimPrefix(key, kCurrency))
 		}
-		accs[a.ID] = a
-		if a.Currency != "" {
-			currencies[a.Currency] = true
-		}
-		return nil
-	})
-	if err != nil {
-		return KPIs{}, fmt.Errorf("report accounts: %w", err)
 	}
+	sort.Strings(currencies)
 	if len(currencies) > 1 {
-		cs := make([]string, 0, len(currencies))
-		for c := range currencies {
-			cs = append(cs, c)
-		}
-		sort.Strings(cs)
-		return KPIs{}, errMultiCurrency(cs)
+		return KPIs{}, errMultiCurrency(currencies)
 	}
-	for c := range currencies {
-		k.Currency = c
+	if len(currencies) == 1 {
+		k.Currency = currencies[0]
 	}
 
-	// The monthly window: 12 months ending with the month of to, cut at to.
-	first := time.Date(p.To.Year(), p.To.Month(), 1, 0, 0, 0, 0, loc).AddDate(0, -(monthsBack - 1), 0)
-	k.Monthly = make([]Month, monthsBack)
-	for i := range k.Monthly {
-		m := first.AddDate(0, i, 0)
-		k.Monthly[i].Month = m.Format("2006-01")
+	k.Placed = Amount{Count: in[kPlacedN], Amount: in[kPlacedAmt] + in[kAdjust]}
+	for _, ch := range Channels() {
+		k.Recovered.ByChannel[ch] = in[kRecPrefix+ch]
+		k.Recovered.Amount += in[kRecPrefix+ch]
 	}
-	monthOf := func(at time.Time) int {
-		if at.Before(first) || !at.Before(p.End) {
-			return -1
-		}
-		l := at.In(loc)
-		return (l.Year()-first.Year())*12 + int(l.Month()) - int(first.Month())
-	}
-	// Net placed and recovered of non-recalled accounts, cumulative: before
-	// the window, then per month.
-	var ratePlacedBefore, rateRecBefore int64
-	ratePlaced := make([]int64, monthsBack)
-	rateRec := make([]int64, monthsBack)
-	collRec := map[string]int64{}
+	k.Recovered.Payments, k.Recovered.Reversals = in[kPayN], in[kReversed]
+	k.RecoveryRate = rate(asOf[kRateRec], asOf[kRatePlace])
 
-	// 2. Ledger: balances as of to, placed and recovered.
-	proj = bson.D{{Key: "accountId", Value: 1}, {Key: "kind", Value: 1}, {Key: "channel", Value: 1}, {Key: "amount", Value: 1}, {Key: "at", Value: 1}}
-	err = sc.C("ledger").Each(ctx, bson.D{}, options.Find().SetProjection(proj), func(raw bson.Raw) error {
-		var e struct {
-			AccountID string    `bson:"accountId"`
-			Kind      string    `bson:"kind"`
-			Channel   string    `bson:"channel"`
-			Amount    int64     `bson:"amount"`
-			At        time.Time `bson:"at"`
-		}
-		if err := bson.Unmarshal(raw, &e); err != nil {
-			return err
-		}
-		if !e.At.Before(p.End) {
-			return nil // after the period: not yet happened as of to
-		}
-		a := accs[e.AccountID]
-		if a != nil {
-			a.balance += e.Amount
-		}
-		in := !e.At.Before(p.Start)
-		var placed, rec int64 // effect on placed and recovered
-		switch e.Kind {
-		case accounts.KindPlacement, accounts.KindAdjustment:
-			placed = e.Amount
-			if in {
-				if e.Kind == accounts.KindPlacement {
-					k.Placed.Count++
-				}
-				k.Placed.Amount += e.Amount
-			}
-		case accounts.KindPayment, accounts.KindReversal:
-			rec = -e.Amount
-			if in {
-				k.Recovered.Amount += rec
-				k.Recovered.ByChannel[channelOf(e.Channel)] += rec
-				if e.Kind == accounts.KindPayment {
-					k.Recovered.Payments++
-				} else {
-					k.Recovered.Reversals += e.Amount
-				}
-				if a != nil && a.CollectorID != "" {
-					collRec[a.CollectorID] += rec
-				}
-			}
-		case accounts.KindCredit:
-			placed = e.Amount // a dispute credit lowers what could be recovered
-		}
-		if i := monthOf(e.At); i >= 0 && e.Kind != accounts.KindCredit {
-			k.Monthly[i].Placed += placed
-			k.Monthly[i].Recovered += rec
-		}
-		if a != nil && a.Status == accounts.StatusRecalled {
-			return nil
-		}
-		if i := monthOf(e.At); i >= 0 {
-			ratePlaced[i] += placed
-			rateRec[i] += rec
-		} else {
-			ratePlacedBefore += placed
-			rateRecBefore += rec
-		}
-		return nil
-	})
-	if err != nil {
-		return KPIs{}, fmt.Errorf("report ledger: %w", err)
-	}
-	cumP, cumR := ratePlacedBefore, rateRecBefore
-	for i := range k.Monthly {
-		cumP += ratePlaced[i]
-		cumR += rateRec[i]
-		k.Monthly[i].RateBP = ratio(cumR, cumP)
-	}
-	k.RecoveryRate = rate(cumR, cumP)
-
-	// Outstanding and aging as of to.
-	byBucket := map[string]*Bucket{}
+	// Outstanding and aging as of to, by due date.
 	for _, b := range calc.Buckets() {
 		k.Aging = append(k.Aging, Bucket{Bucket: b})
 	}
+	byBucket := map[string]*Bucket{}
 	for i := range k.Aging {
 		byBucket[k.Aging[i].Bucket] = &k.Aging[i]
 	}
-	asOf := p.To.Add(12 * time.Hour)
-	open := map[string]bool{}
-	assigned := map[string]int64{}
-	for _, a := range accs {
-		if a.Status == accounts.StatusRecalled || a.balance <= 0 {
+	endOfTo := p.To.Add(12 * time.Hour)
+	var openAtStart int64
+	for key, n := range asOf {
+		if !strings.HasPrefix(key, kOutPrefix) || n == 0 {
 			continue
 		}
-		open[a.ID] = true
-		k.Outstanding.Count++
-		k.Outstanding.Amount += a.balance
-		b := byBucket[calc.Bucket(calc.DaysPastDue(a.DueDate, asOf, loc))]
-		b.Count++
-		b.Amount += a.balance
-		if a.CollectorID != "" {
-			assigned[a.CollectorID]++
+		due, err := time.Parse("20060102", key[len(kOutPrefix):len(kOutPrefix)+8])
+		if err != nil {
+			continue
+		}
+		b := byBucket[calc.Bucket(calc.DaysPastDue(due, endOfTo, loc))]
+		if strings.HasSuffix(key, "_n") {
+			b.Count += n
+			k.Outstanding.Count += n
+		} else {
+			b.Amount += n
+			k.Outstanding.Amount += n
+		}
+	}
+	// Open at the start: as of to, less the period's changes.
+	openAtStart = k.Outstanding.Count
+	for key, n := range in {
+		if strings.HasPrefix(key, kOutPrefix) && strings.HasSuffix(key, "_n") {
+			openAtStart -= n
 		}
 	}
 	if k.Placed.Amount > 0 {
@@ -249,131 +249,40 @@ func Summary(ctx context.Context, db *store.DB, t tenants.Tenant, p Period) (KPI
 		k.DSO.Days = &d
 	}
 
-	// 3. Activities in the period.
-	type tally struct{ contacts, promises int64 }
-	byUser := map[string]*tally{}
-	worked := map[string]map[string]bool{}
-	user := func(id string) *tally {
-		if byUser[id] == nil {
-			byUser[id] = &tally{}
+	// Monthly: the last month cut at to; the rate as of each month's end
+	// walks back from the state as of to.
+	k.Monthly = make([]Month, monthsBack)
+	cum := vals{}
+	cum.add(asOf, 1)
+	for i := monthsBack - 1; i >= 0; i-- {
+		key := pl.monthly[i]
+		m := vals{}
+		m.add(docs[key].N, 1)
+		if key == pl.toMonthK {
+			m.add(cut, -1)
 		}
-		return byUser[id]
+		k.Monthly[i] = Month{Month: key[len("t:m:"):len("t:m:")+4] + "-" + key[len("t:m:")+4:],
+			Placed: m[kPlacedAmt] + m[kAdjust], Recovered: m.sumPrefix(kRecPrefix), RateBP: ratio(cum[kRateRec], cum[kRatePlace])}
+		cum.add(m, -1)
 	}
-	contacted, rightParty := map[string]bool{}, map[string]bool{}
-	inPeriod := bson.D{{Key: "at", Value: bson.D{{Key: "$gte", Value: p.Start}, {Key: "$lt", Value: p.End}}}}
-	proj = bson.D{{Key: "accountId", Value: 1}, {Key: "direction", Value: 1}, {Key: "outcome", Value: 1}, {Key: "by", Value: 1}, {Key: "at", Value: 1}}
-	err = sc.C("activities").Each(ctx, inPeriod, options.Find().SetProjection(proj), func(raw bson.Raw) error {
-		var a struct {
-			AccountID string    `bson:"accountId"`
-			Direction string    `bson:"direction"`
-			Outcome   string    `bson:"outcome"`
-			By        string    `bson:"by"`
-			At        time.Time `bson:"at"`
-		}
-		if err := bson.Unmarshal(raw, &a); err != nil {
-			return err
-		}
-		if !p.Contains(a.At) {
-			return nil
-		}
-		if a.By != "" {
-			user(a.By).contacts++
-			if worked[a.By] == nil {
-				worked[a.By] = map[string]bool{}
-			}
-			worked[a.By][a.AccountID] = true
-		}
-		if a.Direction == "outbound" && open[a.AccountID] {
-			contacted[a.AccountID] = true
-			if a.Outcome == work.OutcomeContacted || a.Outcome == work.OutcomePromise {
-				rightParty[a.AccountID] = true
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return KPIs{}, fmt.Errorf("report activities: %w", err)
-	}
-	k.ContactRate = Contact{Open: k.Outstanding.Count, Contacted: int64(len(contacted)), RightParty: int64(len(rightParty)),
-		BP: ratio(int64(len(contacted)), k.Outstanding.Count), RightBP: ratio(int64(len(rightParty)), k.Outstanding.Count)}
 
-	// 4. Promises made or settled in the period.
-	proj = bson.D{{Key: "status", Value: 1}, {Key: "amount", Value: 1}, {Key: "by", Value: 1}, {Key: "createdAt", Value: 1}, {Key: "settledAt", Value: 1}}
-	err = sc.C("promises").Each(ctx, bson.D{}, options.Find().SetProjection(proj), func(raw bson.Raw) error {
-		var pr struct {
-			Status    string     `bson:"status"`
-			Amount    int64      `bson:"amount"`
-			By        string     `bson:"by"`
-			CreatedAt time.Time  `bson:"createdAt"`
-			SettledAt *time.Time `bson:"settledAt"`
-		}
-		if err := bson.Unmarshal(raw, &pr); err != nil {
-			return err
-		}
-		if p.Contains(pr.CreatedAt) {
-			k.Promises.Made++
-			k.Promises.MadeAmount += pr.Amount
-			if pr.By != "" {
-				user(pr.By).promises++
-			}
-		}
-		if pr.SettledAt != nil && p.Contains(*pr.SettledAt) {
-			switch pr.Status {
-			case work.PromiseKept:
-				k.Promises.Kept++
-			case work.PromiseBroken:
-				k.Promises.Broken++
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return KPIs{}, fmt.Errorf("report promises: %w", err)
-	}
+	k.Promises = Promises{Made: in[kPromN], MadeAmount: in[kPromAmt], Kept: in[kPromKept], Broken: in[kPromBroke]}
 	k.Promises.KeptRate = rate(k.Promises.Kept, k.Promises.Kept+k.Promises.Broken)
+	k.Disputes = Disputes{Opened: in[kDispOpen], Accepted: in[kDispAcc], Rejected: in[kDispRej], Credited: in[kDispCred]}
+	k.Disputes.MedianDaysToResolve = medianTenths(in)
+	k.Plans = Plans{Available: true, Created: in[kPlanNew], Active: state[kPlanAct], Completed: in[kPlanDone], Defaulted: in[kPlanDef]}
 
-	// 5. Disputes opened or resolved in the period.
-	var days []float64
-	proj = bson.D{{Key: "status", Value: 1}, {Key: "createdAt", Value: 1}, {Key: "resolvedAt", Value: 1}, {Key: "creditTotal", Value: 1}}
-	err = sc.C("disputes").Each(ctx, bson.D{}, options.Find().SetProjection(proj), func(raw bson.Raw) error {
-		var d struct {
-			Status      string     `bson:"status"`
-			CreatedAt   time.Time  `bson:"createdAt"`
-			ResolvedAt  *time.Time `bson:"resolvedAt"`
-			CreditTotal int64      `bson:"creditTotal"`
+	card := func(name string) int64 {
+		if bm := sets[name]; bm != nil {
+			return int64(bm.GetCardinality())
 		}
-		if err := bson.Unmarshal(raw, &d); err != nil {
-			return err
-		}
-		if p.Contains(d.CreatedAt) {
-			k.Disputes.Opened++
-		}
-		if d.ResolvedAt != nil && p.Contains(*d.ResolvedAt) {
-			switch d.Status {
-			case debtors.DisputeAccepted:
-				k.Disputes.Accepted++
-				k.Disputes.Credited += d.CreditTotal
-			case debtors.DisputeRejected:
-				k.Disputes.Rejected++
-			}
-			days = append(days, d.ResolvedAt.Sub(d.CreatedAt).Hours()/24)
-		}
-		return nil
-	})
-	if err != nil {
-		return KPIs{}, fmt.Errorf("report disputes: %w", err)
+		return 0
 	}
-	if len(days) > 0 {
-		sort.Float64s(days)
-		m := days[len(days)/2]
-		if len(days)%2 == 0 {
-			m = (days[len(days)/2-1] + days[len(days)/2]) / 2
-		}
-		m = float64(int64(m*10+0.5)) / 10
-		k.Disputes.MedianDaysToResolve = &m
-	}
+	inventory := openAtStart + k.Placed.Count
+	k.ContactRate = Contact{Open: inventory, Contacted: card(setContacted), RightParty: card(setRPC),
+		BP: ratio(card(setContacted), inventory), RightBP: ratio(card(setRPC), inventory)}
 
-	// Collectors: the tenant's collector users plus anyone assigned.
+	// Collectors: the tenant's collector users plus anyone assigned now.
 	names := map[string]string{}
 	var users []struct {
 		ID    string `bson:"_id"`
@@ -391,18 +300,15 @@ func Summary(ctx context.Context, db *store.DB, t tenants.Tenant, p Period) (KPI
 			names[u.ID] = u.Email
 		}
 	}
-	for id := range assigned {
-		if _, ok := names[id]; !ok {
+	for key, n := range state {
+		if id := idOf(strings.TrimPrefix(key, kAssigned)); strings.HasPrefix(key, kAssigned) && n > 0 && names[id] == "" {
 			names[id] = id
 		}
 	}
 	k.Collectors = []Collector{}
 	for id, name := range names {
-		c := Collector{ID: id, Name: name, Accounts: assigned[id], Worked: int64(len(worked[id])), Recovered: collRec[id]}
-		if w := byUser[id]; w != nil {
-			c.Contacts, c.Promises = w.contacts, w.promises
-		}
-		k.Collectors = append(k.Collectors, c)
+		k.Collectors = append(k.Collectors, Collector{ID: id, Name: name, Accounts: state[kAssigned+safeID(id)],
+			Worked: card(setWorked + safeID(id)), Contacts: in[userKey(id, "ct")], Promises: in[userKey(id, "pm")], Recovered: in[userKey(id, "rec")]})
 	}
 	sort.Slice(k.Collectors, func(i, j int) bool {
 		a, b := k.Collectors[i], k.Collectors[j]
@@ -412,4 +318,42 @@ func Summary(ctx context.Context, db *store.DB, t tenants.Tenant, p Period) (KPI
 		return a.Name < b.Name
 	})
 	return k, nil
+}
+
+// medianTenths is the median of the days-to-resolve histogram (tenths of a
+// day), one decimal; nil when nothing was resolved.
+func medianTenths(v vals) *float64 {
+	type bin struct{ tenths, n int64 }
+	var bins []bin
+	var total int64
+	for key, n := range v {
+		if !strings.HasPrefix(key, kDispDays) || n <= 0 {
+			continue
+		}
+		t, err := strconv.ParseInt(strings.TrimPrefix(key, kDispDays), 10, 64)
+		if err != nil {
+			continue
+		}
+		bins = append(bins, bin{t, n})
+		total += n
+	}
+	if total == 0 {
+		return nil
+	}
+	sort.Slice(bins, func(i, j int) bool { return bins[i].tenths < bins[j].tenths })
+	nth := func(i int64) int64 { // the i-th value (0-based) in order
+		for _, b := range bins {
+			if i < b.n {
+				return b.tenths
+			}
+			i -= b.n
+		}
+		return bins[len(bins)-1].tenths
+	}
+	m := float64(nth(total / 2))
+	if total%2 == 0 {
+		m = float64(nth(total/2-1)+nth(total/2)) / 2
+	}
+	m = float64(int64(m+0.5)) / 10
+	return &m
 }

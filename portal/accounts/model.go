@@ -85,6 +85,7 @@ type Account struct {
 	Description string     `bson:"description,omitempty"`
 	ImportID    string     `bson:"importId,omitempty"`
 	RecallNote  string     `bson:"recallNote,omitempty"`
+	RecalledAt  *time.Time `bson:"recalledAt,omitempty"` // when the client took it back (reports date it)
 	History     []Movement `bson:"history"`
 	CreatedAt   time.Time  `bson:"createdAt"`
 	UpdatedAt   time.Time  `bson:"updatedAt"`

@@ -209,7 +209,8 @@ func (s *Service) Recall(ctx context.Context, tenant, key, reason string) (Accou
 		if acc.Status == StatusPaid {
 			return nil, &apperr.Refusal{Code: "already_paid", Reason: "la cuenta ya está pagada"}
 		}
-		return bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusRecalled}, {Key: "recallNote", Value: reason}, {Key: "updatedAt", Value: time.Now().UTC()}}}}, nil
+		now := time.Now().UTC()
+		return bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusRecalled}, {Key: "recallNote", Value: reason}, {Key: "recalledAt", Value: now}, {Key: "updatedAt", Value: now}}}}, nil
 	})
 	if err != nil {
 		return Account{}, err

@@ -53,6 +53,7 @@ type App struct {
 
 	// DebtorsSvc is the debtor self-service (sessions, statement, disputes).
 	DebtorsSvc *debtors.Service
+	Tally      *reports.Tally // report counters, kept by a store watcher
 }
 
 // Open opens the database named by cfg and builds the app on it.
@@ -113,6 +114,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Web.Debtors = a.Web.DebtorSessions()
 	// wiring: reports (lines below)
 	a.Web.Reports = reports.New(db, a.Tenants, a.Audit)
+	a.Tally = reports.NewTally(db, a.Tenants, log)
+	a.Tally.Watch()
+	if err := a.Tally.Backfill(ctx); err != nil {
+		return nil, err
+	}
 	// wiring: queue and ladder (lines below)
 	worklists := queue.New(db, a.Tenants, policies, a.Accounts, log)
 	worklists.PublicURL = cfg.PublicURL
@@ -236,6 +242,9 @@ func (a *App) jobList() []jobs.Job {
 			return nil
 		}},
 		// jobs: reports (entries below)
+		{Name: "reports.counters", Period: jobs.Daily, Lease: 30 * time.Minute, Run: func(ctx context.Context) error {
+			return a.Tally.RepairAll(ctx)
+		}},
 		// jobs: queue and ladder (entries below)
 		{Name: "queue.ladder", Period: every5, Lease: 10 * time.Minute, Run: func(ctx context.Context) error {
 			var ts []tenants.Tenant

@@ -45,6 +45,7 @@ type DB struct {
 	writeMu *sync.Mutex
 	shared  bool // embedded server owned by the caller
 	log     *slog.Logger
+	watch   watches
 }
 
 // Open connects (starting the embedded server when cfg.URI is empty),
@@ -189,10 +190,14 @@ func (c *Coll) Count(ctx context.Context, filter any) (int64, error) {
 
 // Insert adds one document; a duplicate _id or unique key is ErrConflict.
 func (c *Coll) Insert(ctx context.Context, doc any) error {
-	return c.db.lockWrite(func() error {
+	err := c.db.lockWrite(func() error {
 		_, err := c.c.InsertOne(ctx, doc)
 		return translate(c.name, err)
 	})
+	if ws := c.db.watchersFor(c.name, nil); err == nil && ws != nil {
+		notify(ctx, ws, []Change{changeOf(c.name, nil, rawOf(doc))})
+	}
+	return err
 }
 
 // InsertMany inserts unordered and reports which indexes were duplicates, so
@@ -205,26 +210,47 @@ func (c *Coll) InsertMany(ctx context.Context, docs []any) (dups []int, err erro
 		_, err := c.c.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 		return err
 	})
-	if err == nil {
-		return nil, nil
-	}
-	var bwe mongo.BulkWriteException
-	if errors.As(err, &bwe) && bwe.WriteConcernError == nil {
+	if err != nil {
+		var bwe mongo.BulkWriteException
+		if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+			return nil, translate(c.name, err)
+		}
 		for _, we := range bwe.WriteErrors {
 			if !mongo.IsDuplicateKeyError(we) && we.Code != 11000 {
 				return dups, translate(c.name, err)
 			}
 			dups = append(dups, we.Index)
 		}
-		return dups, nil
 	}
-	return nil, translate(c.name, err)
+	if ws := c.db.watchersFor(c.name, nil); ws != nil {
+		dup := make(map[int]bool, len(dups))
+		for _, i := range dups {
+			dup[i] = true
+		}
+		changes := make([]Change, 0, len(docs)-len(dups))
+		for i, d := range docs {
+			if !dup[i] {
+				changes = append(changes, changeOf(c.name, nil, rawOf(d)))
+			}
+		}
+		notify(ctx, ws, changes)
+	}
+	return dups, nil
 }
 
 // Update applies update to the first match; ErrNotFound when nothing matched.
 // Prefer a filter of _id alone on hot paths (the only pushed-down shape).
 func (c *Coll) Update(ctx context.Context, filter, update any) error {
-	return c.db.lockWrite(func() error {
+	ws := c.db.watchersFor(c.name, update)
+	var changes []Change
+	err := c.db.lockWrite(func() error {
+		var before bson.Raw
+		if ws != nil {
+			if err := c.c.FindOne(ctx, filter).Decode(&before); err != nil {
+				return translate(c.name, err)
+			}
+			filter = bson.D{{Key: "_id", Value: before.Lookup("_id")}}
+		}
 		res, err := c.c.UpdateOne(ctx, filter, update)
 		if err != nil {
 			return translate(c.name, err)
@@ -232,65 +258,164 @@ func (c *Coll) Update(ctx context.Context, filter, update any) error {
 		if res.MatchedCount == 0 {
 			return fmt.Errorf("%s: %w", c.name, apperr.ErrNotFound)
 		}
+		if ws != nil {
+			changes = c.afterImages(ctx, []bson.Raw{before})
+		}
 		return nil
 	})
+	notify(ctx, ws, changes)
+	return err
+}
+
+// afterImages re-reads each document of befores by _id (under the write
+// lock, so nothing came between) and pairs the images.
+func (c *Coll) afterImages(ctx context.Context, befores []bson.Raw) []Change {
+	out := make([]Change, 0, len(befores))
+	for _, b := range befores {
+		var after bson.Raw
+		if err := c.c.FindOne(ctx, bson.D{{Key: "_id", Value: b.Lookup("_id")}}).Decode(&after); err != nil {
+			after = nil
+		}
+		out = append(out, changeOf(c.name, b, after))
+	}
+	return out
 }
 
 // Upsert updates or inserts the document matched by filter.
 func (c *Coll) Upsert(ctx context.Context, filter, update any) (created bool, err error) {
+	ws := c.db.watchersFor(c.name, update)
+	var changes []Change
 	err = c.db.lockWrite(func() error {
+		var before bson.Raw
+		if ws != nil {
+			if err := c.c.FindOne(ctx, filter).Decode(&before); err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+				return translate(c.name, err)
+			}
+		}
 		res, err := c.c.UpdateOne(ctx, filter, update, options.Update().SetUpsert(true))
 		if err != nil {
 			return translate(c.name, err)
 		}
 		created = res.UpsertedCount > 0
+		if ws != nil {
+			var after bson.Raw
+			if err := c.c.FindOne(ctx, filter).Decode(&after); err != nil {
+				after = nil
+			}
+			changes = []Change{changeOf(c.name, before, after)}
+		}
 		return nil
 	})
+	notify(ctx, ws, changes)
 	return created, err
 }
 
 // UpdateMany applies update to every match and returns how many matched.
 func (c *Coll) UpdateMany(ctx context.Context, filter, update any) (int64, error) {
+	ws := c.db.watchersFor(c.name, update)
+	var changes []Change
 	var n int64
 	err := c.db.lockWrite(func() error {
+		var befores []bson.Raw
+		if ws != nil {
+			cur, err := c.c.Find(ctx, filter)
+			if err != nil {
+				return translate(c.name, err)
+			}
+			if err := cur.All(ctx, &befores); err != nil {
+				return translate(c.name, err)
+			}
+		}
 		res, err := c.c.UpdateMany(ctx, filter, update)
 		if err != nil {
 			return translate(c.name, err)
 		}
 		n = res.MatchedCount
+		if ws != nil {
+			changes = c.afterImages(ctx, befores)
+		}
 		return nil
 	})
+	notify(ctx, ws, changes)
 	return n, err
 }
 
 // FindOneAndUpdate applies a guarded update and decodes the document after
 // it; ErrNotFound when the guard did not match.
 func (c *Coll) FindOneAndUpdate(ctx context.Context, filter, update any, out any, upsert bool) error {
-	return c.db.lockWrite(func() error {
+	ws := c.db.watchersFor(c.name, update)
+	var changes []Change
+	err := c.db.lockWrite(func() error {
+		var before bson.Raw
+		if ws != nil {
+			if err := c.c.FindOne(ctx, filter).Decode(&before); err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+				return translate(c.name, err)
+			}
+		}
 		opts := options.FindOneAndUpdate().SetReturnDocument(options.After).SetUpsert(upsert)
-		return translate(c.name, c.c.FindOneAndUpdate(ctx, filter, update, opts).Decode(out))
+		var after bson.Raw
+		if err := c.c.FindOneAndUpdate(ctx, filter, update, opts).Decode(&after); err != nil {
+			return translate(c.name, err)
+		}
+		if ws != nil {
+			changes = []Change{changeOf(c.name, before, after)}
+		}
+		return bson.Unmarshal(after, out)
 	})
+	notify(ctx, ws, changes)
+	return err
 }
 
 // Delete removes the first match.
 func (c *Coll) Delete(ctx context.Context, filter any) error {
-	return c.db.lockWrite(func() error {
-		_, err := c.c.DeleteOne(ctx, filter)
+	ws := c.db.watchersFor(c.name, nil)
+	var changes []Change
+	err := c.db.lockWrite(func() error {
+		if ws == nil {
+			_, err := c.c.DeleteOne(ctx, filter)
+			return translate(c.name, err)
+		}
+		var before bson.Raw
+		err := c.c.FindOneAndDelete(ctx, filter).Decode(&before)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return nil
+		}
+		if err == nil {
+			changes = []Change{changeOf(c.name, before, nil)}
+		}
 		return translate(c.name, err)
 	})
+	notify(ctx, ws, changes)
+	return err
 }
 
 // DeleteMany removes every match.
 func (c *Coll) DeleteMany(ctx context.Context, filter any) (int64, error) {
+	ws := c.db.watchersFor(c.name, nil)
+	var changes []Change
 	var n int64
 	err := c.db.lockWrite(func() error {
+		var befores []bson.Raw
+		if ws != nil {
+			cur, err := c.c.Find(ctx, filter)
+			if err != nil {
+				return translate(c.name, err)
+			}
+			if err := cur.All(ctx, &befores); err != nil {
+				return translate(c.name, err)
+			}
+		}
 		res, err := c.c.DeleteMany(ctx, filter)
 		if err != nil {
 			return translate(c.name, err)
 		}
 		n = res.DeletedCount
+		for _, b := range befores {
+			changes = append(changes, changeOf(c.name, b, nil))
+		}
 		return nil
 	})
+	notify(ctx, ws, changes)
 	return n, err
 }
 
@@ -306,6 +431,8 @@ func (c *Coll) Mutate(ctx context.Context, id string, doc any, fn func() (bson.D
 func (c *Coll) mutate(ctx context.Context, id string, doc any, check func(bson.Raw) error, fn func() (bson.D, error)) error {
 	for attempt := 0; attempt < 20; attempt++ {
 		var retry bool
+		var ws []watch
+		var changes []Change
 		err := c.db.lockWrite(func() error {
 			var raw bson.Raw
 			if err := c.c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&raw); err != nil {
@@ -340,9 +467,14 @@ func (c *Coll) mutate(ctx context.Context, id string, doc any, check func(bson.R
 			}
 			if res.MatchedCount == 0 {
 				retry = true
+				return nil
+			}
+			if ws = c.db.watchersFor(c.name, update); ws != nil {
+				changes = c.afterImages(ctx, []bson.Raw{raw})
 			}
 			return nil
 		})
+		notify(ctx, ws, changes)
 		if err != nil || !retry {
 			return err
 		}
@@ -386,7 +518,14 @@ func isFerretUniqueViolation(err error) bool {
 // Take removes and returns the document with this _id in one step, so only
 // one caller ever gets it (one-time downloads).
 func (c *Coll) Take(ctx context.Context, id string, out any) error {
-	return c.db.lockWrite(func() error {
-		return translate(c.name, c.c.FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: id}}).Decode(out))
+	ws := c.db.watchersFor(c.name, nil)
+	var raw bson.Raw
+	err := c.db.lockWrite(func() error {
+		return translate(c.name, c.c.FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&raw))
 	})
+	if err != nil {
+		return err
+	}
+	notify(ctx, ws, []Change{changeOf(c.name, raw, nil)})
+	return bson.Unmarshal(raw, out)
 }

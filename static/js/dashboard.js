@@ -37,7 +37,8 @@
       card('placed', C.t('reports.kpi.placed'), money(k, k.placed.amount), C.t('reports.dash.accounts', { n: int(k.placed.count) })),
       card('promises', C.t('reports.kpi.promisesKept'), pct(p.keptRate.bp), C.t('reports.dash.keptOf', { kept: int(p.kept), total: int(p.kept + p.broken) })),
       card('contact', C.t('reports.kpi.contactRate'), pct(c.bp), C.t('reports.dash.contacted', { n: int(c.contacted), total: int(c.open) })),
-      card('dso', C.t('reports.kpi.dso'), k.dso.days === null ? '—' : new Intl.NumberFormat(locale(k), { maximumFractionDigits: 1 }).format(k.dso.days), C.t('reports.dash.dsoDays')));
+      card('dso', C.t('reports.kpi.dso'), k.dso.days === null ? '—' : new Intl.NumberFormat(locale(k), { maximumFractionDigits: 1 }).format(k.dso.days), C.t('reports.dash.dsoDays')),
+      card('plans', C.t('reports.kpi.plans'), int(k.plans.active), C.t('reports.dash.plans', { created: int(k.plans.created), completed: int(k.plans.completed), defaulted: int(k.plans.defaulted) })));
   }
 
   const charts = [];

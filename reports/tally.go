@@ -1,0 +1,405 @@
+package reports
+
+import (
+	"encoding/hex"
+	"math"
+	"sort"
+	"strconv"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+
+	"cartera/payments"
+	"cartera/portal/accounts"
+	"cartera/portal/debtors"
+	"cartera/portal/work"
+)
+
+// Report counters ("tallies").
+//
+// On the embedded server a report cannot scan a tenant's collections in
+// time (seconds at 100,000 accounts) and its aggregation is not to be
+// trusted, so the figures come from counters kept as events happen and
+// read by _id. The counters are defined by one pure function,
+// contribution(doc): everything a source document (account, activity,
+// promise, dispute, plan) adds to the counters over its whole life, each
+// figure dated by the civil day (tenant zone) it happened on.
+//
+//   - live: on every committed write of a source document the store's
+//     watcher (store.Watch) applies contribution(after) − contribution(before);
+//   - rebuild: the counters of a tenant are Σ contribution(doc) over its
+//     documents, which a reconciliation job and the tests compute from
+//     scratch and compare figure by figure.
+//
+// Since the live sum telescopes to contribution(final document), both agree
+// by construction; the comparison catches writes that bypass the store and
+// the crash window between a write and its counters.
+//
+// Dated figures are kept per day (t:d:YYYYMMDD), per month (t:m:YYYYMM) and
+// in the tenant's running state (t:state, every dated figure summed plus the
+// undated ones such as accounts assigned now); a figure "as of" a past day
+// is the state minus what is dated after it.
+
+// Counter keys (flat, so a whole delta is one $inc).
+const (
+	kPlacedN   = "pl_n"   // placements (accounts placed)
+	kPlacedAmt = "pl_a"   // placed amount
+	kAdjust    = "adj"    // client adjustments
+	kCredit    = "cr"     // dispute credits (negative)
+	kPayN      = "pay_n"  // payment entries
+	kReversed  = "rev"    // reversed amount (positive)
+	kRecPrefix = "rec_"   // recovered by channel, net of reversals
+	kRatePlace = "rt_pl"  // net placed of accounts not recalled
+	kRateRec   = "rt_rec" // recovered on accounts not recalled
+	kPromN     = "pm_n"
+	kPromAmt   = "pm_a"
+	kPromKept  = "pm_k"
+	kPromBroke = "pm_b"
+	kDispOpen  = "ds_o"
+	kDispAcc   = "ds_a"
+	kDispRej   = "ds_r"
+	kDispCred  = "ds_c"
+	kDispDays  = "ds_d_" // + tenths of a day to resolve
+	kPlanNew   = "pn_n"
+	kPlanDone  = "pn_c"
+	kPlanDef   = "pn_d"
+	kPlanAct   = "pn_act" // undated: active now
+	kAssigned  = "asg_"   // undated: + collector, open accounts assigned now
+	kCurrency  = "cur_"   // undated: + currency, accounts
+	kOutPrefix = "o_"     // + due day YYYYMMDD + _n / _a: outstanding by due date
+	// Per user: c_<id>_ct contacts, c_<id>_pm promises, c_<id>_rec
+	// recovered on the accounts assigned to them.
+	setContacted = "contacted" // accounts with an outbound contact
+	setRPC       = "rpc"       // accounts where the right party was reached
+	setWorked    = "w_"        // + user: accounts the user worked
+)
+
+// recChannel maps a ledger channel to a report channel (unknown: manual).
+func recChannel(ch string) string {
+	switch ch {
+	case "online", "client_reported":
+		return ch
+	}
+	return "manual"
+}
+
+// safeID keeps an id usable inside a counter key (no dots, no dollars).
+func safeID(id string) string {
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return "x" + hex.EncodeToString([]byte(id))
+		}
+	}
+	return id
+}
+
+// idOf inverts safeID.
+func idOf(key string) string {
+	if len(key) > 1 && key[0] == 'x' {
+		if b, err := hex.DecodeString(key[1:]); err == nil {
+			return string(b)
+		}
+	}
+	return key
+}
+
+func userKey(id, what string) string { return "c_" + safeID(id) + "_" + what }
+
+// dayKey is a dated counter.
+type dayKey struct{ day, key string }
+
+// member says account acct belongs to set on day.
+type member struct{ day, set, acct string }
+
+// contrib is what one document contributes to the counters.
+type contrib struct {
+	dated   map[dayKey]int64
+	state   map[string]int64
+	members map[member]bool
+}
+
+func newContrib() *contrib {
+	return &contrib{dated: map[dayKey]int64{}, state: map[string]int64{}, members: map[member]bool{}}
+}
+
+func (c *contrib) add(day, key string, v int64) {
+	if v != 0 {
+		c.dated[dayKey{day, key}] += v
+	}
+}
+
+// minus returns c − o (members: those of c not in o; members are never
+// withdrawn, as the documents that make them are append-only).
+func (c *contrib) minus(o *contrib) *contrib {
+	d := newContrib()
+	for k, v := range c.dated {
+		if v -= o.dated[k]; v != 0 {
+			d.dated[k] = v
+		}
+	}
+	for k, v := range o.dated {
+		if _, ok := c.dated[k]; !ok {
+			d.dated[k] = -v
+		}
+	}
+	for k, v := range c.state {
+		if v -= o.state[k]; v != 0 {
+			d.state[k] = v
+		}
+	}
+	for k, v := range o.state {
+		if _, ok := c.state[k]; !ok {
+			d.state[k] = -v
+		}
+	}
+	for m := range c.members {
+		if !o.members[m] {
+			d.members[m] = true
+		}
+	}
+	return d
+}
+
+func (c *contrib) empty() bool { return len(c.dated) == 0 && len(c.state) == 0 && len(c.members) == 0 }
+
+// dayOf is the tenant-local civil day of an instant.
+func dayOf(t time.Time, loc *time.Location) string { return t.In(loc).Format("20060102") }
+
+// Source collections and the fields whose change moves a counter.
+var sources = map[string][]string{
+	"accounts":   {"history", "balance", "status", "collectorId", "dueDate", "recalledAt", "currency"},
+	"activities": {"by", "direction", "outcome", "at", "accountId"},
+	"promises":   {"status", "settledAt", "amount", "createdAt", "by"},
+	"disputes":   {"status", "resolvedAt", "creditTotal", "createdAt"},
+	"plans":      {"status", "closedAt", "createdAt", "kind"},
+}
+
+// contribution is what raw (a document of coll) adds to the counters; nil
+// raw adds nothing.
+func contribution(coll string, raw bson.Raw, loc *time.Location) (*contrib, error) {
+	c := newContrib()
+	if raw == nil {
+		return c, nil
+	}
+	var err error
+	switch coll {
+	case "accounts":
+		err = accountContrib(c, raw, loc)
+	case "activities":
+		err = activityContrib(c, raw, loc)
+	case "promises":
+		err = promiseContrib(c, raw, loc)
+	case "disputes":
+		err = disputeContrib(c, raw, loc)
+	case "plans":
+		err = planContrib(c, raw, loc)
+	}
+	return c, err
+}
+
+func accountContrib(c *contrib, raw bson.Raw, loc *time.Location) error {
+	var a struct {
+		Status      string              `bson:"status"`
+		Currency    string              `bson:"currency"`
+		CollectorID string              `bson:"collectorId"`
+		DueDate     time.Time           `bson:"dueDate"`
+		RecalledAt  *time.Time          `bson:"recalledAt"`
+		UpdatedAt   time.Time           `bson:"updatedAt"`
+		History     []accounts.Movement `bson:"history"`
+	}
+	if err := bson.Unmarshal(raw, &a); err != nil {
+		return err
+	}
+	if a.Currency != "" {
+		c.state[kCurrency+a.Currency]++
+	}
+	recalled := a.Status == accounts.StatusRecalled
+	recAt := a.UpdatedAt
+	if a.RecalledAt != nil {
+		recAt = *a.RecalledAt
+	}
+	due := a.DueDate.UTC().Format("20060102")
+	outN, outA := kOutPrefix+due+"_n", kOutPrefix+due+"_a"
+	hist := append([]accounts.Movement(nil), a.History...)
+	sort.SliceStable(hist, func(i, j int) bool { return hist[i].At.Before(hist[j].At) })
+
+	var bal, placed, rec int64
+	out := false // recalled: no longer outstanding nor in the recovery rate
+	recall := func() {
+		day := dayOf(recAt, loc)
+		c.add(day, kRatePlace, -placed)
+		c.add(day, kRateRec, -rec)
+		if bal > 0 {
+			c.add(day, outN, -1)
+			c.add(day, outA, -bal)
+		}
+		out = true
+	}
+	for _, m := range hist {
+		if recalled && !out && !m.At.Before(recAt) {
+			recall()
+		}
+		day := dayOf(m.At, loc)
+		var p, r int64 // effect on placed and recovered
+		switch m.Kind {
+		case accounts.KindPlacement:
+			c.add(day, kPlacedN, 1)
+			c.add(day, kPlacedAmt, m.Amount)
+			p = m.Amount
+		case accounts.KindAdjustment:
+			c.add(day, kAdjust, m.Amount)
+			p = m.Amount
+		case accounts.KindCredit:
+			c.add(day, kCredit, m.Amount)
+			p = m.Amount
+		case accounts.KindPayment, accounts.KindReversal:
+			r = -m.Amount
+			if m.Kind == accounts.KindPayment {
+				c.add(day, kPayN, 1)
+			} else {
+				c.add(day, kReversed, m.Amount)
+			}
+			c.add(day, kRecPrefix+recChannel(m.Channel), r)
+			if a.CollectorID != "" {
+				c.add(day, userKey(a.CollectorID, "rec"), r)
+			}
+		}
+		old := bal
+		bal += m.Amount
+		if out {
+			continue
+		}
+		placed += p
+		rec += r
+		c.add(day, kRatePlace, p)
+		c.add(day, kRateRec, r)
+		c.add(day, outN, b2i(bal > 0)-b2i(old > 0))
+		c.add(day, outA, max(bal, 0)-max(old, 0))
+	}
+	if recalled && !out {
+		recall()
+	}
+	if !recalled && bal > 0 && a.CollectorID != "" {
+		c.state[kAssigned+safeID(a.CollectorID)]++
+	}
+	return nil
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func activityContrib(c *contrib, raw bson.Raw, loc *time.Location) error {
+	var a struct {
+		AccountID string    `bson:"accountId"`
+		Direction string    `bson:"direction"`
+		Outcome   string    `bson:"outcome"`
+		By        string    `bson:"by"`
+		At        time.Time `bson:"at"`
+	}
+	if err := bson.Unmarshal(raw, &a); err != nil {
+		return err
+	}
+	day := dayOf(a.At, loc)
+	if a.By != "" {
+		c.add(day, userKey(a.By, "ct"), 1)
+		c.members[member{day, setWorked + safeID(a.By), a.AccountID}] = true
+	}
+	if a.Direction == "outbound" {
+		c.members[member{day, setContacted, a.AccountID}] = true
+		if a.Outcome == work.OutcomeContacted || a.Outcome == work.OutcomePromise {
+			c.members[member{day, setRPC, a.AccountID}] = true
+		}
+	}
+	return nil
+}
+
+func promiseContrib(c *contrib, raw bson.Raw, loc *time.Location) error {
+	var p struct {
+		Status    string     `bson:"status"`
+		Amount    int64      `bson:"amount"`
+		By        string     `bson:"by"`
+		CreatedAt time.Time  `bson:"createdAt"`
+		SettledAt *time.Time `bson:"settledAt"`
+	}
+	if err := bson.Unmarshal(raw, &p); err != nil {
+		return err
+	}
+	day := dayOf(p.CreatedAt, loc)
+	c.add(day, kPromN, 1)
+	c.add(day, kPromAmt, p.Amount)
+	if p.By != "" {
+		c.add(day, userKey(p.By, "pm"), 1)
+	}
+	if p.SettledAt != nil {
+		switch p.Status {
+		case work.PromiseKept:
+			c.add(dayOf(*p.SettledAt, loc), kPromKept, 1)
+		case work.PromiseBroken:
+			c.add(dayOf(*p.SettledAt, loc), kPromBroke, 1)
+		}
+	}
+	return nil
+}
+
+func disputeContrib(c *contrib, raw bson.Raw, loc *time.Location) error {
+	var d struct {
+		Status      string     `bson:"status"`
+		CreatedAt   time.Time  `bson:"createdAt"`
+		ResolvedAt  *time.Time `bson:"resolvedAt"`
+		CreditTotal int64      `bson:"creditTotal"`
+	}
+	if err := bson.Unmarshal(raw, &d); err != nil {
+		return err
+	}
+	c.add(dayOf(d.CreatedAt, loc), kDispOpen, 1)
+	if d.ResolvedAt == nil {
+		return nil
+	}
+	day := dayOf(*d.ResolvedAt, loc)
+	switch d.Status {
+	case debtors.DisputeAccepted:
+		c.add(day, kDispAcc, 1)
+		c.add(day, kDispCred, d.CreditTotal)
+	case debtors.DisputeRejected:
+		c.add(day, kDispRej, 1)
+	}
+	tenths := int64(math.Round(d.ResolvedAt.Sub(d.CreatedAt).Hours() / 24 * 10))
+	c.add(day, kDispDays+strconv.FormatInt(max(tenths, 0), 10), 1)
+	return nil
+}
+
+func planContrib(c *contrib, raw bson.Raw, loc *time.Location) error {
+	var p struct {
+		Kind      string     `bson:"kind"`
+		Status    string     `bson:"status"`
+		CreatedAt time.Time  `bson:"createdAt"`
+		ClosedAt  *time.Time `bson:"closedAt"`
+	}
+	if err := bson.Unmarshal(raw, &p); err != nil {
+		return err
+	}
+	if p.Kind != "plan" {
+		return nil // the one-active-plan lock documents share the collection
+	}
+	c.add(dayOf(p.CreatedAt, loc), kPlanNew, 1)
+	switch p.Status {
+	case payments.PlanActive:
+		c.state[kPlanAct]++
+	case payments.PlanCompleted, payments.PlanDefaulted:
+		at := p.CreatedAt
+		if p.ClosedAt != nil {
+			at = *p.ClosedAt
+		}
+		k := kPlanDone
+		if p.Status == payments.PlanDefaulted {
+			k = kPlanDef
+		}
+		c.add(dayOf(at, loc), k, 1)
+	}
+	return nil
+}

@@ -1,0 +1,705 @@
+package reports
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"cartera/portal/apperr"
+	"cartera/portal/store"
+	"cartera/tenants"
+)
+
+// tallyVersion is bumped when contribution changes meaning; tenants whose
+// state carries an older version are rebuilt at start-up.
+const tallyVersion = 1
+
+// tallyDoc is one counters document: a day, a month or the state. The
+// counters are packed in one binary field (packN): FerretDB converts a
+// document field by field on every read and write, and a month holds a
+// thousand due-date keys.
+type tallyDoc struct {
+	ID  string            `bson:"_id"`
+	NB  []byte            `bson:"nb"`
+	S   map[string][]byte `bson:"s"` // roaring bitmaps of account numbers
+	V   int               `bson:"v,omitempty"`
+	Rev int64             `bson:"rev"`
+	N   map[string]int64  `bson:"-"` // NB unpacked
+}
+
+// unpack fills N from NB.
+func (d *tallyDoc) unpack() error {
+	n, err := unpackN(d.NB)
+	d.N = n
+	return err
+}
+
+// packN encodes counters as sorted (key, value) pairs, zeros left out.
+func packN(m map[string]int64) []byte {
+	keys := make([]string, 0, len(m))
+	for k, v := range m {
+		if v != 0 {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	b := binary.AppendUvarint(nil, uint64(len(keys)))
+	for _, k := range keys {
+		b = binary.AppendUvarint(b, uint64(len(k)))
+		b = append(b, k...)
+		b = binary.AppendVarint(b, m[k])
+	}
+	return b
+}
+
+// unpackN decodes packN's bytes (empty: no counters).
+func unpackN(b []byte) (map[string]int64, error) {
+	m := map[string]int64{}
+	if len(b) == 0 {
+		return m, nil
+	}
+	bad := errors.New("counters: corrupt packed values")
+	n, i := binary.Uvarint(b)
+	if i <= 0 {
+		return nil, bad
+	}
+	b = b[i:]
+	for ; n > 0; n-- {
+		l, i := binary.Uvarint(b)
+		if i <= 0 || uint64(len(b)-i) < l {
+			return nil, bad
+		}
+		k := string(b[i : i+int(l)])
+		b = b[i+int(l):]
+		v, j := binary.Varint(b)
+		if j <= 0 {
+			return nil, bad
+		}
+		b = b[j:]
+		m[k] = v
+	}
+	return m, nil
+}
+
+func dayDocKey(day string) string     { return "t:d:" + day }
+func monthDocKey(month string) string { return "t:m:" + month }
+
+const stateDocKey = "t:state"
+
+// TenantLookup finds a tenant (its time zone dates the counters).
+type TenantLookup interface {
+	TenantByID(ctx context.Context, slug string) (tenants.Tenant, error)
+}
+
+// Tally keeps the report counters current (see tally.go).
+type Tally struct {
+	db      *store.DB
+	tenants TenantLookup
+	log     *slog.Logger
+	locs    sync.Map // tenant → *time.Location
+}
+
+// NewTally returns the counters' keeper; Watch starts it.
+func NewTally(db *store.DB, ts TenantLookup, log *slog.Logger) *Tally {
+	return &Tally{db: db, tenants: ts, log: log}
+}
+
+// Watch registers the keeper on every source collection.
+func (t *Tally) Watch() {
+	for coll, fields := range sources {
+		t.db.Watch("reports.tally", coll, fields, t.observe)
+	}
+}
+
+func (t *Tally) loc(ctx context.Context, tenant string) (*time.Location, error) {
+	if l, ok := t.locs.Load(tenant); ok {
+		return l.(*time.Location), nil
+	}
+	tn, err := t.tenants.TenantByID(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	l := tn.Location()
+	t.locs.Store(tenant, l)
+	return l, nil
+}
+
+// observe applies the counters' share of committed writes. The write
+// already happened, so a failure here is logged, not returned: the
+// reconciliation job repairs the counters.
+func (t *Tally) observe(ctx context.Context, changes []store.Change) {
+	ctx = context.WithoutCancel(ctx)
+	deltas := map[string]*contrib{}
+	for _, ch := range changes {
+		if ch.Tenant == "" {
+			continue
+		}
+		loc, err := t.loc(ctx, ch.Tenant)
+		if err != nil {
+			t.log.Error("report counters: tenant", "tenant", ch.Tenant, "err", err)
+			continue
+		}
+		after, err := contribution(ch.Coll, ch.After, loc)
+		if err != nil {
+			t.log.Error("report counters: decode", "coll", ch.Coll, "err", err)
+			continue
+		}
+		before, err := contribution(ch.Coll, ch.Before, loc)
+		if err != nil {
+			t.log.Error("report counters: decode", "coll", ch.Coll, "err", err)
+			continue
+		}
+		d := after.minus(before)
+		if d.empty() {
+			continue
+		}
+		if deltas[ch.Tenant] == nil {
+			deltas[ch.Tenant] = newContrib()
+		}
+		deltas[ch.Tenant].merge(d)
+	}
+	for tenant, d := range deltas {
+		if err := t.apply(ctx, t.db.Tenant(tenant), d, true); err != nil {
+			t.log.Error("report counters left behind; the reconciliation job will repair them", "tenant", tenant, "err", err)
+		}
+	}
+}
+
+// merge adds o into c.
+func (c *contrib) merge(o *contrib) {
+	for k, v := range o.dated {
+		c.dated[k] += v
+	}
+	for k, v := range o.state {
+		c.state[k] += v
+	}
+	for m := range o.members {
+		c.members[m] = true
+	}
+}
+
+// apply adds a delta to the stored counters: each dated figure to its day,
+// its month and the state; undated ones to the state; members to the
+// day's and month's sets.
+func (t *Tally) apply(ctx context.Context, sc *store.Scope, d *contrib, live bool) error {
+	docs, sets := layout(d)
+	var accts []string
+	for _, byName := range sets {
+		for _, list := range byName {
+			accts = append(accts, list...)
+		}
+	}
+	seqs := map[string]uint32{}
+	if len(accts) > 0 {
+		var err error
+		if seqs, err = t.seqs(ctx, sc, accts); err != nil {
+			return err
+		}
+	}
+	keys := map[string]bool{}
+	for k := range docs {
+		keys[k] = true
+	}
+	for k := range sets {
+		keys[k] = true
+	}
+	for key := range keys {
+		add := map[string][]uint32{}
+		for name, list := range sets[key] {
+			for _, a := range list {
+				add[name] = append(add[name], seqs[a])
+			}
+		}
+		// The state of a tenant born with the counters is complete.
+		if err := addToDoc(ctx, sc, key, docs[key], add, live && key == stateDocKey); err != nil {
+			return fmt.Errorf("counters %s: %w", key, err)
+		}
+	}
+	return nil
+}
+
+// addToDoc adds counter increments and set members to one document in one
+// compare-and-set, creating it when missing.
+func addToDoc(ctx context.Context, sc *store.Scope, key string, inc map[string]int64, add map[string][]uint32, born bool) error {
+	coll := sc.C("tallies")
+	id := sc.ID(key)
+	for attempt := 0; ; attempt++ {
+		var doc tallyDoc
+		err := coll.Mutate(ctx, id, &doc, func() (bson.D, error) {
+			set := bson.D{}
+			if len(inc) > 0 {
+				if err := doc.unpack(); err != nil {
+					return nil, err
+				}
+				changed := false
+				for k, v := range inc {
+					if v != 0 {
+						doc.N[k] += v
+						changed = true
+					}
+				}
+				if changed {
+					set = append(set, bson.E{Key: "nb", Value: packN(doc.N)})
+				}
+			}
+			for name, seqs := range add {
+				bm := roaring.New()
+				if b := doc.S[name]; len(b) > 0 {
+					if _, err := bm.FromBuffer(append([]byte(nil), b...)); err != nil {
+						return nil, fmt.Errorf("set %s: %w", name, err)
+					}
+				}
+				n := bm.GetCardinality()
+				bm.AddMany(seqs)
+				if bm.GetCardinality() == n {
+					continue
+				}
+				bm.RunOptimize()
+				b, err := bm.ToBytes()
+				if err != nil {
+					return nil, err
+				}
+				set = append(set, bson.E{Key: "s." + name, Value: b})
+			}
+			if len(set) == 0 {
+				return nil, nil
+			}
+			return bson.D{{Key: "$set", Value: set}}, nil
+		})
+		if !errors.Is(err, apperr.ErrNotFound) || attempt > 0 {
+			return err
+		}
+		init := bson.D{{Key: "rev", Value: int64(0)}}
+		if born {
+			init = append(init, bson.E{Key: "v", Value: tallyVersion})
+		}
+		if _, err := coll.Upsert(ctx, id, bson.D{{Key: "$setOnInsert", Value: init}}); err != nil {
+			return err
+		}
+	}
+}
+
+// layout spreads a delta over the documents that hold it: docs maps a
+// document key to its counter increments; sets maps a document key to its
+// set names and the accounts to add.
+func layout(d *contrib) (docs map[string]map[string]int64, sets map[string]map[string][]string) {
+	docs = map[string]map[string]int64{}
+	at := func(key string) map[string]int64 {
+		if docs[key] == nil {
+			docs[key] = map[string]int64{}
+		}
+		return docs[key]
+	}
+	for k, v := range d.dated {
+		at(dayDocKey(k.day))[k.key] += v
+		at(monthDocKey(k.day[:6]))[k.key] += v
+		at(stateDocKey)[k.key] += v
+	}
+	for k, v := range d.state {
+		at(stateDocKey)[k] += v
+	}
+	sets = map[string]map[string][]string{}
+	put := func(key, name, acct string) {
+		if sets[key] == nil {
+			sets[key] = map[string][]string{}
+		}
+		sets[key][name] = append(sets[key][name], acct)
+	}
+	for m := range d.members {
+		put(dayDocKey(m.day), m.set, m.acct)
+		put(monthDocKey(m.day[:6]), m.set, m.acct)
+	}
+	return docs, sets
+}
+
+// seqs numbers accounts densely per tenant (t:ix:<key> → n), the first time
+// one is counted in a set, so the sets are compact bitmaps.
+func (t *Tally) seqs(ctx context.Context, sc *store.Scope, accts []string) (map[string]uint32, error) {
+	out := make(map[string]uint32, len(accts))
+	coll := sc.C("tallies")
+	var missing []string
+	for _, a := range accts {
+		if _, ok := out[a]; ok {
+			continue
+		}
+		var ix struct {
+			Seq int64 `bson:"seq"`
+		}
+		err := coll.Get(ctx, sc.ID("t:ix:"+sc.Key(a)), &ix)
+		switch {
+		case err == nil:
+			out[a] = uint32(ix.Seq)
+		case errors.Is(err, apperr.ErrNotFound):
+			out[a] = 0
+			missing = append(missing, a)
+		default:
+			return nil, err
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	var ctr struct {
+		N int64 `bson:"n"`
+	}
+	err := t.db.C("tallies").FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: sc.ID("t:seq")}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(len(missing))}}}, {Key: "$setOnInsert", Value: bson.D{{Key: "tenantId", Value: sc.Slug()}}}}, &ctr, true)
+	if err != nil {
+		return nil, fmt.Errorf("counters: number accounts: %w", err)
+	}
+	docs := make([]any, len(missing))
+	for i, a := range missing {
+		seq := ctr.N - int64(len(missing)) + int64(i) + 1
+		docs[i] = bson.D{{Key: "_id", Value: sc.ID("t:ix:" + sc.Key(a))}, {Key: "tenantId", Value: sc.Slug()}, {Key: "seq", Value: seq}}
+		out[a] = uint32(seq)
+	}
+	dups, err := coll.InsertMany(ctx, docs)
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range dups { // numbered meanwhile by another writer: theirs stands
+		var ix struct {
+			Seq int64 `bson:"seq"`
+		}
+		if err := coll.Get(ctx, sc.ID("t:ix:"+sc.Key(missing[i])), &ix); err != nil {
+			return nil, err
+		}
+		out[missing[i]] = uint32(ix.Seq)
+	}
+	return out, nil
+}
+
+// readDocs fetches counters documents by key, a few at a time in parallel;
+// a missing document reads as empty.
+func readDocs(ctx context.Context, sc *store.Scope, keys []string) (map[string]*tallyDoc, error) {
+	out := make(map[string]*tallyDoc, len(keys))
+	var mu sync.Mutex
+	var firstErr error
+	sem := make(chan struct{}, 6)
+	var wg sync.WaitGroup
+	coll := sc.C("tallies")
+	uniq := map[string]bool{}
+	for _, k := range keys {
+		if uniq[k] {
+			continue
+		}
+		uniq[k] = true
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(k string) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			var d tallyDoc
+			err := coll.Get(ctx, sc.ID(k), &d)
+			if errors.Is(err, apperr.ErrNotFound) {
+				err = nil
+			}
+			if err == nil {
+				err = d.unpack()
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			out[k] = &d
+		}(k)
+	}
+	wg.Wait()
+	return out, firstErr
+}
+
+// rebuild computes a tenant's counters from scratch: Σ contribution over
+// every source document. It scans the tenant: run it from a job.
+func (t *Tally) rebuild(ctx context.Context, tenant string) (*contrib, error) {
+	loc, err := t.loc(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	sc := t.db.Tenant(tenant)
+	total := newContrib()
+	for _, coll := range sortedSources() {
+		proj := bson.D{}
+		for _, f := range sources[coll] {
+			proj = append(proj, bson.E{Key: f, Value: 1})
+		}
+		proj = append(proj, bson.E{Key: "updatedAt", Value: 1}, bson.E{Key: "tenantId", Value: 1})
+		err := sc.C(coll).Each(ctx, bson.D{}, options.Find().SetProjection(proj), func(raw bson.Raw) error {
+			c, err := contribution(coll, raw, loc)
+			if err != nil {
+				return err
+			}
+			total.merge(c)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("rebuild counters %s: %w", coll, err)
+		}
+	}
+	return total, nil
+}
+
+func sortedSources() []string {
+	out := make([]string, 0, len(sources))
+	for c := range sources {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// isCounterDoc tells a day, month or state document from the numbering.
+func isCounterDoc(key string) bool {
+	return strings.HasPrefix(key, "t:d:") || strings.HasPrefix(key, "t:m:") || key == stateDocKey
+}
+
+// Drift is one stored counter that disagrees with its rebuild.
+type Drift struct {
+	Doc     string `json:"doc"`
+	Key     string `json:"key"`
+	Stored  int64  `json:"stored"`
+	Rebuilt int64  `json:"rebuilt"`
+}
+
+// Compare rebuilds a tenant's counters and lists every figure (and every
+// set's size) that differs from what is stored.
+func (t *Tally) Compare(ctx context.Context, tenant string) ([]Drift, error) {
+	d, _, err := t.compare(ctx, tenant)
+	return d, err
+}
+
+func (t *Tally) compare(ctx context.Context, tenant string) ([]Drift, *contrib, error) {
+	rebuilt, err := t.rebuild(ctx, tenant)
+	if err != nil {
+		return nil, nil, err
+	}
+	sc := t.db.Tenant(tenant)
+	docs, sets := layout(rebuilt)
+	var accts []string
+	for _, byName := range sets {
+		for _, list := range byName {
+			accts = append(accts, list...)
+		}
+	}
+	seqs, err := t.seqs(ctx, sc, accts)
+	if err != nil {
+		return nil, nil, err
+	}
+	stored := map[string]*tallyDoc{}
+	err = sc.C("tallies").Each(ctx, bson.D{}, nil, func(raw bson.Raw) error {
+		id, _ := raw.Lookup("_id").StringValueOK()
+		key := sc.Key(id)
+		if !isCounterDoc(key) {
+			return nil // account numbering
+		}
+		var d tallyDoc
+		if err := bson.Unmarshal(raw, &d); err != nil {
+			return err
+		}
+		if err := d.unpack(); err != nil {
+			return err
+		}
+		stored[key] = &d
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("compare counters: %w", err)
+	}
+	var drifts []Drift
+	keys := map[string]bool{}
+	for k := range docs {
+		keys[k] = true
+	}
+	for k := range sets {
+		keys[k] = true
+	}
+	for k := range stored {
+		keys[k] = true
+	}
+	for doc := range keys {
+		s := stored[doc]
+		if s == nil {
+			s = &tallyDoc{}
+		}
+		for k, v := range docs[doc] {
+			if s.N[k] != v {
+				drifts = append(drifts, Drift{Doc: doc, Key: k, Stored: s.N[k], Rebuilt: v})
+			}
+		}
+		for k, v := range s.N {
+			if _, ok := docs[doc][k]; !ok && v != 0 {
+				drifts = append(drifts, Drift{Doc: doc, Key: k, Stored: v})
+			}
+		}
+		names := map[string]bool{}
+		for n := range sets[doc] {
+			names[n] = true
+		}
+		for n := range s.S {
+			names[n] = true
+		}
+		for n := range names {
+			want := roaring.New()
+			for _, a := range sets[doc][n] {
+				want.Add(seqs[a])
+			}
+			got := roaring.New()
+			if b := s.S[n]; len(b) > 0 {
+				if _, err := got.FromBuffer(append([]byte(nil), b...)); err != nil {
+					return nil, nil, err
+				}
+			}
+			if !got.Equals(want) {
+				drifts = append(drifts, Drift{Doc: doc, Key: "s." + n, Stored: int64(got.GetCardinality()), Rebuilt: int64(want.GetCardinality())})
+			}
+		}
+	}
+	sort.Slice(drifts, func(i, j int) bool {
+		if drifts[i].Doc != drifts[j].Doc {
+			return drifts[i].Doc < drifts[j].Doc
+		}
+		return drifts[i].Key < drifts[j].Key
+	})
+	return drifts, rebuilt, nil
+}
+
+// Repair compares twice and corrects the drifts found both times with the
+// same values (a drift seen once is a write that landed between the scan
+// and the read). Corrections are increments, so live writes are never
+// lost; sets are rebuilt as unions.
+func (t *Tally) Repair(ctx context.Context, tenant string) ([]Drift, error) {
+	first, _, err := t.compare(ctx, tenant)
+	if err != nil || len(first) == 0 {
+		return nil, err
+	}
+	second, rebuilt, err := t.compare(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[Drift]bool{}
+	for _, d := range first {
+		seen[d] = true
+	}
+	sc := t.db.Tenant(tenant)
+	var fixed []Drift
+	incs := map[string]map[string]int64{}
+	setsToRedo := false
+	for _, d := range second {
+		if !seen[d] {
+			continue
+		}
+		fixed = append(fixed, d)
+		if strings.HasPrefix(d.Key, "s.") {
+			setsToRedo = true
+			continue
+		}
+		if incs[d.Doc] == nil {
+			incs[d.Doc] = map[string]int64{}
+		}
+		incs[d.Doc][d.Key] += d.Rebuilt - d.Stored
+	}
+	for doc, inc := range incs {
+		if err := addToDoc(ctx, sc, doc, inc, nil, false); err != nil {
+			return fixed, fmt.Errorf("repair %s: %w", doc, err)
+		}
+	}
+	if setsToRedo {
+		fix := newContrib()
+		for m := range rebuilt.members {
+			fix.members[m] = true
+		}
+		if err := t.apply(ctx, sc, fix, false); err != nil {
+			return fixed, err
+		}
+	}
+	if len(fixed) > 0 {
+		t.log.Warn("report counters repaired", "tenant", tenant, "figures", len(fixed))
+	}
+	return fixed, nil
+}
+
+// Backfill rebuilds, at start-up, the counters of every tenant whose state
+// predates this version of the counters (or that has none), replacing what
+// is stored. It runs before requests and jobs start, so nothing races it.
+func (t *Tally) Backfill(ctx context.Context) error {
+	var ts []struct {
+		ID string `bson:"_id"`
+	}
+	if err := t.db.C("tenants").Find(ctx, bson.D{}, &ts, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}})); err != nil {
+		return fmt.Errorf("backfill counters: %w", err)
+	}
+	for _, tn := range ts {
+		sc := t.db.Tenant(tn.ID)
+		var st tallyDoc
+		err := sc.C("tallies").Get(ctx, sc.ID(stateDocKey), &st)
+		if err == nil && st.V >= tallyVersion {
+			continue
+		}
+		if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+			return err
+		}
+		start := time.Now()
+		if err := t.replace(ctx, tn.ID); err != nil {
+			return err
+		}
+		t.log.Info("report counters rebuilt", "tenant", tn.ID, "took", time.Since(start).Round(time.Millisecond))
+	}
+	return nil
+}
+
+// replace drops a tenant's counters documents (not its account numbering)
+// and writes them anew from a rebuild.
+func (t *Tally) replace(ctx context.Context, tenant string) error {
+	rebuilt, err := t.rebuild(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	sc := t.db.Tenant(tenant)
+	var ids []string
+	err = sc.C("tallies").Each(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}), func(raw bson.Raw) error {
+		id, _ := raw.Lookup("_id").StringValueOK()
+		if isCounterDoc(sc.Key(id)) {
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := sc.C("tallies").Delete(ctx, id); err != nil {
+			return err
+		}
+	}
+	if err := t.apply(ctx, sc, rebuilt, false); err != nil {
+		return err
+	}
+	_, err = sc.C("tallies").Upsert(ctx, sc.ID(stateDocKey), bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: tallyVersion}}}})
+	return err
+}
+
+// RepairAll runs Repair over every tenant (the reconciliation job).
+func (t *Tally) RepairAll(ctx context.Context) error {
+	var ts []struct {
+		ID string `bson:"_id"`
+	}
+	if err := t.db.C("tenants").Find(ctx, bson.D{}, &ts, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}})); err != nil {
+		return fmt.Errorf("repair counters: %w", err)
+	}
+	for _, tn := range ts {
+		if _, err := t.Repair(ctx, tn.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
