@@ -23,6 +23,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson/primitive"
 
 	"cartera/payments/calc"
+	"cartera/payments/planbook"
 	"cartera/portal/accounts"
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
@@ -35,20 +36,16 @@ import (
 	"cartera/tenants"
 )
 
-// Plan statuses.
+// Plan and installment statuses (package planbook applies payments to plans).
 const (
-	PlanActive    = "active"
-	PlanCompleted = "completed"
-	PlanDefaulted = "defaulted"
-)
+	PlanActive    = planbook.PlanActive
+	PlanCompleted = planbook.PlanCompleted
+	PlanDefaulted = planbook.PlanDefaulted
 
-// Installment statuses. A missed installment stays payable; a covered one
-// was reduced to nothing by extra payments.
-const (
-	InstallmentDue     = "due"
-	InstallmentPaid    = "paid"
-	InstallmentMissed  = "missed"
-	InstallmentCovered = "covered"
+	InstallmentDue     = planbook.InstallmentDue
+	InstallmentPaid    = planbook.InstallmentPaid
+	InstallmentMissed  = planbook.InstallmentMissed
+	InstallmentCovered = planbook.InstallmentCovered
 )
 
 // DebtorPortalHow is how a choice made by the debtor on the portal is
@@ -57,21 +54,7 @@ const DebtorPortalHow = "debtor portal"
 
 // PlanInstallment is one payment of an accepted plan. N is 0 for the down
 // payment (due the day the plan is accepted) and 1..n for the installments.
-type PlanInstallment struct {
-	N         int        `bson:"n" json:"n"`
-	Date      time.Time  `bson:"date" json:"-"` // civil date, UTC midnight
-	Amount    int64      `bson:"amount" json:"amount"`
-	Principal int64      `bson:"principal" json:"principal"`
-	Interest  int64      `bson:"interest" json:"interest"`
-	Status    string     `bson:"status" json:"status"`
-	PaymentID string     `bson:"paymentId,omitempty" json:"-"`
-	PaidAt    *time.Time `bson:"paidAt,omitempty" json:"paidAt,omitempty"`
-}
-
-// open reports whether the installment is still owed.
-func (in PlanInstallment) open() bool {
-	return in.Status == InstallmentDue || in.Status == InstallmentMissed
-}
+type PlanInstallment = planbook.Installment
 
 // Evidence is the record of a debtor's acceptance: the exact terms shown,
 // when, and from where.
@@ -105,6 +88,12 @@ type Plan struct {
 	Installments      int               `bson:"installments"`
 	InstallmentAmount int64             `bson:"installmentAmount"`
 	Schedule          []PlanInstallment `bson:"schedule"`
+	// GraceDays and MaxMissed are the policy's default rules in force when
+	// the debtor accepted (the terms quote them), so a later policy change
+	// does not change an accepted plan. Unset on plans accepted before they
+	// were recorded: the current policy applies.
+	GraceDays *int `bson:"graceDays,omitempty"`
+	MaxMissed int  `bson:"maxMissed,omitempty"`
 	// Applied lists the payments already applied to the plan (installments
 	// and extras), so a repeated completion applies nothing twice.
 	Applied   []string   `bson:"applied"`
@@ -130,7 +119,7 @@ func (p Plan) Paid() int64 {
 func (p Plan) Remaining() int64 {
 	var n int64
 	for _, in := range p.Schedule {
-		if in.open() {
+		if in.Open() {
 			n += in.Amount
 		}
 	}
@@ -146,7 +135,7 @@ type planLock struct {
 	CreatedAt time.Time `bson:"createdAt"`
 }
 
-func lockID(sc *store.Scope, debtorID string) string { return sc.ID("active:" + sc.Key(debtorID)) }
+func lockID(sc *store.Scope, debtorID string) string { return planbook.LockID(sc, debtorID) }
 
 // PlanOffer is a plan the debtor may accept today.
 type PlanOffer struct {
@@ -169,10 +158,29 @@ type Plans struct {
 	Now func() time.Time
 	// ReminderDays is how many days before an installment its reminder is written.
 	ReminderDays int
-	// MaxMissed is how many missed installments default a plan. The policy's
-	// plan rules carry no such figure yet, so it is configuration here; the
-	// grace before an installment counts as missed is the policy's promise grace.
+	// MaxMissed is how many missed installments default a plan when the
+	// policy's plan rules say nothing (maxMissed 0).
 	MaxMissed int
+}
+
+// DefaultRules are the default rules a plan runs under: the plan's own
+// (recorded at acceptance), else the policy's plan rules, else the promise
+// grace and the service's MaxMissed.
+func (s *Plans) DefaultRules(pol strategy.Policy, pl *Plan) (graceDays, maxMissed int) {
+	graceDays, maxMissed = pol.Promises.GraceDays, s.MaxMissed
+	if g := pol.Plans.GraceDays; g != nil {
+		graceDays = *g
+	}
+	if pol.Plans.MaxMissed > 0 {
+		maxMissed = pol.Plans.MaxMissed
+	}
+	if pl != nil && pl.GraceDays != nil {
+		graceDays = *pl.GraceDays
+	}
+	if pl != nil && pl.MaxMissed > 0 {
+		maxMissed = pl.MaxMissed
+	}
+	return graceDays, max(maxMissed, 1)
 }
 
 // NewPlans wires the plans service.
@@ -288,32 +296,34 @@ func (s *Plans) Offers(ctx context.Context) ([]PlanOffer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.offers(ctx, c)
+	offers, _, err := s.offers(ctx, c)
+	return offers, err
 }
 
-func (s *Plans) offers(ctx context.Context, c caller) ([]PlanOffer, error) {
+func (s *Plans) offers(ctx context.Context, c caller) ([]PlanOffer, strategy.Policy, error) {
 	if _, err := s.current(ctx, c.sc, c.debtor.ID); err == nil {
-		return []PlanOffer{}, nil
+		return []PlanOffer{}, strategy.Policy{}, nil
 	}
 	accs, total, err := eligible(ctx, c)
 	if err != nil || total == 0 {
-		return []PlanOffer{}, err
+		return []PlanOffer{}, strategy.Policy{}, err
 	}
 	pol, err := s.policy.For(ctx, c.tenant.ID)
 	if err != nil {
-		return nil, err
+		return nil, pol, err
 	}
+	grace, maxMissed := s.DefaultRules(pol, nil)
 	out := []PlanOffer{}
 	for _, o := range calc.Offers(total, c.today, pol.Plans.Calc()) {
 		po := PlanOffer{ID: offerID(c.debtor.ID, total, o, c.today), Offer: o, Currency: c.tenant.Currency, Balance: total, Start: c.today}
-		po.Terms = terms(c.tenant, accs, po, pol.Plans, s.MaxMissed)
+		po.Terms = terms(c.tenant, accs, po, pol.Plans, grace, maxMissed)
 		out = append(out, po)
 	}
-	return out, nil
+	return out, pol, nil
 }
 
 // terms is the text the debtor accepts, kept word for word as evidence.
-func terms(t tenants.Tenant, accs []planAccount, po PlanOffer, rules strategy.PlanRules, maxMissed int) string {
+func terms(t tenants.Tenant, accs []planAccount, po PlanOffer, rules strategy.PlanRules, graceDays, maxMissed int) string {
 	m := func(v int64) string { return money.Format(v, po.Currency, t.Locale) }
 	d := func(v time.Time) string { return v.Format("02/01/2006") }
 	invoices := make([]string, len(accs))
@@ -338,7 +348,19 @@ func terms(t tenants.Tenant, accs []planAccount, po PlanOffer, rules strategy.Pl
 		fmt.Fprintf(&b, ", que incluye %s de intereses de financiación (%d,%02d %% mensual)", m(o.Interest), rules.MonthlyRateBP/100, rules.MonthlyRateBP%100)
 	}
 	b.WriteString(". Mientras cumpla el plan se suspende la gestión de cobro de esas facturas. Los pagos adicionales reducen las últimas cuotas. ")
-	fmt.Fprintf(&b, "Si dejo de pagar %d cuotas, el plan se cancela y la cobranza continúa por el saldo pendiente.", maxMissed)
+	cuotas := "cuotas"
+	if maxMissed == 1 {
+		cuotas = "cuota"
+	}
+	switch graceDays {
+	case 0:
+		b.WriteString("Una cuota no pagada en su fecha queda incumplida. ")
+	case 1:
+		b.WriteString("Una cuota no pagada queda incumplida 1 día después de su fecha. ")
+	default:
+		fmt.Fprintf(&b, "Una cuota no pagada queda incumplida %d días después de su fecha. ", graceDays)
+	}
+	fmt.Fprintf(&b, "Si incumplo %d %s, el plan se cancela y la cobranza continúa por el saldo pendiente.", maxMissed, cuotas)
 	return b.String()
 }
 
@@ -359,7 +381,7 @@ func (s *Plans) Accept(ctx context.Context, offer string, accept bool) (Plan, er
 	if err := sc.C("plans").Get(ctx, lockID(sc, c.debtor.ID), &held); err == nil && !s.dropStaleLock(ctx, sc, held.ID, s.now()) {
 		return Plan{}, fmt.Errorf("ya tiene un plan de pagos activo: %w", apperr.ErrConflict)
 	}
-	offers, err := s.offers(ctx, c)
+	offers, pol, err := s.offers(ctx, c)
 	if err != nil {
 		return Plan{}, err
 	}
@@ -383,6 +405,8 @@ func (s *Plans) Accept(ctx context.Context, offer string, accept bool) (Plan, er
 		Financed: po.Offer.Financed, Interest: po.Offer.Interest, Total: po.Offer.GrandTotal(), Installments: po.Offer.Installments,
 		InstallmentAmount: po.Offer.InstallmentAmount, Applied: []string{}, CreatedAt: now, UpdatedAt: now,
 	}
+	grace, maxMissed := s.DefaultRules(pol, nil)
+	pl.GraceDays, pl.MaxMissed = &grace, maxMissed
 	for _, acc := range accs {
 		pl.AccountIDs = append(pl.AccountIDs, acc.ID)
 	}
@@ -540,7 +564,7 @@ func planCheckout(ctx context.Context, sc *store.Scope, debtorID string, in Chec
 		return nil, 0, nil, apperr.Field("installment", "el plan no tiene esa cuota")
 	}
 	inst := pl.Schedule[i]
-	if !inst.open() {
+	if !inst.Open() {
 		return nil, 0, nil, fmt.Errorf("la cuota %d ya está pagada: %w", inst.N, apperr.ErrConflict)
 	}
 	var mine []calc.Open
@@ -582,93 +606,21 @@ func afterPayment(ctx context.Context, sc *store.Scope, p Payment, now time.Time
 		}
 	}
 	for _, id := range order {
-		var pl Plan
-		completed := false
-		err := sc.C("plans").Mutate(ctx, id, &pl, func() (bson.D, error) {
-			if pl.Kind != "plan" || pl.Status != PlanActive || slices.Contains(pl.Applied, p.ID) {
-				return nil, nil
-			}
-			sched := slices.Clone(pl.Schedule)
-			extra := amounts[id]
-			if p.Plan != nil && p.Plan.PlanID == id {
-				if i := slices.IndexFunc(sched, func(x PlanInstallment) bool { return x.N == p.Plan.Installment }); i >= 0 && sched[i].open() {
-					paidAt := p.CompletedAtOr()
-					sched[i].Status, sched[i].PaymentID, sched[i].PaidAt = InstallmentPaid, p.ID, &paidAt
-					extra -= sched[i].Amount
-				}
-			}
-			if extra > 0 {
-				sched = reduceLast(sched, extra)
-			}
-			set := bson.D{{Key: "schedule", Value: sched}, {Key: "updatedAt", Value: now}}
-			if !slices.ContainsFunc(sched, PlanInstallment.open) {
-				completed = true
-				set = append(set, bson.E{Key: "status", Value: PlanCompleted}, bson.E{Key: "closedAt", Value: now})
-			}
-			return bson.D{{Key: "$set", Value: set}, {Key: "$push", Value: bson.D{{Key: "applied", Value: p.ID}}}}, nil
-		})
-		if err != nil {
-			return fmt.Errorf("apply payment to plan %s: %w", id, err)
+		pp := planbook.Payment{Key: p.ID, Amount: amounts[id], PaidAt: p.CompletedAtOr()}
+		if p.Plan != nil && p.Plan.PlanID == id {
+			pp.Installment = &p.Plan.Installment
 		}
-		if completed {
-			if err := release(ctx, sc, pl); err != nil {
-				return err
-			}
+		if _, err := planbook.Apply(ctx, sc, id, pp, now); err != nil {
+			return err
 		}
 	}
 	return nil
-}
-
-// reduceLast applies an extra payment to the open installments from the last
-// one backwards (calc.ReduceLast); installments reduced to nothing stay in
-// the schedule, marked covered, so numbers never move.
-func reduceLast(sched []PlanInstallment, extra int64) []PlanInstallment {
-	var open []calc.Installment
-	for _, in := range sched {
-		if in.open() {
-			open = append(open, calc.Installment{N: in.N, Date: in.Date, Amount: in.Amount, Principal: in.Principal, Interest: in.Interest})
-		}
-	}
-	left := map[int]calc.Installment{}
-	for _, in := range calc.ReduceLast(open, extra) {
-		left[in.N] = in
-	}
-	out := slices.Clone(sched)
-	for i := range out {
-		if !out[i].open() {
-			continue
-		}
-		if r, ok := left[out[i].N]; ok {
-			out[i].Amount, out[i].Principal, out[i].Interest = r.Amount, r.Principal, r.Interest
-		} else {
-			out[i].Amount, out[i].Principal, out[i].Interest, out[i].Status = 0, 0, 0, InstallmentCovered
-		}
-	}
-	return out
 }
 
 // release ends a plan's hold: the lock goes (a new plan may be accepted)
 // and its accounts go back to the ladder.
 func release(ctx context.Context, sc *store.Scope, pl Plan) error {
-	var lk planLock
-	if err := sc.C("plans").Get(ctx, lockID(sc, pl.DebtorID), &lk); err == nil && lk.PlanID == pl.ID {
-		if err := sc.C("plans").Delete(ctx, lk.ID); err != nil {
-			return fmt.Errorf("release plan lock: %w", err)
-		}
-	}
-	for _, id := range pl.AccountIDs {
-		var acc planAccount
-		err := sc.C("accounts").Mutate(ctx, id, &acc, func() (bson.D, error) {
-			if acc.PlanID != pl.ID {
-				return nil, nil
-			}
-			return bson.D{{Key: "$unset", Value: bson.D{{Key: "planId", Value: ""}}}}, nil
-		})
-		if err != nil && !errors.Is(err, apperr.ErrNotFound) {
-			return fmt.Errorf("release account %s: %w", id, err)
-		}
-	}
-	return nil
+	return planbook.Release(ctx, sc, pl.ID, pl.DebtorID, pl.AccountIDs)
 }
 
 // creditUnearned takes back, when a plan defaults, the financing interest
@@ -677,7 +629,7 @@ func release(ctx context.Context, sc *store.Scope, pl Plan) error {
 func creditUnearned(ctx context.Context, sc *store.Scope, pl Plan, now time.Time) error {
 	var unearned int64
 	for _, in := range pl.Schedule {
-		if in.open() {
+		if in.Open() {
 			unearned += in.Interest
 		}
 	}
@@ -733,8 +685,8 @@ type CheckResult struct {
 
 // Check follows a tenant's active plans as of now: a reminder in the outbox
 // ReminderDays before each open installment, installments unpaid past their
-// date plus the policy's grace marked missed, a plan with MaxMissed missed
-// installments defaulted (its accounts go back to the ladder), and a plan
+// date plus the plan's grace marked missed, a plan with its maximum of missed
+// installments defaulted (DefaultRules) (its accounts go back to the ladder), and a plan
 // with nothing left to pay completed. Idempotent; it scans the tenant's
 // plans, so it runs from the scheduler.
 func (s *Plans) Check(ctx context.Context, tenant string, now time.Time) (CheckResult, error) {
@@ -754,6 +706,7 @@ func (s *Plans) Check(ctx context.Context, tenant string, now time.Time) (CheckR
 		return res, fmt.Errorf("check plans: %w", err)
 	}
 	for _, pl := range list {
+		grace, maxMissed := s.DefaultRules(pol, &pl)
 		for _, in := range pl.Schedule {
 			if in.Status != InstallmentDue || today.After(in.Date) || today.Before(in.Date.AddDate(0, 0, -s.ReminderDays)) {
 				continue
@@ -777,7 +730,7 @@ func (s *Plans) Check(ctx context.Context, tenant string, now time.Time) (CheckR
 			sched := slices.Clone(after.Schedule)
 			var count int
 			for i := range sched {
-				if sched[i].Status == InstallmentDue && today.After(sched[i].Date.AddDate(0, 0, pol.Promises.GraceDays)) {
+				if sched[i].Status == InstallmentDue && today.After(sched[i].Date.AddDate(0, 0, grace)) {
 					sched[i].Status = InstallmentMissed
 					missed++
 				}
@@ -786,9 +739,9 @@ func (s *Plans) Check(ctx context.Context, tenant string, now time.Time) (CheckR
 				}
 			}
 			switch {
-			case !slices.ContainsFunc(sched, PlanInstallment.open):
+			case !slices.ContainsFunc(sched, PlanInstallment.Open):
 				closed = PlanCompleted
-			case count >= s.MaxMissed:
+			case count >= maxMissed:
 				closed = PlanDefaulted
 			case missed == 0:
 				return nil, nil

@@ -82,6 +82,13 @@ type PlanRules struct {
 	MaxTermDays      int   `bson:"maxTermDays" json:"maxTermDays"`
 	MinInstallment   int64 `bson:"minInstallment" json:"minInstallment"`
 	IntervalDays     int   `bson:"intervalDays" json:"intervalDays"`
+	// GraceDays is how many days after its date an unpaid installment
+	// counts as missed; nil (policies saved before it existed) falls back
+	// to the promise grace.
+	GraceDays *int `bson:"graceDays,omitempty" json:"graceDays,omitempty"`
+	// MaxMissed is how many missed installments default a plan (its
+	// accounts return to the ladder); 0 means the house figure, 2.
+	MaxMissed int `bson:"maxMissed,omitempty" json:"maxMissed,omitempty"`
 }
 
 // Calc converts to the calculator's type.

@@ -91,6 +91,12 @@ func (p Policy) Validate() error {
 	if err := p.Plans.Calc().Validate(); err != nil {
 		f.Add("plans", "reglas de acuerdos de pago no válidas: cuotas de 1 a 360, cuota inicial de 0 a 10000 pb, sin valores negativos")
 	}
+	if g := p.Plans.GraceDays; g != nil && (*g < 0 || *g > 60) {
+		f.Add("plans.graceDays", "de 0 a 60 días después de la fecha de la cuota")
+	}
+	if m := p.Plans.MaxMissed; m < 0 || m > 12 || (p.Plans.MaxInstallments > 0 && m > p.Plans.MaxInstallments+1) {
+		f.Add("plans.maxMissed", "de 1 a 12 cuotas incumplidas, y no más que las cuotas del plan (0 = 2)")
+	}
 	if p.Promises.MaxDaysAhead < 1 || p.Promises.MaxDaysAhead > MaxPromiseDays {
 		f.Add("promises.maxDaysAhead", fmt.Sprintf("de 1 a %d días", MaxPromiseDays))
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode"
 
+	"cartera/payments/planbook"
 	"cartera/portal/accounts"
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
@@ -100,6 +101,19 @@ func (s *Service) RecordPayment(ctx context.Context, tenant, key string, in Paym
 		return Recorded{}, err
 	}
 	_ = s.audit.Record(ctx, tenant, "payment.manual", id, map[string]any{"account": acc.ID, "amount": in.Amount, "method": in.Method})
+	// An account under an active installment plan: the payment reduces the
+	// plan's last installments, as an extra online payment does.
+	var mark struct {
+		PlanID string `bson:"planId"`
+	}
+	if err := sc.C("accounts").Get(ctx, acc.ID, &mark); err != nil {
+		return Recorded{}, fmt.Errorf("payment recorded; plan: %w", err)
+	}
+	if mark.PlanID != "" {
+		if _, err := planbook.Apply(ctx, sc, mark.PlanID, planbook.Payment{Key: id, Amount: in.Amount, PaidAt: paidAt}, now); err != nil {
+			return Recorded{}, fmt.Errorf("payment recorded; plan: %w", err)
+		}
+	}
 	var aw accountWork
 	if err := sc.C("accounts").Get(ctx, acc.ID, &aw); err != nil {
 		return Recorded{}, err

@@ -1,0 +1,186 @@
+// Package planbook applies money to an installment plan's schedule and ends
+// a plan's hold on its accounts. It is the one place that does so, shared by
+// online payments (package payments) and payments a collector records by
+// hand (package portal/work), which cannot import payments.
+package planbook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+
+	"cartera/payments/calc"
+	"cartera/portal/apperr"
+	"cartera/portal/store"
+)
+
+// Plan statuses.
+const (
+	PlanActive    = "active"
+	PlanCompleted = "completed"
+	PlanDefaulted = "defaulted"
+)
+
+// Installment statuses. A missed installment stays payable; a covered one
+// was reduced to nothing by extra payments.
+const (
+	InstallmentDue     = "due"
+	InstallmentPaid    = "paid"
+	InstallmentMissed  = "missed"
+	InstallmentCovered = "covered"
+)
+
+// Installment is one payment of an accepted plan. N is 0 for the down
+// payment (due the day the plan is accepted) and 1..n for the installments.
+type Installment struct {
+	N         int        `bson:"n" json:"n"`
+	Date      time.Time  `bson:"date" json:"-"` // civil date, UTC midnight
+	Amount    int64      `bson:"amount" json:"amount"`
+	Principal int64      `bson:"principal" json:"principal"`
+	Interest  int64      `bson:"interest" json:"interest"`
+	Status    string     `bson:"status" json:"status"`
+	PaymentID string     `bson:"paymentId,omitempty" json:"-"`
+	PaidAt    *time.Time `bson:"paidAt,omitempty" json:"paidAt,omitempty"`
+}
+
+// Open reports whether the installment is still owed.
+func (in Installment) Open() bool {
+	return in.Status == InstallmentDue || in.Status == InstallmentMissed
+}
+
+// LockID is the _id of the document that holds a debtor's one active plan.
+func LockID(sc *store.Scope, debtorID string) string { return sc.ID("active:" + sc.Key(debtorID)) }
+
+// planDoc is the part of a plan this package reads and writes.
+type planDoc struct {
+	ID         string        `bson:"_id"`
+	TenantID   string        `bson:"tenantId"`
+	Kind       string        `bson:"kind"`
+	DebtorID   string        `bson:"debtorId"`
+	Status     string        `bson:"status"`
+	AccountIDs []string      `bson:"accountIds"`
+	Schedule   []Installment `bson:"schedule"`
+	Applied    []string      `bson:"applied"`
+	Rev        int64         `bson:"rev"`
+}
+
+// Payment is money that reached a plan's accounts.
+type Payment struct {
+	Key         string // unique per payment (a payment _id or a ledger _id): applied once
+	Amount      int64  // the part of the payment that reached the plan's accounts
+	Installment *int   // the installment it pays, if the debtor chose one
+	PaidAt      time.Time
+}
+
+// Apply applies a payment to an active plan: the installment it names is
+// marked paid, and whatever is left over (or the whole amount, when it
+// names none) reduces the open installments from the last one backwards.
+// When nothing stays open the plan is completed and its hold released.
+// Idempotent by Key; a plan that is not active is left alone. It reports
+// whether this call completed the plan.
+func Apply(ctx context.Context, sc *store.Scope, planID string, p Payment, now time.Time) (bool, error) {
+	var pl planDoc
+	completed := false
+	err := sc.C("plans").Mutate(ctx, planID, &pl, func() (bson.D, error) {
+		completed = false
+		if pl.Kind != "plan" || pl.Status != PlanActive || slices.Contains(pl.Applied, p.Key) {
+			return nil, nil
+		}
+		sched := slices.Clone(pl.Schedule)
+		extra := p.Amount
+		if p.Installment != nil {
+			if i := slices.IndexFunc(sched, func(x Installment) bool { return x.N == *p.Installment }); i >= 0 && sched[i].Open() {
+				paidAt := p.PaidAt
+				sched[i].Status, sched[i].PaymentID, sched[i].PaidAt = InstallmentPaid, p.Key, &paidAt
+				extra -= sched[i].Amount
+			}
+		}
+		if extra > 0 {
+			sched = ReduceLast(sched, extra)
+		}
+		set := bson.D{{Key: "schedule", Value: sched}, {Key: "updatedAt", Value: now}}
+		if !slices.ContainsFunc(sched, Installment.Open) {
+			completed = true
+			set = append(set, bson.E{Key: "status", Value: PlanCompleted}, bson.E{Key: "closedAt", Value: now})
+		}
+		return bson.D{{Key: "$set", Value: set}, {Key: "$push", Value: bson.D{{Key: "applied", Value: p.Key}}}}, nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("apply payment to plan %s: %w", planID, err)
+	}
+	if completed {
+		if err := Release(ctx, sc, pl.ID, pl.DebtorID, pl.AccountIDs); err != nil {
+			return true, err
+		}
+	}
+	return completed, nil
+}
+
+// ReduceLast applies an extra payment to the open installments from the
+// last one backwards (calc.ReduceLast); installments reduced to nothing
+// stay in the schedule, marked covered, so numbers never move.
+func ReduceLast(sched []Installment, extra int64) []Installment {
+	var open []calc.Installment
+	for _, in := range sched {
+		if in.Open() {
+			open = append(open, calc.Installment{N: in.N, Date: in.Date, Amount: in.Amount, Principal: in.Principal, Interest: in.Interest})
+		}
+	}
+	left := map[int]calc.Installment{}
+	for _, in := range calc.ReduceLast(open, extra) {
+		left[in.N] = in
+	}
+	out := slices.Clone(sched)
+	for i := range out {
+		if !out[i].Open() {
+			continue
+		}
+		if r, ok := left[out[i].N]; ok {
+			out[i].Amount, out[i].Principal, out[i].Interest = r.Amount, r.Principal, r.Interest
+		} else {
+			out[i].Amount, out[i].Principal, out[i].Interest, out[i].Status = 0, 0, 0, InstallmentCovered
+		}
+	}
+	return out
+}
+
+// lock is the one-active-plan lock document.
+type lock struct {
+	ID     string `bson:"_id"`
+	PlanID string `bson:"planId"`
+}
+
+// accountMark is the plan mark on an account.
+type accountMark struct {
+	ID     string `bson:"_id"`
+	PlanID string `bson:"planId,omitempty"`
+	Rev    int64  `bson:"rev"`
+}
+
+// Release ends a plan's hold: the lock goes (a new plan may be accepted)
+// and its accounts go back to the ladder.
+func Release(ctx context.Context, sc *store.Scope, planID, debtorID string, accountIDs []string) error {
+	var lk lock
+	if err := sc.C("plans").Get(ctx, LockID(sc, debtorID), &lk); err == nil && lk.PlanID == planID {
+		if err := sc.C("plans").Delete(ctx, lk.ID); err != nil {
+			return fmt.Errorf("release plan lock: %w", err)
+		}
+	}
+	for _, id := range accountIDs {
+		var acc accountMark
+		err := sc.C("accounts").Mutate(ctx, id, &acc, func() (bson.D, error) {
+			if acc.PlanID != planID {
+				return nil, nil
+			}
+			return bson.D{{Key: "$unset", Value: bson.D{{Key: "planId", Value: ""}}}}, nil
+		})
+		if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+			return fmt.Errorf("release account %s: %w", id, err)
+		}
+	}
+	return nil
+}
