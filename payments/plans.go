@@ -1055,3 +1055,34 @@ func clock(s string) (int, bool) {
 	}
 	return h*60 + m, true
 }
+
+// ForAccount returns the active plan covering an account, for staff who
+// may read that account (nil, nil when no plan covers it). Two reads by
+// _id: the account's plan mark, then the plan.
+func (s *Plans) ForAccount(ctx context.Context, tenant, accountID string) (*Plan, error) {
+	a := actor.From(ctx)
+	if a.Role == tenants.RoleDebtor || !a.Member(tenant) {
+		return nil, fmt.Errorf("account plan: %w", apperr.ErrNotFound)
+	}
+	sc := s.db.Tenant(tenant)
+	if !sc.Owns(accountID) {
+		accountID = sc.ID(accountID)
+	}
+	var acc planAccount
+	if err := sc.C("accounts").Get(ctx, accountID, &acc); err != nil {
+		return nil, err
+	}
+	if acc.PlanID == "" {
+		return nil, nil
+	}
+	var pl Plan
+	if err := sc.C("plans").Get(ctx, acc.PlanID, &pl); errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	if pl.Kind != "plan" || pl.Status != PlanActive || !slices.Contains(pl.AccountIDs, acc.ID) {
+		return nil, nil
+	}
+	return &pl, nil
+}

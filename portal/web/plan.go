@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -192,4 +193,18 @@ func (s *Server) putPreferences(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(preferencesJSON(p))
+}
+
+// AccountPlan is the `plan` field of the account detail (GET
+// /api/tenants/{tenant}/accounts/{id}, built in portfolio.go): the active
+// plan covering the account as the plans list shows it, or nil.
+func (s *Server) AccountPlan(ctx context.Context, tenant, accountID string) (any, error) {
+	if s.Plans == nil {
+		return nil, nil
+	}
+	p, err := s.Plans.ForAccount(ctx, tenant, accountID)
+	if err != nil || p == nil {
+		return nil, err
+	}
+	return planJSON(*p, true), nil
 }

@@ -120,6 +120,14 @@ func TestManualPaymentReducesPlanAndStatementShowsIt(t *testing.T) {
 		t.Fatalf("pdf %d", pdf.Status)
 	}
 
+	// Staff see the plan on the account (the detail's `plan` field).
+	if got, err := e.App.Web.AccountPlan(e.Ctx(), "acme", "A2"); err != nil || got == nil {
+		t.Fatalf("account plan: %v %v", got, err)
+	}
+	if got, _ := e.App.Web.AccountPlan(e.Ctx(), "acme", "B1"); got != nil {
+		t.Fatalf("B1 is in no plan: %v", got)
+	}
+
 	// 150.000,00 by transfer on A1, recorded by the manager.
 	const paid = 15000000
 	r := e.Do("POST", "/api/tenants/acme/accounts/A1/payments", e.manager, map[string]any{"amount": paid, "method": "transfer", "reference": "TRX-77"})
