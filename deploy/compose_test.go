@@ -354,6 +354,13 @@ func TestComposeProxy(t *testing.T) {
 	if !has("location", "/api/webhooks/") {
 		t.Error("no webhook location (retry on the other replica)")
 	}
+	// Login guessing is bounded at the proxy, across replicas, with the
+	// portal's own 429 shape.
+	if !slices.ContainsFunc(all, func(d []string) bool { return d[0] == "limit_req_zone" && slices.Contains(d, "$binary_remote_addr") }) ||
+		!has("location", "~", "^/api/(auth/login|debtor/login)(/|$)") || !has("limit_req_status", "429") ||
+		!has("add_header", "Retry-After", "60", "always") {
+		t.Error("nginx does not limit login attempts per address with a 429 and Retry-After")
+	}
 	if !has("client_max_body_size", "51m") {
 		t.Error("client_max_body_size is not the upload limit (50 MB) plus the multipart overhead")
 	}
@@ -403,6 +410,19 @@ func TestDockerfileMatchesCompose(t *testing.T) {
 		}
 		if hc := c.Services[p].Healthcheck; hc != nil && !strings.Contains(strings.Join(hc.Test, " "), "127.0.0.1:"+port+"/readyz") {
 			t.Errorf("%s healthcheck does not ask /readyz on its own port: %v", p, hc.Test)
+		}
+	}
+	// The build context leaves out history, data and .env, and keeps what
+	// the Dockerfile builds.
+	ignore := strings.Fields(read(t, ".dockerignore"))
+	for _, want := range []string{".git", ".env", "data"} {
+		if !slices.Contains(ignore, want) {
+			t.Errorf(".dockerignore does not leave out %s", want)
+		}
+	}
+	for _, p := range ignore {
+		if strings.HasPrefix(p, "cmd") || strings.HasPrefix(p, "deploy") || strings.HasPrefix(p, "portal") || p == "go.mod" || p == "go.sum" {
+			t.Errorf(".dockerignore leaves out %s, which the image needs", p)
 		}
 	}
 	goVersion := regexp.MustCompile(`(?m)^go (\d+\.\d+)`).FindStringSubmatch(read(t, "go.mod"))

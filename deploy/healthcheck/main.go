@@ -16,15 +16,22 @@ func main() {
 	if len(os.Args) > 1 {
 		url = os.Args[1]
 	}
-	c := &http.Client{Timeout: 3 * time.Second}
-	res, err := c.Get(url)
-	if err != nil {
+	if err := check(url, 3*time.Second); err != nil {
 		fmt.Fprintln(os.Stderr, "healthcheck:", err)
 		os.Exit(1)
 	}
+}
+
+// check succeeds when url answers 200 within timeout.
+func check(url string, timeout time.Duration) error {
+	c := &http.Client{Timeout: timeout}
+	res, err := c.Get(url)
+	if err != nil {
+		return err
+	}
 	res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		fmt.Fprintln(os.Stderr, "healthcheck:", res.Status)
-		os.Exit(1)
+		return fmt.Errorf("%s: %s", url, res.Status)
 	}
+	return nil
 }
