@@ -74,16 +74,20 @@ func (d *doc) pct(bp int64) string {
 	if bp < 0 {
 		s = fmt.Sprintf("-%d.%02d %%", -bp/100, -bp%100)
 	}
-	if d.o.Lang != "en" {
+	if d.comma() {
 		s = strings.Replace(s, ".", ",", 1)
 	}
 	return s
 }
 
+// comma says whether numbers use a decimal comma: they follow the tenant's
+// locale, like its money, whatever the language of the words.
+func (d *doc) comma() bool { return !strings.HasPrefix(strings.ToLower(d.locale), "en") }
+
 func (d *doc) int(n int64) string {
 	s := strconv.FormatInt(n, 10)
 	sep := "."
-	if d.o.Lang == "en" {
+	if !d.comma() {
 		sep = ","
 	}
 	var b strings.Builder
@@ -98,7 +102,7 @@ func (d *doc) int(n int64) string {
 
 func (d *doc) decimal(f float64) string {
 	s := strconv.FormatFloat(f, 'f', 1, 64)
-	if d.o.Lang != "en" {
+	if d.comma() {
 		s = strings.Replace(s, ".", ",", 1)
 	}
 	return s

@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"cartera/portal/actor"
@@ -18,13 +19,17 @@ type Service struct {
 	db      *store.DB
 	tenants *tenants.Service
 	audit   *audit.Log
+	log     *slog.Logger
 	// Now is the clock that picks the default period (tests set it).
 	Now func() time.Time
+	// Translate gives the reports' texts in a language (the monthly job
+	// renders PDFs outside any request).
+	Translate func(lang, key string) string
 }
 
 // New wires the service.
-func New(db *store.DB, t *tenants.Service, a *audit.Log) *Service {
-	return &Service{db: db, tenants: t, audit: a, Now: time.Now}
+func New(db *store.DB, t *tenants.Service, a *audit.Log, log *slog.Logger) *Service {
+	return &Service{db: db, tenants: t, audit: a, log: log, Now: time.Now, Translate: func(_, key string) string { return key }}
 }
 
 // readers may see a tenant's reports: the client company and the BPO's

@@ -113,7 +113,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Web.DebtorPortal = a.DebtorsSvc
 	a.Web.Debtors = a.Web.DebtorSessions()
 	// wiring: reports (lines below)
-	a.Web.Reports = reports.New(db, a.Tenants, a.Audit)
+	a.Web.Reports = reports.New(db, a.Tenants, a.Audit, log)
+	a.Web.Reports.Translate = cat.T
 	a.Tally = reports.NewTally(db, a.Tenants, log)
 	a.Tally.Watch()
 	if err := a.Tally.Backfill(ctx); err != nil {
@@ -244,6 +245,10 @@ func (a *App) jobList() []jobs.Job {
 		// jobs: reports (entries below)
 		{Name: "reports.counters", Period: jobs.Daily, Lease: 30 * time.Minute, Run: func(ctx context.Context) error {
 			return a.Tally.RepairAll(ctx)
+		}},
+		{Name: "reports.monthly", Period: jobs.Hourly, Lease: 30 * time.Minute, Run: func(ctx context.Context) error {
+			_, err := a.Web.Reports.RunMonthly(ctx, time.Now())
+			return err
 		}},
 		// jobs: queue and ladder (entries below)
 		{Name: "queue.ladder", Period: every5, Lease: 10 * time.Minute, Run: func(ctx context.Context) error {

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"io"
 	"mime"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -20,6 +22,37 @@ func (s *Server) reportRoutes(r fiber.Router) {
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/reports/remittance.csv", s.reportRemittanceCSV, reportReaders...)
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/reports/accounts.csv", s.reportAccountsCSV, reportReaders...)
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/reports/activities.csv", s.reportActivitiesCSV, reportReaders...)
+	s.route(r, fiber.MethodGet, "/tenants/:tenant/reports/monthly", s.reportMonthlyList, reportReaders...)
+	s.route(r, fiber.MethodGet, "/tenants/:tenant/reports/monthly/:month/:kind", s.reportMonthlyFile, reportReaders...)
+}
+
+func (s *Server) reportMonthlyList(c *fiber.Ctx) error {
+	list, err := s.Reports.MonthlyList(c.UserContext(), param(c, "tenant"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(fiber.Map{"items": list})
+}
+
+func (s *Server) reportMonthlyFile(c *fiber.Ctx) error {
+	f, name, err := s.Reports.MonthlyFile(c.UserContext(), param(c, "tenant"), param(c, "month"), param(c, "kind"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return err
+	}
+	ct := "application/pdf"
+	if strings.HasSuffix(name, ".csv") {
+		ct = "text/csv; charset=utf-8"
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentType, ct)
+	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	return c.Send(b)
 }
 
 func (s *Server) reportSummary(c *fiber.Ctx) error {

@@ -3,6 +3,7 @@ package web_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -20,6 +21,10 @@ func TestReportBrowserDashboard(t *testing.T) {
 	const email, mgrEmail = "tablero@acme.test", "gerente@acme.test"
 	for _, u := range [][2]string{{email, "client"}, {mgrEmail, "manager"}} {
 		r.must("user", r.Do("POST", "/api/tenants/acme/users", r.Admin, map[string]any{"email": u[0], "name": "Carla " + u[1], "role": u[1], "password": apptest.Password}), 201)
+	}
+	// Last month's set, as the scheduler makes it on the first business day.
+	if _, err := r.App.Web.Reports.RunMonthly(r.Ctx(), time.Now().AddDate(0, 1, 0)); err != nil {
+		t.Fatal(err)
 	}
 	url := r.Listen()
 	dir := t.TempDir()
@@ -61,6 +66,11 @@ func TestReportBrowserDashboard(t *testing.T) {
 		t.Errorf("recovery link %q", href)
 	}
 	clientNoRawKeys(t, ctx)
+	clientWait(t, ctx, `!!document.querySelector('#dash-archive-list li[data-month]')`)
+	month := time.Now().In(bogota).Format("2006-01")
+	if href := browsertest.Eval(t, ctx, `document.querySelector('#dash-archive-list li[data-month] a').getAttribute('href')`); href != "/api/tenants/acme/reports/monthly/"+month+"/recovery.pdf" {
+		t.Errorf("monthly archive link %q", href)
+	}
 	browsertest.Shot(t, ctx, dir, "dashboard-client-period")
 
 	// The same dashboard on the manager face.

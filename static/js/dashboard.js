@@ -79,6 +79,35 @@
         link('dl-activities', 'reports.dash.activitiesCsv', 'activities.csv' + q)));
   }
 
+  // archive lists the monthly sets the scheduler made, newest first.
+  function archive() {
+    const list = el('ul', { class: 'dash-archive-list', id: 'dash-archive-list' });
+    const node = el('div', { class: 'dash-downloads', id: 'dash-archive' },
+      el('h3', { text: C.t('reports.dash.monthlyTitle') }), list);
+    C.api('GET', base() + 'monthly').then((r) => {
+      if (!r.items.length) {
+        list.replaceChildren(el('li', { class: 'muted small', text: C.t('reports.dash.monthlyNone') }));
+        return;
+      }
+      list.replaceChildren(...r.items.map((m) => {
+        const link = (kind, key) => el('a', { href: base() + 'monthly/' + m.month + '/' + kind, download: '', text: C.t(key) });
+        return el('li', { 'data-month': m.month },
+          el('strong', { text: monthName(m.month) }),
+          el('span', { class: 'muted small', text: ' · ' + C.t('reports.kpi.recovered') + ' ' + money({ currency: m.currency }, m.recovered) + ' · ' }),
+          link('recovery.pdf', 'reports.dash.recoveryPdf'), ' · ',
+          link('remittance.pdf', 'reports.dash.remittancePdf'), ' · ',
+          link('remittance.csv', 'reports.dash.remittanceCsv'));
+      }));
+    }).catch(() => list.replaceChildren(el('li', { class: 'muted small', text: C.t('reports.dash.error') })));
+    return node;
+  }
+
+  const monthName = (ym) => {
+    const d = new Date(ym + '-15T12:00:00Z');
+    const s = new Intl.DateTimeFormat(C.lang === 'en' ? 'en-US' : 'es-CO', { month: 'long', year: 'numeric' }).format(d);
+    return s.charAt(0).toUpperCase() + s.slice(1);
+  };
+
   // section builds the dashboard and loads the current month.
   function section() {
     const from = el('input', { id: 'dash-from', type: 'date', name: 'from', required: true });
@@ -100,7 +129,7 @@
         from.value = k.from; to.value = k.to;
         body.replaceChildren(kpis(k),
           el('div', { class: 'dash-charts' }, boxes.aging.node, boxes.monthly.node, boxes.rate.node),
-          downloads(k.from, k.to));
+          downloads(k.from, k.to), archive());
         drawCharts(k, boxes);
         status.textContent = '';
         node.dataset.ready = 'true';
