@@ -401,6 +401,24 @@ func TestStoredMarkupIsLiteralInPDFsAndPages(t *testing.T) {
 	if got := browsertest.Eval(t, ctx, `String(document.querySelectorAll('.statement-head b, .statement-head script, img[src="x"]').length)`); got != "0" {
 		t.Errorf("%s elements were built from the stored name", got)
 	}
+	// The client company's portfolio table and account detail, the same.
+	if r := e.Do("POST", "/api/tenants/acme/users", e.Admin, map[string]any{"email": "xss@acme.test", "name": "<u>Carla</u>", "role": "client", "password": apptest.Password}); r.Status != 201 {
+		t.Fatal(r.Status, string(r.Body))
+	}
+	staff := browsertest.New(t, 1280, 900)
+	clientLogin(t, staff, url, "xss@acme.test")
+	clientWait(t, staff, `!!document.querySelector('#accounts-table tr[data-id="H1"]')`)
+	if row := browsertest.Text(t, staff, `#accounts-table tr[data-id="H1"]`); !strings.Contains(row, name) {
+		t.Errorf("the portfolio row does not show the name literally: %q", row)
+	}
+	clientRun(t, staff, "account detail",
+		chromedp.Click(chromedp.CSS(`#accounts-table tr[data-id="H1"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#account-detail")),
+	)
+	clientWait(t, staff, `document.querySelector('#account-detail').innerText.includes('Ñandú')`)
+	if got := browsertest.Eval(t, staff, `String(document.querySelectorAll('#accounts-table b, #account-detail b, main script, img[src="x"], u').length)`); got != "0" {
+		t.Errorf("%s elements were built from stored text on the client's page", got)
+	}
 }
 
 // Guessing access codes: five wrong codes lock the document (429 with
