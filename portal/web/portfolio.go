@@ -240,10 +240,31 @@ func (s *Server) getAccount(c *fiber.Ctx) error {
 	o := accountJSON(d.View)
 	o.Debtor.Contacts = d.Debtor.Contacts
 	o.Ledger = d.History
+	ctx, tenant := c.UserContext(), param(c, "tenant")
+	// Activities, promises, disputes and the plan are each read by _id from
+	// the account's and debtor's own lists.
+	tl, err := s.readTimeline(c)
+	if err != nil {
+		return err
+	}
+	disputes := []disputeOut{}
+	if s.DebtorPortal != nil {
+		list, err := s.DebtorPortal.AccountDisputes(ctx, tenant, d.ID, d.DebtorID)
+		if err != nil {
+			return err
+		}
+		for _, x := range list {
+			disputes = append(disputes, disputeJSON(x, true))
+		}
+	}
+	plan, err := s.AccountPlan(ctx, tenant, d.ID)
+	if err != nil {
+		return err
+	}
 	return c.JSON(fiber.Map{"account": o, "id": o.ID, "invoice": o.Invoice, "debtor": o.Debtor, "dueDate": o.DueDate,
 		"originalAmount": o.OriginalAmount, "balance": o.Balance, "currency": o.Currency, "status": o.Status,
 		"daysPastDue": o.DaysPastDue, "bucket": o.Bucket, "collectorId": o.CollectorID, "ledger": o.Ledger,
-		"activities": []any{}, "promises": []any{}, "disputes": []any{}, "plan": nil})
+		"activities": tl.Activities, "promises": tl.Promises, "next": tl.Next, "disputes": disputes, "plan": plan})
 }
 
 type recallReq struct {
