@@ -42,6 +42,9 @@
 //   - monthly: the 12 calendar months ending with the month of to (the last
 //     one cut at to): placed and recovered in the month and the recovery
 //     rate as of the month's end (same definition as recoveryRate).
+//   - roll: for each aging bucket on the day before the period, how much of
+//     its balance (by due date) is at the period's end still in it, in a
+//     later bucket, or resolved; rollBp = rolled ÷ start.
 //   - dso (days sales outstanding): outstanding as of to × days in the
 //     period ÷ placed in the period; null when nothing was placed.
 //   - plans: installment plans are not built yet; the figures are zeros and
@@ -81,6 +84,19 @@ type Bucket struct {
 	Bucket string `json:"bucket"`
 	Count  int64  `json:"count"`
 	Amount int64  `json:"amount"`
+}
+
+// Roll is where the balance of one aging bucket on the day before the
+// period stood at its end (amount-weighted, by due date): still in the
+// bucket, rolled into a later one, or resolved (paid, credited, recalled).
+// A balance that grew (interest, adjustment) counts at its starting size.
+type Roll struct {
+	Bucket   string `json:"bucket"`
+	Start    int64  `json:"start"`
+	Stayed   int64  `json:"stayed"`
+	Rolled   int64  `json:"rolled"`
+	Resolved int64  `json:"resolved"`
+	RollBP   int64  `json:"rollBp"` // rolled ÷ start
 }
 
 // Promises counts promises to pay.
@@ -157,6 +173,7 @@ type KPIs struct {
 	RecoveryRate Rate        `json:"recoveryRate"`
 	Outstanding  Amount      `json:"outstanding"`
 	Aging        []Bucket    `json:"aging"`
+	Roll         []Roll      `json:"roll"`
 	Promises     Promises    `json:"promises"`
 	Disputes     Disputes    `json:"disputes"`
 	Plans        Plans       `json:"plans"`

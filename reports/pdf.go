@@ -410,6 +410,22 @@ func RecoveryPDF(k KPIs, o PDFOptions) ([]byte, error) {
 	d.table([]string{T("reports.col.bucket"), T("reports.col.accounts"), T("reports.col.balance"), T("reports.col.share")},
 		[]float64{60, 30, 55, 35}, []string{"L", "R", "R", "R"}, aRows, map[int]bool{len(aRows) - 1: true})
 	d.Ln(4)
+	d.heading(T("reports.pdf.rollTable"))
+	var rRows [][]string
+	for _, r := range k.Roll {
+		if r.Start == 0 {
+			continue
+		}
+		rRows = append(rRows, []string{T("reports.bucket." + r.Bucket), d.money(r.Start), d.money(r.Stayed), d.money(r.Rolled), d.money(r.Resolved), d.pct(r.RollBP)})
+	}
+	if len(rRows) == 0 {
+		d.SetFont("Helvetica", "", 10)
+		d.CellFormat(0, 7, d.tr(T("reports.roll.none")), "", 1, "L", false, 0, "")
+	} else {
+		d.table([]string{T("reports.col.bucket"), T("reports.col.rollStart"), T("reports.col.rollStayed"), T("reports.col.rollRolled"), T("reports.col.rollResolved"), T("reports.col.rollRate")},
+			[]float64{32, 32, 30, 30, 34, 22}, []string{"L", "R", "R", "R", "R", "R"}, rRows, nil)
+	}
+	d.Ln(4)
 	d.heading(T("reports.pdf.collectors"))
 	if len(k.Collectors) == 0 {
 		d.SetFont("Helvetica", "", 10)

@@ -13,6 +13,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/bson"
 
+	"cartera/payments/calc"
 	"cartera/portal/accounts"
 	"cartera/portal/apperr"
 	"cartera/portal/store"
@@ -183,6 +184,46 @@ func TestSummaryOnStore(t *testing.T) {
 	if err != nil || ka.Recovered.Amount != 7 || ka.Outstanding.Amount != k.Outstanding.Amount-7 || ka.Monthly[10].Recovered != 40*50000 {
 		t.Errorf("april %+v %+v %v", ka.Recovered, ka.Outstanding, err)
 	}
+	// Roll over April, by hand: each open account's balance on 31 March,
+	// bucketed then and on 30 April (F-000001's 7 paid in April resolves).
+	want := map[string]*reports.Roll{}
+	for _, b := range calc.Buckets() {
+		want[b] = &reports.Roll{Bucket: b}
+	}
+	for i := 0; i < 200; i++ {
+		if i%97 == 0 {
+			continue // recalled
+		}
+		bal := int64(100000 + i)
+		if i%5 == 0 {
+			bal -= 50000
+		}
+		due := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -(i % 500))
+		from := calc.Bucket(calc.DaysPastDue(due, time.Date(2026, 3, 31, 12, 0, 0, 0, bogota), bogota))
+		to := calc.Bucket(calc.DaysPastDue(due, time.Date(2026, 4, 30, 12, 0, 0, 0, bogota), bogota))
+		w := want[from]
+		w.Start += bal
+		left := bal
+		if i == 1 {
+			left -= 7
+		}
+		if from == to {
+			w.Stayed += left
+		} else {
+			w.Rolled += left
+		}
+		w.Resolved += bal - left
+	}
+	for _, r := range ka.Roll {
+		w := want[r.Bucket]
+		if r.Start != w.Start || r.Stayed != w.Stayed || r.Rolled != w.Rolled || r.Resolved != w.Resolved || (w.Start > 0 && r.RollBP != w.Rolled*10000/w.Start && r.RollBP != w.Rolled*10000/w.Start+1) {
+			t.Errorf("roll %s: %+v, want %+v", r.Bucket, r, *w)
+		}
+	}
+	if want["61-90"].Rolled == 0 || want["91-180"].Stayed == 0 {
+		t.Fatalf("the hand-built roll is degenerate: %+v %+v", *want["61-90"], *want["91-180"])
+	}
+
 	r, err := reports.Remit(ctx, db, tenant, p)
 	if err != nil {
 		t.Fatal(err)

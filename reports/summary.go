@@ -236,6 +236,8 @@ func summaryAt(ctx context.Context, db *store.DB, t tenants.Tenant, p Period, no
 			k.Outstanding.Amount += n
 		}
 	}
+	k.Roll = roll(asOf, in, p)
+
 	// Open at the start: as of to, less the period's changes.
 	openAtStart = k.Outstanding.Count
 	for key, n := range in {
@@ -356,4 +358,48 @@ func medianTenths(v vals) *float64 {
 	}
 	m = float64(int64(m+0.5)) / 10
 	return &m
+}
+
+// roll follows each due date's outstanding balance from the day before the
+// period (as of to, less the period's changes) to the period's end.
+func roll(asOf, in vals, p Period) []Roll {
+	out := make([]Roll, 0, len(calc.Buckets()))
+	idx := map[string]int{}
+	for i, b := range calc.Buckets() {
+		out = append(out, Roll{Bucket: b})
+		idx[b] = i
+	}
+	startAt, endAt := p.From.Add(-12*time.Hour), p.To.Add(12*time.Hour)
+	seen := map[string]bool{}
+	for _, v := range []vals{asOf, in} {
+		for key := range v {
+			if !strings.HasPrefix(key, kOutPrefix) || !strings.HasSuffix(key, "_a") || seen[key] {
+				continue
+			}
+			seen[key] = true
+			start, end := asOf[key]-in[key], asOf[key]
+			if start <= 0 {
+				continue
+			}
+			due, err := time.Parse("20060102", key[len(kOutPrefix):len(kOutPrefix)+8])
+			if err != nil {
+				continue
+			}
+			from := idx[calc.Bucket(calc.DaysPastDue(due, startAt, p.Loc))]
+			to := idx[calc.Bucket(calc.DaysPastDue(due, endAt, p.Loc))]
+			left := min(max(end, 0), start)
+			r := &out[from]
+			r.Start += start
+			if to == from {
+				r.Stayed += left
+			} else {
+				r.Rolled += left
+			}
+		}
+	}
+	for i := range out {
+		out[i].Resolved = out[i].Start - out[i].Stayed - out[i].Rolled
+		out[i].RollBP = ratio(out[i].Rolled, out[i].Start)
+	}
+	return out
 }

@@ -79,6 +79,25 @@
         link('dl-activities', 'reports.dash.activitiesCsv', 'activities.csv' + q)));
   }
 
+  // rollTable shows how each bucket's balance moved over the period.
+  function rollTable(k) {
+    const rows = (k.roll || []).filter((r) => r.start > 0);
+    const head = ['reports.col.bucket', 'reports.col.rollStart', 'reports.col.rollStayed', 'reports.col.rollRolled', 'reports.col.rollResolved', 'reports.col.rollRate'];
+    const body = rows.length ? rows.map((r) => el('tr', {},
+      el('td', { 'data-label': C.t(head[0]), text: C.t('reports.bucket.' + r.bucket) }),
+      el('td', { class: 'num', 'data-label': C.t(head[1]), text: money(k, r.start) }),
+      el('td', { class: 'num', 'data-label': C.t(head[2]), text: money(k, r.stayed) }),
+      el('td', { class: 'num', 'data-label': C.t(head[3]), text: money(k, r.rolled) }),
+      el('td', { class: 'num', 'data-label': C.t(head[4]), text: money(k, r.resolved) }),
+      el('td', { class: 'num', 'data-label': C.t(head[5]), text: pct(r.rollBp) })))
+      : [el('tr', {}, el('td', { colspan: '6', class: 'muted small', text: C.t('reports.roll.none') }))];
+    return el('div', { class: 'dash-roll', id: 'dash-roll' },
+      el('h3', { text: C.t('reports.pdf.rollTable') }),
+      el('div', { class: 'table-wrap' }, el('table', { class: 'stack' },
+        el('thead', {}, el('tr', {}, ...head.map((h, i) => el('th', { class: i ? 'num' : '', text: C.t(h) })))),
+        el('tbody', {}, ...body))));
+  }
+
   // archive lists the monthly sets the scheduler made, newest first.
   function archive() {
     const list = el('ul', { class: 'dash-archive-list', id: 'dash-archive-list' });
@@ -129,7 +148,7 @@
         from.value = k.from; to.value = k.to;
         body.replaceChildren(kpis(k),
           el('div', { class: 'dash-charts' }, boxes.aging.node, boxes.monthly.node, boxes.rate.node),
-          downloads(k.from, k.to), archive());
+          rollTable(k), downloads(k.from, k.to), archive());
         drawCharts(k, boxes);
         status.textContent = '';
         node.dataset.ready = 'true';
