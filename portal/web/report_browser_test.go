@@ -73,6 +73,13 @@ func TestReportBrowserDashboard(t *testing.T) {
 	}
 	browsertest.Shot(t, ctx, dir, "dashboard-client-period")
 
+	// Drill-down: the 31-60 bar of the aging chart filters the accounts.
+	browsertest.Eval(t, ctx, `(Chart.getChart('chart-aging').options.onClick(null, [{ index: 2 }]), 'ok')`)
+	clientWait(t, ctx, `document.querySelector('#accounts-bucket').value === '31-60' && document.querySelectorAll('#accounts-table tbody tr').length === 1`)
+	if row := browsertest.Text(t, ctx, "#accounts-table tbody"); !strings.Contains(row, "A1") {
+		t.Errorf("drill-down to 31-60 shows %q", row)
+	}
+
 	// The same dashboard on the manager face.
 	mgr := browsertest.New(t, 1280, 900)
 	clientRun(t, mgr, "manager login", chromedp.Navigate(url+"/"), chromedp.WaitVisible(chromedp.CSS("#email")),

@@ -58,7 +58,16 @@
 
   function drawCharts(k, boxes) {
     charts.splice(0).forEach((c) => c.destroy());
-    chart(boxes.aging.canvas, { type: 'bar', options: common(k, (v) => compact(k, v)),
+    // Drill-down: a bar of the aging chart filters the accounts list below
+    // (client face) to that bucket.
+    const drill = (ev, els) => {
+      const sel = document.getElementById('accounts-bucket');
+      if (!sel || !els.length) return;
+      sel.value = k.aging[els[0].index].bucket;
+      sel.dispatchEvent(new Event('change'));
+      sel.scrollIntoView({ behavior: 'smooth', block: 'center' });
+    };
+    chart(boxes.aging.canvas, { type: 'bar', options: Object.assign(common(k, (v) => compact(k, v)), { onClick: drill, onHover: (ev, els) => { ev.native.target.style.cursor = els.length && document.getElementById('accounts-bucket') ? 'pointer' : 'default'; } }),
       data: { labels: k.aging.map((b) => C.t('reports.bucket.' + b.bucket)), datasets: [{ data: k.aging.map((b) => b.amount), backgroundColor: BRAND }] } });
     chart(boxes.monthly.canvas, { type: 'bar', options: common(k, (v) => compact(k, v)),
       data: { labels: k.monthly.map((m) => monthLabel(m.month)), datasets: [{ data: k.monthly.map((m) => m.recovered), backgroundColor: ACCENT }] } });
