@@ -52,33 +52,35 @@ func bucketRange(bucket string, today time.Time) (from, to time.Time, ok bool) {
 	return today.AddDate(0, 0, -s[1]), today.AddDate(0, 0, -s[0]), true
 }
 
-// List returns a page of the tenant's accounts. Collectors see only their
-// own. On the embedded server this is a scan: fine for tens of thousands.
+// List returns a page of the tenant's accounts, in _id order after the
+// cursor. Collectors see only their own. It is served from the portfolio
+// index (index.go); a tenant without one yet is scanned.
 func (s *Service) List(ctx context.Context, tenant string, f Filter) (Page, error) {
 	sc, t, err := s.scope(ctx, tenant)
 	if err != nil {
 		return Page{}, err
 	}
+	lq := listQuery{cursor: "", limit: f.Limit}
 	a := actor.From(ctx)
-	q := bson.D{}
 	if a.Role == tenants.RoleCollector {
-		q = append(q, bson.E{Key: "collectorId", Value: a.UserID})
+		lq.collector = &a.UserID
 	} else if f.Collector == "none" {
-		q = append(q, bson.E{Key: "collectorId", Value: bson.D{{Key: "$in", Value: bson.A{"", nil}}}})
+		none := ""
+		lq.collector = &none
 	} else if f.Collector != "" {
-		q = append(q, bson.E{Key: "collectorId", Value: f.Collector})
+		lq.collector = &f.Collector
 	}
 	fields := apperr.Fields{}
 	if f.Status != "" {
 		switch f.Status {
 		case StatusOpen, StatusPaid, StatusRecalled, StatusLegal:
-			q = append(q, bson.E{Key: "status", Value: f.Status})
+			lq.status = f.Status
 		default:
 			fields.Add("status", "use open, paid, recalled o legal")
 		}
 	}
 	if f.Debtor != "" {
-		q = append(q, bson.E{Key: "debtorId", Value: sc.ID(f.Debtor)})
+		lq.debtor = sc.ID(f.Debtor)
 	}
 	if f.Bucket != "" {
 		today := civilToday(t.Location())
@@ -86,39 +88,72 @@ func (s *Service) List(ctx context.Context, tenant string, f Filter) (Page, erro
 		if !ok {
 			fields.Add("bucket", "use current, 1-30, 31-60, 61-90, 91-180, 181-360 o 360+")
 		}
-		q = append(q, bson.E{Key: "dueDate", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lte", Value: to}}})
+		lq.hasDue, lq.dueFrom, lq.dueTo = true, from.Unix(), to.Unix()
 	}
 	if qs := strings.TrimSpace(f.Q); qs != "" {
 		if len(qs) > 100 {
 			fields.Add("q", "búsqueda demasiado larga")
 		}
-		re := bson.D{{Key: "$regex", Value: regexp.QuoteMeta(qs)}, {Key: "$options", Value: "i"}}
-		q = append(q, bson.E{Key: "$or", Value: bson.A{
-			bson.D{{Key: "invoice", Value: re}}, bson.D{{Key: "debtorName", Value: re}}, bson.D{{Key: "document", Value: re}},
-		}})
+		lq.text = qs
 	}
 	if err := fields.Err(); err != nil {
 		return Page{}, err
 	}
 	if f.Cursor != "" {
-		q = append(q, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: sc.ID(f.Cursor)}}})
+		lq.cursor = sc.ID(f.Cursor)
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
+	if lq.limit <= 0 {
+		lq.limit = 50
 	}
-	if limit > 500 {
-		limit = 500
+	if lq.limit > 500 {
+		lq.limit = 500
+	}
+	if s.Index != nil {
+		p, ok, err := s.Index.list(ctx, sc, tenant, lq)
+		if err != nil || ok {
+			return p, err
+		}
+	}
+	return s.scanList(ctx, sc, lq)
+}
+
+// scanList is List without the index: a scan and sort of the collection.
+func (s *Service) scanList(ctx context.Context, sc *store.Scope, lq listQuery) (Page, error) {
+	q := bson.D{}
+	if lq.collector != nil {
+		if *lq.collector == "" {
+			q = append(q, bson.E{Key: "collectorId", Value: bson.D{{Key: "$in", Value: bson.A{"", nil}}}})
+		} else {
+			q = append(q, bson.E{Key: "collectorId", Value: *lq.collector})
+		}
+	}
+	if lq.status != "" {
+		q = append(q, bson.E{Key: "status", Value: lq.status})
+	}
+	if lq.debtor != "" {
+		q = append(q, bson.E{Key: "debtorId", Value: lq.debtor})
+	}
+	if lq.hasDue {
+		q = append(q, bson.E{Key: "dueDate", Value: bson.D{{Key: "$gte", Value: time.Unix(lq.dueFrom, 0).UTC()}, {Key: "$lte", Value: time.Unix(lq.dueTo, 0).UTC()}}})
+	}
+	if lq.text != "" {
+		re := bson.D{{Key: "$regex", Value: regexp.QuoteMeta(lq.text)}, {Key: "$options", Value: "i"}}
+		q = append(q, bson.E{Key: "$or", Value: bson.A{
+			bson.D{{Key: "invoice", Value: re}}, bson.D{{Key: "debtorName", Value: re}}, bson.D{{Key: "document", Value: re}},
+		}})
+	}
+	if lq.cursor != "" {
+		q = append(q, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: lq.cursor}}})
 	}
 	var items []Account
-	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit + 1)).SetProjection(bson.D{{Key: "history", Value: 0}})
+	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(lq.limit + 1)).SetProjection(bson.D{{Key: "history", Value: 0}})
 	if err := sc.C("accounts").Find(ctx, q, &items, opts); err != nil {
 		return Page{}, err
 	}
 	p := Page{Items: items}
-	if len(items) > limit {
-		p.Items = items[:limit]
-		p.Next = sc.Key(items[limit-1].ID)
+	if len(items) > lq.limit {
+		p.Items = items[:lq.limit]
+		p.Next = sc.Key(items[lq.limit-1].ID)
 	}
 	if p.Items == nil {
 		p.Items = []Account{}

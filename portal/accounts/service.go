@@ -33,6 +33,8 @@ type Service struct {
 	AfterBatch func(processed int)
 	// Worklist is told about accounts that change collector (nil: nobody).
 	Worklist WorklistHook
+	// Index serves the account lists (nil: they scan).
+	Index *Index
 }
 
 // NewService wires the service; codeKey must be secret and stable.

@@ -95,6 +95,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a := &App{Config: cfg, Log: log, DB: db, Audit: audit.New(db)}
 	a.Tenants = tenants.NewService(db, a.Audit, tokens)
 	a.Accounts = accounts.NewService(db, a.Audit, a.Tenants, nil, log, derive(secret, "access-code"))
+	a.Accounts.Index = accounts.NewIndex(db, log)
+	a.Accounts.Index.Watch()
+	if err := a.Accounts.Index.Backfill(ctx); err != nil {
+		return nil, err
+	}
 	app, srv, err := web.New(web.Deps{
 		DB: db, Tenants: a.Tenants, Accounts: a.Accounts, Audit: a.Audit, Static: static.FS, Catalog: cat, Log: log,
 		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, ImportMaxBytes: cfg.ImportMaxBytes,
@@ -303,6 +308,18 @@ func (a *App) jobList() []jobs.Job {
 			for _, t := range ts {
 				if _, err := a.Web.Plans.Check(ctx, t.ID, time.Now()); err != nil {
 					return fmt.Errorf("plans %s: %w", t.ID, err)
+				}
+			}
+			return nil
+		}},
+		{Name: "accounts.index", Period: jobs.Daily, Lease: 30 * time.Minute, Run: func(ctx context.Context) error {
+			var ts []tenants.Tenant
+			if err := a.DB.C("tenants").Find(ctx, bson.D{}, &ts); err != nil {
+				return err
+			}
+			for _, t := range ts {
+				if _, err := a.Accounts.Index.Verify(ctx, t.ID); err != nil {
+					return fmt.Errorf("portfolio index %s: %w", t.ID, err)
 				}
 			}
 			return nil
