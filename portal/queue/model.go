@@ -79,13 +79,22 @@ type Worklist struct {
 	Count       int       `bson:"count"`
 	Data        []byte    `bson:"data"`
 	UpdatedAt   time.Time `bson:"updatedAt"`
+	Token       string    `bson:"token"` // changes with every write (cache.go)
 	Rev         int64     `bson:"rev"`
 }
 
-// Entries decodes the worklist's entries (account key -> entry).
+// Entries decodes the worklist's entries (account key -> entry). Data in
+// the older gob+gzip format is still read.
 func (w *Worklist) Entries() (map[string]Entry, error) {
 	m := map[string]Entry{}
 	if len(w.Data) == 0 {
+		return m, nil
+	}
+	if w.Data[0] == codecV1 {
+		m, err := decodeV1(w.Data[1:])
+		if err != nil {
+			return nil, fmt.Errorf("worklist %s: %w", w.ID, err)
+		}
 		return m, nil
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(w.Data))
@@ -98,19 +107,24 @@ func (w *Worklist) Entries() (map[string]Entry, error) {
 	return m, nil
 }
 
-// EncodeEntries is the Data of a worklist holding entries: gob (the type
-// described once, not per entry) compressed with gzip, about 60 bytes an
-// entry.
+// each calls fn for every entry, without building a map when it can.
+func (w *Worklist) each(fn func(key string, e Entry)) error {
+	if len(w.Data) > 0 && w.Data[0] == codecV1 {
+		if err := eachV1(w.Data[1:], fn); err != nil {
+			return fmt.Errorf("worklist %s: %w", w.ID, err)
+		}
+		return nil
+	}
+	m, err := w.Entries()
+	for k, e := range m {
+		fn(k, e)
+	}
+	return err
+}
+
+// EncodeEntries is the Data of a worklist holding entries (codec.go).
 func EncodeEntries(entries map[string]Entry) ([]byte, error) {
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	if err := gob.NewEncoder(zw).Encode(entries); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return encodeV1(entries)
 }
 
 // Outbox message statuses.

@@ -60,6 +60,13 @@ func score(f Factors, explain bool) (int, []string) {
 			reasons = append(reasons, reason)
 		}
 	}
+	// Sorting thousands of entries wants only the points: build no text.
+	pl := func(n int, one, many string) string {
+		if !explain {
+			return ""
+		}
+		return plural(n, one, many)
+	}
 	amount := ""
 	if explain {
 		amount = money.Format(f.Balance, f.Currency, f.Locale)
@@ -71,20 +78,20 @@ func score(f Factors, explain bool) (int, []string) {
 	}
 	switch d := f.DaysPastDue; {
 	case d > 0:
-		add(min(d, 180)/6, explainf(explain, plural, d, "día de mora", "días de mora"))
+		add(min(d, 180)/6, pl(d, "día de mora", "días de mora"))
 	case d == 0:
 		add(0, "vence hoy")
 	default:
-		add(0, "vence en "+plural(-d, "día", "días"))
+		add(0, "vence en "+pl(-d, "día", "días"))
 	}
 	if n := f.BrokenPromises; n > 0 {
-		add(min(n*8, 24), plural(n, "promesa incumplida", "promesas incumplidas"))
+		add(min(n*8, 24), pl(n, "promesa incumplida", "promesas incumplidas"))
 		if n >= 2 {
 			add(6, "alerta: incumple promesas repetidamente")
 		}
 	}
 	if n := f.UnansweredCalls; n >= 3 {
-		add(6, "alerta: "+plural(n, "llamada sin respuesta", "llamadas sin respuesta")+" seguidas")
+		add(6, "alerta: "+pl(n, "llamada sin respuesta", "llamadas sin respuesta")+" seguidas")
 	}
 	switch {
 	case f.ValidContacts == 0:
@@ -92,7 +99,7 @@ func score(f Factors, explain bool) (int, []string) {
 	case f.Channels == 0:
 		add(-10, "sin canal autorizado por el deudor")
 	default:
-		add(4, "contactable por "+plural(f.Channels, "canal", "canales"))
+		add(4, "contactable por "+pl(f.Channels, "canal", "canales"))
 	}
 	if p := segmentPoints[strings.ToLower(strings.TrimSpace(f.Segment))]; p > 0 {
 		add(p, "segmento "+strings.TrimSpace(f.Segment))
@@ -125,12 +132,4 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
-}
-
-// explainf builds a reason only when reasons are wanted.
-func explainf(explain bool, f func(int, string, string) string, n int, one, many string) string {
-	if !explain {
-		return ""
-	}
-	return f(n, one, many)
 }

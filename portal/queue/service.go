@@ -29,6 +29,8 @@ type Service struct {
 	MaxAttempts int
 	// Now is the clock (tests move it).
 	Now func() time.Time
+	// lists caches decoded worklists by their token (cache.go).
+	lists *listCache
 }
 
 // New wires the service.
@@ -37,7 +39,7 @@ func New(db *store.DB, t *tenants.Service, p *strategy.Service, acc *accounts.Se
 		log = slog.Default()
 	}
 	return &Service{db: db, tenants: t, policy: p, accounts: acc, log: log,
-		checker: compliance.Checker{Calendar: compliance.NewCalendar()}, MaxAttempts: 5, Now: time.Now}
+		checker: compliance.Checker{Calendar: compliance.NewCalendar()}, MaxAttempts: 5, Now: time.Now, lists: newListCache(64)}
 }
 
 func (s *Service) now() time.Time {

@@ -1,0 +1,103 @@
+package queue
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+
+	"cartera/portal/apperr"
+	"cartera/portal/store"
+)
+
+// Reading a 5,000-entry worklist costs a 100 KB document read and its
+// decoding; the queue is read far more often than it changes. So every
+// worklist write also stamps a tiny document (collection counters, _id
+// "<tenant>:wl:<collector>") with a fresh random token that the worklist
+// carries too, and the queue keeps decoded, scored worklists in memory keyed
+// by that token: a read is then one small _id read plus the rows' checks.
+// The token is random, not a counter, so a worklist deleted and created
+// again never matches an old cache entry; a stamp left behind by a crash or
+// a race only costs cache misses until the next write.
+
+func stampID(sc *store.Scope, collector string) string { return sc.ID("wl:" + collector) }
+
+func newToken() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// writeStamp records the token of a collector's worklist after a write.
+func writeStamp(ctx context.Context, sc *store.Scope, collector, token string) error {
+	_, err := sc.C("counters").Upsert(ctx, stampID(sc, collector), bson.D{{Key: "$set", Value: bson.D{{Key: "token", Value: token}}}})
+	return err
+}
+
+// readStamp returns the current token ("" when none is recorded).
+func readStamp(ctx context.Context, sc *store.Scope, collector string) (string, error) {
+	var st struct {
+		Token string `bson:"token"`
+	}
+	err := sc.C("counters").Get(ctx, stampID(sc, collector), &st)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return "", nil
+	}
+	return st.Token, err
+}
+
+// cachedList is a decoded worklist, its due rows scored for one day and
+// sorted (all types: the type filter is applied on the way out).
+type cachedList struct {
+	token  string
+	day    time.Time
+	locale string
+	items  []Item
+	used   time.Time
+}
+
+// listCache holds the most recently read worklists.
+type listCache struct {
+	mu   sync.Mutex
+	max  int
+	byID map[string]*cachedList
+}
+
+func newListCache(max int) *listCache { return &listCache{max: max, byID: map[string]*cachedList{}} }
+
+func (c *listCache) get(id, token string, day time.Time, locale string) ([]Item, bool) {
+	if token == "" {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l, ok := c.byID[id]
+	if !ok || l.token != token || !l.day.Equal(day) || l.locale != locale {
+		return nil, false
+	}
+	l.used = time.Now()
+	return l.items, true
+}
+
+func (c *listCache) put(id string, l *cachedList) {
+	if l.token == "" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l.used = time.Now()
+	c.byID[id] = l
+	for len(c.byID) > c.max {
+		var oldest string
+		for k, v := range c.byID {
+			if oldest == "" || v.used.Before(c.byID[oldest].used) {
+				oldest = k
+			}
+		}
+		delete(c.byID, oldest)
+	}
+}
