@@ -147,3 +147,32 @@ type Decision struct {
 	// when allowed, zero when never (or not within the search horizon).
 	Next time.Time
 }
+
+// ParseClock reads "HH:MM" (24 h; "24:00" is the end of the day) as an
+// offset from midnight.
+func ParseClock(s string) (time.Duration, bool) {
+	if len(s) != 5 || s[2] != ':' {
+		return 0, false
+	}
+	for _, b := range []byte{s[0], s[1], s[3], s[4]} {
+		if b < '0' || b > '9' {
+			return 0, false
+		}
+	}
+	h, m := int(s[0]-'0')*10+int(s[1]-'0'), int(s[3]-'0')*10+int(s[4]-'0')
+	if h > 24 || m > 59 || (h == 24 && m != 0) {
+		return 0, false
+	}
+	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute, true
+}
+
+// ParseWindow reads a debtor's preferred window "HH:MM"–"HH:MM"; nil when
+// either end is missing or unreadable (no narrowing: the legal hours apply).
+func ParseWindow(from, to string) *Window {
+	f, ok1 := ParseClock(from)
+	t, ok2 := ParseClock(to)
+	if !ok1 || !ok2 || f == t {
+		return nil
+	}
+	return &Window{From: f, To: t}
+}

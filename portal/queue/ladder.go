@@ -153,13 +153,10 @@ func (s *Service) RunLadder(ctx context.Context, tenant string) (LadderStats, er
 
 // debtorFull is the debtor as the contact rules need it.
 type debtorFull struct {
-	ID       string       `bson:"_id"`
-	Name     string       `bson:"name"`
-	Contacts []contactDoc `bson:"contacts"`
-	Consent  *struct {
-		Channels      map[string]channelConsent `bson:"channels"`
-		ExtendedHours bool                      `bson:"extendedHours"`
-	} `bson:"consent"`
+	ID             string          `bson:"_id"`
+	Name           string          `bson:"name"`
+	Contacts       []contactDoc    `bson:"contacts"`
+	Consent        *consentDoc     `bson:"consent"`
 	RecentContacts []recentContact `bson:"recentContacts"`
 }
 
@@ -186,6 +183,9 @@ func (s *Service) request(c *ctxTenant, d debtorFull, channel string, at time.Ti
 	cons := compliance.Consent{}
 	if d.Consent != nil {
 		cons.ExtendedHours = d.Consent.ExtendedHours
+		if w := d.Consent.PreferredWindow; w != nil {
+			cons.PreferredWindow = compliance.ParseWindow(w.From, w.To)
+		}
 		if len(d.Consent.Channels) > 0 {
 			cons.Channels = map[string]compliance.ChannelConsent{}
 			for k, v := range d.Consent.Channels {

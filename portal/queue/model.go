@@ -205,15 +205,25 @@ type channelConsent struct {
 	OptedOut   bool `bson:"optedOut"`
 }
 
+// consentDoc is the debtor's consent record as the rules need it: channels
+// authorized or opted out, extended hours, and the preferred daily window
+// (written by the collectors' consent endpoint and the debtor's
+// preferences).
+type consentDoc struct {
+	Channels        map[string]channelConsent `bson:"channels"`
+	ExtendedHours   bool                      `bson:"extendedHours"`
+	PreferredWindow *struct {
+		From string `bson:"from"`
+		To   string `bson:"to"`
+	} `bson:"preferredWindow"`
+}
+
 type debtorDoc struct {
 	ID       string       `bson:"_id"`
 	Name     string       `bson:"name"`
 	Document string       `bson:"document"`
 	Contacts []contactDoc `bson:"contacts"`
-	Consent  *struct {
-		Channels      map[string]channelConsent `bson:"channels"`
-		ExtendedHours bool                      `bson:"extendedHours"`
-	} `bson:"consent"`
+	Consent  *consentDoc  `bson:"consent"`
 }
 
 type promiseDoc struct {
