@@ -286,5 +286,6 @@ func (s *Service) enqueue(ctx context.Context, c *ctxTenant, a accountDoc, n str
 
 func channelName(ch string) string {
 	return map[string]string{"email": "correo electrónico", "statement": "correo electrónico", "sms": "SMS", "whatsapp": "WhatsApp",
-		"letter": "carta (dirección)", "call": "llamada", "visit": "visita"}[ch]
+		"letter": "carta (dirección)", "call": "llamada", "visit": "visita",
+		"credit_suspension": "aviso de suspensión de crédito", "final_notice": "aviso final", "legal": "etapa jurídica"}[ch]
 }

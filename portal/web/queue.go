@@ -17,6 +17,26 @@ func (s *Server) queueRoutes(r fiber.Router) {
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/outbox", s.outbox, managers...)
 	s.route(r, fiber.MethodPost, "/tenants/:tenant/worklists/rebuild", s.rebuildWorklists, managers...)
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/accounts/:id/letter.pdf", s.letter, payers...)
+	s.route(r, fiber.MethodPost, "/tenants/:tenant/accounts/:id/steps/done", s.stepDone, workers...)
+}
+
+type stepDoneReq struct {
+	Step string `json:"step"`
+	Note string `json:"note"`
+}
+
+// stepDone marks a manual ladder step carried out (200 also when it was
+// already: "already" says so).
+func (s *Server) stepDone(c *fiber.Ctx) error {
+	var req stepDoneReq
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	out, err := s.Queue.MarkStepDone(c.UserContext(), param(c, "tenant"), param(c, "id"), req.Step, req.Note)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
 }
 
 func (s *Server) workQueue(c *fiber.Ctx) error {
