@@ -173,7 +173,11 @@ func StatementPDF(s Statement, o PDFOptions) ([]byte, error) {
 	// Amount due, prominent.
 	pdf.Ln(4)
 	pdf.SetFont("Helvetica", "B", 12)
-	pdf.CellFormat(120, 9, tr(t("debtor.pdf.totalToday")), "", 0, "L", false, 0, "")
+	totalKey := "debtor.pdf.totalToday"
+	if s.Plan != nil { // the plan's installments are what is due, not the whole balance
+		totalKey = "debtor.totalLabelPlan"
+	}
+	pdf.CellFormat(120, 9, tr(t(totalKey)), "", 0, "L", false, 0, "")
 	pdf.SetTextColor(15, 92, 140)
 	pdf.CellFormat(0, 9, tr(fmtMoney(s.Total)), "", 1, "R", false, 0, "")
 	pdf.SetTextColor(29, 39, 51)

@@ -131,3 +131,58 @@ func debtorNoRawKeys(t *testing.T, ctx context.Context) {
 		t.Errorf("untranslated keys on the page: %s", raw)
 	}
 }
+
+// A debtor without the letter's access code asks for a code by e-mail on a
+// phone, types it and reads the statement.
+func TestDebtorBrowserEmailCode(t *testing.T) {
+	browsertest.Browser(t)
+	e, box, _ := newOTPEnv(t, nil)
+	e.App.DebtorsSvc.Mail = box.send
+	url := e.Listen()
+	dir := t.TempDir()
+	ctx := browsertest.New(t, 390, 844)
+	clientRun(t, ctx, "phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulatePortrait, chromedp.EmulateMobile, chromedp.EmulateTouch))
+	clientRun(t, ctx, "open", chromedp.Navigate(url+"/debtor"), chromedp.WaitVisible(chromedp.CSS("#d-otp-toggle")))
+	if txt := browsertest.Text(t, ctx, "#d-otp-toggle"); !strings.Contains(txt, "Reciba uno por correo") {
+		t.Fatalf("toggle %q", txt)
+	}
+	clientRun(t, ctx, "email mode", chromedp.Click(chromedp.CSS("#d-otp-toggle")), chromedp.WaitVisible(chromedp.CSS("#d-otp-send")))
+	if lbl := browsertest.Text(t, ctx, "#d-code-label"); lbl != "Código recibido por correo" {
+		t.Errorf("code label %q", lbl)
+	}
+	// Asking without a document says what is missing.
+	clientRun(t, ctx, "send empty", chromedp.Click(chromedp.CSS("#d-otp-send")), chromedp.WaitVisible(chromedp.CSS("#d-error")))
+	if msg := browsertest.Text(t, ctx, "#d-error"); !strings.Contains(msg, "número de documento") {
+		t.Errorf("missing document message %q", msg)
+	}
+	clientRun(t, ctx, "send",
+		chromedp.SendKeys(chromedp.CSS("#d-tenant"), "acme"),
+		chromedp.SendKeys(chromedp.CSS("#d-document"), "80123456"),
+		chromedp.Click(chromedp.CSS("#d-otp-send")),
+		chromedp.WaitVisible(chromedp.CSS("#d-otp-sent")))
+	if msg := browsertest.Text(t, ctx, "#d-otp-sent"); !strings.Contains(msg, "10 minutos") {
+		t.Errorf("sent message %q", msg)
+	}
+	_, code := box.lastCode(t)
+	debtorNoRawKeys(t, ctx)
+	browsertest.Shot(t, ctx, dir, "debtor-login-email-code-phone")
+	// A wrong code first: refused in words.
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	clientRun(t, ctx, "wrong", chromedp.SendKeys(chromedp.CSS("#d-code"), wrong),
+		chromedp.Click(chromedp.CSS(`#debtor-login-form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS("#d-error")))
+	if msg := browsertest.Text(t, ctx, "#d-error"); !strings.Contains(msg, "no es válido") {
+		t.Errorf("wrong code message %q", msg)
+	}
+	browsertest.Eval(t, ctx, `(document.getElementById('d-code').value = '', '')`)
+	clientRun(t, ctx, "login", chromedp.SendKeys(chromedp.CSS("#d-code"), code),
+		chromedp.Click(chromedp.CSS(`#debtor-login-form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS("#statement")))
+	if head := browsertest.Text(t, ctx, ".statement-head"); !strings.Contains(head, "Hola, José Núñez") {
+		t.Errorf("statement head %q", head)
+	}
+	if w := browsertest.Eval(t, ctx, `String(document.documentElement.scrollWidth)`); w != "390" {
+		t.Errorf("phone page is %s px wide, want 390", w)
+	}
+}

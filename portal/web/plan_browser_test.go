@@ -52,6 +52,20 @@ func TestDebtorBrowserPlan(t *testing.T) {
 		t.Fatalf("pay button %q", txt)
 	}
 	browsertest.Shot(t, ctx, dir, "plans-current-phone")
+	// The statement marks the invoices in the plan and names the next installment.
+	clientWait(t, ctx, `document.querySelectorAll('#st-invoices .invoice-card.in-plan').length === 2`)
+	if txt := browsertest.Text(t, ctx, "#st-plan"); !strings.Contains(txt, "próxima cuota inicial") || !strings.Contains(txt, "31 de oct") {
+		t.Fatalf("statement plan note %q", txt)
+	}
+	if txt := browsertest.Text(t, ctx, `.invoice-card[data-id="A1"]`); !strings.Contains(txt, "En plan de pagos") {
+		t.Fatalf("A1 card %q", txt)
+	}
+	if txt := browsertest.Text(t, ctx, "#st-total-label"); txt != "Saldo total de sus facturas" {
+		t.Fatalf("total label under a plan %q", txt)
+	}
+	browsertest.Eval(t, ctx, `(document.getElementById('toast').hidden = true, '')`)
+	clientRun(t, ctx, "top", chromedp.ScrollIntoView(chromedp.CSS("#statement")))
+	browsertest.Shot(t, ctx, dir, "plans-statement-phone")
 
 	for _, n := range []string{"0", "1"} {
 		if got := browsertest.Eval(t, ctx, `document.getElementById('plan-pay').dataset.n`); got != n {

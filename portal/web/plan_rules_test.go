@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -116,8 +118,12 @@ func TestManualPaymentReducesPlanAndStatementShowsIt(t *testing.T) {
 			t.Fatalf("account not marked: %v", l)
 		}
 	}
-	if pdf := e.Do("GET", "/api/debtor/statement.pdf", jose, nil); pdf.Status != 200 || !strings.HasPrefix(string(pdf.Body), "%PDF") {
+	pdf := e.Do("GET", "/api/debtor/statement.pdf", jose, nil)
+	if pdf.Status != 200 || !strings.HasPrefix(string(pdf.Body), "%PDF") {
 		t.Fatalf("pdf %d", pdf.Status)
+	}
+	if d := os.Getenv("SCREENSHOT_DIR"); d != "" { // to look at it
+		_ = os.WriteFile(filepath.Join(d, "statement-plan.pdf"), pdf.Body, 0o644)
 	}
 
 	// Staff see the plan on the account (the detail's `plan` field).

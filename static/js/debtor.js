@@ -6,6 +6,7 @@
   const $ = (id) => document.getElementById(id);
   const REASONS = ['not_received', 'wrong_amount', 'already_paid', 'quality', 'other'];
   let st = null; // the statement shown
+  let emailMode = false; // logging in with a code sent by e-mail instead of the access code
 
   const money = (v) => C.money(v, st.currency, st.tenant && st.tenant.locale);
   const lateText = (n) => (n === 1 ? C.t('debtor.lateOne') : C.t('debtor.late', { n }));
@@ -22,9 +23,10 @@
   function invoiceCard(a) {
     const badges = el('span', { class: 'badges' },
       a.disputed ? el('span', { class: 'badge warn', text: C.t('debtor.disputed') }) : null,
+      a.planId ? el('span', { class: 'badge info', text: C.t('debtor.inPlan') }) : null,
       el('span', { class: 'badge ' + (a.daysPastDue > 0 ? 'bad' : 'ok'), text: a.daysPastDue > 0 ? lateText(a.daysPastDue) : C.t('debtor.current') }));
     const total = a.balance + a.interest - a.discount;
-    return el('li', { class: 'card invoice-card' + (a.disputed ? ' disputed' : ''), 'data-id': a.id },
+    return el('li', { class: 'card invoice-card' + (a.disputed ? ' disputed' : '') + (a.planId ? ' in-plan' : ''), 'data-id': a.id },
       el('div', { class: 'inv-head' }, el('strong', { text: C.t('debtor.invoice', { n: a.invoice }) }), badges),
       el('dl', { class: 'facts' },
         fact(C.t('debtor.col.dueDate'), C.date(a.dueDate)),
@@ -46,9 +48,11 @@
     $('st-greeting').textContent = C.t('debtor.hello', { name: st.debtor.name });
     $('st-asof').textContent = C.t('debtor.asOf', { date: C.date(st.asOf) });
     $('st-total').textContent = money(st.total);
+    $('st-total-label').textContent = C.t(st.plan ? 'debtor.totalLabelPlan' : 'debtor.totalLabel');
     const balance = st.accounts.reduce((s, a) => s + a.balance, 0);
     $('st-breakdown').textContent = C.t('debtor.breakdown', { balance: money(balance), interest: money(st.interestTotal), discount: money(st.discountTotal) });
     $('st-invoices').replaceChildren(...(st.accounts.length ? st.accounts.map(invoiceCard) : [el('li', { class: 'card empty', text: C.t('debtor.none') })]));
+    renderPlanNote();
     $('st-note').textContent = st.interestTotal > 0 ? C.t('debtor.interestNote', { rate: (st.lateInterestBP / 100).toLocaleString(C.lang === 'en' ? 'en-US' : 'es-CO', { minimumFractionDigits: 2 }) }) : '';
     $('statement').hidden = false;
     // The dispute form lists the invoices that are not already disputed.
@@ -59,6 +63,55 @@
     $('dispute').hidden = open.length === 0;
     // The payment section (pay.js) renders from the same statement.
     document.dispatchEvent(new CustomEvent('cartera:statement', { detail: st }));
+  }
+
+  // The plan's next installment, when a plan covers some invoice: pay that,
+  // not the whole balance.
+  function renderPlanNote() {
+    const box = $('st-plan');
+    const next = st.plan && st.plan.next;
+    box.hidden = !next;
+    if (!next) return;
+    const label = next.n === 0 ? C.t('debtor.planDown') : C.t('debtor.planInstallment', { n: next.n, total: st.plan.installments });
+    box.className = next.status === 'missed' ? 'alert' : 'notice ok';
+    box.textContent = C.t(next.status === 'missed' ? 'debtor.planNextMissed' : 'debtor.planNext', { label, amount: money(next.amount), date: C.date(next.date) });
+  }
+
+  // Switches the login form between the access code and a code by e-mail.
+  function setEmailMode(on) {
+    emailMode = on;
+    $('d-otp').hidden = !on;
+    $('d-otp-sent').hidden = true;
+    $('d-error').hidden = true;
+    $('d-code').value = '';
+    $('d-code-label').textContent = C.t(on ? 'debtor.otp.codeLabel' : 'debtor.code');
+    $('d-login-help').textContent = C.t(on ? 'debtor.otp.intro' : 'debtor.loginHelp');
+    $('d-code').setAttribute('inputmode', on ? 'numeric' : 'text');
+    $('d-code').setAttribute('autocapitalize', on ? 'off' : 'characters');
+    $('d-otp-toggle').textContent = C.t(on ? 'debtor.otp.back' : 'debtor.otp.toggle');
+  }
+
+  async function sendEmailCode() {
+    const err = $('d-error');
+    const sent = $('d-otp-sent');
+    err.hidden = true;
+    sent.hidden = true;
+    const tenant = $('d-tenant').value.trim();
+    const doc = $('d-document').value.trim();
+    if (!tenant || !doc) { err.textContent = C.t('debtor.otp.needDoc'); err.hidden = false; return; }
+    const btn = $('d-otp-send');
+    btn.disabled = true;
+    try {
+      const r = await C.api('POST', '/api/debtor/login/email-code', { tenant, document: doc }, { allow401: true });
+      sent.textContent = C.t('debtor.otp.sent', { minutes: Math.round(r.expiresIn / 60) });
+      sent.hidden = false;
+      $('d-code').focus();
+    } catch (e) {
+      err.textContent = e.status === 429 ? C.t('login.locked') : e.status === 422 ? C.t('debtor.otp.unavailable') : C.errorText(e);
+      err.hidden = false;
+    } finally {
+      btn.disabled = false;
+    }
   }
 
   function renderDisputes(items) {
@@ -136,23 +189,24 @@
       const err = $('d-error');
       err.hidden = true;
       try {
-        await C.api('POST', '/api/debtor/login', {
-          tenant: $('d-tenant').value.trim(),
-          document: $('d-document').value.trim(),
-          code: $('d-code').value.trim(),
-        }, { allow401: true });
+        const body = { tenant: $('d-tenant').value.trim(), document: $('d-document').value.trim() };
+        body[emailMode ? 'emailCode' : 'code'] = $('d-code').value.trim();
+        await C.api('POST', '/api/debtor/login', body, { allow401: true });
         $('d-code').value = '';
         await load();
       } catch (e) {
-        err.textContent = e.status === 401 ? C.t('debtor.bad') : e.status === 429 ? C.t('login.locked') : C.errorText(e);
+        err.textContent = e.status === 401 ? C.t(emailMode ? 'debtor.otp.bad' : 'debtor.bad') : e.status === 429 ? C.t('login.locked') : C.errorText(e);
         err.hidden = false;
       }
     });
+    $('d-otp-toggle').addEventListener('click', () => setEmailMode(!emailMode));
+    $('d-otp-send').addEventListener('click', sendEmailCode);
     $('logout').addEventListener('click', async () => {
       try { await C.api('POST', '/api/debtor/logout', undefined, { allow401: true }); } catch (e) { /* gone already */ }
       location.reload();
     });
     setupDisputeForm();
+    document.addEventListener('cartera:reload', () => load());
     load();
   });
 })();

@@ -95,7 +95,9 @@
       try {
         const plan = await C.api('POST', '/api/debtor/plans', { offerId: chosen.id, accept: true });
         C.toast(C.t('plans.accepted'));
-        renderCurrent(sec, plan);
+        // Reload the statement: it marks the plan's invoices and shows the
+        // next installment, and this section re-renders with the plan.
+        if (plan) document.dispatchEvent(new CustomEvent('cartera:reload'));
       } catch (e) { err.textContent = C.errorText(e); err.hidden = false; accept.disabled = false; }
     };
     const box = el('div', { class: 'terms-box', hidden: true },
