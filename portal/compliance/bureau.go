@@ -63,3 +63,63 @@ func BureauReport(notices []time.Time, now time.Time, smallDebt bool, disputeOpe
 	}
 	return Decision{Allowed: true, Code: CodeOK, Rule: bureauRule, Reason: "Reporte negativo permitido.", Next: now}
 }
+
+// More refusal codes of the bureau workflow.
+const (
+	CodePlanActive = "plan_active" // a current installment plan: the debtor is paying
+	CodePaid       = "paid"        // nothing is owed
+	CodeRecalled   = "recalled"    // the client took the account back
+)
+
+// minimumWages is Colombia's monthly legal minimum wage (SMMLV) by year, in
+// centavos, as decreed each December for the next year. A year not listed
+// uses the latest one listed; add each year's figure when its decree is out.
+var minimumWages = map[int]int64{
+	2024: 1_300_000_00, // Decreto 2292 de 2023
+	2025: 1_423_500_00, // Decreto 1572 de 2024
+}
+
+// MinimumWage returns the SMMLV in force in a year, in centavos, and
+// whether that year is in the table (false: the latest known was used).
+func MinimumWage(year int) (int64, bool) {
+	if w, ok := minimumWages[year]; ok {
+		return w, true
+	}
+	best, by := int64(0), 0
+	for y, w := range minimumWages {
+		if y <= year && y > by || by == 0 {
+			best, by = w, y
+		}
+	}
+	return best, false
+}
+
+// BureauCase is an account as the credit-bureau rules see it.
+type BureauCase struct {
+	Notices     []time.Time // when each prior notice was communicated, in the debtor's zone
+	Balance     int64       // centavos (COP)
+	DisputeOpen bool
+	PlanActive  bool
+	Paid        bool
+	Recalled    bool
+}
+
+// BureauEligibility decides whether the account may be reported as of now:
+// nothing owed, a recalled account, a current installment plan and an open
+// dispute block it outright; otherwise BureauReport counts the notices and
+// days (a small debt, up to SmallDebtPercent of the year's SMMLV, needs two
+// notices on different days).
+func BureauEligibility(c BureauCase, now time.Time) Decision {
+	switch {
+	case c.Paid || c.Balance <= 0:
+		return refuse(CodePaid, bureauRule, "La cuenta no tiene saldo pendiente: no hay nada que reportar.")
+	case c.Recalled:
+		return refuse(CodeRecalled, "", "El cliente retiró la cuenta de la gestión de cobro.")
+	case c.DisputeOpen:
+		return BureauReport(c.Notices, now, false, true)
+	case c.PlanActive:
+		return refuse(CodePlanActive, bureauRule, "El deudor tiene un acuerdo de pago vigente: no se reporta mientras lo cumpla.")
+	}
+	wage, _ := MinimumWage(now.Year())
+	return BureauReport(c.Notices, now, IsSmallDebt(c.Balance, wage, SmallDebtPercent), false)
+}

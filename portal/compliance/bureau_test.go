@@ -82,3 +82,46 @@ func TestIsSmallDebt(t *testing.T) {
 		}
 	}
 }
+
+func TestBureauEligibility(t *testing.T) {
+	bog := zone(t, "America/Bogota")
+	at := func(s string) time.Time { return lt(bog, s) }
+	big := int64(5_000_000_00) // well above 15 % of a minimum wage
+	small := int64(150_000_00) // below 15 % of the 2025 SMMLV (213.525)
+	notice := []time.Time{at("2025-06-01 10:00:00")}
+	two := []time.Time{at("2025-06-01 10:00:00"), at("2025-06-03 10:00:00")}
+	now := at("2025-07-01 10:00:00")
+	tests := []struct {
+		name string
+		c    BureauCase
+		want string
+	}{
+		{"reportable", BureauCase{Notices: notice, Balance: big}, CodeOK},
+		{"paid", BureauCase{Notices: notice, Balance: 0}, CodePaid},
+		{"recalled", BureauCase{Notices: notice, Balance: big, Recalled: true}, CodeRecalled},
+		{"open dispute", BureauCase{Notices: notice, Balance: big, DisputeOpen: true}, CodeDisputeOpen},
+		{"active plan", BureauCase{Notices: notice, Balance: big, PlanActive: true}, CodePlanActive},
+		{"dispute wins over plan", BureauCase{Notices: notice, Balance: big, PlanActive: true, DisputeOpen: true}, CodeDisputeOpen},
+		{"no notice", BureauCase{Balance: big}, CodeNoticeMissing},
+		{"small debt, one notice", BureauCase{Notices: notice, Balance: small}, CodeNoticeMissing},
+		{"small debt, two notices", BureauCase{Notices: two, Balance: small}, CodeOK},
+		{"waiting", BureauCase{Notices: []time.Time{at("2025-06-20 10:00:00")}, Balance: big}, CodeNoticePeriod},
+	}
+	for _, tc := range tests {
+		if got := BureauEligibility(tc.c, now); got.Code != tc.want || got.Allowed != (tc.want == CodeOK) {
+			t.Errorf("%s: %+v, want %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestMinimumWage(t *testing.T) {
+	if w, ok := MinimumWage(2025); !ok || w != 1_423_500_00 {
+		t.Fatal(w, ok)
+	}
+	if w, ok := MinimumWage(2030); ok || w != 1_423_500_00 {
+		t.Fatalf("a later year uses the latest known: %d %v", w, ok)
+	}
+	if w, _ := MinimumWage(2024); w != 1_300_000_00 {
+		t.Fatal(w)
+	}
+}

@@ -6,7 +6,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"cartera/portal/accounts"
 	"cartera/portal/queue"
+	"cartera/tenants"
 )
 
 // QueueService is the collectors' queue, the ladder, the outbox and letters.
@@ -18,6 +20,62 @@ func (s *Server) queueRoutes(r fiber.Router) {
 	s.route(r, fiber.MethodPost, "/tenants/:tenant/worklists/rebuild", s.rebuildWorklists, managers...)
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/accounts/:id/letter.pdf", s.letter, payers...)
 	s.route(r, fiber.MethodPost, "/tenants/:tenant/accounts/:id/steps/done", s.stepDone, workers...)
+	s.route(r, fiber.MethodPost, "/tenants/:tenant/accounts/:id/bureau-notices", s.bureauNotice, managers...)
+	s.route(r, fiber.MethodGet, "/tenants/:tenant/bureau", s.bureauList, bureauReaders...)
+	s.route(r, fiber.MethodGet, "/tenants/:tenant/bureau/export.csv", s.bureauExport, bureauReaders...)
+}
+
+// bureauReaders see the credit-bureau list and its export: the client
+// reports, the BPO's managers prepare it.
+var bureauReaders = []string{tenants.RoleAdmin, tenants.RoleManager, tenants.RoleClient}
+
+type bureauNoticeReq struct {
+	Channel string `json:"channel"`
+}
+
+func (s *Server) bureauNotice(c *fiber.Ctx) error {
+	var req bureauNoticeReq
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	it, err := s.Queue.SendBureauNotice(c.UserContext(), param(c, "tenant"), param(c, "id"), req.Channel)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(it)
+}
+
+func (s *Server) bureauList(c *fiber.Ctx) error {
+	items, err := s.Queue.BureauList(c.UserContext(), param(c, "tenant"), query(c, "status"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": items, "next": ""})
+}
+
+// bureauExport is the file the client takes to its credit bureau: every
+// account on the list with its status, as Excel opens it (BOM, semicolons)
+// and with no cell a spreadsheet would run as a formula.
+func (s *Server) bureauExport(c *fiber.Ctx) error {
+	tenant := param(c, "tenant")
+	rows, err := s.Queue.BureauExportRows(c.UserContext(), tenant)
+	if err != nil {
+		return err
+	}
+	w := newCSV(c, "centrales-"+tenant+"-"+time.Now().Format("20060102")+".csv")
+	if err := w.Write(queue.BureauExportHeader); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		for i := range r {
+			r[i] = accounts.SafeCell(r[i])
+		}
+		if err := w.Write(r); err != nil {
+			return err
+		}
+	}
+	w.Flush()
+	return w.Error()
 }
 
 type stepDoneReq struct {
