@@ -28,6 +28,11 @@ type LadderStats struct {
 	Removed  int `json:"removed"`  // worklist entries dropped
 }
 
+// ladderBatch is how many accounts a pass handles between its writes: the
+// batch's outbox messages go in one InsertMany (one short hold of the
+// embedded write lock), each changed account in its own compare-and-set.
+const ladderBatch = 500
+
 // RunLadder runs a tenant's policy ladder over its open accounts: automatic
 // steps that are due go to the outbox once per (account, step), after the
 // contact rules are checked; the next manual step becomes the collector's
@@ -36,6 +41,13 @@ type LadderStats struct {
 // disputes, recalls). It scans the tenant's accounts: run it from the
 // scheduler. Two runners at once do every step once: the outbox _id is the
 // step's key, and the ladder state is a compare-and-set union.
+//
+// The pass is linear in the accounts: one scan, then per batch of
+// ladderBatch accounts one bulk insert of the due messages (duplicates are
+// steps already queued), one compare-and-set per account whose ladder state
+// changed, and, at the end, one write per collector's worklist. Accounts
+// whose state and entry are unchanged cost no write at all. No lock is held
+// across more than one of those writes, so requests interleave with a pass.
 func (s *Service) RunLadder(ctx context.Context, tenant string) (LadderStats, error) {
 	var st LadderStats
 	c, err := s.load(ctx, tenant)
@@ -52,14 +64,7 @@ func (s *Service) RunLadder(ctx context.Context, tenant string) (LadderStats, er
 		if err := bson.Unmarshal(raw, &wl); err != nil {
 			return err
 		}
-		entries, err := wl.Entries()
-		if err != nil {
-			return err
-		}
-		for k, e := range entries {
-			have[k] = held{col: wl.CollectorID, rev: e.Rev}
-		}
-		return nil
+		return wl.each(func(k string, e Entry) { have[k] = held{col: wl.CollectorID, rev: e.Rev} })
 	})
 	if err != nil {
 		return st, fmt.Errorf("ladder: worklists: %w", err)
@@ -71,80 +76,101 @@ func (s *Service) RunLadder(ctx context.Context, tenant string) (LadderStats, er
 	}
 	w := newWrites()
 	seen := map[string]bool{}
-	for _, a := range open {
-		if err := ctx.Err(); err != nil {
-			return st, err
-		}
-		st.Accounts++
-		live, err := c.livePromise(ctx, a)
-		if err != nil {
-			return st, err
-		}
-		pause := pauseOf(a, live)
-		done := slices.Clone(a.LadderDone)
-		var added []string
-		for range c.pol.Steps {
-			n := strategy.NextStep(c.pol, a.DueDate, c.today, done, pause)
-			if n.Step == nil || n.Due.After(c.today) || !automatic(n.Step) {
-				break
+	type plan struct {
+		live  bool
+		added []string
+	}
+	for start := 0; start < len(open); start += ladderBatch {
+		batch := open[start:min(start+ladderBatch, len(open))]
+		plans := make([]plan, len(batch))
+		var msgs []any
+		var statuses []string
+		for i, a := range batch {
+			if err := ctx.Err(); err != nil {
+				return st, err
 			}
-			status, err := s.enqueue(ctx, c, a, n)
+			st.Accounts++
+			live, err := c.livePromise(ctx, a)
 			if err != nil {
 				return st, err
 			}
-			switch status {
-			case "":
+			pause := pauseOf(a, live)
+			done := slices.Clone(a.LadderDone)
+			plans[i].live = live
+			for range c.pol.Steps {
+				n := strategy.NextStep(c.pol, a.DueDate, c.today, done, pause)
+				if n.Step == nil || n.Due.After(c.today) || !automatic(n.Step) {
+					break
+				}
+				m, err := s.message(ctx, c, a, n)
+				if err != nil {
+					return st, err
+				}
+				msgs, statuses = append(msgs, m), append(statuses, m.Status)
+				done = append(done, n.Step.Key())
+				plans[i].added = append(plans[i].added, n.Step.Key())
+			}
+		}
+		dups, err := c.sc.C("outbox").InsertMany(ctx, msgs)
+		if err != nil {
+			return st, fmt.Errorf("ladder: outbox: %w", err)
+		}
+		dup := map[int]bool{}
+		for _, i := range dups {
+			dup[i] = true
+		}
+		for i, status := range statuses {
+			st.Queued++
+			switch {
+			case dup[i]:
+				st.Queued--
 				st.Already++
-			case StatusDeferred:
+			case status == StatusDeferred:
 				st.Deferred++
-			case StatusHeld:
+			case status == StatusHeld:
 				st.Held++
 			}
-			if status != "" {
-				st.Queued++
-			}
-			done = append(done, n.Step.Key())
-			added = append(added, n.Step.Key())
 		}
-		probe := a
-		probe.LadderDone = done
-		changed := len(added) > 0 || !wantedAction(c.pol, probe, live, c.today).equal(a.NextAction)
-		if changed {
-			err := s.saveLadder(ctx, c, a.ID, live, func(_ *ctxTenant, cur *accountDoc) {
-				for _, k := range added {
-					if !slices.Contains(cur.LadderDone, k) {
-						cur.LadderDone = append(cur.LadderDone, k)
+		for i, a := range batch {
+			p := plans[i]
+			probe := a
+			probe.LadderDone = append(slices.Clone(a.LadderDone), p.added...)
+			changed := len(p.added) > 0 || !wantedAction(c.pol, probe, p.live, c.today).equal(a.NextAction)
+			if changed {
+				a, err = s.saveLadderDoc(ctx, c, a.ID, p.live, func(_ *ctxTenant, cur *accountDoc) {
+					for _, k := range p.added {
+						if !slices.Contains(cur.LadderDone, k) {
+							cur.LadderDone = append(cur.LadderDone, k)
+						}
 					}
+				})
+				if errors.Is(err, apperr.ErrNotFound) {
+					continue
+				} else if err != nil {
+					return st, err
 				}
-			})
-			if err != nil {
-				return st, err
+				st.Written++
 			}
-			if err := c.sc.C("accounts").Get(ctx, a.ID, &a); err != nil {
-				return st, err
+			key := c.sc.Key(a.ID)
+			h, ok := have[key]
+			if !inWorklist(a) {
+				continue
 			}
-			st.Written++
-		}
-		key := c.sc.Key(a.ID)
-		ek := key
-		h, ok := have[ek]
-		if !inWorklist(a) {
-			continue
-		}
-		seen[ek] = true
-		if ok && h.col != a.CollectorID {
-			w.remove(h.col, key)
-		}
-		if !ok || h.col != a.CollectorID || h.rev != a.Rev || changed {
-			if err := s.stage(ctx, c, w, a); err != nil {
-				return st, err
+			seen[key] = true
+			if ok && h.col != a.CollectorID {
+				w.remove(h.col, key)
 			}
-			st.Entries++
+			if !ok || h.col != a.CollectorID || h.rev != a.Rev || changed {
+				if err := s.stageLive(ctx, c, w, a, p.live); err != nil {
+					return st, err
+				}
+				st.Entries++
+			}
 		}
 	}
-	for ek, h := range have {
-		if !seen[ek] {
-			w.remove(h.col, ek)
+	for k, h := range have {
+		if !seen[k] {
+			w.remove(h.col, k)
 			st.Removed++
 		}
 	}
@@ -154,6 +180,7 @@ func (s *Service) RunLadder(ctx context.Context, tenant string) (LadderStats, er
 // debtorFull is the debtor as the contact rules need it.
 type debtorFull struct {
 	ID             string          `bson:"_id"`
+	Document       string          `bson:"document"`
 	Name           string          `bson:"name"`
 	Contacts       []contactDoc    `bson:"contacts"`
 	Consent        *consentDoc     `bson:"consent"`
@@ -242,21 +269,14 @@ func MessageID(tenant, accountKey string, day int, channel string) string {
 	return fmt.Sprintf("%s:%s:%d:%s", tenant, accountKey, day, channel)
 }
 
-// enqueue puts a due automatic step in the outbox and returns its status,
-// or "" when it was already there (another runner, an earlier pass).
-func (s *Service) enqueue(ctx context.Context, c *ctxTenant, a accountDoc, n strategy.Next) (string, error) {
+// message composes the outbox message of a due automatic step, already
+// deferred or held when a contact rule or a missing contact says so. The
+// caller inserts it; a duplicate _id means the step was queued before.
+func (s *Service) message(ctx context.Context, c *ctxTenant, a accountDoc, n strategy.Next) (Message, error) {
 	id := MessageID(c.t.ID, c.sc.Key(a.ID), n.Step.Day, n.Step.Channel)
-	var existing struct {
-		ID string `bson:"_id"`
-	}
-	if err := c.sc.C("outbox").Get(ctx, id, &existing); err == nil {
-		return "", nil
-	} else if !errors.Is(err, apperr.ErrNotFound) {
-		return "", err
-	}
-	var d debtorFull
-	if err := c.sc.C("debtors").Get(ctx, a.DebtorID, &d); err != nil && !errors.Is(err, apperr.ErrNotFound) {
-		return "", err
+	d, err := c.getDebtor(ctx, a.DebtorID)
+	if err != nil {
+		return Message{}, err
 	}
 	now := s.now()
 	subject, body := compose(c, a, n.Step, s.PublicURL)
@@ -274,14 +294,7 @@ func (s *Service) enqueue(ctx context.Context, c *ctxTenant, a accountDoc, n str
 			m.Reason += " Próximo momento permitido: " + dec.Next.In(c.loc).Format("02/01/2006 15:04") + "."
 		}
 	}
-	err := c.sc.C("outbox").Insert(ctx, m)
-	if errors.Is(err, apperr.ErrConflict) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("outbox %s: %w", id, err)
-	}
-	return m.Status, nil
+	return m, nil
 }
 
 func channelName(ch string) string {

@@ -218,13 +218,8 @@ type consentDoc struct {
 	} `bson:"preferredWindow"`
 }
 
-type debtorDoc struct {
-	ID       string       `bson:"_id"`
-	Name     string       `bson:"name"`
-	Document string       `bson:"document"`
-	Contacts []contactDoc `bson:"contacts"`
-	Consent  *consentDoc  `bson:"consent"`
-}
+// debtorDoc is the debtor as worklist entries and the contact rules need it.
+type debtorDoc = debtorFull
 
 type promiseDoc struct {
 	ID        string    `bson:"_id"`

@@ -327,11 +327,16 @@ func (s *Service) assigned(ctx context.Context, tenant string, moves []Move) err
 
 // stage builds the account's entry and queues its write.
 func (s *Service) stage(ctx context.Context, c *ctxTenant, w *wlWrites, a accountDoc) error {
-	d, err := c.getDebtor(ctx, a.DebtorID)
+	live, err := c.livePromise(ctx, a)
 	if err != nil {
 		return err
 	}
-	live, err := c.livePromise(ctx, a)
+	return s.stageLive(ctx, c, w, a, live)
+}
+
+// stageLive is stage when the promise state is known.
+func (s *Service) stageLive(ctx context.Context, c *ctxTenant, w *wlWrites, a accountDoc, live bool) error {
+	d, err := c.getDebtor(ctx, a.DebtorID)
 	if err != nil {
 		return err
 	}
@@ -422,8 +427,17 @@ func (s *Service) touch(ctx context.Context, tenant, accountID string, change fu
 // saveLadder writes ladderDone and nextAction when they changed. The
 // callback only computes: no store call happens inside Mutate.
 func (s *Service) saveLadder(ctx context.Context, c *ctxTenant, accountID string, live bool, change func(c *ctxTenant, a *accountDoc)) error {
+	_, err := s.saveLadderDoc(ctx, c, accountID, live, change)
+	return err
+}
+
+// saveLadderDoc is saveLadder returning the account as written, so the
+// ladder pass needs no second read.
+func (s *Service) saveLadderDoc(ctx context.Context, c *ctxTenant, accountID string, live bool, change func(c *ctxTenant, a *accountDoc)) (accountDoc, error) {
 	var a accountDoc
-	return c.sc.C("accounts").Mutate(ctx, accountID, &a, func() (bson.D, error) {
+	wrote := false
+	err := c.sc.C("accounts").Mutate(ctx, accountID, &a, func() (bson.D, error) {
+		wrote = false
 		before, beforeDone := a.NextAction, len(a.LadderDone)
 		if change != nil {
 			change(c, &a)
@@ -436,8 +450,13 @@ func (s *Service) saveLadder(ctx context.Context, c *ctxTenant, accountID string
 		if done == nil {
 			done = []string{}
 		}
+		a.NextAction, wrote = next, true
 		return bson.D{{Key: "$set", Value: bson.D{{Key: "nextAction", Value: next}, {Key: "ladderDone", Value: done}}}}, nil
 	})
+	if wrote {
+		a.Rev++ // Mutate's $inc
+	}
+	return a, err
 }
 
 // Item is a queue row.
