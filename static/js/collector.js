@@ -104,6 +104,8 @@
         ['1', '2', '3', 'final'].map((l) => el('a', { class: 'btn', target: '_blank', rel: 'noopener', id: 'letter-' + l,
           href: path + '/letter.pdf?level=' + l, text: Q('letter.' + l) }))));
     const open = a.status === 'open' && a.balance > 0;
+    const task = stepDoneCard(id, tl.nextStep);
+    if (task) head.append(task);
     view.replaceChildren(head,
       el('div', { class: 'grid two' }, logForm(id, a, open), payForm(id, a, open)),
       el('div', { class: 'grid two' }, timelineCard(tl, a.currency), el('div', {}, contactsCard(a), ledgerCard(a))));
@@ -119,6 +121,34 @@
     if (!n.step) return null;
     return el('span', { class: 'badge ' + (n.late ? 'bad' : 'info'), id: 'next-step',
       text: T('next.step', { what: n.step.label || T('channel.' + n.step.channel), date: C.date(n.due) }) });
+  }
+
+  // Steps no contact carries out (a credit suspension notified to the
+  // client, the final notice, the legal stage, a visit) are marked done here
+  // with a note, once they are due; the ladder then moves on.
+  const outboxChannels = ['email', 'whatsapp', 'sms', 'letter', 'statement'];
+  function stepDoneCard(id, n) {
+    if (!n || n.stop || !n.step || (n.step.automatic && outboxChannels.includes(n.step.channel))) return null;
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: zone() }).format(new Date());
+    if (!n.due || n.due > today) return null;
+    const key = (n.step.day < 0 ? 'D' + n.step.day : 'D+' + n.step.day) + ':' + n.step.channel;
+    const note = el('textarea', { id: 'step-note', name: 'note', rows: 2, maxlength: 1000, required: true });
+    const err = el('p', { class: 'alert', id: 'step-error', role: 'alert', hidden: true });
+    const form = el('form', { id: 'step-form', novalidate: true },
+      field(T('step.note'), note), err,
+      el('button', { class: 'btn primary', type: 'submit', id: 'step-submit', text: T('step.submit') }));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      err.hidden = true;
+      try {
+        const r = await C.api('POST', base() + '/accounts/' + enc(id) + '/steps/done', { step: key, note: note.value });
+        C.toast(r.already ? T('step.already') : T('step.saved'));
+        await renderAccount(id);
+      } catch (e) { showError(err, e); }
+    });
+    return el('div', { class: 'notice', id: 'step-done' },
+      el('strong', { text: T('step.title', { what: n.step.label || T('channel.' + n.step.channel) }) }),
+      el('p', { class: 'muted small', text: T('step.hint') }), form);
   }
 
   // The contact form. A refusal (422) says which rule and when it is next

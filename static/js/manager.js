@@ -64,8 +64,214 @@
     return card;
   }
 
-  async function render() {
-    view.replaceChildren(tenantCard(), await usersCard());
+  // --- sections: #/ tenants and users, #/policy, #/outbox, #/bureau --------
+  const M = (k, v) => C.t('mgr.' + k, v);
+  const enc = encodeURIComponent;
+  const tbase = () => '/api/tenants/' + enc(C.tenant);
+  const sections = ['home', 'policy', 'outbox', 'bureau'];
+
+  function tabs(current) {
+    return el('nav', { class: 'letter-links', id: 'manager-tabs', 'aria-label': M('tabs') },
+      sections.map((s) => el('a', { class: 'btn' + (s === current ? ' primary' : ''), href: '#/' + (s === 'home' ? '' : s), id: 'tab-' + s,
+        'aria-current': s === current ? 'page' : null, text: M('tab.' + s) })));
   }
+
+  // A number input bound to a path of the policy; scale converts what people
+  // type (percent) to what is stored (basis points).
+  function numField(pol, path, label, opts) {
+    const o = opts || {};
+    const get = () => path.split('.').reduce((x, k) => (x == null ? x : x[k]), pol);
+    const set = (v) => { const ks = path.split('.'); let x = pol; ks.slice(0, -1).forEach((k) => { x[k] = x[k] || {}; x = x[k]; }); x[ks[ks.length - 1]] = v; };
+    const scale = o.scale || 1;
+    const v = get();
+    const input = el('input', { type: 'number', step: o.step || '1', min: o.min, name: path, 'data-field': path,
+      value: v == null ? '' : String(v / scale) });
+    input.addEventListener('input', () => { set(input.value === '' ? 0 : Math.round(Number(input.value) * scale)); });
+    return el('label', {}, label, input, el('small', { class: 'error field-error', 'data-error-for': path, hidden: true }));
+  }
+
+  function stepRow(pol, i, redraw) {
+    const st = pol.steps[i];
+    const at = (f) => 'steps[' + i + '].' + f;
+    const errFor = (f) => el('small', { class: 'error field-error', 'data-error-for': at(f), hidden: true });
+    const day = el('input', { type: 'number', name: at('day'), 'data-field': at('day'), value: String(st.day), step: '1', 'aria-label': M('policy.day') });
+    day.addEventListener('input', () => { st.day = Number(day.value); });
+    const channel = el('select', { name: at('channel'), 'data-field': at('channel'), 'aria-label': M('policy.channel') },
+      ['call', 'email', 'whatsapp', 'sms', 'visit', 'letter', 'statement', 'credit_suspension', 'final_notice', 'legal']
+        .map((c) => el('option', { value: c, text: C.t('work.channel.' + c), selected: c === st.channel })));
+    channel.addEventListener('change', () => { st.channel = channel.value; });
+    const auto = el('input', { type: 'checkbox', name: at('automatic'), 'data-field': at('automatic'), checked: !!st.automatic, 'aria-label': M('policy.automatic') });
+    auto.addEventListener('change', () => { st.automatic = auto.checked; });
+    const tpl = el('input', { name: at('template'), 'data-field': at('template'), value: st.template || '', 'aria-label': M('policy.template') });
+    tpl.addEventListener('input', () => { st.template = tpl.value; });
+    const label = el('input', { name: at('label'), value: st.label || '', 'aria-label': M('policy.label') });
+    label.addEventListener('input', () => { st.label = label.value; });
+    const del = el('button', { type: 'button', class: 'btn danger-outline', text: '×', title: M('policy.remove'), 'aria-label': M('policy.remove') });
+    del.onclick = () => { pol.steps.splice(i, 1); redraw(); };
+    return el('tr', { 'data-step': String(i) },
+      el('td', { 'data-label': M('policy.day') }, day, errFor('day')),
+      el('td', { 'data-label': M('policy.channel') }, channel, errFor('channel')),
+      el('td', { 'data-label': M('policy.automatic') }, auto, errFor('automatic')),
+      el('td', { 'data-label': M('policy.template') }, tpl, errFor('template')),
+      el('td', { 'data-label': M('policy.label') }, label, errFor('label')),
+      el('td', {}, del));
+  }
+
+  async function policyCard() {
+    const card = el('section', { class: 'card', id: 'policy' }, el('h2', { text: M('policy.title') }));
+    if (!C.tenant) return card;
+    const pol = await C.api('GET', tbase() + '/policy');
+    pol.steps = pol.steps || []; pol.settlement = pol.settlement || []; pol.plans = pol.plans || {}; pol.promises = pol.promises || {}; pol.earlyPayment = pol.earlyPayment || {};
+    const body = el('tbody', { id: 'policy-steps' });
+    const redraw = () => body.replaceChildren(...pol.steps.map((_, i) => stepRow(pol, i, redraw)));
+    redraw();
+    const add = el('button', { type: 'button', class: 'btn', id: 'policy-add-step', text: M('policy.addStep') });
+    add.onclick = () => { const last = pol.steps[pol.steps.length - 1]; pol.steps.push({ day: last ? last.day + 15 : 0, channel: 'call', template: 'follow_up_call', automatic: false, label: '' }); redraw(); };
+    const tiers = el('tbody', { id: 'policy-tiers' });
+    const redrawTiers = () => tiers.replaceChildren(...pol.settlement.map((t, i) => {
+      const del = el('button', { type: 'button', class: 'btn danger-outline', text: '×', 'aria-label': M('policy.remove') });
+      del.onclick = () => { pol.settlement.splice(i, 1); redrawTiers(); };
+      return el('tr', {}, el('td', {}, numField(t, 'minDaysPastDue', M('policy.tier.days'))),
+        el('td', {}, numField(t, 'percentBP', M('policy.tier.percent'), { scale: 100, step: '0.01' })), el('td', {}, del));
+    }));
+    redrawTiers();
+    // Field errors of the tiers carry the server's path; label them after the fact.
+    const tierErrPaths = () => tiers.querySelectorAll('tr').forEach((tr, i) => tr.querySelectorAll('[data-error-for]').forEach((e) => {
+      e.dataset.errorFor = 'settlement[' + i + '].' + e.dataset.errorFor.split('.').pop();
+    }));
+    const addTier = el('button', { type: 'button', class: 'btn', text: M('policy.addTier') });
+    addTier.onclick = () => { pol.settlement.push({ minDaysPastDue: 90, percentBP: 1000, maxAmount: 0 }); redrawTiers(); };
+    const msg = el('p', { class: 'error', id: 'policy-error', role: 'alert', hidden: true });
+    const save = el('button', { type: 'submit', class: 'btn primary', id: 'policy-save', text: M('policy.save') });
+    const form = el('form', { id: 'policy-form', novalidate: true },
+      el('h3', { text: M('policy.steps') }), el('p', { class: 'muted small', text: M('policy.stepsHint') }),
+      el('div', { class: 'table-wrap' }, el('table', { class: 'stack' },
+        el('thead', {}, el('tr', {}, ['day', 'channel', 'automatic', 'template', 'label'].map((k) => el('th', { text: M('policy.' + k) })), el('th', {}))),
+        body)),
+      add,
+      el('h3', { text: M('policy.money') }),
+      el('div', { class: 'grid two' },
+        numField(pol, 'lateInterestBP', M('policy.interest'), { scale: 100, step: '0.01', min: '0' }),
+        numField(pol, 'graceDays', M('policy.graceDays'), { min: '0' }),
+        numField(pol, 'earlyPayment.daysBefore', M('policy.early.days'), { min: '0' }),
+        numField(pol, 'earlyPayment.percentBP', M('policy.early.percent'), { scale: 100, step: '0.01', min: '0' })),
+      el('h3', { text: M('policy.settlement') }),
+      el('div', { class: 'table-wrap' }, el('table', {}, tiers)), addTier,
+      el('h3', { text: M('policy.plans') }), el('small', { class: 'error field-error', 'data-error-for': 'plans', hidden: true }),
+      el('div', { class: 'grid two' },
+        numField(pol, 'plans.maxInstallments', M('policy.plans.max'), { min: '1' }),
+        numField(pol, 'plans.minDownPaymentBP', M('policy.plans.down'), { scale: 100, step: '0.01', min: '0' }),
+        numField(pol, 'plans.monthlyRateBP', M('policy.plans.rate'), { scale: 100, step: '0.01', min: '0' }),
+        numField(pol, 'plans.maxTermDays', M('policy.plans.term'), { min: '0' })),
+      el('h3', { text: M('policy.promises') }),
+      el('div', { class: 'grid two' },
+        numField(pol, 'promises.maxDaysAhead', M('policy.promises.days'), { min: '1' }),
+        numField(pol, 'promises.graceDays', M('policy.promises.grace'), { min: '0' })),
+      msg, el('div', { class: 'actions' }, save));
+    form.onsubmit = async (ev) => {
+      ev.preventDefault();
+      tierErrPaths();
+      msg.hidden = true;
+      form.querySelectorAll('.field-error').forEach((e) => { e.hidden = true; e.textContent = ''; });
+      form.querySelectorAll('[aria-invalid]').forEach((e) => e.removeAttribute('aria-invalid'));
+      try {
+        await C.api('PUT', tbase() + '/policy', pol);
+        C.toast(M('policy.saved'));
+      } catch (e) {
+        const fields = (e.data && e.data.fields) || {};
+        const unplaced = [];
+        for (const [k, v] of Object.entries(fields)) {
+          const box = form.querySelector('[data-error-for="' + CSS.escape(k) + '"]');
+          if (box) { box.textContent = v; box.hidden = false; } else unplaced.push(k + ': ' + v);
+          const input = form.querySelector('[data-field="' + CSS.escape(k) + '"]');
+          if (input) input.setAttribute('aria-invalid', 'true');
+        }
+        msg.textContent = Object.keys(fields).length ? M('policy.fix', { n: Object.keys(fields).length }) + (unplaced.length ? ' ' + unplaced.join('; ') : '') : C.errorText(e);
+        msg.hidden = false;
+      }
+    };
+    card.append(el('p', { class: 'muted small', id: 'policy-state', text: pol.default ? M('policy.default') : M('policy.updated', { date: C.date(pol.updatedAt) }) }), form);
+    return card;
+  }
+
+  const statusClass = { sent: 'ok', queued: 'info', sending: 'info', deferred: 'warn', held: 'warn', failed: 'bad' };
+  async function outboxCard() {
+    const card = el('section', { class: 'card', id: 'outbox' }, el('h2', { text: M('outbox.title') }), el('p', { class: 'muted small', text: M('outbox.hint') }));
+    if (!C.tenant) return card;
+    const filter = el('select', { id: 'outbox-status', name: 'status' },
+      ['', 'failed', 'deferred', 'held', 'queued', 'sending', 'sent'].map((v) => el('option', { value: v, text: M('outbox.status.' + (v || 'all')) })));
+    const box = el('div', { id: 'outbox-list' });
+    const load = async () => {
+      const res = await C.api('GET', tbase() + '/outbox?limit=100' + (filter.value ? '&status=' + enc(filter.value) : ''));
+      const cols = ['created', 'account', 'channel', 'status', 'attempts', 'next', 'why'].map((k) => M('outbox.col.' + k));
+      box.replaceChildren(res.items.length ? el('div', { class: 'table-wrap' }, el('table', { class: 'stack', id: 'outbox-table' },
+        el('thead', {}, el('tr', {}, cols.map((c, i) => el('th', { class: i === 4 ? 'num' : '', text: c })))),
+        el('tbody', {}, res.items.map((m) => el('tr', { class: m.status === 'failed' ? 'top' : '', 'data-status': m.status },
+          el('td', { 'data-label': cols[0], text: C.date(m.createdAt) }),
+          el('td', { 'data-label': cols[1] }, el('strong', { text: m.accountId }), el('div', { class: 'muted small', text: m.subject || '' })),
+          el('td', { 'data-label': cols[2], text: C.t('work.channel.' + m.channel) }),
+          el('td', { 'data-label': cols[3] }, el('span', { class: 'badge ' + (statusClass[m.status] || 'info'), text: M('outbox.status.' + m.status) })),
+          el('td', { 'data-label': cols[4], class: 'num', text: String(m.attempts || 0) }),
+          el('td', { 'data-label': cols[5], text: ['sent', 'failed', 'held'].includes(m.status) ? '' : C.date(m.nextAttemptAt) }),
+          el('td', { 'data-label': cols[6] },
+            m.lastError ? el('div', { class: 'error small', text: M('outbox.error', { error: m.lastError }) }) : null,
+            m.reason ? el('div', { class: 'small', text: m.reason }) : null))))))
+        : el('p', { class: 'empty', id: 'outbox-empty', text: M('outbox.empty') }));
+    };
+    filter.addEventListener('change', () => load().catch((e) => C.toast(C.errorText(e))));
+    card.append(el('div', { class: 'filters' }, el('label', {}, M('outbox.filter'), filter)), box);
+    await load();
+    return card;
+  }
+
+  const bureauClass = { reportable: 'bad', waiting: 'warn', notice_missing: 'info', blocked: 'ok' };
+  async function bureauCard() {
+    const card = el('section', { class: 'card', id: 'bureau' }, el('h2', { text: M('bureau.title') }), el('p', { class: 'muted small', text: M('bureau.hint') }));
+    if (!C.tenant) return card;
+    const err = el('p', { class: 'error', id: 'bureau-error', role: 'alert', hidden: true });
+    const invoice = el('input', { id: 'bureau-invoice', name: 'invoice', required: true, autocomplete: 'off' });
+    const channel = el('select', { id: 'bureau-channel', name: 'channel' }, ['letter', 'email'].map((c) => el('option', { value: c, text: C.t('work.channel.' + c) })));
+    const form = el('form', { id: 'bureau-form', class: 'grid two', novalidate: true },
+      el('label', {}, M('bureau.invoice'), invoice), el('label', {}, M('bureau.channel'), channel), err,
+      el('div', {}, el('button', { class: 'btn primary', type: 'submit', id: 'bureau-send', text: M('bureau.send') })));
+    const box = el('div', { id: 'bureau-list' });
+    form.onsubmit = async (ev) => {
+      ev.preventDefault(); err.hidden = true;
+      try {
+        await C.api('POST', tbase() + '/accounts/' + enc(invoice.value.trim()) + '/bureau-notices', { channel: channel.value });
+        C.toast(M('bureau.sent')); invoice.value = ''; await load();
+      } catch (e) { err.textContent = e.status === 404 ? M('bureau.notFound') : C.errorText(e); err.hidden = false; }
+    };
+    const load = async () => {
+      const res = await C.api('GET', tbase() + '/bureau');
+      const cols = ['account', 'balance', 'notices', 'status', 'why'].map((k) => M('bureau.col.' + k));
+      box.replaceChildren(res.items.length ? el('div', { class: 'table-wrap' }, el('table', { class: 'stack', id: 'bureau-table' },
+        el('thead', {}, el('tr', {}, cols.map((c, i) => el('th', { class: i === 1 ? 'num' : '', text: c })))),
+        el('tbody', {}, res.items.map((it) => el('tr', { 'data-status': it.status, 'data-account': it.accountId },
+          el('td', { 'data-label': cols[0] }, el('strong', { text: it.invoice }), el('div', { class: 'muted small', text: it.debtorName + ' · ' + it.document })),
+          el('td', { 'data-label': cols[1], class: 'num' }, C.money(it.balance, it.currency), it.smallDebt ? el('div', { class: 'muted small', text: M('bureau.small') }) : null),
+          el('td', { 'data-label': cols[2] }, el('ul', { class: 'reasons' }, it.notices.map((n) => el('li', {
+            text: C.t('work.channel.' + n.channel) + ' · ' + (n.counted ? C.date(n.date) : M('outbox.status.' + (n.status || 'queued'))) })))),
+          el('td', { 'data-label': cols[3] }, el('span', { class: 'badge ' + (bureauClass[it.status] || 'info'), text: M('bureau.status.' + it.status) }),
+            it.reportFrom ? el('div', { class: 'muted small', text: M('bureau.from', { date: C.date(it.reportFrom) }) }) : null),
+          el('td', { 'data-label': cols[4], class: 'small', text: it.reason }))))))
+        : el('p', { class: 'empty', id: 'bureau-empty', text: M('bureau.empty') }));
+    };
+    card.append(el('details', { id: 'bureau-new' }, el('summary', { text: M('bureau.new') }), form), box,
+      el('div', { class: 'actions' }, el('a', { class: 'btn', id: 'bureau-export', href: tbase() + '/bureau/export.csv', text: M('bureau.export') })));
+    try { await load(); } catch (e) {
+      if (e.status === 422) { card.replaceChildren(card.firstChild, el('p', { class: 'empty', text: e.message })); return card; }
+      throw e;
+    }
+    return card;
+  }
+
+  async function render() {
+    const s = (location.hash.match(/^#\/(\w+)/) || [])[1] || 'home';
+    const cards = s === 'policy' ? [await policyCard()] : s === 'outbox' ? [await outboxCard()] : s === 'bureau' ? [await bureauCard()]
+      : [tenantCard(), await usersCard()];
+    view.replaceChildren(tabs(sections.includes(s) ? s : 'home'), ...cards);
+  }
+  window.addEventListener('hashchange', () => render().catch((e) => C.toast(C.errorText(e))));
   C.staff().then(render).catch((e) => C.toast(C.errorText(e)));
 })();
