@@ -214,11 +214,13 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Payment, Sess
 func (s *Service) Complete(ctx context.Context, tenant, paymentID, gatewayRef string, paid int64, currency string) (Payment, error) {
 	sc := s.db.Tenant(tenant)
 	var p Payment
-	flagged := false
+	flagged, moved := false, false
 	err := sc.C("payments").Mutate(ctx, paymentID, &p, func() (bson.D, error) {
+		moved = false
 		if rank[p.Status] >= rank[StatusSucceeded] {
 			return nil, nil // already recorded (or later): never backwards
 		}
+		moved = true
 		now := time.Now().UTC()
 		set := bson.D{{Key: "gatewayRef", Value: gatewayRef}, {Key: "paidAmount", Value: paid}, {Key: "completedAt", Value: now}}
 		if paid != p.Amount || !equalFold(currency, p.Currency) {
@@ -237,7 +239,7 @@ func (s *Service) Complete(ctx context.Context, tenant, paymentID, gatewayRef st
 		return p, err
 	}
 	if p.Status != StatusSucceeded && p.Status != StatusReversed {
-		if flagged {
+		if flagged && moved {
 			_ = s.audit.Record(ctx, tenant, "payment.flagged", p.ID, map[string]any{"paid": paid, "expected": p.Amount})
 		}
 		return p, nil
@@ -258,7 +260,9 @@ func (s *Service) Complete(ctx context.Context, tenant, paymentID, gatewayRef st
 	if err := afterPayment(ctx, sc, p, time.Now().UTC()); err != nil {
 		return p, err
 	}
-	_ = s.audit.Record(ctx, tenant, "payment.succeeded", p.ID, map[string]any{"amount": p.Amount})
+	if moved { // audited by the call that recorded it, not by repeats
+		_ = s.audit.Record(ctx, tenant, "payment.succeeded", p.ID, map[string]any{"amount": p.Amount})
+	}
 	return p, nil
 }
 
