@@ -185,4 +185,19 @@ func TestDebtorBrowserEmailCode(t *testing.T) {
 	if w := browsertest.Eval(t, ctx, `String(document.documentElement.scrollWidth)`); w != "390" {
 		t.Errorf("phone page is %s px wide, want 390", w)
 	}
+	// In English too.
+	clientRun(t, ctx, "logout", chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#d-otp-toggle")))
+	clientRun(t, ctx, "english", chromedp.Click(chromedp.CSS("[data-lang-switch]")), chromedp.WaitVisible(chromedp.CSS("#d-otp-toggle")))
+	clientWait(t, ctx, `document.documentElement.lang === 'en'`)
+	if txt := browsertest.Text(t, ctx, "#d-otp-toggle"); txt != "No access code? Get one by e-mail" {
+		t.Errorf("English toggle %q", txt)
+	}
+	clientRun(t, ctx, "email mode en", chromedp.Click(chromedp.CSS("#d-otp-toggle")), chromedp.WaitVisible(chromedp.CSS("#d-otp-send")))
+	for sel, want := range map[string]string{"#d-code-label": "Code received by e-mail", "#d-otp-send": "Send me a code", "#d-otp-toggle": "Use my access code"} {
+		if txt := browsertest.Text(t, ctx, sel); txt != want {
+			t.Errorf("English %s %q, want %q", sel, txt, want)
+		}
+	}
+	debtorNoRawKeys(t, ctx)
+	browsertest.Shot(t, ctx, dir, "debtor-login-email-code-phone-en")
 }
