@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/bson/primitive"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"cartera/portal/apperr"
@@ -32,6 +33,11 @@ import (
 // a manifest of their revisions. A store watcher keeps the rows current on
 // every account write; a process caches decoded chunks and, per request,
 // reads the manifest and only the chunks whose revision moved.
+//
+// New accounts (an import batch) go to one immutable insert segment instead
+// of touching every chunk: one write per batch. A row in a chunk is always
+// newer than the same row in a segment (updates go to chunks), and the
+// segments are folded into the chunks when they pile up.
 
 // indexChunks is the number of chunk documents per tenant: an import batch
 // rewrites each at most once, and a chunk stays small up to about a million
@@ -84,13 +90,19 @@ type chunkDoc struct {
 	Rev  int64  `bson:"rev"`
 }
 
-// manifestDoc holds each chunk's revision.
+// manifestDoc holds each chunk's revision and the insert segments not yet
+// folded into the chunks.
 type manifestDoc struct {
 	ID   string           `bson:"_id"`
 	Revs map[string]int64 `bson:"revs"`
+	Segs []string         `bson:"segs"`
 	V    int              `bson:"v"`
 	Rev  int64            `bson:"rev"`
 }
+
+// maxSegments is how many insert segments may pile up before a write folds
+// them into the chunks.
+const maxSegments = 32
 
 func packRows(rows []indexRow) ([]byte, error) {
 	var b bytes.Buffer
@@ -121,10 +133,20 @@ func unpackRows(b []byte) ([]indexRow, error) {
 
 // Index is the portfolio index of every tenant (one per process).
 type Index struct {
-	db    *store.DB
-	log   *slog.Logger
-	mu    sync.Mutex
-	cache map[string]cachedChunk // chunk _id → decoded rows at a revision
+	db     *store.DB
+	log    *slog.Logger
+	mu     sync.Mutex
+	cache  map[string]cachedChunk // chunk _id → decoded rows at a revision
+	segs   map[string][]indexRow  // segment _id → rows (segments never change)
+	merged map[string]mergedView  // tenant → rows at a manifest state
+}
+
+// mergedView is a tenant's rows in _id order with their lowercased search
+// text, at one manifest state.
+type mergedView struct {
+	key    string
+	rows   []indexRow
+	search []string
 }
 
 type cachedChunk struct {
@@ -134,7 +156,7 @@ type cachedChunk struct {
 
 // NewIndex returns the index; Watch starts keeping it.
 func NewIndex(db *store.DB, log *slog.Logger) *Index {
-	return &Index{db: db, log: log, cache: map[string]cachedChunk{}}
+	return &Index{db: db, log: log, cache: map[string]cachedChunk{}, segs: map[string][]indexRow{}, merged: map[string]mergedView{}}
 }
 
 // Watch keeps the rows current on every account write.
@@ -143,6 +165,7 @@ func (x *Index) Watch() { x.db.Watch("accounts.index", "accounts", indexFields, 
 func (x *Index) observe(ctx context.Context, changes []store.Change) {
 	ctx = context.WithoutCancel(ctx)
 	by := map[string]map[string]*indexRow{} // tenant → id → row (nil: gone)
+	ins := map[string][]indexRow{}          // tenant → new accounts
 	for _, ch := range changes {
 		if ch.Tenant == "" || ch.ID == "" {
 			continue
@@ -156,11 +179,20 @@ func (x *Index) observe(ctx context.Context, changes []store.Change) {
 			}
 			r := rowOf(a)
 			row = &r
+			if ch.Before == nil {
+				ins[ch.Tenant] = append(ins[ch.Tenant], r)
+				continue
+			}
 		}
 		if by[ch.Tenant] == nil {
 			by[ch.Tenant] = map[string]*indexRow{}
 		}
 		by[ch.Tenant][ch.ID] = row
+	}
+	for tenant, rows := range ins {
+		if err := x.insert(ctx, x.db.Tenant(tenant), rows); err != nil {
+			x.log.Error("portfolio index left behind; the daily check repairs it", "tenant", tenant, "err", err)
+		}
 	}
 	for tenant, rows := range by {
 		if err := x.put(ctx, x.db.Tenant(tenant), rows); err != nil {
@@ -169,9 +201,120 @@ func (x *Index) observe(ctx context.Context, changes []store.Change) {
 	}
 }
 
+// insert writes new accounts' rows as one insert segment and lists it in
+// the manifest; past maxSegments the segments are folded into the chunks.
+func (x *Index) insert(ctx context.Context, sc *store.Scope, rows []indexRow) error {
+	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
+	b, err := packRows(rows)
+	if err != nil {
+		return err
+	}
+	coll := sc.C("accountindex")
+	id := sc.ID("lx:s:" + primitive.NewObjectID().Hex())
+	if err := coll.Insert(ctx, bson.D{{Key: "_id", Value: id}, {Key: "tenantId", Value: sc.Slug()}, {Key: "rows", Value: b}, {Key: "n", Value: len(rows)}}); err != nil {
+		return err
+	}
+	var man manifestDoc
+	for attempt := 0; ; attempt++ {
+		err := coll.Mutate(ctx, sc.ID(manifestKey), &man, func() (bson.D, error) {
+			return bson.D{{Key: "$set", Value: bson.D{{Key: "segs", Value: append(man.Segs, id)}}}}, nil
+		})
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, apperr.ErrNotFound) || attempt > 0 {
+			return err
+		}
+		// Born here: a tenant created after start-up (see put).
+		if _, err := coll.Upsert(ctx, sc.ID(manifestKey), bson.D{{Key: "$setOnInsert", Value: bson.D{{Key: "v", Value: indexVersion}, {Key: "segs", Value: bson.A{}}, {Key: "rev", Value: int64(0)}}}}); err != nil {
+			return err
+		}
+	}
+	if len(man.Segs)+1 > maxSegments {
+		return x.fold(ctx, sc)
+	}
+	return nil
+}
+
+// fold moves the insert segments' rows into the chunks (a row already in a
+// chunk is newer and stays) and drops the segments from the manifest.
+func (x *Index) fold(ctx context.Context, sc *store.Scope) error {
+	coll := sc.C("accountindex")
+	var man manifestDoc
+	if err := coll.Get(ctx, sc.ID(manifestKey), &man); err != nil {
+		return err
+	}
+	if len(man.Segs) == 0 {
+		return nil
+	}
+	rows := map[string]*indexRow{}
+	for _, sid := range man.Segs {
+		seg, err := x.segment(ctx, coll, sid)
+		if err != nil {
+			return err
+		}
+		for i := range seg {
+			rows[seg[i].ID] = &seg[i]
+		}
+	}
+	if err := x.putWith(ctx, sc, rows, true); err != nil {
+		return err
+	}
+	folded := map[string]bool{}
+	for _, sid := range man.Segs {
+		folded[sid] = true
+	}
+	err := coll.Mutate(ctx, sc.ID(manifestKey), &man, func() (bson.D, error) {
+		keep := []string{}
+		for _, sid := range man.Segs {
+			if !folded[sid] {
+				keep = append(keep, sid)
+			}
+		}
+		return bson.D{{Key: "$set", Value: bson.D{{Key: "segs", Value: keep}}}}, nil
+	})
+	if err != nil {
+		return err
+	}
+	for sid := range folded {
+		if err := coll.Delete(ctx, sid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// segment reads an insert segment (cached: segments never change).
+func (x *Index) segment(ctx context.Context, coll *store.TColl, id string) ([]indexRow, error) {
+	x.mu.Lock()
+	rows, ok := x.segs[id]
+	x.mu.Unlock()
+	if ok {
+		return rows, nil
+	}
+	var doc chunkDoc
+	if err := coll.Get(ctx, id, &doc); err != nil {
+		return nil, fmt.Errorf("portfolio index segment: %w", err)
+	}
+	rows, err := unpackRows(doc.Rows)
+	if err != nil {
+		return nil, err
+	}
+	x.mu.Lock()
+	x.segs[id] = rows
+	x.mu.Unlock()
+	return rows, nil
+}
+
 // put writes rows (nil removes) into their chunks, one compare-and-set per
 // chunk, then records the chunks' new revisions in the manifest.
 func (x *Index) put(ctx context.Context, sc *store.Scope, rows map[string]*indexRow) error {
+	return x.putWith(ctx, sc, rows, false)
+}
+
+// putWith is put; with onlyNew it leaves rows already in a chunk alone
+// (folding segments, whose rows are older than the chunks').
+func (x *Index) putWith(ctx context.Context, sc *store.Scope, rows map[string]*indexRow, onlyNew bool) error {
 	byChunk := map[int]map[string]*indexRow{}
 	for id, r := range rows {
 		n := chunkOf(id)
@@ -197,8 +340,11 @@ func (x *Index) put(ctx context.Context, sc *store.Scope, rows map[string]*index
 					m[r.ID] = r
 				}
 				for id, r := range upd {
+					if _, had := m[id]; had && onlyNew {
+						continue
+					}
 					if r == nil {
-						delete(m, id)
+						m[id] = indexRow{ID: id, Status: goneStatus} // hides an older segment row
 					} else {
 						m[id] = *r
 					}
@@ -236,17 +382,32 @@ func (x *Index) put(ctx context.Context, sc *store.Scope, rows map[string]*index
 
 // rows returns every row of a tenant's index, or ok false when the tenant
 // has no index yet (the caller scans).
-func (x *Index) rows(ctx context.Context, sc *store.Scope) (out []indexRow, ok bool, err error) {
+func (x *Index) rows(ctx context.Context, sc *store.Scope) ([]indexRow, bool, error) {
+	v, ok, err := x.view(ctx, sc)
+	return v.rows, ok, err
+}
+
+// view is rows with the search text, cached per manifest state.
+func (x *Index) view(ctx context.Context, sc *store.Scope) (mv mergedView, ok bool, err error) {
+	var out []indexRow
 	coll := sc.C("accountindex")
 	var man manifestDoc
 	if err := coll.Get(ctx, sc.ID(manifestKey), &man); errors.Is(err, apperr.ErrNotFound) {
-		return nil, false, nil
+		return mv, false, nil
 	} else if err != nil {
-		return nil, false, err
+		return mv, false, err
 	}
 	if man.V < indexVersion {
-		return nil, false, nil
+		return mv, false, nil
 	}
+	key := fmt.Sprint(man.Revs, man.Segs)
+	x.mu.Lock()
+	mv, hit := x.merged[sc.Slug()]
+	x.mu.Unlock()
+	if hit && mv.key == key {
+		return mv, true, nil
+	}
+	var chunkRows []indexRow
 	for n := 0; n < indexChunks; n++ {
 		id := sc.ID(chunkKey(n))
 		rev := man.Revs[strconv.Itoa(n)]
@@ -256,21 +417,50 @@ func (x *Index) rows(ctx context.Context, sc *store.Scope) (out []indexRow, ok b
 		if !hit || c.rev != rev {
 			var doc chunkDoc
 			if err := coll.Get(ctx, id, &doc); err != nil && !errors.Is(err, apperr.ErrNotFound) {
-				return nil, false, err
+				return mv, false, err
 			}
 			rows, err := unpackRows(doc.Rows)
 			if err != nil {
-				return nil, false, fmt.Errorf("portfolio index chunk %d: %w", n, err)
+				return mv, false, fmt.Errorf("portfolio index chunk %d: %w", n, err)
 			}
 			c = cachedChunk{rev: doc.Rev, rows: rows}
 			x.mu.Lock()
 			x.cache[id] = c
 			x.mu.Unlock()
 		}
-		out = append(out, c.rows...)
+		chunkRows = append(chunkRows, c.rows...)
 	}
-	return out, true, nil
+	inChunk := make(map[string]bool, len(chunkRows))
+	for _, r := range chunkRows {
+		inChunk[r.ID] = true
+		if r.Status != goneStatus {
+			out = append(out, r)
+		}
+	}
+	for _, sid := range man.Segs {
+		seg, err := x.segment(ctx, coll, sid)
+		if err != nil {
+			return mv, false, err
+		}
+		for _, r := range seg {
+			if !inChunk[r.ID] {
+				out = append(out, r)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	mv = mergedView{key: key, rows: out, search: make([]string, len(out))}
+	for i, r := range out {
+		mv.search[i] = strings.ToLower(r.Invoice + "\x00" + r.DebtorName + "\x00" + r.Document)
+	}
+	x.mu.Lock()
+	x.merged[sc.Slug()] = mv
+	x.mu.Unlock()
+	return mv, true, nil
 }
+
+// goneStatus marks the row of an account that no longer exists.
+const goneStatus = "\x00gone"
 
 // Rebuild replaces a tenant's index with rows read from its accounts (a
 // scan): at start-up for tenants without an index, and by hand.
@@ -286,7 +476,11 @@ func (x *Index) Rebuild(ctx context.Context, tenant string) error {
 		chunks[n] = append(chunks[n], r)
 	}
 	coll := sc.C("accountindex")
-	man := bson.D{{Key: "v", Value: indexVersion}}
+	var old manifestDoc
+	if err := coll.Get(ctx, sc.ID(manifestKey), &old); err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		return err
+	}
+	man := bson.D{{Key: "v", Value: indexVersion}, {Key: "segs", Value: bson.A{}}}
 	for n, list := range chunks {
 		sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
 		b, err := packRows(list)
@@ -302,8 +496,15 @@ func (x *Index) Rebuild(ctx context.Context, tenant string) error {
 		}
 		man = append(man, bson.E{Key: "revs." + strconv.Itoa(n), Value: rev})
 	}
-	_, err = coll.Upsert(ctx, sc.ID(manifestKey), bson.D{{Key: "$set", Value: man}})
-	return err
+	if _, err := coll.Upsert(ctx, sc.ID(manifestKey), bson.D{{Key: "$set", Value: man}}); err != nil {
+		return err
+	}
+	for _, sid := range old.Segs { // their rows are in the chunks now
+		if err := coll.Delete(ctx, sid); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (x *Index) scan(ctx context.Context, sc *store.Scope) ([]indexRow, error) {
@@ -407,37 +608,37 @@ func (x *Index) Verify(ctx context.Context, tenant string) (int, error) {
 }
 
 // list serves Filter from the index: the same matches, order and cursor as
-// the scan it replaces. ok is false when the tenant has no index.
+// the scan it replaces. The view is in _id order, so a page starts at the
+// cursor (binary search) and stops at the limit. ok is false when the
+// tenant has no index.
 func (x *Index) list(ctx context.Context, sc *store.Scope, tenant string, q listQuery) (Page, bool, error) {
-	rows, ok, err := x.rows(ctx, sc)
+	v, ok, err := x.view(ctx, sc)
 	if err != nil || !ok {
 		return Page{}, ok, err
 	}
 	needle := strings.ToLower(q.text)
-	var hits []indexRow
-	for _, r := range rows {
+	p := Page{Items: []Account{}}
+	start := 0
+	if q.cursor != "" {
+		start = sort.Search(len(v.rows), func(i int) bool { return v.rows[i].ID > q.cursor })
+	}
+	var last string
+	for i := start; i < len(v.rows); i++ {
+		r := v.rows[i]
 		switch {
 		case q.collector != nil && r.CollectorID != *q.collector,
 			q.status != "" && r.Status != q.status,
 			q.debtor != "" && r.DebtorID != q.debtor,
 			q.hasDue && (r.Due < q.dueFrom || r.Due > q.dueTo),
-			q.cursor != "" && r.ID <= q.cursor:
+			needle != "" && !strings.Contains(v.search[i], needle):
 			continue
 		}
-		if needle != "" && !strings.Contains(strings.ToLower(r.Invoice), needle) &&
-			!strings.Contains(strings.ToLower(r.DebtorName), needle) && !strings.Contains(strings.ToLower(r.Document), needle) {
-			continue
-		}
-		hits = append(hits, r)
-	}
-	sort.Slice(hits, func(i, j int) bool { return hits[i].ID < hits[j].ID })
-	p := Page{Items: []Account{}}
-	for i, r := range hits {
-		if i == q.limit {
-			p.Next = sc.Key(hits[i-1].ID)
+		if len(p.Items) == q.limit {
+			p.Next = sc.Key(last)
 			break
 		}
 		p.Items = append(p.Items, r.account(tenant))
+		last = r.ID
 	}
 	return p, true, nil
 }
