@@ -31,7 +31,8 @@ fuzz: ## each fuzz target for FUZZTIME; corpora are kept under testdata/fuzz
 
 bench: ## benchmarks (figures in README)
 	$(GO) test -run '^$$' -bench GetByID -benchtime 2000x -timeout 20m ./portal/store/
-	$(GO) test -run '^$$' -bench Import -benchtime 1x -timeout 40m ./portal/accounts/
+	$(GO) test -run '^$$' -bench 'Import|AccountList' -benchtime 1x -timeout 40m ./portal/accounts/
+	$(GO) test -run '^$$' -bench Summary -benchtime 1x -timeout 40m ./reports/
 	$(GO) test -run '^$$' -bench ReadCSV -benchmem -timeout 10m ./portal/ingest/
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 20m ./portal/loadtest/
 
