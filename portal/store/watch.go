@@ -44,6 +44,16 @@ type watches struct {
 // prefix match on the updated paths); inserts and deletes always are.
 // Registering the same name again replaces the watcher (two app instances
 // sharing one DB count each write once).
+//
+// On the embedded server every write and both its images are taken under
+// the write lock, so consecutive changes of a document chain exactly (one's
+// after is the next one's before). On MongoDB proper there is no such lock:
+// images of concurrent writes to one document can interleave, and a crash
+// between a write and its watcher loses the notification. Watchers must
+// therefore keep something a rebuild can check (the report counters and the
+// portfolio index are verified daily); with several replicas on MongoDB the
+// next step is a change stream with pre- and post-images feeding the same
+// watchers (docs/scale-out.md).
 func (d *DB) Watch(name, coll string, fields []string, fn Watcher) {
 	d.watch.mu.Lock()
 	defer d.watch.mu.Unlock()
