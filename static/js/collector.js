@@ -235,7 +235,7 @@
       el('span', { class: 'kpi-label', text: when(x.at) }),
       el('div', {},
         el('strong', { text: T('channel.' + x.channel) + ' · ' + T('outcome.' + x.outcome) }),
-        el('span', { class: 'muted small', text: ' (' + T('direction.' + x.direction) + ')' }),
+        x.outcome === 'done' ? null : el('span', { class: 'muted small', text: ' (' + T('direction.' + x.direction) + ')' }),
         x.note ? el('div', { text: x.note }) : null));
   }
 

@@ -94,7 +94,7 @@
     const st = pol.steps[i];
     const at = (f) => 'steps[' + i + '].' + f;
     const errFor = (f) => el('small', { class: 'error field-error', 'data-error-for': at(f), hidden: true });
-    const day = el('input', { type: 'number', name: at('day'), 'data-field': at('day'), value: String(st.day), step: '1', 'aria-label': M('policy.day') });
+    const day = el('input', { type: 'number', name: at('day'), 'data-field': at('day'), value: String(st.day), step: '1', style: 'max-width:6rem', 'aria-label': M('policy.day') });
     day.addEventListener('input', () => { st.day = Number(day.value); });
     const channel = el('select', { name: at('channel'), 'data-field': at('channel'), 'aria-label': M('policy.channel') },
       ['call', 'email', 'whatsapp', 'sms', 'visit', 'letter', 'statement', 'credit_suspension', 'final_notice', 'legal']
@@ -180,7 +180,10 @@
       } catch (e) {
         const fields = (e.data && e.data.fields) || {};
         const unplaced = [];
-        for (const [k, v] of Object.entries(fields)) {
+        for (let [k, v] of Object.entries(fields)) {
+          // Rates are typed in percent here; the server speaks basis points.
+          const pct = k.match(/^(lateInterestBP|earlyPayment\.percentBP|plans\.(minDownPaymentBP|monthlyRateBP)|settlement\[\d+\]\.percentBP)$/);
+          if (pct) v = M('policy.err.' + k.replace(/\[\d+\]/, '').replace(/\./g, '_'));
           const box = form.querySelector('[data-error-for="' + CSS.escape(k) + '"]');
           if (box) { box.textContent = v; box.hidden = false; } else unplaced.push(k + ': ' + v);
           const input = form.querySelector('[data-field="' + CSS.escape(k) + '"]');
@@ -271,6 +274,19 @@
     const cards = s === 'policy' ? [await policyCard()] : s === 'outbox' ? [await outboxCard()] : s === 'bureau' ? [await bureauCard()]
       : [tenantCard(), await usersCard()];
     view.replaceChildren(tabs(sections.includes(s) ? s : 'home'), ...cards);
+    dashboardOnlyHome(s);
+  }
+
+  // The reports dashboard (dashboard.js) joins the page on its own; it
+  // belongs to the first section only, so the other sections stay readable.
+  function dashboardOnlyHome(s) {
+    const apply = () => { const d = document.getElementById('dashboard'); if (d) d.hidden = s !== 'home'; };
+    apply();
+    if (!dashboardOnlyHome.observer) {
+      dashboardOnlyHome.observer = new MutationObserver(() => dashboardOnlyHome.apply());
+      dashboardOnlyHome.observer.observe(document.getElementById('main'), { childList: true });
+    }
+    dashboardOnlyHome.apply = apply;
   }
   window.addEventListener('hashchange', () => render().catch((e) => C.toast(C.errorText(e))));
   C.staff().then(render).catch((e) => C.toast(C.errorText(e)));
