@@ -37,6 +37,9 @@ func env(t *testing.T) (*apptest.Env, context.Context) {
 	if int(m["inserted"].(float64)) != 4 {
 		t.Fatalf("import %v", m)
 	}
+	// Before every due date: no late interest, so "pay everything" is the
+	// balances (interest is priced in TestPayEverythingChargesTheStatement).
+	e.App.DebtorsSvc.Now = func() time.Time { return time.Date(2025, 12, 15, 15, 0, 0, 0, time.UTC) }
 	ctx := actor.With(context.Background(), actor.Actor{UserID: "acme:777", Role: "debtor", Tenants: []string{"acme"}})
 	return e, ctx
 }

@@ -64,9 +64,22 @@ func Receipt(d ReceiptData) ([]byte, error) {
 		pdf.CellFormat(120, 7, tr(d.Invoices[al.ID]), "B", 0, "L", false, 0, "")
 		pdf.CellFormat(0, 7, tr(money.Format(al.Amount, p.Currency, d.Locale)), "B", 1, "R", false, 0, "")
 	}
+	var discounts int64
+	for _, ch := range p.Charges {
+		discounts += ch.Discount
+		if ch.Interest > 0 {
+			pdf.CellFormat(120, 7, tr("Intereses de mora, factura "+d.Invoices[ch.AccountID]), "B", 0, "L", false, 0, "")
+			pdf.CellFormat(0, 7, tr(money.Format(ch.Interest, p.Currency, d.Locale)), "B", 1, "R", false, 0, "")
+		}
+	}
 	pdf.SetFont("Helvetica", "B", 12)
 	pdf.CellFormat(120, 9, tr("Total pagado"), "", 0, "L", false, 0, "")
 	pdf.CellFormat(0, 9, tr(money.Format(p.Amount, p.Currency, d.Locale)), "", 1, "R", false, 0, "")
+	if discounts > 0 {
+		pdf.SetFont("Helvetica", "", 10)
+		pdf.CellFormat(120, 7, tr("Descuentos concedidos (no cobrados)"), "", 0, "L", false, 0, "")
+		pdf.CellFormat(0, 7, tr(money.Format(discounts, p.Currency, d.Locale)), "", 1, "R", false, 0, "")
+	}
 	pdf.Ln(6)
 	pdf.SetFont("Helvetica", "", 9)
 	pdf.SetTextColor(93, 107, 122)

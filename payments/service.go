@@ -15,6 +15,7 @@ import (
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
 	"cartera/portal/audit"
+	"cartera/portal/debtors"
 	"cartera/portal/store"
 	"cartera/tenants"
 )
@@ -32,22 +33,41 @@ var rank = map[string]int{StatusPending: 0, StatusFlagged: 1, StatusSucceeded: 1
 // Payment is one online payment attempt and what it paid. _id is
 // "<tenant>:<objectid>".
 type Payment struct {
-	ID          string            `bson:"_id" json:"id"`
-	TenantID    string            `bson:"tenantId" json:"-"`
-	DebtorID    string            `bson:"debtorId" json:"-"`
-	Amount      int64             `bson:"amount" json:"amount"`
-	Currency    string            `bson:"currency" json:"currency"`
-	Allocation  []calc.Allocation `bson:"allocation" json:"allocation"`
-	Plan        *PlanRef          `bson:"plan,omitempty" json:"plan,omitempty"` // the plan installment it pays
-	Gateway     string            `bson:"gateway" json:"gateway"`
-	SessionID   string            `bson:"sessionId" json:"sessionId"`
-	GatewayRef  string            `bson:"gatewayRef,omitempty" json:"-"` // payment intent or sandbox ref
-	Status      string            `bson:"status" json:"status"`
-	PaidAmount  int64             `bson:"paidAmount,omitempty" json:"paidAmount,omitempty"`
-	Note        string            `bson:"note,omitempty" json:"note,omitempty"`
-	CreatedAt   time.Time         `bson:"createdAt" json:"createdAt"`
-	CompletedAt *time.Time        `bson:"completedAt,omitempty" json:"completedAt,omitempty"`
-	Rev         int64             `bson:"rev" json:"-"`
+	ID         string            `bson:"_id" json:"id"`
+	TenantID   string            `bson:"tenantId" json:"-"`
+	DebtorID   string            `bson:"debtorId" json:"-"`
+	Amount     int64             `bson:"amount" json:"amount"`
+	Currency   string            `bson:"currency" json:"currency"`
+	Allocation []calc.Allocation `bson:"allocation" json:"allocation"` // what reduces each balance as a payment (principal)
+	// Charges are the late interest and discounts of a "pay everything"
+	// checkout, priced as the statement prices them and frozen at checkout:
+	// on completion each account gets its interest (+) and discount (−)
+	// in the ledger, the payment, and the interest paid (−), so the balance
+	// equals the ledger and recovery counts no interest.
+	Charges     []Charge   `bson:"charges,omitempty" json:"charges,omitempty"`
+	Plan        *PlanRef   `bson:"plan,omitempty" json:"plan,omitempty"` // the plan installment it pays
+	Gateway     string     `bson:"gateway" json:"gateway"`
+	SessionID   string     `bson:"sessionId" json:"sessionId"`
+	GatewayRef  string     `bson:"gatewayRef,omitempty" json:"-"` // payment intent or sandbox ref
+	Status      string     `bson:"status" json:"status"`
+	PaidAmount  int64      `bson:"paidAmount,omitempty" json:"paidAmount,omitempty"`
+	Note        string     `bson:"note,omitempty" json:"note,omitempty"`
+	CreatedAt   time.Time  `bson:"createdAt" json:"createdAt"`
+	CompletedAt *time.Time `bson:"completedAt,omitempty" json:"completedAt,omitempty"`
+	Rev         int64      `bson:"rev" json:"-"`
+}
+
+// Charge is one account's late interest and discount in a payment.
+type Charge struct {
+	AccountID string `bson:"accountId" json:"-"`
+	Interest  int64  `bson:"interest" json:"interest"`
+	Discount  int64  `bson:"discount" json:"discount"`
+}
+
+// Pricer prices the calling debtor's accounts as the statement shows them
+// (late interest to date, the policy's discounts); debtors.Service is one.
+type Pricer interface {
+	Statement(ctx context.Context) (debtors.Statement, error)
 }
 
 // Service records payments.
@@ -64,6 +84,9 @@ type Service struct {
 	// Events lists the gateway's events for the reconciliation job (nil:
 	// the gateway has none, as the sandbox).
 	Events EventLister
+	// Prices makes "pay everything" charge the statement's total (nil:
+	// balances only, without interest or discounts).
+	Prices Pricer
 }
 
 // NewService wires the payment service.
@@ -142,6 +165,8 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Payment, Sess
 	amount := in.Amount
 	var chosen []string
 	var plan *PlanRef
+	var alloc []calc.Allocation
+	var charges []Charge
 	switch {
 	case in.PlanID != "":
 		if plan, amount, items, err = planCheckout(ctx, sc, a.UserID, in, items); err != nil {
@@ -167,6 +192,11 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Payment, Sess
 			}
 			chosen = append(chosen, id)
 		}
+	case amount == 0 && s.Prices != nil:
+		// Everything, as the statement prices it today.
+		if amount, alloc, charges, err = s.priceAll(ctx, sc, open); err != nil {
+			return Payment{}, Session{}, err
+		}
 	case amount == 0:
 		amount = owed
 	case amount < 0:
@@ -176,16 +206,19 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Payment, Sess
 	case amount < s.MinPayment && amount != owed:
 		return Payment{}, Session{}, apperr.Field("amount", fmt.Sprintf("el pago mínimo es %d", s.MinPayment))
 	}
-	alloc, rest, err := calc.Allocate(amount, items, chosen)
-	if err != nil {
-		return Payment{}, Session{}, apperr.Field("accountIds", err.Error())
-	}
-	if rest != 0 {
-		return Payment{}, Session{}, apperr.Field("amount", "el valor supera lo que debe")
+	if alloc == nil {
+		var rest int64
+		alloc, rest, err = calc.Allocate(amount, items, chosen)
+		if err != nil {
+			return Payment{}, Session{}, apperr.Field("accountIds", err.Error())
+		}
+		if rest != 0 {
+			return Payment{}, Session{}, apperr.Field("amount", "el valor supera lo que debe")
+		}
 	}
 	p := Payment{
 		ID: sc.ID(primitive.NewObjectID().Hex()), TenantID: tenant, DebtorID: a.UserID, Amount: amount, Currency: t.Currency,
-		Allocation: alloc, Plan: plan, Gateway: s.gw.Name(), Status: StatusPending, CreatedAt: time.Now().UTC(),
+		Allocation: alloc, Charges: charges, Plan: plan, Gateway: s.gw.Name(), Status: StatusPending, CreatedAt: time.Now().UTC(),
 	}
 	desc := "Pago a " + t.Name
 	if plan != nil {
@@ -245,7 +278,30 @@ func (s *Service) Complete(ctx context.Context, tenant, paymentID, gatewayRef st
 		return p, nil
 	}
 	// Ledger entries are keyed by payment and account: posting again after a
-	// crash or a duplicate event is a no-op.
+	// crash or a duplicate event is a no-op. Interest and discounts first,
+	// so the balance never passes zero on the way.
+	post := func(e accounts.LedgerEntry) error {
+		if e.Amount == 0 {
+			return nil
+		}
+		e.TenantID, e.DebtorID, e.Channel, e.Currency, e.Ref, e.At = tenant, p.DebtorID, "online", p.Currency, gatewayRef, p.CompletedAtOr()
+		if err := accounts.Post(ctx, sc, e); err != nil && !errors.Is(err, accounts.ErrRecorded) {
+			return fmt.Errorf("record payment %s: %w", p.ID, err)
+		}
+		return nil
+	}
+	pk := keyOf(p.ID)
+	for _, ch := range p.Charges {
+		ak := sc.Key(ch.AccountID)
+		if err := post(accounts.LedgerEntry{ID: sc.ID("lint:" + pk + ":" + ak), AccountID: ch.AccountID, Kind: accounts.KindInterest,
+			Amount: ch.Interest, Note: "intereses de mora a la fecha del pago"}); err != nil {
+			return p, err
+		}
+		if err := post(accounts.LedgerEntry{ID: sc.ID("disc:" + pk + ":" + ak), AccountID: ch.AccountID, Kind: accounts.KindCredit,
+			Amount: -ch.Discount, Note: "descuento de la política al pagar el total"}); err != nil {
+			return p, err
+		}
+	}
 	for _, al := range p.Allocation {
 		err := accounts.Post(ctx, sc, accounts.LedgerEntry{
 			ID: sc.ID("pay:" + keyOf(p.ID) + ":" + sc.Key(al.ID)), TenantID: tenant, AccountID: al.ID, DebtorID: p.DebtorID,
@@ -253,6 +309,14 @@ func (s *Service) Complete(ctx context.Context, tenant, paymentID, gatewayRef st
 		})
 		if err != nil && !errors.Is(err, accounts.ErrRecorded) {
 			return p, fmt.Errorf("record payment %s: %w", p.ID, err)
+		}
+	}
+	// The interest paid: an interest entry, not a payment, so reports do
+	// not count interest as recovery.
+	for _, ch := range p.Charges {
+		if err := post(accounts.LedgerEntry{ID: sc.ID("lintpaid:" + pk + ":" + sc.Key(ch.AccountID)), AccountID: ch.AccountID, Kind: accounts.KindInterest,
+			Amount: -ch.Interest, Note: "intereses de mora pagados"}); err != nil {
+			return p, err
 		}
 	}
 	// Then the debtor's plan: the installment it pays, or extras that
@@ -278,6 +342,23 @@ func (s *Service) Reverse(ctx context.Context, tenant, paymentID, reasonKey stri
 		return p, &apperr.Refusal{Code: "not_paid", Reason: "el pago no está registrado como exitoso"}
 	}
 	left := min(amount, p.Amount)
+	// The interest paid is given back first (it was the last thing paid),
+	// as an interest entry, so recovery is reduced only by principal.
+	for i := len(p.Charges) - 1; i >= 0 && left > 0; i-- {
+		ch := p.Charges[i]
+		part := min(left, ch.Interest)
+		if part <= 0 {
+			continue
+		}
+		left -= part
+		err := accounts.Post(ctx, sc, accounts.LedgerEntry{
+			ID: sc.ID("rev:" + reasonKey + ":int:" + sc.Key(ch.AccountID)), TenantID: tenant, AccountID: ch.AccountID, DebtorID: p.DebtorID,
+			Kind: accounts.KindInterest, Channel: "online", Amount: part, Currency: p.Currency, Ref: reasonKey, Note: note + ": intereses de mora devueltos",
+		})
+		if err != nil && !errors.Is(err, accounts.ErrRecorded) {
+			return p, err
+		}
+	}
 	for i := len(p.Allocation) - 1; i >= 0 && left > 0; i-- {
 		al := p.Allocation[i]
 		part := min(left, al.Amount)
@@ -335,3 +416,51 @@ func (p Payment) CompletedAtOr() time.Time {
 }
 
 func equalFold(a, b string) bool { return lower(a) == lower(b) }
+
+// priceAll prices "pay everything" as the statement does: for each open
+// account, its balance plus late interest to date less the policy's
+// discount. The allocation is what the payment entry takes off each
+// balance (balance less discount); the charges carry interest and discount.
+func (s *Service) priceAll(ctx context.Context, sc *store.Scope, open []accounts.Account) (int64, []calc.Allocation, []Charge, error) {
+	st, err := s.Prices.Statement(ctx)
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("price checkout: %w", err)
+	}
+	byID := make(map[string]debtors.Line, len(st.Lines))
+	for _, l := range st.Lines {
+		byID[sc.ID(l.ID)] = l
+	}
+	var total int64
+	var alloc []calc.Allocation
+	var charges []Charge
+	items := make([]calc.Open, 0, len(open))
+	for _, acc := range open {
+		items = append(items, calc.Open{ID: acc.ID, DueDate: acc.DueDate, Balance: acc.Balance})
+	}
+	// Oldest due first, as every allocation.
+	order, _, err := calc.Allocate(func() int64 {
+		var n int64
+		for _, it := range items {
+			n += it.Balance
+		}
+		return n
+	}(), items, nil)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	for _, o := range order {
+		l, ok := byID[o.ID]
+		if !ok || l.Balance != o.Amount {
+			// The statement saw another balance (a payment landed between
+			// the two reads): price it plainly rather than guess.
+			l = debtors.Line{Balance: o.Amount}
+		}
+		disc := min(l.Discount, o.Amount)
+		alloc = append(alloc, calc.Allocation{ID: o.ID, Amount: o.Amount - disc})
+		if l.Interest > 0 || disc > 0 {
+			charges = append(charges, Charge{AccountID: o.ID, Interest: l.Interest, Discount: disc})
+		}
+		total += o.Amount - disc + l.Interest
+	}
+	return total, alloc, charges, nil
+}

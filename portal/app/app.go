@@ -150,6 +150,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	}
 	a.Payments = payments.NewService(db, a.Audit, a.Tenants, gw, cfg.PublicURL, log)
 	a.Web.Payments, a.Web.StripeWebhookSecret = a.Payments, cfg.StripeWebhookKey
+	a.Payments.Prices = a.DebtorsSvc // "pay everything" charges the statement's total
 	// One-time login codes by e-mail go out through the outbox's e-mail
 	// sender, directly (never stored: the message holds the code).
 	if mailer := worklists.Email; mailer != nil {

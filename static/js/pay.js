@@ -29,15 +29,19 @@
 
   document.addEventListener('cartera:statement', async (ev) => {
     const st = ev.detail;
-    const owed = st.accounts.filter((a) => a.status === 'open').reduce((s, a) => s + a.balance, 0);
+    const open = st.accounts.filter((a) => a.status === 'open');
+    const owed = open.reduce((s, a) => s + a.balance, 0);
+    // "Pay everything" is what the statement asks for today: balance plus
+    // late interest less discounts (the server prices it the same way).
+    const all = open.reduce((s, a) => s + a.balance + a.interest - Math.min(a.discount, a.balance), 0);
     const notice = await paidNotice();
     const err = el('p', { class: 'error', hidden: true, id: 'pay-error' });
     const money = (v) => C.money(v, st.currency);
     const kids = [el('h2', { text: C.t('pay.title') })];
     if (notice) kids.push(notice);
     if (owed > 0) {
-      const all = el('button', { type: 'button', class: 'btn primary wide', id: 'pay-all', text: C.t('pay.all', { amount: money(owed) }) });
-      all.onclick = () => go({}, all, err);
+      const payAll = el('button', { type: 'button', class: 'btn primary wide', id: 'pay-all', text: C.t('pay.all', { amount: money(all) }) });
+      payAll.onclick = () => go({}, payAll, err);
       const amount = el('input', { id: 'pay-amount', type: 'number', min: '1', step: '0.01', inputmode: 'decimal', placeholder: C.t('pay.amountHint') });
       const some = el('button', { type: 'button', class: 'btn wide', id: 'pay-some', text: C.t('pay.some') });
       some.onclick = () => {
@@ -45,7 +49,7 @@
         if (!(v > 0)) { err.textContent = C.t('pay.badAmount'); err.hidden = false; return; }
         go({ amount: v }, some, err);
       };
-      kids.push(el('p', { class: 'small muted', text: C.t('pay.help') }), all,
+      kids.push(el('p', { class: 'small muted', text: C.t('pay.help') }), payAll,
         el('label', {}, C.t('pay.other'), amount), some, err,
         el('p', { class: 'small muted', text: C.t('pay.interestNote') }));
     } else if (!notice) {
