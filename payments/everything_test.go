@@ -2,7 +2,9 @@ package payments_test
 
 import (
 	"context"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -103,6 +105,9 @@ func TestPayEverythingChargesTheStatement(t *testing.T) {
 		Invoices: map[string]string{"acme:A1": "A1", "acme:A2": "A2", "acme:B1": "B1"}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if d := os.Getenv("SCREENSHOT_DIR"); d != "" { // to look at it
+		_ = os.WriteFile(filepath.Join(d, "receipt-everything.pdf"), pdf, 0o644)
 	}
 	if txt := pdfText(t, pdf); txt != "" && (!strings.Contains(txt, "Intereses de mora, factura A1") || !strings.Contains(txt, "Descuentos concedidos")) {
 		t.Errorf("receipt text:\n%s", txt)
