@@ -101,3 +101,72 @@ func (c *listCache) put(id string, l *cachedList) {
 		delete(c.byID, oldest)
 	}
 }
+
+// checkMemo remembers which accounts a queue row was last checked against
+// (rev and collector), so the rows of a repeated queue read need no account
+// read. It is exact, not a time-to-live: the store tells it about every
+// write to an account (store.Watch) and the account is forgotten. Only on
+// the embedded server, where this process makes every write; on MongoDB
+// proper other replicas write too, so the rows are read each time there.
+type checkMemo struct {
+	mu     sync.Mutex
+	seq    uint64            // bumped by every invalidation
+	floor  uint64            // checks begun before this are not kept
+	known  map[string]memoed // account _id → what the check saw
+	gone   map[string]uint64 // account _id → seq of its last write
+	maxLen int
+}
+
+type memoed struct {
+	rev       int64
+	collector string
+}
+
+func newCheckMemo(max int) *checkMemo {
+	return &checkMemo{known: map[string]memoed{}, gone: map[string]uint64{}, maxLen: max}
+}
+
+// begin returns the sequence a check starts at.
+func (m *checkMemo) begin() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.seq
+}
+
+// ok reports whether the account was checked with this rev and collector
+// and not written since.
+func (m *checkMemo) ok(id string, rev int64, collector string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, found := m.known[id]
+	return found && v.rev == rev && v.collector == collector
+}
+
+// put records a check begun at seq, unless the account was written since
+// (the read may have seen the state before that write).
+func (m *checkMemo) put(id string, rev int64, collector string, seq uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if seq < m.floor || m.gone[id] > seq {
+		return
+	}
+	if len(m.known) >= m.maxLen || len(m.gone) >= m.maxLen {
+		// Start over: forgetting is always safe, it only costs reads.
+		clear(m.known)
+		clear(m.gone)
+		m.floor = m.seq + 1
+		return
+	}
+	m.known[id] = memoed{rev: rev, collector: collector}
+}
+
+// forget is the store watcher: the accounts written are checked again.
+func (m *checkMemo) forget(_ context.Context, changes []store.Change) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.seq++
+	for _, c := range changes {
+		delete(m.known, c.ID)
+		m.gone[c.ID] = m.seq
+	}
+}

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -31,6 +32,9 @@ type Service struct {
 	Now func() time.Time
 	// lists caches decoded worklists by their token (cache.go).
 	lists *listCache
+	// checked remembers the queue rows' account checks (nil: read each
+	// time; cache.go).
+	checked *checkMemo
 }
 
 // New wires the service.
@@ -38,8 +42,15 @@ func New(db *store.DB, t *tenants.Service, p *strategy.Service, acc *accounts.Se
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{db: db, tenants: t, policy: p, accounts: acc, log: log,
+	s := &Service{db: db, tenants: t, policy: p, accounts: acc, log: log,
 		checker: compliance.Checker{Calendar: compliance.NewCalendar()}, MaxAttempts: 5, Now: time.Now, lists: newListCache(64)}
+	if db.Embedded() {
+		s.checked = newCheckMemo(200_000)
+		// One watcher per service: two app instances on one store each
+		// keep their own memo current.
+		db.Watch(fmt.Sprintf("queue.checks.%p", s), "accounts", nil, s.checked.forget)
+	}
+	return s
 }
 
 func (s *Service) now() time.Time {

@@ -673,6 +673,14 @@ func itemOf(c *ctxTenant, e Entry, typ string) (Item, bool) {
 // verify checks a row against its account; when the account changed since
 // the entry was built, the entry is rebuilt first.
 func (s *Service) verify(ctx context.Context, c *ctxTenant, collector string, it Item, typ string) (Item, bool, error) {
+	if s.checked != nil && s.checked.ok(it.id, it.rev, collector) {
+		_, it.Reasons = it.entry.score(c.t.Locale, c.today)
+		return it, true, nil
+	}
+	var seq uint64
+	if s.checked != nil {
+		seq = s.checked.begin()
+	}
 	var a struct {
 		CollectorID string `bson:"collectorId"`
 		Rev         int64  `bson:"rev"`
@@ -686,6 +694,9 @@ func (s *Service) verify(ctx context.Context, c *ctxTenant, collector string, it
 		return Item{}, false, err
 	}
 	if a.Rev == it.rev && a.CollectorID == collector {
+		if s.checked != nil {
+			s.checked.put(it.id, a.Rev, collector, seq)
+		}
 		_, it.Reasons = it.entry.score(c.t.Locale, c.today)
 		return it, true, nil
 	}
