@@ -23,6 +23,7 @@ var disputeResolvers = []string{tenants.RoleAdmin, tenants.RoleManager, tenants.
 func (s *Server) debtorRoutes(r fiber.Router) {
 	s.route(r, fiber.MethodPost, "/debtor/login", s.debtorLogin)
 	s.route(r, fiber.MethodPost, "/debtor/login/email-code", s.debtorEmailCode)
+	s.route(r, fiber.MethodGet, "/debtor/login/options", s.debtorLoginOptions)
 	s.route(r, fiber.MethodPost, "/debtor/logout", s.debtorLogout, tenants.RoleDebtor)
 	s.route(r, fiber.MethodGet, "/debtor/statement", s.debtorStatement, tenants.RoleDebtor)
 	s.route(r, fiber.MethodGet, "/debtor/statement.pdf", s.debtorStatementPDF, tenants.RoleDebtor)
@@ -107,6 +108,12 @@ func (s *Server) debtorEmailCode(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"sent": true, "expiresIn": int(debtors.EmailCodeTTL.Seconds())})
+}
+
+// debtorLoginOptions tells the login page which ways in exist, so it does
+// not offer codes by e-mail when no mail sender is configured.
+func (s *Server) debtorLoginOptions(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"accessCode": true, "emailCode": s.DebtorPortal != nil && s.DebtorPortal.Mail != nil})
 }
 
 func (s *Server) debtorLogout(c *fiber.Ctx) error {

@@ -82,11 +82,17 @@ func TestDebtorEmailCodeLogin(t *testing.T) {
 	var logs bytes.Buffer
 	e, box, _ := newOTPEnv(t, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 
-	// No mail sender configured: the option says so.
+	// No mail sender configured: the option says so, and the page is told.
 	if r := askCode(e, "80123456"); r.Status != 422 || r.JSON()["code"] != "email_codes_unavailable" {
 		t.Fatalf("without a mailer: %d %s", r.Status, r.Body)
 	}
+	if o := e.Do("GET", "/api/debtor/login/options", "", nil).JSON(); o["emailCode"] != false || o["accessCode"] != true {
+		t.Fatalf("options without a mailer: %v", o)
+	}
 	e.App.DebtorsSvc.Mail = box.send
+	if o := e.Do("GET", "/api/debtor/login/options", "", nil).JSON(); o["emailCode"] != true {
+		t.Fatalf("options with a mailer: %v", o)
+	}
 
 	// Unknown document, and a debtor with no e-mail: the same 202, nothing sent.
 	known := askCode(e, "80.123.456")

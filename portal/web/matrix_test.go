@@ -14,6 +14,7 @@ var public = map[string]bool{
 	"POST /api/auth/login":              true,
 	"POST /api/debtor/login":            true,
 	"POST /api/debtor/login/email-code": true,
+	"GET /api/debtor/login/options":     true,
 	"POST /api/webhooks/stripe":         true,
 }
 

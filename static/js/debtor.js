@@ -11,9 +11,14 @@
   const money = (v) => C.money(v, st.currency, st.tenant && st.tenant.locale);
   const lateText = (n) => (n === 1 ? C.t('debtor.lateOne') : C.t('debtor.late', { n }));
 
-  function showLogin() {
+  async function showLogin() {
     $('debtor-login').hidden = false;
     $('d-tenant').focus();
+    // Offer codes by e-mail only where the portal can send them.
+    try {
+      const o = await C.api('GET', '/api/debtor/login/options', undefined, { allow401: true });
+      $('d-otp-row').hidden = !o.emailCode;
+    } catch (e) { $('d-otp-row').hidden = true; }
   }
 
   function fact(label, value, cls) {
