@@ -77,13 +77,13 @@ func TestTwoReplicasShareOneStore(t *testing.T) {
 	acc := a.Do("GET", "/api/tenants/acme/accounts/A1", mgr, nil).JSON()
 	// Paying everything also charges and settles the late interest: one
 	// payment entry whatever the deliveries.
-	payments := 0
+	paid := 0
 	for _, m := range acc["ledger"].([]any) {
 		if m.(map[string]any)["kind"] == "payment" {
-			payments++
+			paid++
 		}
 	}
-	if acc["balance"].(float64) != 0 || payments != 1 {
+	if acc["balance"].(float64) != 0 || paid != 1 {
 		t.Fatalf("after 20 deliveries to two replicas: %v", acc)
 	}
 
