@@ -71,7 +71,8 @@ func TestManagerPagesBrowser(t *testing.T) {
 	}
 	browsertest.Shot(t, ctx, dir, "manager-outbox")
 	// Only the failed ones.
-	browsertest.Eval(t, ctx, `(() => { const s = document.querySelector('#outbox-status'); s.value = 'failed'; s.dispatchEvent(new Event('change')); return s.value; })()`)
+	// (The old table goes first, so the wait below sees the new one.)
+	browsertest.Eval(t, ctx, `(() => { document.querySelector('#outbox-table').remove(); const s = document.querySelector('#outbox-status'); s.value = 'failed'; s.dispatchEvent(new Event('change')); return s.value; })()`)
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#outbox-table tr[data-status="failed"]`))); err != nil {
 		t.Fatal(err)
 	}
