@@ -13,6 +13,7 @@ import (
 
 	"cartera/payments"
 	"cartera/portal/accounts"
+	"cartera/portal/actor"
 )
 
 // "Pay everything" charges what the statement asks for today: balance plus
@@ -79,7 +80,7 @@ func TestPayEverythingChargesTheStatement(t *testing.T) {
 				t.Errorf("%s interest charged %d, statement %d", id, le.Amount, l.intr)
 			}
 		}
-		if got[accounts.KindPayment] != -(l.bal-l.disc) || got[accounts.KindCredit] != -l.disc || got[accounts.KindInterest] != 0 || len(entries) != 5 {
+		if got[accounts.KindPayment] != -(l.bal-l.disc) || got[accounts.KindCredit] != -l.disc || got[accounts.KindInterest] != l.intr || got[accounts.KindInterestPaid] != -l.intr || len(entries) != 5 {
 			t.Errorf("%s ledger %v (%d entries), want payment %d, credit %d, interest netting to 0", id, got, len(entries), -(l.bal - l.disc), -l.disc)
 		}
 	}
@@ -99,6 +100,21 @@ func TestPayEverythingChargesTheStatement(t *testing.T) {
 	r.Decode(t, &sum)
 	if sum.Recovered.Amount != wantBalance-wantDiscount {
 		t.Errorf("reports recovered %d, want %d (no interest)", sum.Recovered.Amount, wantBalance-wantDiscount)
+	}
+	// The remittance accounts for every peso the debtor paid, interest too.
+	if r := e.Do("GET", "/api/tenants/acme/reports/remittance.pdf?from=2026-01-01&to=2026-12-31", e.Admin, nil); r.Status != 200 {
+		t.Fatalf("remittance.pdf %d", r.Status)
+	}
+	remit := func() int64 {
+		t.Helper()
+		rr, err := e.App.Web.Reports.Remittance(actor.With(ctx, actor.Actor{Role: "system"}), "acme", "2026-01-01", "2026-12-31")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rr.Collected
+	}
+	if got := remit(); got != p.Amount {
+		t.Errorf("remittance collected %d, the debtor paid %d", got, p.Amount)
 	}
 	// The receipt names the interest.
 	pdf, err := payments.Receipt(payments.ReceiptData{TenantName: "Empresa acme", Locale: "es-CO", DebtorName: "Deudor Uno", Payment: mustGet(t, svc, ctx, p.ID),
@@ -125,6 +141,9 @@ func TestPayEverythingChargesTheStatement(t *testing.T) {
 	}
 	if drift, err := accounts.Reconcile(ctx, sc); err != nil || len(drift) != 0 {
 		t.Fatalf("after refund: %+v %v", drift, err)
+	}
+	if got := remit(); got != 0 {
+		t.Errorf("remittance after a full refund: %d collected, want 0", got)
 	}
 }
 

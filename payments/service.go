@@ -314,7 +314,7 @@ func (s *Service) Complete(ctx context.Context, tenant, paymentID, gatewayRef st
 	// The interest paid: an interest entry, not a payment, so reports do
 	// not count interest as recovery.
 	for _, ch := range p.Charges {
-		if err := post(accounts.LedgerEntry{ID: sc.ID("lintpaid:" + pk + ":" + sc.Key(ch.AccountID)), AccountID: ch.AccountID, Kind: accounts.KindInterest,
+		if err := post(accounts.LedgerEntry{ID: sc.ID("lintpaid:" + pk + ":" + sc.Key(ch.AccountID)), AccountID: ch.AccountID, Kind: accounts.KindInterestPaid,
 			Amount: -ch.Interest, Note: "intereses de mora pagados"}); err != nil {
 			return p, err
 		}
@@ -353,7 +353,7 @@ func (s *Service) Reverse(ctx context.Context, tenant, paymentID, reasonKey stri
 		left -= part
 		err := accounts.Post(ctx, sc, accounts.LedgerEntry{
 			ID: sc.ID("rev:" + reasonKey + ":int:" + sc.Key(ch.AccountID)), TenantID: tenant, AccountID: ch.AccountID, DebtorID: p.DebtorID,
-			Kind: accounts.KindInterest, Channel: "online", Amount: part, Currency: p.Currency, Ref: reasonKey, Note: note + ": intereses de mora devueltos",
+			Kind: accounts.KindInterestRefund, Channel: "online", Amount: part, Currency: p.Currency, Ref: reasonKey, Note: note + ": intereses de mora devueltos",
 		})
 		if err != nil && !errors.Is(err, accounts.ErrRecorded) {
 			return p, err

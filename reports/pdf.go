@@ -494,8 +494,9 @@ func RemittancePDF(r Remittance, o PDFOptions) ([]byte, error) {
 			name = append(name[:25], '…')
 		}
 		ch := T("reports.channel." + l.Channel)
-		if l.Kind == "reversal" {
-			ch = T("reports.kind.reversal")
+		switch l.Kind {
+		case "reversal", "interest_paid", "interest_refund":
+			ch = T("reports.kind." + l.Kind)
 		}
 		rows = append(rows, []string{date.Format("02/01/2006"), l.Invoice, string(name), ch, d.money(l.Amount), d.money(l.Commission), d.money(l.ToRemit)})
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -66,13 +67,18 @@ func (r Remittance) Period() Period { return r.period }
 // Commission is amount × bp / 10000 rounded half away from zero.
 func Commission(amount, bp int64) int64 { return mulDivRound(amount, bp, 10000) }
 
+// remitKinds are the ledger entries that move money between the debtor and
+// the BPO: payments and their reversals, and the late interest paid with a
+// payment and given back by a refund. Every peso collected is remitted.
+var remitKinds = bson.A{accounts.KindPayment, accounts.KindReversal, accounts.KindInterestPaid, accounts.KindInterestRefund}
+
 // Remit builds the remittance of tenant t for period p from the ledger.
 func Remit(ctx context.Context, db *store.DB, t tenants.Tenant, p Period) (Remittance, error) {
 	sc := db.Tenant(t.ID)
 	r := Remittance{Tenant: t.ID, TenantName: t.Name, Currency: t.Currency, Locale: t.Locale, CommissionBP: t.CommissionBP,
 		From: p.From.Format(time.DateOnly), To: p.To.Format(time.DateOnly), Lines: []RemitLine{}, period: p}
 	filter := bson.D{
-		{Key: "kind", Value: bson.D{{Key: "$in", Value: bson.A{accounts.KindPayment, accounts.KindReversal}}}},
+		{Key: "kind", Value: bson.D{{Key: "$in", Value: remitKinds}}},
 		{Key: "at", Value: bson.D{{Key: "$gte", Value: p.Start}, {Key: "$lt", Value: p.End}}},
 	}
 	proj := bson.D{{Key: "accountId", Value: 1}, {Key: "kind", Value: 1}, {Key: "channel", Value: 1}, {Key: "amount", Value: 1},
@@ -83,7 +89,7 @@ func Remit(ctx context.Context, db *store.DB, t tenants.Tenant, p Period) (Remit
 		if err := bson.Unmarshal(raw, &e); err != nil {
 			return err
 		}
-		if !p.Contains(e.At) || (e.Kind != accounts.KindPayment && e.Kind != accounts.KindReversal) {
+		if !p.Contains(e.At) || !slices.Contains(remitKinds, any(e.Kind)) {
 			return nil
 		}
 		if e.Currency != "" {

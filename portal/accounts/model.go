@@ -23,6 +23,12 @@ const (
 	KindCredit     = "credit"     // dispute accepted, discount
 	KindInterest   = "interest"   // late interest charged
 	KindReversal   = "reversal"   // refund, chargeback, payment undone
+	// Interest money: what a debtor paid of the interest charged (negative)
+	// and what a refund gave back of it (positive). Kept apart from
+	// KindInterest (a charge, no money moves) so the remittance can account
+	// for every peso collected while recovery counts principal only.
+	KindInterestPaid   = "interest_paid"
+	KindInterestRefund = "interest_refund"
 )
 
 // Contact is one way to reach a debtor. Contacts are only ever added (or
