@@ -3,8 +3,8 @@ package accounts_test
 import (
 	"fmt"
 	"runtime"
-	"sort"
 	"runtime/metrics"
+	"sort"
 	"sync/atomic"
 	"testing"
 	"time"

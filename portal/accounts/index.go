@@ -106,29 +106,42 @@ const maxSegments = 32
 
 func packRows(rows []indexRow) ([]byte, error) {
 	var b bytes.Buffer
-	z, _ := gzip.NewWriterLevel(&b, gzip.BestSpeed)
-	if err := gob.NewEncoder(z).Encode(rows); err != nil {
-		return nil, err
-	}
-	if err := z.Close(); err != nil {
+	if err := encodeGzipGob(&b, rows); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
 }
 
 func unpackRows(b []byte) ([]indexRow, error) {
+	var rows []indexRow
 	if len(b) == 0 {
 		return nil, nil
 	}
-	z, err := gzip.NewReader(bytes.NewReader(b))
+	err := decodeGzipGob(b, &rows)
+	return rows, err
+}
+
+type bytesBuffer = bytes.Buffer
+
+// encodeGzipGob writes v as gob, gzip-compressed (fast level): the packed
+// read models are blobs the embedded server stores without converting.
+func encodeGzipGob(b *bytes.Buffer, v any) error {
+	z, _ := gzip.NewWriterLevel(b, gzip.BestSpeed)
+	if err := gob.NewEncoder(z).Encode(v); err != nil {
+		return err
+	}
+	return z.Close()
+}
+
+func decodeGzipGob(p []byte, v any) error {
+	z, err := gzip.NewReader(bytes.NewReader(p))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var rows []indexRow
-	if err := gob.NewDecoder(z).Decode(&rows); err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
+	if err := gob.NewDecoder(z).Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		return err
 	}
-	return rows, nil
+	return nil
 }
 
 // Index is the portfolio index of every tenant (one per process).

@@ -97,6 +97,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Accounts = accounts.NewService(db, a.Audit, a.Tenants, nil, log, derive(secret, "access-code"))
 	a.Accounts.Index = accounts.NewIndex(db, log)
 	a.Accounts.Index.Watch()
+	views := accounts.NewDebtorViews(db)
+	views.Watch()
 	if err := a.Accounts.Index.Backfill(ctx); err != nil {
 		return nil, err
 	}
@@ -115,6 +117,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Web.Work = work.NewService(db, a.Tenants, a.Accounts, policies, a.Audit)
 	// wiring: debtor self-service (lines below)
 	a.DebtorsSvc = debtors.New(db, a.Audit, a.Tenants, a.Accounts)
+	a.DebtorsSvc.Views = views
 	a.Web.DebtorPortal = a.DebtorsSvc
 	a.Web.Debtors = a.Web.DebtorSessions()
 	// wiring: reports (lines below)

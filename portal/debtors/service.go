@@ -37,6 +37,8 @@ type Service struct {
 	sendAddr *ratelimit.Limiter
 	// Mail sends one-time login codes (nil: the option is off).
 	Mail SendMail
+	// Views serves a debtor's accounts in one read (nil: read one by one).
+	Views *accounts.DebtorViews
 	// rates and zones hold values that never change for a given key (the
 	// daily rate of an annual rate, the location of a zone name), computed
 	// once instead of on every statement line and request.

@@ -139,7 +139,7 @@ func (s *Service) Statement(ctx context.Context) (Statement, error) {
 	caps := calc.DefaultCapTable(t.Country)
 	st := Statement{Tenant: t, DebtorName: d.Name, Document: d.Document, Currency: t.Currency, AsOf: today, Policy: pol, Lines: []Line{}}
 	plans := map[string]*PlanSummary{}
-	accs, err := readAccounts(ctx, sc, d.AccountIDs)
+	accs, err := s.debtorAccounts(ctx, sc, d.ID, d.AccountIDs)
 	if err != nil {
 		return Statement{}, fmt.Errorf("statement: %w", err)
 	}
@@ -186,6 +186,24 @@ func (s *Service) Statement(ctx context.Context) (Statement, error) {
 		st.DiscountTotal += l.Discount
 	}
 	return st, nil
+}
+
+// debtorAccounts reads a debtor's accounts from the debtor view (one Get
+// when it is current, accounts.DebtorViews), or by _id without one.
+func (s *Service) debtorAccounts(ctx context.Context, sc *store.Scope, debtorID string, ids []string) ([]accountDoc, error) {
+	if s.Views == nil {
+		return readAccounts(ctx, sc, ids)
+	}
+	rows, err := s.Views.Rows(ctx, sc, debtorID, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]accountDoc, len(rows))
+	for i, r := range rows {
+		out[i] = accountDoc{ID: r.ID, TenantID: sc.Slug(), Invoice: r.Invoice, DebtorID: r.DebtorID, DueDate: r.DueDate, Balance: r.Balance,
+			Currency: r.Currency, Status: r.Status, DisputeIDs: r.DisputeIDs, PlanID: r.PlanID, Rev: r.Rev}
+	}
+	return out, nil
 }
 
 // readParallel is how many of a debtor's accounts are read at once. Each

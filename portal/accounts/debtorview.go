@@ -1,0 +1,274 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+
+	"cartera/portal/apperr"
+	"cartera/portal/store"
+)
+
+// The debtor view.
+//
+// A debtor's statement needs every one of their accounts; reading fifty
+// account documents (each with its money history) costs fifty round trips
+// and conversions on the embedded server. The view keeps, per debtor, one
+// packed document of the rows a statement needs (<slug>:dv:<document>),
+// read in one Get:
+//
+//   - a store watcher rewrites an account's row whenever an existing account
+//     changes (payment, dispute, plan, recall, re-upload);
+//   - new accounts (imports) do not touch it: they change the debtor's
+//     accountIds, and a view built for other ids is rebuilt on the next read
+//     from the accounts themselves, merged with any row the watcher wrote
+//     meanwhile (the higher account rev wins), so a write racing the rebuild
+//     is never lost.
+
+// ViewRow is one account as the debtor's statement needs it.
+type ViewRow struct {
+	ID          string
+	Invoice     string
+	DebtorID    string
+	DueDate     time.Time
+	Original    int64
+	Balance     int64
+	Currency    string
+	Status      string
+	DisputeIDs  []string
+	PlanID      string
+	Description string
+	Rev         int64
+}
+
+// viewFields are the account fields a row holds.
+var viewFields = []string{"invoice", "debtorId", "dueDate", "original", "balance", "currency", "status", "disputeIds", "planId", "description"}
+
+type viewAccount struct {
+	ID          string    `bson:"_id"`
+	Invoice     string    `bson:"invoice"`
+	DebtorID    string    `bson:"debtorId"`
+	DueDate     time.Time `bson:"dueDate"`
+	Original    int64     `bson:"original"`
+	Balance     int64     `bson:"balance"`
+	Currency    string    `bson:"currency"`
+	Status      string    `bson:"status"`
+	DisputeIDs  []string  `bson:"disputeIds"`
+	PlanID      string    `bson:"planId"`
+	Description string    `bson:"description"`
+	Rev         int64     `bson:"rev"`
+}
+
+func (a viewAccount) row() ViewRow {
+	return ViewRow{ID: a.ID, Invoice: a.Invoice, DebtorID: a.DebtorID, DueDate: a.DueDate, Original: a.Original, Balance: a.Balance,
+		Currency: a.Currency, Status: a.Status, DisputeIDs: a.DisputeIDs, PlanID: a.PlanID, Description: a.Description, Rev: a.Rev}
+}
+
+// viewDoc is a debtor's view.
+type viewDoc struct {
+	ID   string   `bson:"_id"`
+	IDs  []string `bson:"ids"`  // the debtor's accountIds it was built for (nil: partial)
+	Rows []byte   `bson:"rows"` // gob of []ViewRow, gzip
+	Rev  int64    `bson:"rev"`
+}
+
+func viewKey(debtorID string, sc *store.Scope) string { return sc.ID("dv:" + sc.Key(debtorID)) }
+
+// DebtorViews keeps and reads the debtor views.
+type DebtorViews struct {
+	db *store.DB
+}
+
+// NewDebtorViews returns the views; Watch starts keeping them.
+func NewDebtorViews(db *store.DB) *DebtorViews { return &DebtorViews{db: db} }
+
+// Watch keeps the rows of existing accounts current.
+func (v *DebtorViews) Watch() { v.db.Watch("accounts.debtorview", "accounts", viewFields, v.observe) }
+
+func (v *DebtorViews) observe(ctx context.Context, changes []store.Change) {
+	ctx = context.WithoutCancel(ctx)
+	type key struct{ tenant, debtor string }
+	by := map[key][]ViewRow{}
+	for _, ch := range changes {
+		if ch.Before == nil || ch.After == nil || ch.Tenant == "" {
+			continue // new accounts reach the view through the debtor's accountIds
+		}
+		var a viewAccount
+		if err := bson.Unmarshal(ch.After, &a); err != nil || a.DebtorID == "" {
+			continue
+		}
+		k := key{ch.Tenant, a.DebtorID}
+		by[k] = append(by[k], a.row())
+	}
+	for k, rows := range by {
+		// A failure leaves a stale row; the next rebuild of that view (an
+		// import for the debtor, or the daily check) replaces it.
+		_ = v.merge(ctx, v.db.Tenant(k.tenant), k.debtor, rows, nil)
+	}
+}
+
+// merge writes rows into a debtor's view, the higher rev winning, and, when
+// ids is not nil, marks the view as built for exactly those accounts.
+func (v *DebtorViews) merge(ctx context.Context, sc *store.Scope, debtorID string, rows []ViewRow, ids []string) error {
+	coll := sc.C("accountindex")
+	id := viewKey(debtorID, sc)
+	var out []ViewRow
+	for attempt := 0; ; attempt++ {
+		var doc viewDoc
+		err := coll.Mutate(ctx, id, &doc, func() (bson.D, error) {
+			cur, err := unpackView(doc.Rows)
+			if err != nil {
+				return nil, err
+			}
+			m := make(map[string]ViewRow, len(cur)+len(rows))
+			for _, r := range cur {
+				m[r.ID] = r
+			}
+			for _, r := range rows {
+				if old, ok := m[r.ID]; !ok || r.Rev >= old.Rev {
+					m[r.ID] = r
+				}
+			}
+			set := bson.D{}
+			if ids != nil {
+				keep := make(map[string]ViewRow, len(ids))
+				for _, aid := range ids {
+					if r, ok := m[aid]; ok {
+						keep[aid] = r
+					}
+				}
+				m = keep
+				set = append(set, bson.E{Key: "ids", Value: ids})
+			}
+			out = out[:0]
+			for _, r := range m {
+				out = append(out, r)
+			}
+			sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+			b, err := packView(out)
+			if err != nil {
+				return nil, err
+			}
+			return bson.D{{Key: "$set", Value: append(set, bson.E{Key: "rows", Value: b})}}, nil
+		})
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, apperr.ErrNotFound) || attempt > 0 {
+			return fmt.Errorf("debtor view: %w", err)
+		}
+		if _, err := coll.Upsert(ctx, id, bson.D{{Key: "$setOnInsert", Value: bson.D{{Key: "rev", Value: int64(0)}}}}); err != nil {
+			return err
+		}
+	}
+}
+
+// Rows returns the rows of a debtor's accounts (ids: the debtor's
+// accountIds), in the order of ids, skipping accounts that do not exist.
+// One Get when the view is current; otherwise the accounts are read by _id
+// and the view rebuilt.
+func (v *DebtorViews) Rows(ctx context.Context, sc *store.Scope, debtorID string, ids []string) ([]ViewRow, error) {
+	var doc viewDoc
+	err := sc.C("accountindex").Get(ctx, viewKey(debtorID, sc), &doc)
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		return nil, err
+	}
+	if err == nil && doc.IDs != nil && sameSet(doc.IDs, ids) {
+		rows, err := unpackView(doc.Rows)
+		if err != nil {
+			return nil, err
+		}
+		return ordered(rows, ids), nil
+	}
+	fresh, err := readViewRows(ctx, sc, ids)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.merge(ctx, sc, debtorID, fresh, slices.Clone(ids)); err != nil {
+		return nil, err
+	}
+	if err := sc.C("accountindex").Get(ctx, viewKey(debtorID, sc), &doc); err != nil {
+		return nil, err
+	}
+	rows, err := unpackView(doc.Rows)
+	if err != nil {
+		return nil, err
+	}
+	return ordered(rows, ids), nil
+}
+
+// readViewRows reads accounts by _id, four at a time.
+func readViewRows(ctx context.Context, sc *store.Scope, ids []string) ([]ViewRow, error) {
+	out := make([]viewAccount, len(ids))
+	errs := make([]error, len(ids))
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := sc.C("accounts").Get(ctx, id, &out[i]); err != nil && !errors.Is(err, apperr.ErrNotFound) {
+				errs[i] = err
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	rows := make([]ViewRow, 0, len(ids))
+	for _, a := range out {
+		if a.ID != "" {
+			rows = append(rows, a.row())
+		}
+	}
+	return rows, nil
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(x, y)
+}
+
+func ordered(rows []ViewRow, ids []string) []ViewRow {
+	by := make(map[string]ViewRow, len(rows))
+	for _, r := range rows {
+		by[r.ID] = r
+	}
+	out := make([]ViewRow, 0, len(ids))
+	for _, id := range ids {
+		if r, ok := by[id]; ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func packView(rows []ViewRow) ([]byte, error) {
+	var b bytesBuffer
+	if err := encodeGzipGob(&b, rows); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func unpackView(b []byte) ([]ViewRow, error) {
+	var rows []ViewRow
+	if len(b) == 0 {
+		return nil, nil
+	}
+	err := decodeGzipGob(b, &rows)
+	return rows, err
+}

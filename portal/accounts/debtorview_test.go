@@ -1,0 +1,70 @@
+package accounts
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+
+	"cartera/portal/store/storetest"
+)
+
+// The debtor view answers like reading the accounts: it follows updates
+// through the watcher, new accounts through the debtor's ids, and a row the
+// watcher wrote before the view existed survives the rebuild.
+func TestDebtorView(t *testing.T) {
+	db := storetest.New(t)
+	v := NewDebtorViews(db)
+	v.Watch()
+	ctx := context.Background()
+	sc := db.Tenant("acme")
+	debtor := sc.ID("900")
+	add := func(inv string, bal int64) {
+		t.Helper()
+		if err := sc.C("accounts").Insert(ctx, Account{ID: sc.ID(inv), TenantID: "acme", Invoice: inv, DebtorID: debtor, DueDate: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+			Balance: bal, Status: StatusOpen, History: []Movement{}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	balances := func(ids ...string) map[string]int64 {
+		t.Helper()
+		rows, err := v.Rows(ctx, sc, debtor, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]int64{}
+		for _, r := range rows {
+			out[sc.Key(r.ID)] = r.Balance
+		}
+		return out
+	}
+	pay := func(inv string, bal int64) {
+		t.Helper()
+		var a Account
+		if err := sc.C("accounts").Mutate(ctx, sc.ID(inv), &a, func() (bson.D, error) {
+			return bson.D{{Key: "$set", Value: bson.D{{Key: "balance", Value: bal}}}}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("A1", 100)
+	add("A2", 200)
+	// A payment before any statement: the watcher starts a partial view.
+	pay("A1", 60)
+	if got := balances(sc.ID("A1"), sc.ID("A2")); got["A1"] != 60 || got["A2"] != 200 || len(got) != 2 {
+		t.Fatalf("first statement %v", got)
+	}
+	pay("A2", 0)
+	if got := balances(sc.ID("A1"), sc.ID("A2")); got["A2"] != 0 {
+		t.Fatalf("after a payment %v", got)
+	}
+	add("A3", 300) // an import adds an account: the debtor's ids change
+	if got := balances(sc.ID("A1"), sc.ID("A2"), sc.ID("A3")); got["A3"] != 300 || got["A1"] != 60 {
+		t.Fatalf("after a new account %v", got)
+	}
+	// A missing account is skipped.
+	if got := balances(sc.ID("A1"), sc.ID("nope")); len(got) != 1 {
+		t.Fatalf("with a missing account %v", got)
+	}
+}
