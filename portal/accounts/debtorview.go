@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"cartera/portal/apperr"
 	"cartera/portal/store"
@@ -271,4 +273,27 @@ func unpackView(b []byte) ([]ViewRow, error) {
 	}
 	err := decodeGzipGob(b, &rows)
 	return rows, err
+}
+
+// Reset drops a tenant's debtor views (a scan): each is rebuilt from the
+// accounts on its debtor's next statement. The daily check runs it, so a
+// row a failed watcher left stale lives a day at most.
+func (v *DebtorViews) Reset(ctx context.Context, tenant string) (int, error) {
+	sc := v.db.Tenant(tenant)
+	var ids []string
+	err := sc.C("accountindex").Each(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}), func(raw bson.Raw) error {
+		if id, _ := raw.Lookup("_id").StringValueOK(); strings.HasPrefix(sc.Key(id), "dv:") {
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("reset debtor views: %w", err)
+	}
+	for _, id := range ids {
+		if err := sc.C("accountindex").Delete(ctx, id); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
 }

@@ -67,4 +67,11 @@ func TestDebtorView(t *testing.T) {
 	if got := balances(sc.ID("A1"), sc.ID("nope")); len(got) != 1 {
 		t.Fatalf("with a missing account %v", got)
 	}
+	// The daily reset drops the views; the next read rebuilds the same.
+	if n, err := v.Reset(ctx, "acme"); err != nil || n != 1 {
+		t.Fatalf("reset %d %v", n, err)
+	}
+	if got := balances(sc.ID("A1"), sc.ID("A2"), sc.ID("A3")); got["A1"] != 60 || got["A2"] != 0 || got["A3"] != 300 {
+		t.Fatalf("after reset %v", got)
+	}
 }

@@ -325,6 +325,9 @@ func (a *App) jobList() []jobs.Job {
 				if _, err := a.Accounts.Index.Verify(ctx, t.ID); err != nil {
 					return fmt.Errorf("portfolio index %s: %w", t.ID, err)
 				}
+				if _, err := a.DebtorsSvc.Views.Reset(ctx, t.ID); err != nil {
+					return fmt.Errorf("debtor views %s: %w", t.ID, err)
+				}
 			}
 			return nil
 		}},
