@@ -33,6 +33,8 @@ bench: ## benchmarks (figures in README)
 	$(GO) test -run '^$$' -bench GetByID -benchtime 2000x -timeout 20m ./portal/store/
 	$(GO) test -run '^$$' -bench 'Import|AccountList' -benchtime 1x -timeout 40m ./portal/accounts/
 	$(GO) test -run '^$$' -bench Summary -benchtime 1x -timeout 40m ./reports/
+	$(GO) test -run '^$$' -bench Statement -benchtime 1x -timeout 30m ./portal/debtors/
+	$(GO) test -run '^$$' -bench WebhookRecording -benchtime 1x -timeout 20m ./payments/
 	$(GO) test -run '^$$' -bench ReadCSV -benchmem -timeout 10m ./portal/ingest/
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 20m ./portal/loadtest/
 
