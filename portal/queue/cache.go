@@ -60,14 +60,56 @@ type cachedList struct {
 	used   time.Time
 }
 
-// listCache holds the most recently read worklists.
+// listCache holds the most recently read worklists, and the entries of the
+// worklists this process wrote last (by token), so a queue read after a
+// collector's own action decodes nothing.
 type listCache struct {
-	mu   sync.Mutex
-	max  int
-	byID map[string]*cachedList
+	mu      sync.Mutex
+	max     int
+	byID    map[string]*cachedList
+	written map[string]writtenList
 }
 
-func newListCache(max int) *listCache { return &listCache{max: max, byID: map[string]*cachedList{}} }
+type writtenList struct {
+	token string
+	m     map[string]Entry
+	at    time.Time
+}
+
+func newListCache(max int) *listCache {
+	return &listCache{max: max, byID: map[string]*cachedList{}, written: map[string]writtenList{}}
+}
+
+// putEntries keeps a worklist's entries as just written. The map is not
+// changed afterwards by the writer.
+func (c *listCache) putEntries(id, token string, m map[string]Entry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.written[id] = writtenList{token: token, m: m, at: time.Now()}
+	for len(c.written) > c.max {
+		var oldest string
+		for k, v := range c.written {
+			if oldest == "" || v.at.Before(c.written[oldest].at) {
+				oldest = k
+			}
+		}
+		delete(c.written, oldest)
+	}
+}
+
+// entries returns the entries written with token, if this process wrote them.
+func (c *listCache) entries(id, token string) (map[string]Entry, bool) {
+	if token == "" {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	w, ok := c.written[id]
+	if !ok || w.token != token {
+		return nil, false
+	}
+	return w.m, true
+}
 
 func (c *listCache) get(id, token string, day time.Time, locale string) ([]Item, bool) {
 	if token == "" {

@@ -74,7 +74,7 @@ func (s *Service) RunLadder(ctx context.Context, tenant string) (LadderStats, er
 	if err != nil {
 		return st, fmt.Errorf("ladder: accounts: %w", err)
 	}
-	w := newWrites()
+	w := s.newWrites()
 	seen := map[string]bool{}
 	type plan struct {
 		live  bool

@@ -186,10 +186,20 @@ func inWorklist(a accountDoc) bool {
 type wlWrites struct {
 	set   map[string]map[string]Entry // collector -> account key -> entry
 	unset map[string][]string
+	// written hears each worklist as written (the queue's cache keeps the
+	// entries, so the next read of the queue needs no document read).
+	written func(id, token string, m map[string]Entry)
 }
 
 func newWrites() *wlWrites {
 	return &wlWrites{set: map[string]map[string]Entry{}, unset: map[string][]string{}}
+}
+
+// newWrites is newWrites feeding the service's cache.
+func (s *Service) newWrites() *wlWrites {
+	w := newWrites()
+	w.written = s.lists.putEntries
+	return w
 }
 
 func (w *wlWrites) put(collector, key string, e Entry) {
@@ -214,7 +224,7 @@ func (w *wlWrites) apply(ctx context.Context, sc *store.Scope, now time.Time) er
 		cols[c] = true
 	}
 	for c := range cols {
-		err := editWorklist(ctx, sc, c, now, func(m map[string]Entry) {
+		err := editWorklist(ctx, sc, c, now, w.written, func(m map[string]Entry) {
 			for _, k := range w.unset[c] {
 				delete(m, k)
 			}
@@ -232,19 +242,21 @@ func (w *wlWrites) apply(ctx context.Context, sc *store.Scope, now time.Time) er
 // editWorklist applies fn to a collector's entries with a compare-and-set,
 // creating the worklist when it does not exist, then stamps the new token.
 // fn only computes.
-func editWorklist(ctx context.Context, sc *store.Scope, collector string, now time.Time, fn func(map[string]Entry)) error {
+func editWorklist(ctx context.Context, sc *store.Scope, collector string, now time.Time, written func(id, token string, m map[string]Entry), fn func(map[string]Entry)) error {
 	id := worklistID(sc, collector)
 	for range 5 {
 		var wl Worklist
 		var ferr error
 		token := newToken()
 		changed := false
+		var final map[string]Entry
 		err := sc.C("worklists").Mutate(ctx, id, &wl, func() (bson.D, error) {
 			m, err := wl.Entries()
 			if err != nil {
 				return nil, err
 			}
 			fn(m)
+			final = m
 			data, err := EncodeEntries(m)
 			if err != nil {
 				ferr = err
@@ -254,6 +266,9 @@ func editWorklist(ctx context.Context, sc *store.Scope, collector string, now ti
 			return bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: data}, {Key: "count", Value: len(m)}, {Key: "updatedAt", Value: now}, {Key: "token", Value: token}}}}, nil
 		})
 		if err == nil && changed {
+			if written != nil {
+				written(id, token, final)
+			}
 			return writeStamp(ctx, sc, collector, token)
 		}
 		if ferr != nil || !errors.Is(err, apperr.ErrNotFound) {
@@ -270,6 +285,9 @@ func editWorklist(ctx context.Context, sc *store.Scope, collector string, now ti
 		}
 		err = sc.C("worklists").Insert(ctx, Worklist{ID: id, TenantID: sc.Slug(), CollectorID: collector, Count: len(m), Data: data, UpdatedAt: now, Token: token})
 		if err == nil {
+			if written != nil {
+				written(id, token, m)
+			}
 			return writeStamp(ctx, sc, collector, token)
 		}
 		if !errors.Is(err, apperr.ErrConflict) {
@@ -300,7 +318,7 @@ func (s *Service) assigned(ctx context.Context, tenant string, moves []Move) err
 	if err != nil {
 		return err
 	}
-	w := newWrites()
+	w := s.newWrites()
 	for _, m := range moves {
 		key := c.sc.Key(m.AccountID)
 		if m.From != "" && m.From != m.To {
@@ -413,7 +431,7 @@ func (s *Service) touch(ctx context.Context, tenant, accountID string, change fu
 	if err := c.sc.C("accounts").Get(ctx, accountID, &a); err != nil {
 		return err
 	}
-	w := newWrites()
+	w := s.newWrites()
 	if inWorklist(a) {
 		if err := s.stage(ctx, c, w, a); err != nil {
 			return err
@@ -603,23 +621,35 @@ func (s *Service) dueItems(ctx context.Context, c *ctxTenant, collector string) 
 	if items, ok := s.lists.get(id, token, c.today, c.t.Locale); ok {
 		return items, nil
 	}
-	var wl Worklist
-	if err := c.sc.C("worklists").Get(ctx, id, &wl); errors.Is(err, apperr.ErrNotFound) {
-		return nil, nil
-	} else if err != nil {
-		return nil, err
-	}
-	items := make([]Item, 0, wl.Count)
-	err = wl.each(func(_ string, e Entry) {
-		if it, ok := itemOf(c, e, ""); ok {
-			items = append(items, it)
+	var items []Item
+	if m, ok := s.lists.entries(id, token); ok {
+		// Written by this process since: no document read, no decoding.
+		items = make([]Item, 0, len(m))
+		for _, e := range m {
+			if it, ok := itemOf(c, e, ""); ok {
+				items = append(items, it)
+			}
 		}
-	})
-	if err != nil {
-		return nil, err
+	} else {
+		var wl Worklist
+		if err := c.sc.C("worklists").Get(ctx, id, &wl); errors.Is(err, apperr.ErrNotFound) {
+			return nil, nil
+		} else if err != nil {
+			return nil, err
+		}
+		items = make([]Item, 0, wl.Count)
+		err = wl.each(func(_ string, e Entry) {
+			if it, ok := itemOf(c, e, ""); ok {
+				items = append(items, it)
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		token = wl.Token
 	}
 	items = sortedCopy(items)
-	s.lists.put(id, &cachedList{token: wl.Token, day: c.today, locale: c.t.Locale, items: items})
+	s.lists.put(id, &cachedList{token: token, day: c.today, locale: c.t.Locale, items: items})
 	return items, nil
 }
 
@@ -687,7 +717,7 @@ func (s *Service) verify(ctx context.Context, c *ctxTenant, collector string, it
 	}
 	err := c.sc.C("accounts").Get(ctx, it.id, &a)
 	if errors.Is(err, apperr.ErrNotFound) {
-		w := newWrites()
+		w := s.newWrites()
 		w.remove(collector, it.AccountID)
 		return Item{}, false, w.apply(ctx, c.sc, s.now())
 	} else if err != nil {
@@ -764,7 +794,7 @@ func (s *Service) RebuildWorklists(ctx context.Context, tenant string) (int, err
 	}
 	now := s.now()
 	for col, entries := range lists {
-		err := editWorklist(ctx, c.sc, col, now, func(m map[string]Entry) {
+		err := editWorklist(ctx, c.sc, col, now, s.lists.putEntries, func(m map[string]Entry) {
 			clear(m)
 			maps.Copy(m, entries)
 		})
