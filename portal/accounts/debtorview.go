@@ -188,7 +188,7 @@ func (v *DebtorViews) Rows(ctx context.Context, sc *store.Scope, debtorID string
 		}
 		return ordered(rows, ids), nil
 	}
-	fresh, err := readViewRows(ctx, sc, ids)
+	fresh, err := ReadViewRows(ctx, sc, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -205,8 +205,9 @@ func (v *DebtorViews) Rows(ctx context.Context, sc *store.Scope, debtorID string
 	return ordered(rows, ids), nil
 }
 
-// readViewRows reads accounts by _id, four at a time.
-func readViewRows(ctx context.Context, sc *store.Scope, ids []string) ([]ViewRow, error) {
+// ReadViewRows reads accounts by _id, four at a time, as view rows (a
+// missing account is left out).
+func ReadViewRows(ctx context.Context, sc *store.Scope, ids []string) ([]ViewRow, error) {
 	out := make([]viewAccount, len(ids))
 	errs := make([]error, len(ids))
 	sem := make(chan struct{}, 4)

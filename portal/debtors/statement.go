@@ -2,17 +2,14 @@ package debtors
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 
 	"cartera/payments/calc"
 	"cartera/portal/accounts"
-	"cartera/portal/apperr"
 	"cartera/portal/store"
 	"cartera/tenants"
 )
@@ -191,10 +188,13 @@ func (s *Service) Statement(ctx context.Context) (Statement, error) {
 // debtorAccounts reads a debtor's accounts from the debtor view (one Get
 // when it is current, accounts.DebtorViews), or by _id without one.
 func (s *Service) debtorAccounts(ctx context.Context, sc *store.Scope, debtorID string, ids []string) ([]accountDoc, error) {
-	if s.Views == nil {
-		return readAccounts(ctx, sc, ids)
+	var rows []accounts.ViewRow
+	var err error
+	if s.Views != nil {
+		rows, err = s.Views.Rows(ctx, sc, debtorID, ids)
+	} else {
+		rows, err = accounts.ReadViewRows(ctx, sc, ids)
 	}
-	rows, err := s.Views.Rows(ctx, sc, debtorID, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -204,33 +204,6 @@ func (s *Service) debtorAccounts(ctx context.Context, sc *store.Scope, debtorID 
 			Currency: r.Currency, Status: r.Status, DisputeIDs: r.DisputeIDs, PlanID: r.PlanID, Rev: r.Rev}
 	}
 	return out, nil
-}
-
-// readParallel is how many of a debtor's accounts are read at once. Each
-// read is one round trip by _id; a few in flight overlap the embedded
-// server's work on both cores without letting one debtor's statement take
-// the whole store.
-const readParallel = 4
-
-// readAccounts reads the accounts by _id, a few at a time, in the order of
-// ids; a missing one is left zero.
-func readAccounts(ctx context.Context, sc *store.Scope, ids []string) ([]accountDoc, error) {
-	out := make([]accountDoc, len(ids))
-	errs := make([]error, len(ids))
-	sem := make(chan struct{}, readParallel)
-	var wg sync.WaitGroup
-	for i, id := range ids {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if err := sc.C("accounts").Get(ctx, id, &out[i]); err != nil && !errors.Is(err, apperr.ErrNotFound) {
-				errs[i] = err
-			}
-		}()
-	}
-	wg.Wait()
-	return out, errors.Join(errs...)
 }
 
 // line prices one account as of today. Interest accrues on the balance for

@@ -267,6 +267,20 @@ func (c *Coll) Update(ctx context.Context, filter, update any) error {
 	return err
 }
 
+// images reads every match of filter (the before images of a multi-document
+// write, under the write lock).
+func (c *Coll) images(ctx context.Context, filter any) ([]bson.Raw, error) {
+	var out []bson.Raw
+	cur, err := c.c.Find(ctx, filter)
+	if err != nil {
+		return nil, translate(c.name, err)
+	}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, translate(c.name, err)
+	}
+	return out, nil
+}
+
 // afterImages re-reads each document of befores by _id (under the write
 // lock, so nothing came between) and pairs the images.
 func (c *Coll) afterImages(ctx context.Context, befores []bson.Raw) []Change {
@@ -318,12 +332,9 @@ func (c *Coll) UpdateMany(ctx context.Context, filter, update any) (int64, error
 	err := c.db.lockWrite(func() error {
 		var befores []bson.Raw
 		if ws != nil {
-			cur, err := c.c.Find(ctx, filter)
-			if err != nil {
-				return translate(c.name, err)
-			}
-			if err := cur.All(ctx, &befores); err != nil {
-				return translate(c.name, err)
+			var err error
+			if befores, err = c.images(ctx, filter); err != nil {
+				return err
 			}
 		}
 		res, err := c.c.UpdateMany(ctx, filter, update)
@@ -397,12 +408,9 @@ func (c *Coll) DeleteMany(ctx context.Context, filter any) (int64, error) {
 	err := c.db.lockWrite(func() error {
 		var befores []bson.Raw
 		if ws != nil {
-			cur, err := c.c.Find(ctx, filter)
-			if err != nil {
-				return translate(c.name, err)
-			}
-			if err := cur.All(ctx, &befores); err != nil {
-				return translate(c.name, err)
+			var err error
+			if befores, err = c.images(ctx, filter); err != nil {
+				return err
 			}
 		}
 		res, err := c.c.DeleteMany(ctx, filter)
