@@ -40,5 +40,5 @@ bench: ## benchmarks (figures in README)
 
 lint: ## go vet, staticcheck and govulncheck (installed from the module proxy)
 	$(GO) vet $(PKGS)
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 	$(GO) run golang.org/x/vuln/cmd/govulncheck@latest $(PKGS)

@@ -68,8 +68,7 @@ type viewAccount struct {
 }
 
 func (a viewAccount) row() ViewRow {
-	return ViewRow{ID: a.ID, Invoice: a.Invoice, DebtorID: a.DebtorID, DueDate: a.DueDate, Original: a.Original, Balance: a.Balance,
-		Currency: a.Currency, Status: a.Status, DisputeIDs: a.DisputeIDs, PlanID: a.PlanID, Description: a.Description, Rev: a.Rev}
+	return ViewRow(a)
 }
 
 // viewDoc is a debtor's view.

@@ -28,7 +28,6 @@ func TestAccessMatrix(t *testing.T) {
 	e := apptest.New(t)
 	e.Tenant("acme")
 	e.Tenant("globex")
-	type who struct{ email string }
 	users := map[string]string{"admin": apptest.AdminEmail}
 	others := map[string]string{}
 	for _, role := range []string{"manager", "collector", "client"} {

@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"fmt"
-	"mime/multipart"
 	"strconv"
 	"time"
 
@@ -59,7 +58,7 @@ func (s *Server) upload(c *fiber.Ctx) (accounts.Upload, func(), error) {
 	if err != nil {
 		return accounts.Upload{}, nil, fmt.Errorf("open upload: %w", err)
 	}
-	return accounts.Upload{Name: fh.Filename, Size: fh.Size, File: f.(multipart.File), Mapping: mapping}, func() { f.Close() }, nil
+	return accounts.Upload{Name: fh.Filename, Size: fh.Size, File: f, Mapping: mapping}, func() { f.Close() }, nil
 }
 
 func (s *Server) previewImport(c *fiber.Ctx) error {

@@ -260,4 +260,3 @@ func logUser(a actor.Actor) string {
 	return "debtor:" + hex.EncodeToString(sum[:6])
 }
 
-func fmtErr(op string, err error) error { return fmt.Errorf("%s: %w", op, err) }
