@@ -222,7 +222,7 @@ func (s *Service) AddContact(ctx context.Context, tenant, document string, in Co
 	s.debtorChanged(ctx, tenant, d.AccountIDs)
 	out := make([]Contact, len(d.Contacts))
 	for i, x := range d.Contacts {
-		out[i] = Contact{Kind: x.Kind, Value: x.Value, City: x.City, Source: x.Source, Invalid: x.Invalid, AddedAt: x.AddedAt}
+		out[i] = Contact(x)
 	}
 	return out, nil
 }
