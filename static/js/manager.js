@@ -94,7 +94,7 @@
     const st = pol.steps[i];
     const at = (f) => 'steps[' + i + '].' + f;
     const errFor = (f) => el('small', { class: 'error field-error', 'data-error-for': at(f), hidden: true });
-    const day = el('input', { type: 'number', name: at('day'), 'data-field': at('day'), value: String(st.day), step: '1', style: 'max-width:6rem', 'aria-label': M('policy.day') });
+    const day = el('input', { type: 'number', name: at('day'), 'data-field': at('day'), value: String(st.day), step: '1', class: 'day-input', 'aria-label': M('policy.day') });
     day.addEventListener('input', () => { st.day = Number(day.value); });
     const channel = el('select', { name: at('channel'), 'data-field': at('channel'), 'aria-label': M('policy.channel') },
       ['call', 'email', 'whatsapp', 'sms', 'visit', 'letter', 'statement', 'credit_suspension', 'final_notice', 'legal']
@@ -162,7 +162,12 @@
         numField(pol, 'plans.maxInstallments', M('policy.plans.max'), { min: '1' }),
         numField(pol, 'plans.minDownPaymentBP', M('policy.plans.down'), { scale: 100, step: '0.01', min: '0' }),
         numField(pol, 'plans.monthlyRateBP', M('policy.plans.rate'), { scale: 100, step: '0.01', min: '0' }),
-        numField(pol, 'plans.maxTermDays', M('policy.plans.term'), { min: '0' })),
+        numField(pol, 'plans.maxTermDays', M('policy.plans.term'), { min: '0' }),
+        numField(pol, 'plans.minDownPayment', M('policy.plans.downMin'), { scale: 100, step: '0.01', min: '0' }),
+        numField(pol, 'plans.minInstallment', M('policy.plans.instMin'), { scale: 100, step: '0.01', min: '0' }),
+        numField(pol, 'plans.intervalDays', M('policy.plans.interval'), { min: '0' }),
+        numField(pol, 'plans.graceDays', M('policy.plans.grace'), { min: '0' }),
+        numField(pol, 'plans.maxMissed', M('policy.plans.missed'), { min: '0' })),
       el('h3', { text: M('policy.promises') }),
       el('div', { class: 'grid two' },
         numField(pol, 'promises.maxDaysAhead', M('policy.promises.days'), { min: '1' }),
