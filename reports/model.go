@@ -163,6 +163,8 @@ type DSO struct {
 // KPIs is every figure of a tenant's report for a period.
 type KPIs struct {
 	Tenant       string      `json:"tenant"`
+	Segment      string      `json:"segment,omitempty"` // the portfolio segment reported ("" all)
+	Segments     []string    `json:"segments"`          // the segments the portfolio has
 	TenantName   string      `json:"tenantName"`
 	Currency     string      `json:"currency"`
 	Locale       string      `json:"locale"`

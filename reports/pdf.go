@@ -335,8 +335,12 @@ func (d *doc) cover(title, tenant string, p Period, generated time.Time) {
 func RecoveryPDF(k KPIs, o PDFOptions) ([]byte, error) {
 	T := o.T
 	title := T("reports.pdf.recoveryTitle")
-	d := newDoc(o, title, k.TenantName, k.Currency, k.Locale)
-	d.cover(title, k.TenantName, k.period, k.GeneratedAt)
+	who := k.TenantName
+	if k.Segment != "" {
+		who += " · " + T("reports.segment") + ": " + k.Segment
+	}
+	d := newDoc(o, title, who, k.Currency, k.Locale)
+	d.cover(title, who, k.period, k.GeneratedAt)
 
 	d.heading(T("reports.pdf.kpis"))
 	rows := []struct {

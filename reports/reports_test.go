@@ -2,6 +2,7 @@ package reports_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -93,7 +94,7 @@ func seed(tb testing.TB, db *store.DB, n, days int, at time.Time) {
 		}
 		accs = append(accs, accounts.Account{ID: id, TenantID: "acme", Invoice: fmt.Sprintf("F-%06d", i), DebtorID: sc.ID(fmt.Sprint(i % 3000)),
 			DebtorName: "Deudor", DueDate: due, Original: bal, Balance: bal - payment, Currency: "COP", Status: status, CollectorID: fmt.Sprintf("c%d", i%8),
-			History: hist, CreatedAt: at, UpdatedAt: at})
+			Segment: []string{"hogares", "pymes y más"}[i%2], History: hist, CreatedAt: at, UpdatedAt: at})
 		if i%2 == 0 {
 			acts = append(acts, bson.D{{Key: "_id", Value: sc.ID(fmt.Sprintf("a%d", i))}, {Key: "tenantId", Value: "acme"}, {Key: "accountId", Value: id},
 				{Key: "channel", Value: "call"}, {Key: "direction", Value: "outbound"}, {Key: "outcome", Value: "contacted"}, {Key: "by", Value: fmt.Sprintf("c%d", i%8)}, {Key: "at", Value: at}})
@@ -177,6 +178,29 @@ func TestSummaryOnStore(t *testing.T) {
 	}
 	if len(k.Collectors) != 8 || worked != 100 {
 		t.Errorf("collectors %+v", k.Collectors)
+	}
+	// By segment: the even accounts are "hogares" (all the contacts and
+	// promises), the odd ones "pymes y más" (an accent and spaces in the name).
+	if fmt.Sprint(k.Segments) != "[hogares pymes y más]" {
+		t.Errorf("segments %v", k.Segments)
+	}
+	h, err := reports.SegmentSummary(ctx, db, tenant, p, "hogares")
+	if err != nil {
+		t.Fatal(err)
+	}
+	py, err := reports.SegmentSummary(ctx, db, tenant, p, "pymes y más")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Placed.Count != 100 || py.Placed.Count != 100 || h.Placed.Amount+py.Placed.Amount != k.Placed.Amount ||
+		h.Recovered.Amount+py.Recovered.Amount != k.Recovered.Amount || h.Outstanding.Amount+py.Outstanding.Amount != k.Outstanding.Amount {
+		t.Errorf("segments do not add up: %+v %+v / %+v %+v", h.Placed, py.Placed, h.Recovered, py.Recovered)
+	}
+	if h.ContactRate.Contacted != 100 || py.ContactRate.Contacted != 0 || h.Promises.Made != 20 || py.Promises.Made != 0 || h.Segment != "hogares" {
+		t.Errorf("segment activity: %+v %+v / %+v %+v", h.ContactRate, h.Promises, py.ContactRate, py.Promises)
+	}
+	if _, err := reports.SegmentSummary(ctx, db, tenant, p, "nadie"); !errors.Is(err, apperr.ErrInvalid) {
+		t.Errorf("unknown segment: %v", err)
 	}
 	// April holds the late payment; March's figures did not move.
 	april := reports.NewPeriod(time.Date(2026, 4, 1, 0, 0, 0, 0, bogota), time.Date(2026, 4, 30, 0, 0, 0, 0, bogota), bogota)

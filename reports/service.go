@@ -62,13 +62,14 @@ func (s *Service) open(ctx context.Context, tenant, from, to string) (tenants.Te
 }
 
 // Summary computes the KPIs of a tenant for the period from–to
-// ("YYYY-MM-DD"; empty: this month up to today).
-func (s *Service) Summary(ctx context.Context, tenant, from, to string) (KPIs, error) {
+// ("YYYY-MM-DD"; empty: this month up to today), of one portfolio segment
+// or ("") of all.
+func (s *Service) Summary(ctx context.Context, tenant, from, to, segment string) (KPIs, error) {
 	t, p, err := s.open(ctx, tenant, from, to)
 	if err != nil {
 		return KPIs{}, err
 	}
-	return Summary(ctx, s.db, t, p)
+	return SegmentSummary(ctx, s.db, t, p, segment)
 }
 
 // Remittance builds the remittance statement of a tenant for a period.

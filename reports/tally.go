@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -117,6 +118,47 @@ type contrib struct {
 	dated   map[dayKey]int64
 	state   map[string]int64
 	members map[member]bool
+	// seg is the portfolio segment of the document's account: every figure
+	// is also counted under it (segKey), so a report can be filtered by
+	// segment from the same documents.
+	seg string
+}
+
+// segKey is key counted under a segment ("g_<segment>_<key>").
+func segKey(seg, key string) string { return "g_" + safeID(seg) + "_" + key }
+
+// segmentsOf lists the segments that have counters in a set of keys.
+func segmentsOf(keys map[string]int64) []string {
+	seen := map[string]bool{}
+	for k := range keys {
+		if rest, ok := strings.CutPrefix(k, "g_"); ok {
+			if i := strings.IndexByte(rest, '_'); i > 0 {
+				seen[idOf(rest[:i])] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for g := range seen {
+		out = append(out, g)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// undated adds to a state (undated) figure, and under the segment.
+func (c *contrib) undated(key string, v int64) {
+	c.state[key] += v
+	if c.seg != "" {
+		c.state[segKey(c.seg, key)] += v
+	}
+}
+
+// member adds an account to a day's set, and to the segment's.
+func (c *contrib) member(day, set, acct string) {
+	c.members[member{day, set, acct}] = true
+	if c.seg != "" {
+		c.members[member{day, segKey(c.seg, set), acct}] = true
+	}
 }
 
 func newContrib() *contrib {
@@ -126,6 +168,9 @@ func newContrib() *contrib {
 func (c *contrib) add(day, key string, v int64) {
 	if v != 0 {
 		c.dated[dayKey{day, key}] += v
+		if c.seg != "" {
+			c.dated[dayKey{day, segKey(c.seg, key)}] += v
+		}
 	}
 }
 
@@ -168,19 +213,40 @@ func dayOf(t time.Time, loc *time.Location) string { return t.In(loc).Format("20
 
 // Source collections and the fields whose change moves a counter.
 var sources = map[string][]string{
-	"accounts":   {"history", "balance", "status", "collectorId", "dueDate", "recalledAt", "currency"},
+	"accounts":   {"history", "balance", "status", "collectorId", "dueDate", "recalledAt", "currency", "segment"},
 	"activities": {"by", "direction", "outcome", "at", "accountId"},
-	"promises":   {"status", "settledAt", "amount", "createdAt", "by"},
-	"disputes":   {"status", "resolvedAt", "creditTotal", "createdAt"},
-	"plans":      {"status", "closedAt", "createdAt", "kind"},
+	"promises":   {"status", "settledAt", "amount", "createdAt", "by", "accountId"},
+	"disputes":   {"status", "resolvedAt", "creditTotal", "createdAt", "accountIds"},
+	"plans":      {"status", "closedAt", "createdAt", "kind", "accountIds"},
 }
 
+// SegmentOf names the portfolio segment of an account ("" for none).
+type SegmentOf func(accountID string) string
+
 // contribution is what raw (a document of coll) adds to the counters; nil
-// raw adds nothing.
-func contribution(coll string, raw bson.Raw, loc *time.Location) (*contrib, error) {
+// raw adds nothing. segOf gives the segment of the account a non-account
+// document is about (the account's own field for accounts).
+func contribution(coll string, raw bson.Raw, loc *time.Location, segOf SegmentOf) (*contrib, error) {
 	c := newContrib()
 	if raw == nil {
 		return c, nil
+	}
+	switch coll {
+	case "accounts":
+		c.seg, _ = raw.Lookup("segment").StringValueOK()
+	case "activities", "promises":
+		if id, ok := raw.Lookup("accountId").StringValueOK(); ok && segOf != nil {
+			c.seg = segOf(id)
+		}
+	case "disputes", "plans":
+		// A dispute or plan spanning segments counts under its first account's.
+		if ids, ok := raw.Lookup("accountIds").ArrayOK(); ok && segOf != nil {
+			if vs, err := ids.Values(); err == nil && len(vs) > 0 {
+				if id, ok := vs[0].StringValueOK(); ok {
+					c.seg = segOf(id)
+				}
+			}
+		}
 	}
 	var err error
 	switch coll {
@@ -212,7 +278,7 @@ func accountContrib(c *contrib, raw bson.Raw, loc *time.Location) error {
 		return err
 	}
 	if a.Currency != "" {
-		c.state[kCurrency+a.Currency]++
+		c.undated(kCurrency+a.Currency, 1)
 	}
 	recalled := a.Status == accounts.StatusRecalled
 	recAt := a.UpdatedAt
@@ -281,7 +347,7 @@ func accountContrib(c *contrib, raw bson.Raw, loc *time.Location) error {
 		recall()
 	}
 	if !recalled && bal > 0 && a.CollectorID != "" {
-		c.state[kAssigned+safeID(a.CollectorID)]++
+		c.undated(kAssigned+safeID(a.CollectorID), 1)
 	}
 	return nil
 }
@@ -307,12 +373,12 @@ func activityContrib(c *contrib, raw bson.Raw, loc *time.Location) error {
 	day := dayOf(a.At, loc)
 	if a.By != "" {
 		c.add(day, userKey(a.By, "ct"), 1)
-		c.members[member{day, setWorked + safeID(a.By), a.AccountID}] = true
+		c.member(day, setWorked+safeID(a.By), a.AccountID)
 	}
 	if a.Direction == "outbound" {
-		c.members[member{day, setContacted, a.AccountID}] = true
+		c.member(day, setContacted, a.AccountID)
 		if a.Outcome == work.OutcomeContacted || a.Outcome == work.OutcomePromise {
-			c.members[member{day, setRPC, a.AccountID}] = true
+			c.member(day, setRPC, a.AccountID)
 		}
 	}
 	return nil
@@ -389,7 +455,7 @@ func planContrib(c *contrib, raw bson.Raw, loc *time.Location) error {
 	c.add(dayOf(p.CreatedAt, loc), kPlanNew, 1)
 	switch p.Status {
 	case payments.PlanActive:
-		c.state[kPlanAct]++
+		c.undated(kPlanAct, 1)
 	case payments.PlanCompleted, payments.PlanDefaulted:
 		at := p.CreatedAt
 		if p.ClosedAt != nil {

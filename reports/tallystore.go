@@ -140,6 +140,7 @@ func (t *Tally) loc(ctx context.Context, tenant string) (*time.Location, error) 
 func (t *Tally) observe(ctx context.Context, changes []store.Change) {
 	ctx = context.WithoutCancel(ctx)
 	deltas := map[string]*contrib{}
+	segs := map[string]string{} // account → segment, for this batch
 	for _, ch := range changes {
 		if ch.Tenant == "" {
 			continue
@@ -149,12 +150,24 @@ func (t *Tally) observe(ctx context.Context, changes []store.Change) {
 			t.log.Error("report counters: tenant", "tenant", ch.Tenant, "err", err)
 			continue
 		}
-		after, err := contribution(ch.Coll, ch.After, loc)
+		sc := t.db.Tenant(ch.Tenant)
+		segOf := func(accountID string) string {
+			g, ok := segs[accountID]
+			if !ok {
+				var a struct {
+					Segment string `bson:"segment"`
+				}
+				_ = sc.C("accounts").Get(ctx, accountID, &a) // a missing account has no segment
+				g, segs[accountID] = a.Segment, a.Segment
+			}
+			return g
+		}
+		after, err := contribution(ch.Coll, ch.After, loc, segOf)
 		if err != nil {
 			t.log.Error("report counters: decode", "coll", ch.Coll, "err", err)
 			continue
 		}
-		before, err := contribution(ch.Coll, ch.Before, loc)
+		before, err := contribution(ch.Coll, ch.Before, loc, segOf)
 		if err != nil {
 			t.log.Error("report counters: decode", "coll", ch.Coll, "err", err)
 			continue
@@ -428,6 +441,9 @@ func (t *Tally) rebuild(ctx context.Context, tenant string) (*contrib, error) {
 	}
 	sc := t.db.Tenant(tenant)
 	total := newContrib()
+	// Accounts come first (sorted names): their segments serve the rest.
+	segs := map[string]string{}
+	segOf := func(accountID string) string { return segs[accountID] }
 	for _, coll := range sortedSources() {
 		proj := bson.D{}
 		for _, f := range sources[coll] {
@@ -435,9 +451,13 @@ func (t *Tally) rebuild(ctx context.Context, tenant string) (*contrib, error) {
 		}
 		proj = append(proj, bson.E{Key: "updatedAt", Value: 1}, bson.E{Key: "tenantId", Value: 1})
 		err := sc.C(coll).Each(ctx, bson.D{}, options.Find().SetProjection(proj), func(raw bson.Raw) error {
-			c, err := contribution(coll, raw, loc)
+			c, err := contribution(coll, raw, loc, segOf)
 			if err != nil {
 				return err
+			}
+			if coll == "accounts" && c.seg != "" {
+				id, _ := raw.Lookup("_id").StringValueOK()
+				segs[id] = c.seg
 			}
 			total.merge(c)
 			return nil

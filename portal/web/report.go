@@ -56,7 +56,7 @@ func (s *Server) reportMonthlyFile(c *fiber.Ctx) error {
 }
 
 func (s *Server) reportSummary(c *fiber.Ctx) error {
-	k, err := s.Reports.Summary(c.UserContext(), param(c, "tenant"), query(c, "from"), query(c, "to"))
+	k, err := s.Reports.Summary(c.UserContext(), param(c, "tenant"), query(c, "from"), query(c, "to"), query(c, "segment"))
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func sendPDF(c *fiber.Ctx, name string, b []byte) error {
 }
 
 func (s *Server) reportRecoveryPDF(c *fiber.Ctx) error {
-	k, err := s.Reports.Summary(c.UserContext(), param(c, "tenant"), query(c, "from"), query(c, "to"))
+	k, err := s.Reports.Summary(c.UserContext(), param(c, "tenant"), query(c, "from"), query(c, "to"), query(c, "segment"))
 	if err != nil {
 		return err
 	}

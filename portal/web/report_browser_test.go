@@ -73,6 +73,23 @@ func TestReportBrowserDashboard(t *testing.T) {
 	}
 	browsertest.Shot(t, ctx, dir, "dashboard-client-period")
 
+	// The segment filter: Empresas is María's B1 alone.
+	clientRun(t, ctx, "segment",
+		chromedp.SetValue(chromedp.CSS("#dash-segment"), "Empresas"),
+		chromedp.Click(chromedp.CSS(`#dash-filter button[type=submit]`)))
+	clientWait(t, ctx, `document.querySelector('#dashboard').dataset.ready === 'true' && document.querySelector('#dash-segment').value === 'Empresas'`)
+	if kpis := browsertest.Text(t, ctx, "#dash-kpis"); !strings.Contains(kpis, "200.000,05") || !strings.Contains(kpis, "299.999,95") {
+		t.Errorf("Empresas KPIs:\n%s", kpis)
+	}
+	if href := browsertest.Eval(t, ctx, `document.querySelector('#dl-recovery').getAttribute('href')`); !strings.HasSuffix(href, "&segment=Empresas") {
+		t.Errorf("recovery link for the segment %q", href)
+	}
+	browsertest.Shot(t, ctx, dir, "dashboard-client-segment")
+	clientRun(t, ctx, "all segments",
+		chromedp.SetValue(chromedp.CSS("#dash-segment"), ""),
+		chromedp.Click(chromedp.CSS(`#dash-filter button[type=submit]`)))
+	clientWait(t, ctx, `document.querySelector('#dashboard').dataset.ready === 'true' && document.querySelector('#dash-segment').value === ''`)
+
 	// Drill-down: the 31-60 bar of the aging chart filters the accounts.
 	browsertest.Eval(t, ctx, `(Chart.getChart('chart-aging').options.onClick(null, [{ index: 2 }]), 'ok')`)
 	clientWait(t, ctx, `document.querySelector('#accounts-bucket').value === '31-60' && document.querySelectorAll('#accounts-table tbody tr').length === 1`)

@@ -31,11 +31,11 @@ type reportEnv struct {
 
 func reportPortfolio(today time.Time) string {
 	d := func(days int) string { return today.AddDate(0, 0, days).Format(time.DateOnly) }
-	return "documento,nombre,factura,vencimiento,valor,correo,celular\n" +
-		"80123456,José Núñez,A1," + d(-45) + ",1000000,jose@example.co,3001112233\n" +
-		"80123456,José Núñez,A2," + d(10) + ",200000,jose@example.co,3001112233\n" +
-		"900123456,María Gómez,B1," + d(-100) + ",500000,maria@example.co,3004445566\n" +
-		"700123,Pedro Ruiz,C1," + d(-400) + ",300000,,3007778899\n"
+	return "documento,nombre,factura,vencimiento,valor,correo,celular,segmento\n" +
+		"80123456,José Núñez,A1," + d(-45) + ",1000000,jose@example.co,3001112233,Hogares\n" +
+		"80123456,José Núñez,A2," + d(10) + ",200000,jose@example.co,3001112233,Hogares\n" +
+		"900123456,María Gómez,B1," + d(-100) + ",500000,maria@example.co,3004445566,Empresas\n" +
+		"700123,Pedro Ruiz,C1," + d(-400) + ",300000,,3007778899,Hogares\n"
 }
 
 func newReportEnv(t *testing.T) *reportEnv {
@@ -241,7 +241,7 @@ func TestReportSummaryKPIs(t *testing.T) {
 	}
 
 	// Bad periods are 400 with the field.
-	for _, q := range []string{"from=2026-13-01", "from=" + r.to + "&to=" + r.from, "to=ayer"} {
+	for _, q := range []string{"from=2026-13-01", "from=" + r.to + "&to=" + r.from, "to=ayer", "segment=nadie"} {
 		if res := r.Do("GET", "/api/tenants/acme/reports/summary?"+q, r.client, nil); res.Status != 400 {
 			t.Errorf("%s: %d %s", q, res.Status, res.Body)
 		}

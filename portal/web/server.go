@@ -259,4 +259,3 @@ func logUser(a actor.Actor) string {
 	sum := sha256.Sum256([]byte(a.UserID))
 	return "debtor:" + hex.EncodeToString(sum[:6])
 }
-

@@ -21,6 +21,8 @@
     return new Intl.DateTimeFormat(C.lang === 'en' ? 'en-US' : 'es-CO', { month: 'short', year: '2-digit' }).format(d);
   };
 
+  const accountsText = (n) => C.t(n === 1 ? 'reports.dash.account1' : 'reports.dash.accounts', { n: int(n) });
+
   function card(id, label, value, note) {
     return el('div', { class: 'dash-kpi', id: 'kpi-' + id },
       el('span', { class: 'kpi-label', text: label }),
@@ -33,10 +35,10 @@
     return el('div', { class: 'dash-kpis', id: 'dash-kpis' },
       card('recovered', C.t('reports.kpi.recovered'), money(k, k.recovered.amount)),
       card('rate', C.t('reports.kpi.recoveryRate'), pct(k.recoveryRate.bp), C.t('reports.dash.ofPlaced')),
-      card('outstanding', C.t('reports.kpi.outstanding'), money(k, k.outstanding.amount), C.t('reports.dash.accounts', { n: int(k.outstanding.count) })),
-      card('placed', C.t('reports.kpi.placed'), money(k, k.placed.amount), C.t('reports.dash.accounts', { n: int(k.placed.count) })),
+      card('outstanding', C.t('reports.kpi.outstanding'), money(k, k.outstanding.amount), accountsText(k.outstanding.count)),
+      card('placed', C.t('reports.kpi.placed'), money(k, k.placed.amount), accountsText(k.placed.count)),
       card('promises', C.t('reports.kpi.promisesKept'), pct(p.keptRate.bp), C.t('reports.dash.keptOf', { kept: int(p.kept), total: int(p.kept + p.broken) })),
-      card('contact', C.t('reports.kpi.contactRate'), pct(c.bp), C.t('reports.dash.contacted', { n: int(c.contacted), total: int(c.open) })),
+      card('contact', C.t('reports.kpi.contactRate'), pct(c.bp), C.t(c.open === 1 ? 'reports.dash.contacted1' : 'reports.dash.contacted', { n: int(c.contacted), total: int(c.open) })),
       card('dso', C.t('reports.kpi.dso'), k.dso.days === null ? '—' : new Intl.NumberFormat(locale(k), { maximumFractionDigits: 1 }).format(k.dso.days), C.t('reports.dash.dsoDays')),
       card('plans', C.t('reports.kpi.plans'), int(k.plans.active), C.t('reports.dash.plans', { created: int(k.plans.created), completed: int(k.plans.completed), defaulted: int(k.plans.defaulted) })));
   }
@@ -75,8 +77,8 @@
       data: { labels: k.monthly.map((m) => monthLabel(m.month)), datasets: [{ data: k.monthly.map((m) => m.rateBp), borderColor: BRAND, backgroundColor: BRAND, tension: 0 }] } });
   }
 
-  function downloads(from, to) {
-    const q = '?from=' + encodeURIComponent(from) + '&to=' + encodeURIComponent(to);
+  function downloads(from, to, segment) {
+    const q = '?from=' + encodeURIComponent(from) + '&to=' + encodeURIComponent(to) + (segment ? '&segment=' + encodeURIComponent(segment) : '');
     const link = (id, key, path) => el('a', { class: 'btn', id, href: base() + path, download: '', text: C.t(key) });
     return el('div', { class: 'dash-downloads', id: 'dash-downloads' },
       el('h3', { text: C.t('reports.dash.downloads') }),
@@ -138,13 +140,15 @@
 
   // section builds the dashboard and loads the current month.
   function section() {
+    const segment = el('select', { id: 'dash-segment', name: 'segment' }, el('option', { value: '', text: C.t('reports.dash.allSegments') }));
+    const segLabel = el('label', { hidden: true }, C.t('reports.segment'), segment);
     const from = el('input', { id: 'dash-from', type: 'date', name: 'from', required: true });
     const to = el('input', { id: 'dash-to', type: 'date', name: 'to', required: true });
     const status = el('p', { class: 'muted small', id: 'dash-status', role: 'status' });
     const body = el('div', { class: 'dash-body', id: 'dash-body' });
     const boxes = { aging: chartBox('chart-aging', C.t('reports.chart.aging')), monthly: chartBox('chart-monthly', C.t('reports.chart.monthly')), rate: chartBox('chart-rate', C.t('reports.chart.rate')) };
     const form = el('form', { class: 'dash-filter', id: 'dash-filter' },
-      el('label', {}, C.t('reports.dash.from'), from), el('label', {}, C.t('reports.dash.to'), to),
+      el('label', {}, C.t('reports.dash.from'), from), el('label', {}, C.t('reports.dash.to'), to), segLabel,
       el('button', { class: 'btn primary', type: 'submit', text: C.t('reports.dash.apply') }));
     const node = el('section', { class: 'card dashboard', id: 'dashboard', 'aria-labelledby': 'dash-title' },
       el('h2', { id: 'dash-title', text: C.t('reports.tab') }), form, status, body);
@@ -155,9 +159,15 @@
       try {
         const k = await C.api('GET', base() + 'summary' + (q || ''));
         from.value = k.from; to.value = k.to;
+        // Segments come with the figures; the picker shows when there are any.
+        if (segment.options.length === 1 && (k.segments || []).length) {
+          segment.append(...k.segments.map((g) => el('option', { value: g, text: g })));
+        }
+        segment.value = k.segment || '';
+        segLabel.hidden = !(k.segments || []).length;
         body.replaceChildren(kpis(k),
           el('div', { class: 'dash-charts' }, boxes.aging.node, boxes.monthly.node, boxes.rate.node),
-          rollTable(k), downloads(k.from, k.to), archive());
+          rollTable(k), downloads(k.from, k.to, k.segment), archive());
         drawCharts(k, boxes);
         status.textContent = '';
         node.dataset.ready = 'true';
@@ -170,7 +180,7 @@
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       node.dataset.ready = 'false';
-      load('?from=' + encodeURIComponent(from.value) + '&to=' + encodeURIComponent(to.value));
+      load('?from=' + encodeURIComponent(from.value) + '&to=' + encodeURIComponent(to.value) + (segment.value ? '&segment=' + encodeURIComponent(segment.value) : ''));
     });
     load('');
     return node;
