@@ -371,8 +371,10 @@ func BenchmarkMixedLoad(b *testing.B) {
 			solo.classes[n] = s
 		}
 		solo.wall += r.wall
+		solo.peakMB = max(solo.peakMB, r.peakMB)
+		solo.allocMB += r.allocMB
 	}
-	solo.print("each class alone, 1 user, 6 requests (service time)")
+	solo.print("each class alone, 1 user, 6 requests (service time; req/s over all these runs)")
 	for _, users := range []int{10, 100} {
 		b.Run(fmt.Sprintf("users=%d", users), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
