@@ -168,10 +168,7 @@ func TestKeyActionsAuditedOnce(t *testing.T) {
 
 // A payment completed again (the sandbox page submitted twice, a Stripe
 // event delivered again) is applied once and must be audited once.
-//
-// Fails today: payments.Service.Complete records "payment.succeeded" on
-// every call that finds the payment succeeded, not only on the call that
-// moved it there (payments/service.go), so each repeat adds a record.
+// (It found payments.Service.Complete auditing every repeat; fixed there.)
 func TestRepeatedPaymentCompletionAuditedOnce(t *testing.T) {
 	e := planEnv(t)
 	jose := e.session("acme", "80123456")
