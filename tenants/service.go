@@ -452,7 +452,10 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (crea
 	}
 	u := User{ID: primitive.NewObjectID().Hex(), Email: email, Name: "Administrador", Role: RoleAdmin,
 		Tenants: []string{}, PasswordHash: hash, CreatedAt: time.Now().UTC()}
-	if err := s.db.C("users").Insert(ctx, u); err != nil {
+	if err := s.db.C("users").Insert(ctx, u); errors.Is(err, apperr.ErrConflict) {
+		// Another replica starting on the same empty database made it first.
+		return false, "", nil
+	} else if err != nil {
 		return false, "", fmt.Errorf("create admin: %w", err)
 	}
 	_ = s.audit.Record(actor.System(ctx, "bootstrap"), "", "user.create", u.ID, map[string]any{"role": RoleAdmin})
