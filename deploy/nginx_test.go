@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"bufio"
+	"cartera/portal/testtool"
 	"fmt"
 	"io"
 	"net"
@@ -16,18 +17,8 @@ import (
 	"time"
 )
 
-// nginxBinary is nginx from NGINX_BIN or the PATH; the test is skipped
-// without one (CI machines do not install it).
-func nginxBinary(t *testing.T) string {
-	if b := os.Getenv("NGINX_BIN"); b != "" {
-		return b
-	}
-	b, err := exec.LookPath("nginx")
-	if err != nil {
-		t.Skip("nginx not installed (set NGINX_BIN to run deploy/nginx.conf for real)")
-	}
-	return b
-}
+// nginxBinary is nginx from NGINX_BIN or the PATH (.ci/run installs it).
+func nginxBinary(t *testing.T) string { return testtool.Bin(t, "nginx", "nginx", "NGINX_BIN") }
 
 // TestNginxConfigServes runs deploy/nginx.conf for real in front of two
 // stand-in replicas on loopback: both get traffic, X-Real-IP is the

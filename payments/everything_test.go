@@ -3,7 +3,6 @@ package payments_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"cartera/payments"
 	"cartera/portal/accounts"
 	"cartera/portal/actor"
+	"cartera/portal/testtool"
 )
 
 // "Pay everything" charges what the statement asks for today: balance plus
@@ -125,7 +125,7 @@ func TestPayEverythingChargesTheStatement(t *testing.T) {
 	if d := os.Getenv("SCREENSHOT_DIR"); d != "" { // to look at it
 		_ = os.WriteFile(filepath.Join(d, "receipt-everything.pdf"), pdf, 0o644)
 	}
-	if txt := pdfText(t, pdf); txt != "" && (!strings.Contains(txt, "Intereses de mora, factura A1") || !strings.Contains(txt, "Descuentos concedidos")) {
+	if txt := testtool.PDFText(t, pdf); !strings.Contains(txt, "Intereses de mora, factura A1") || !strings.Contains(txt, "Descuentos concedidos") {
 		t.Errorf("receipt text:\n%s", txt)
 	}
 	// A full refund gives back the interest as interest, then the payments.
@@ -154,19 +154,4 @@ func mustGet(t *testing.T, svc *payments.Service, ctx context.Context, id string
 		t.Fatal(err)
 	}
 	return p
-}
-
-// pdfText is the text of a PDF by pdftotext, or "" when it is not installed.
-func pdfText(t *testing.T, pdf []byte) string {
-	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		return ""
-	}
-	cmd := exec.Command("pdftotext", "-layout", "-", "-")
-	cmd.Stdin = strings.NewReader(string(pdf))
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(out)
 }

@@ -25,6 +25,7 @@ import (
 
 	"cartera/portal/apptest"
 	"cartera/portal/browsertest"
+	"cartera/portal/testtool"
 	"cartera/static"
 )
 
@@ -305,12 +306,7 @@ func TestStaticPathTraversal(t *testing.T) {
 // text in the statement and letter PDFs (pdftotext), as JSON data, never in
 // the HTML shells, and the pages' scripts never build markup from data.
 func TestStoredMarkupIsLiteralInPDFsAndPages(t *testing.T) {
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pdftotext missing (apt-get install poppler-utils)")
-		}
-		t.Skip("pdftotext not installed")
-	}
+	testtool.Bin(t, "pdftotext", "poppler-utils", "")
 	const name = `<script>alert('x')</script> & <b>Ñandú</b>`
 	const addr = `<img src=x onerror=alert(1)> Calle 1`
 	e := apptest.New(t)

@@ -20,6 +20,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 
 	"cartera/portal/apptest"
+	"cartera/portal/testtool"
 )
 
 // debtorPortfolio: José owes A1 (due 1 Oct 2025, 1.000.000,00) and A2 (due
@@ -510,12 +511,7 @@ func TestDebtorIsolation(t *testing.T) {
 }
 
 func TestDebtorStatementPDF(t *testing.T) {
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pdftotext missing (apt-get install poppler-utils)")
-		}
-		t.Skip("pdftotext not installed")
-	}
+	testtool.Bin(t, "pdftotext", "poppler-utils", "")
 	e := newDebtorEnv(t)
 	jose := e.session("acme", "80123456")
 	if r := e.openDispute(jose, []string{"A2"}, "wrong_amount", "", "", nil); r.Status != 201 {

@@ -8,6 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"cartera/portal/browsertest"
+	"cartera/portal/testtool"
 )
 
 // A debtor pays everything in the sandbox through the API: the recording
@@ -49,17 +50,15 @@ func TestDebtorPaysInSandbox(t *testing.T) {
 	if rc.Status != 200 || !strings.HasPrefix(string(rc.Body), "%PDF") {
 		t.Fatalf("receipt: %d", rc.Status)
 	}
-	if _, err := exec.LookPath("pdftotext"); err == nil {
-		cmd := exec.Command("pdftotext", "-", "-")
-		cmd.Stdin = strings.NewReader(string(rc.Body))
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, want := range []string{"Recibo de pago", "José Núñez", "1.217.685,60", "Intereses de mora, factura A1", "17.685,60", "A2", "Pagado"} {
-			if !strings.Contains(string(out), want) {
-				t.Errorf("receipt lacks %q:\n%s", want, out)
-			}
+	cmd := exec.Command(testtool.Bin(t, "pdftotext", "poppler-utils", ""), "-", "-")
+	cmd.Stdin = strings.NewReader(string(rc.Body))
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Recibo de pago", "José Núñez", "1.217.685,60", "Intereses de mora, factura A1", "17.685,60", "A2", "Pagado"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("receipt lacks %q:\n%s", want, out)
 		}
 	}
 }

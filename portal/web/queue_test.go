@@ -10,6 +10,7 @@ import (
 
 	"cartera/portal/accounts"
 	"cartera/portal/store"
+	"cartera/portal/testtool"
 )
 
 // queueEnv is workEnv with a policy whose D+5 step is a call and D+40 a
@@ -222,12 +223,7 @@ func TestLetters(t *testing.T) {
 // letterPDFText renders the first page to <base>-1.png and returns the text.
 func letterPDFText(t *testing.T, pdf []byte, base string) string {
 	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("poppler-utils missing")
-		}
-		t.Skip("poppler-utils not installed")
-	}
+	testtool.Bin(t, "pdftotext", "poppler-utils", "")
 	p := base + ".pdf"
 	if err := os.WriteFile(p, pdf, 0o644); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 
 	"cartera/portal/apptest"
+	"cartera/portal/testtool"
 )
 
 // reportEnv is a tenant whose month is built through the API, so the
@@ -330,12 +331,7 @@ func TestRemittanceReconcilesWithLedger(t *testing.T) {
 // (kept in SCREENSHOT_DIR when set, to look at).
 func pdfText(t *testing.T, b []byte, name string) string {
 	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pdftotext missing under CI")
-		}
-		t.Skip("poppler-utils not installed")
-	}
+	testtool.Bin(t, "pdftotext", "poppler-utils", "")
 	dir := t.TempDir()
 	if d := os.Getenv("SCREENSHOT_DIR"); d != "" {
 		dir = d
