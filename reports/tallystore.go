@@ -245,61 +245,52 @@ func (t *Tally) apply(ctx context.Context, sc *store.Scope, d *contrib, live boo
 // compare-and-set, creating it when missing.
 func addToDoc(ctx context.Context, sc *store.Scope, key string, inc map[string]int64, add map[string][]uint32, born bool) error {
 	coll := sc.C("tallies")
-	id := sc.ID(key)
-	for attempt := 0; ; attempt++ {
-		var doc tallyDoc
-		err := coll.Mutate(ctx, id, &doc, func() (bson.D, error) {
-			set := bson.D{}
-			if len(inc) > 0 {
-				if err := doc.unpack(); err != nil {
-					return nil, err
-				}
-				changed := false
-				for k, v := range inc {
-					if v != 0 {
-						doc.N[k] += v
-						changed = true
-					}
-				}
-				if changed {
-					set = append(set, bson.E{Key: "nb", Value: packN(doc.N)})
-				}
-			}
-			for name, seqs := range add {
-				bm := roaring.New()
-				if b := doc.S[name]; len(b) > 0 {
-					if _, err := bm.FromBuffer(append([]byte(nil), b...)); err != nil {
-						return nil, fmt.Errorf("set %s: %w", name, err)
-					}
-				}
-				n := bm.GetCardinality()
-				bm.AddMany(seqs)
-				if bm.GetCardinality() == n {
-					continue
-				}
-				bm.RunOptimize()
-				b, err := bm.ToBytes()
-				if err != nil {
-					return nil, err
-				}
-				set = append(set, bson.E{Key: "s." + name, Value: b})
-			}
-			if len(set) == 0 {
-				return nil, nil
-			}
-			return bson.D{{Key: "$set", Value: set}}, nil
-		})
-		if !errors.Is(err, apperr.ErrNotFound) || attempt > 0 {
-			return err
-		}
-		init := bson.D{{Key: "rev", Value: int64(0)}}
-		if born {
-			init = append(init, bson.E{Key: "v", Value: tallyVersion})
-		}
-		if _, err := coll.Upsert(ctx, id, bson.D{{Key: "$setOnInsert", Value: init}}); err != nil {
-			return err
-		}
+	var init bson.D
+	if born {
+		init = bson.D{{Key: "v", Value: tallyVersion}}
 	}
+	var doc tallyDoc
+	return coll.MutateOrCreate(ctx, sc.ID(key), &doc, init, func() (bson.D, error) {
+		set := bson.D{}
+		if len(inc) > 0 {
+			if err := doc.unpack(); err != nil {
+				return nil, err
+			}
+			changed := false
+			for k, v := range inc {
+				if v != 0 {
+					doc.N[k] += v
+					changed = true
+				}
+			}
+			if changed {
+				set = append(set, bson.E{Key: "nb", Value: packN(doc.N)})
+			}
+		}
+		for name, seqs := range add {
+			bm := roaring.New()
+			if b := doc.S[name]; len(b) > 0 {
+				if _, err := bm.FromBuffer(append([]byte(nil), b...)); err != nil {
+					return nil, fmt.Errorf("set %s: %w", name, err)
+				}
+			}
+			n := bm.GetCardinality()
+			bm.AddMany(seqs)
+			if bm.GetCardinality() == n {
+				continue
+			}
+			bm.RunOptimize()
+			b, err := bm.ToBytes()
+			if err != nil {
+				return nil, err
+			}
+			set = append(set, bson.E{Key: "s." + name, Value: b})
+		}
+		if len(set) == 0 {
+			return nil, nil
+		}
+		return bson.D{{Key: "$set", Value: set}}, nil
+	})
 }
 
 // layout spreads a delta over the documents that hold it: docs maps a

@@ -120,54 +120,47 @@ func (v *DebtorViews) merge(ctx context.Context, sc *store.Scope, debtorID strin
 	coll := sc.C("accountindex")
 	id := viewKey(debtorID, sc)
 	var out []ViewRow
-	for attempt := 0; ; attempt++ {
-		var doc viewDoc
-		err := coll.Mutate(ctx, id, &doc, func() (bson.D, error) {
-			cur, err := unpackView(doc.Rows)
-			if err != nil {
-				return nil, err
-			}
-			m := make(map[string]ViewRow, len(cur)+len(rows))
-			for _, r := range cur {
+	var doc viewDoc
+	err := coll.MutateOrCreate(ctx, id, &doc, nil, func() (bson.D, error) {
+		cur, err := unpackView(doc.Rows)
+		if err != nil {
+			return nil, err
+		}
+		m := make(map[string]ViewRow, len(cur)+len(rows))
+		for _, r := range cur {
+			m[r.ID] = r
+		}
+		for _, r := range rows {
+			if old, ok := m[r.ID]; !ok || r.Rev >= old.Rev {
 				m[r.ID] = r
 			}
-			for _, r := range rows {
-				if old, ok := m[r.ID]; !ok || r.Rev >= old.Rev {
-					m[r.ID] = r
+		}
+		set := bson.D{}
+		if ids != nil {
+			keep := make(map[string]ViewRow, len(ids))
+			for _, aid := range ids {
+				if r, ok := m[aid]; ok {
+					keep[aid] = r
 				}
 			}
-			set := bson.D{}
-			if ids != nil {
-				keep := make(map[string]ViewRow, len(ids))
-				for _, aid := range ids {
-					if r, ok := m[aid]; ok {
-						keep[aid] = r
-					}
-				}
-				m = keep
-				set = append(set, bson.E{Key: "ids", Value: ids})
-			}
-			out = out[:0]
-			for _, r := range m {
-				out = append(out, r)
-			}
-			sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-			b, err := packView(out)
-			if err != nil {
-				return nil, err
-			}
-			return bson.D{{Key: "$set", Value: append(set, bson.E{Key: "rows", Value: b})}}, nil
-		})
-		if err == nil {
-			return nil
+			m = keep
+			set = append(set, bson.E{Key: "ids", Value: ids})
 		}
-		if !errors.Is(err, apperr.ErrNotFound) || attempt > 0 {
-			return fmt.Errorf("debtor view: %w", err)
+		out = out[:0]
+		for _, r := range m {
+			out = append(out, r)
 		}
-		if _, err := coll.Upsert(ctx, id, bson.D{{Key: "$setOnInsert", Value: bson.D{{Key: "rev", Value: int64(0)}}}}); err != nil {
-			return err
+		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+		b, err := packView(out)
+		if err != nil {
+			return nil, err
 		}
+		return bson.D{{Key: "$set", Value: append(set, bson.E{Key: "rows", Value: b})}}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("debtor view: %w", err)
 	}
+	return nil
 }
 
 // Rows returns the rows of a debtor's accounts (ids: the debtor's

@@ -228,20 +228,13 @@ func (x *Index) insert(ctx context.Context, sc *store.Scope, rows []indexRow) er
 		return err
 	}
 	var man manifestDoc
-	for attempt := 0; ; attempt++ {
-		err := coll.Mutate(ctx, sc.ID(manifestKey), &man, func() (bson.D, error) {
-			return bson.D{{Key: "$set", Value: bson.D{{Key: "segs", Value: append(man.Segs, id)}}}}, nil
-		})
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, apperr.ErrNotFound) || attempt > 0 {
-			return err
-		}
-		// Born here: a tenant created after start-up (see put).
-		if _, err := coll.Upsert(ctx, sc.ID(manifestKey), bson.D{{Key: "$setOnInsert", Value: bson.D{{Key: "v", Value: indexVersion}, {Key: "segs", Value: bson.A{}}, {Key: "rev", Value: int64(0)}}}}); err != nil {
-			return err
-		}
+	// A manifest born here belongs to a tenant created after start-up (see put).
+	born := bson.D{{Key: "v", Value: indexVersion}, {Key: "segs", Value: bson.A{}}}
+	err = coll.MutateOrCreate(ctx, sc.ID(manifestKey), &man, born, func() (bson.D, error) {
+		return bson.D{{Key: "$set", Value: bson.D{{Key: "segs", Value: append(man.Segs, id)}}}}, nil
+	})
+	if err != nil {
+		return err
 	}
 	if len(man.Segs)+1 > maxSegments {
 		return x.fold(ctx, sc)
@@ -341,48 +334,40 @@ func (x *Index) putWith(ctx context.Context, sc *store.Scope, rows map[string]*i
 	for n, upd := range byChunk {
 		id := sc.ID(chunkKey(n))
 		var rev int64
-		for attempt := 0; ; attempt++ {
-			var doc chunkDoc
-			err := coll.Mutate(ctx, id, &doc, func() (bson.D, error) {
-				cur, err := unpackRows(doc.Rows)
-				if err != nil {
-					return nil, err
-				}
-				m := make(map[string]indexRow, len(cur)+len(upd))
-				for _, r := range cur {
-					m[r.ID] = r
-				}
-				for id, r := range upd {
-					if _, had := m[id]; had && onlyNew {
-						continue
-					}
-					if r == nil {
-						m[id] = indexRow{ID: id, Status: goneStatus} // hides an older segment row
-					} else {
-						m[id] = *r
-					}
-				}
-				out := make([]indexRow, 0, len(m))
-				for _, r := range m {
-					out = append(out, r)
-				}
-				sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-				b, err := packRows(out)
-				if err != nil {
-					return nil, err
-				}
-				rev = doc.Rev + 1
-				return bson.D{{Key: "$set", Value: bson.D{{Key: "rows", Value: b}, {Key: "n", Value: len(out)}}}}, nil
-			})
-			if err == nil {
-				break
+		var doc chunkDoc
+		err := coll.MutateOrCreate(ctx, id, &doc, bson.D{{Key: "n", Value: 0}}, func() (bson.D, error) {
+			cur, err := unpackRows(doc.Rows)
+			if err != nil {
+				return nil, err
 			}
-			if !errors.Is(err, apperr.ErrNotFound) || attempt > 0 {
-				return fmt.Errorf("portfolio index chunk %d: %w", n, err)
+			m := make(map[string]indexRow, len(cur)+len(upd))
+			for _, r := range cur {
+				m[r.ID] = r
 			}
-			if _, err := coll.Upsert(ctx, id, bson.D{{Key: "$setOnInsert", Value: bson.D{{Key: "n", Value: 0}, {Key: "rev", Value: int64(0)}}}}); err != nil {
-				return err
+			for id, r := range upd {
+				if _, had := m[id]; had && onlyNew {
+					continue
+				}
+				if r == nil {
+					m[id] = indexRow{ID: id, Status: goneStatus} // hides an older segment row
+				} else {
+					m[id] = *r
+				}
 			}
+			out := make([]indexRow, 0, len(m))
+			for _, r := range m {
+				out = append(out, r)
+			}
+			sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+			b, err := packRows(out)
+			if err != nil {
+				return nil, err
+			}
+			rev = doc.Rev + 1
+			return bson.D{{Key: "$set", Value: bson.D{{Key: "rows", Value: b}, {Key: "n", Value: len(out)}}}}, nil
+		})
+		if err != nil {
+			return fmt.Errorf("portfolio index chunk %d: %w", n, err)
 		}
 		revs = append(revs, bson.E{Key: "revs." + strconv.Itoa(n), Value: rev})
 	}

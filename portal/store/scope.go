@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -198,6 +199,20 @@ func (t *TColl) Mutate(ctx context.Context, id string, doc any, fn func() (bson.
 		}
 		return nil
 	}, fn)
+}
+
+// MutateOrCreate is Mutate on a document that may not exist yet: a missing
+// one is first created with init's fields (and rev 0), then mutated. Read
+// models kept by watchers start this way.
+func (t *TColl) MutateOrCreate(ctx context.Context, id string, doc any, init bson.D, fn func() (bson.D, error)) error {
+	err := t.Mutate(ctx, id, doc, fn)
+	if !errors.Is(err, apperr.ErrNotFound) {
+		return err
+	}
+	if _, err := t.Upsert(ctx, id, bson.D{{Key: "$setOnInsert", Value: append(bson.D{{Key: "rev", Value: int64(0)}}, init...)}}); err != nil {
+		return err
+	}
+	return t.Mutate(ctx, id, doc, fn)
 }
 
 // Delete removes the document with this _id.
