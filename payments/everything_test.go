@@ -13,6 +13,7 @@ import (
 	"cartera/payments"
 	"cartera/portal/accounts"
 	"cartera/portal/actor"
+	"cartera/portal/strategy"
 	"cartera/portal/testtool"
 )
 
@@ -28,9 +29,9 @@ func TestPayEverythingChargesTheStatement(t *testing.T) {
 	// 31 March 2026: A1 (due 1 Jan) is 89 days late, A2 (1 Feb) 58, B1 (1 Mar) 30.
 	e.App.DebtorsSvc.Now = func() time.Time { return time.Date(2026, 3, 31, 15, 0, 0, 0, time.UTC) }
 	// 10 % off to settle 30 or more days late.
-	if err := e.App.DB.C("tenants").Update(ctx, bson.D{{Key: "_id", Value: "acme"}}, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "policy.settlementTiers", Value: bson.A{bson.D{{Key: "minDaysPastDue", Value: 30}, {Key: "percentBP", Value: 1000}}}},
-	}}}); err != nil {
+	pol := strategy.Default()
+	pol.Settlement = []strategy.SettlementTier{{MinDaysPastDue: 30, PercentBP: 1000}}
+	if _, err := e.App.Web.Policy.Put(e.Ctx(), "acme", pol); err != nil {
 		t.Fatal(err)
 	}
 	st, err := e.App.DebtorsSvc.Statement(ctx)
@@ -76,12 +77,11 @@ func TestPayEverythingChargesTheStatement(t *testing.T) {
 		got := map[string]int64{}
 		for _, le := range entries {
 			got[le.Kind] += le.Amount
-			if le.Kind == accounts.KindInterest && le.Amount > 0 && le.Amount != l.intr {
-				t.Errorf("%s interest charged %d, statement %d", id, le.Amount, l.intr)
-			}
 		}
-		if got[accounts.KindPayment] != -(l.bal-l.disc) || got[accounts.KindCredit] != -l.disc || got[accounts.KindInterest] != l.intr || got[accounts.KindInterestPaid] != -l.intr || len(entries) != 5 {
-			t.Errorf("%s ledger %v (%d entries), want payment %d, credit %d, interest netting to 0", id, got, len(entries), -(l.bal - l.disc), -l.disc)
+		// Placement, discount (credit), interest paid, principal paid: late
+		// interest is never booked, only its payment (interest first).
+		if got[accounts.KindPayment] != -(l.bal-l.disc) || got[accounts.KindCredit] != -l.disc || got[accounts.KindInterest] != 0 || got[accounts.KindInterestPaid] != -l.intr || len(entries) != 4 {
+			t.Errorf("%s ledger %v (%d entries), want payment %d, credit %d, interest paid %d", id, got, len(entries), -(l.bal - l.disc), -l.disc, -l.intr)
 		}
 	}
 	if drift, err := accounts.Reconcile(ctx, sc); err != nil || len(drift) != 0 {
@@ -132,12 +132,17 @@ func TestPayEverythingChargesTheStatement(t *testing.T) {
 	if _, err := svc.Reverse(ctx, "acme", p.ID, "refund:ch_all", p.Amount, "reembolso"); err != nil {
 		t.Fatal(err)
 	}
+	// The books are as before the payment: principal back (discount
+	// revoked), the interest owed again, the same statement on the same day.
 	var owed int64
 	for _, inv := range []string{"A1", "A2", "B1"} {
 		owed += balance(t, e, inv)
 	}
-	if owed != wantBalance-wantDiscount+wantInterest {
-		t.Fatalf("owed after a full refund %d, want %d", owed, wantBalance-wantDiscount+wantInterest)
+	if owed != wantBalance {
+		t.Fatalf("principal after a full refund %d, want %d", owed, wantBalance)
+	}
+	if st2, err := e.App.DebtorsSvc.Statement(ctx); err != nil || st2.Owed != st.Owed || st2.Total != st.Total {
+		t.Fatalf("statement after a full refund: owed %d total %d, before the payment %d %d (%v)", st2.Owed, st2.Total, st.Owed, st.Total, err)
 	}
 	if drift, err := accounts.Reconcile(ctx, sc); err != nil || len(drift) != 0 {
 		t.Fatalf("after refund: %+v %v", drift, err)

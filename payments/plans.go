@@ -209,6 +209,7 @@ type planAccount struct {
 	Invoice    string    `bson:"invoice"`
 	DueDate    time.Time `bson:"dueDate"`
 	Balance    int64     `bson:"balance"`
+	Interest   int64     `bson:"interest"`
 	Currency   string    `bson:"currency"`
 	Status     string    `bson:"status"`
 	DisputeIDs []string  `bson:"disputeIds"`
@@ -304,22 +305,61 @@ func (s *Plans) offers(ctx context.Context, c caller) ([]PlanOffer, strategy.Pol
 	if _, err := s.current(ctx, c.sc, c.debtor.ID); err == nil {
 		return []PlanOffer{}, strategy.Policy{}, nil
 	}
-	accs, total, err := eligible(ctx, c)
-	if err != nil || total == 0 {
+	accs, _, err := eligible(ctx, c)
+	if err != nil || len(accs) == 0 {
 		return []PlanOffer{}, strategy.Policy{}, err
 	}
 	pol, err := s.policy.For(ctx, c.tenant.ID)
 	if err != nil {
 		return nil, pol, err
 	}
+	total, interest, rules, err := s.planBase(ctx, c, accs, pol)
+	if err != nil || total <= 0 {
+		return []PlanOffer{}, pol, err
+	}
 	grace, maxMissed := s.DefaultRules(pol, nil)
 	out := []PlanOffer{}
-	for _, o := range calc.Offers(total, c.today, pol.Plans.Calc()) {
+	for _, o := range calc.Offers(total, c.today, rules) {
+		_ = interest
 		po := PlanOffer{ID: offerID(c.debtor.ID, total, o, c.today), Offer: o, Currency: c.tenant.Currency, Balance: total, Start: c.today}
 		po.Terms = terms(c.tenant, accs, po, pol.Plans, grace, maxMissed)
 		out = append(out, po)
 	}
 	return out, pol, nil
+}
+
+// planBase is what a plan finances and under which rules, by the money
+// engine on the day of the offer: the principal and the interest owed on the
+// eligible accounts. The rule that keeps interest off interest (CO Código de
+// Comercio art. 886): the down payment covers at least the interest owed
+// (imputation pays interest first, CO Código Civil art. 1653), so what the
+// schedule finances is principal only. The plan's monthly rate is held to the
+// usury cap of the day (compounded over twelve months).
+func (s *Plans) planBase(ctx context.Context, c caller, accs []planAccount, pol strategy.Policy) (int64, int64, calc.PlanRules, error) {
+	mr, err := s.policy.RulesOf(ctx, c.tenant.Country, pol)
+	if err != nil {
+		return 0, 0, calc.PlanRules{}, err
+	}
+	var total, interest int64
+	for _, pa := range accs {
+		var a accounts.Account
+		if err := c.sc.C("accounts").Get(ctx, pa.ID, &a); err != nil {
+			return 0, 0, calc.PlanRules{}, err
+		}
+		pos := accounts.Price(mr, nil, a, c.today)
+		total += pos.Owed()
+		interest += pos.Interest
+	}
+	rules := pol.Plans.Calc()
+	rules.MinDownPayment = max(rules.MinDownPayment, interest)
+	if bp, ok := mr.Caps.At(c.today); ok {
+		rules.MonthlyRateBP = min(rules.MonthlyRateBP, calc.MonthlyFromAnnual(bp))
+	} else if last := mr.Caps.LastCovered(); !last.IsZero() {
+		if bp, ok := mr.Caps.At(last); ok {
+			rules.MonthlyRateBP = min(rules.MonthlyRateBP, calc.MonthlyFromAnnual(bp))
+		}
+	}
+	return total, interest, rules, nil
 }
 
 // terms is the text the debtor accepts, kept word for word as evidence.
@@ -450,7 +490,10 @@ func (s *Plans) Accept(ctx context.Context, offer string, accept bool) (Plan, er
 	for _, id := range pl.AccountIDs {
 		var acc planAccount
 		err := sc.C("accounts").Mutate(ctx, id, &acc, func() (bson.D, error) {
-			return bson.D{{Key: "$set", Value: bson.D{{Key: "planId", Value: pl.ID}, {Key: "updatedAt", Value: now}}}}, nil
+			// Late interest stops while the plan runs: what accrued through
+			// today is in the plan's total (its down payment covers it).
+			return bson.D{{Key: "$set", Value: bson.D{{Key: "planId", Value: pl.ID}, {Key: "updatedAt", Value: now}}},
+				{Key: "$push", Value: bson.D{{Key: "pauses", Value: accounts.Pause{PlanID: pl.ID, From: c.today}}}}}, nil
 		})
 		if err != nil {
 			return Plan{}, fmt.Errorf("mark account in plan: %w", err)
@@ -594,6 +637,10 @@ func afterPayment(ctx context.Context, sc *store.Scope, p Payment, now time.Time
 		amounts[p.Plan.PlanID] = p.Amount
 		order = append(order, p.Plan.PlanID)
 	} else {
+		interest := map[string]int64{}
+		for _, ch := range p.Charges {
+			interest[ch.AccountID] += ch.Interest
+		}
 		for _, al := range p.Allocation {
 			var acc planAccount
 			if err := sc.C("accounts").Get(ctx, al.ID, &acc); err != nil || acc.PlanID == "" {
@@ -602,7 +649,7 @@ func afterPayment(ctx context.Context, sc *store.Scope, p Payment, now time.Time
 			if _, seen := amounts[acc.PlanID]; !seen {
 				order = append(order, acc.PlanID)
 			}
-			amounts[acc.PlanID] += al.Amount
+			amounts[acc.PlanID] += al.Amount + interest[al.ID]
 		}
 	}
 	for _, id := range order {
@@ -643,13 +690,15 @@ func creditUnearned(ctx context.Context, sc *store.Scope, pl Plan, now time.Time
 			last = a
 		}
 	}
-	amount := min(unearned, last.Balance)
+	amount := min(unearned, last.Interest)
 	if amount <= 0 {
 		return nil
 	}
+	// The financing interest was booked in the interest book: the waiver
+	// goes there too, never onto the principal.
 	err := accounts.Post(ctx, sc, accounts.LedgerEntry{
 		ID: sc.ID("planint-rev:" + sc.Key(pl.ID)), TenantID: sc.Slug(), AccountID: last.ID, DebtorID: pl.DebtorID,
-		Kind: accounts.KindCredit, Channel: "plan", Amount: -amount, Currency: pl.Currency, Ref: sc.Key(pl.ID),
+		Kind: accounts.KindInterestCredit, Channel: "plan", Amount: -amount, Currency: pl.Currency, Ref: sc.Key(pl.ID),
 		Note: "intereses de financiación no causados: plan incumplido", At: now,
 	})
 	if err != nil && !errors.Is(err, accounts.ErrRecorded) {

@@ -19,7 +19,7 @@ import (
 // reconciliation job lists only these.
 var HandledEvents = []string{
 	"checkout.session.completed", "checkout.session.async_payment_succeeded",
-	"charge.refunded", "charge.dispute.created",
+	"charge.refunded", "charge.dispute.created", "charge.dispute.closed",
 }
 
 // EventLister lists a gateway's events created at or after since, of the

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -33,28 +36,45 @@ var rank = map[string]int{StatusPending: 0, StatusFlagged: 1, StatusSucceeded: 1
 // Payment is one online payment attempt and what it paid. _id is
 // "<tenant>:<objectid>".
 type Payment struct {
-	ID         string            `bson:"_id" json:"id"`
-	TenantID   string            `bson:"tenantId" json:"-"`
-	DebtorID   string            `bson:"debtorId" json:"-"`
-	Amount     int64             `bson:"amount" json:"amount"`
-	Currency   string            `bson:"currency" json:"currency"`
-	Allocation []calc.Allocation `bson:"allocation" json:"allocation"` // what reduces each balance as a payment (principal)
-	// Charges are the late interest and discounts of a "pay everything"
-	// checkout, priced as the statement prices them and frozen at checkout:
-	// on completion each account gets its interest (+) and discount (−)
-	// in the ledger, the payment, and the interest paid (−), so the balance
-	// equals the ledger and recovery counts no interest.
-	Charges     []Charge   `bson:"charges,omitempty" json:"charges,omitempty"`
-	Plan        *PlanRef   `bson:"plan,omitempty" json:"plan,omitempty"` // the plan installment it pays
-	Gateway     string     `bson:"gateway" json:"gateway"`
-	SessionID   string     `bson:"sessionId" json:"sessionId"`
-	GatewayRef  string     `bson:"gatewayRef,omitempty" json:"-"` // payment intent or sandbox ref
-	Status      string     `bson:"status" json:"status"`
-	PaidAmount  int64      `bson:"paidAmount,omitempty" json:"paidAmount,omitempty"`
-	Note        string     `bson:"note,omitempty" json:"note,omitempty"`
-	CreatedAt   time.Time  `bson:"createdAt" json:"createdAt"`
-	CompletedAt *time.Time `bson:"completedAt,omitempty" json:"completedAt,omitempty"`
-	Rev         int64      `bson:"rev" json:"-"`
+	ID       string `bson:"_id" json:"id"`
+	TenantID string `bson:"tenantId" json:"-"`
+	DebtorID string `bson:"debtorId" json:"-"`
+	Amount   int64  `bson:"amount" json:"amount"`
+	Currency string `bson:"currency" json:"currency"`
+	// Targets are the accounts the money goes to, in order (oldest due
+	// first, or the debtor's choice); Settle: each is paid in full and earns
+	// the policy's discount ("pay everything", "pay these invoices").
+	Targets []string `bson:"targets" json:"-"`
+	Settle  bool     `bson:"settle,omitempty" json:"settle,omitempty"`
+	// Allocation is the principal each account receives and Charges the
+	// interest and discount: priced at checkout as the statement prices
+	// them, then replaced at completion by what the money engine imputed
+	// (interest first, then principal) on the day the money arrived.
+	Allocation  []calc.Allocation `bson:"allocation" json:"allocation"`
+	Charges     []Charge          `bson:"charges,omitempty" json:"charges,omitempty"`
+	Credit      int64             `bson:"credit,omitempty" json:"credit,omitempty"` // money beyond the debt, held for the debtor
+	Refunds     []Refund          `bson:"refunds,omitempty" json:"refunds,omitempty"`
+	Refunded    int64             `bson:"refunded,omitempty" json:"refunded,omitempty"`
+	Plan        *PlanRef          `bson:"plan,omitempty" json:"plan,omitempty"` // the plan installment it pays
+	Gateway     string            `bson:"gateway" json:"gateway"`
+	SessionID   string            `bson:"sessionId" json:"sessionId"`
+	GatewayRef  string            `bson:"gatewayRef,omitempty" json:"-"` // payment intent or sandbox ref
+	Status      string            `bson:"status" json:"status"`
+	PaidAmount  int64             `bson:"paidAmount,omitempty" json:"paidAmount,omitempty"`
+	Note        string            `bson:"note,omitempty" json:"note,omitempty"`
+	CreatedAt   time.Time         `bson:"createdAt" json:"createdAt"`
+	CompletedAt *time.Time        `bson:"completedAt,omitempty" json:"completedAt,omitempty"`
+	Rev         int64             `bson:"rev" json:"-"`
+}
+
+// Refund is money given back on a payment (a refund or a chargeback), once
+// per key.
+type Refund struct {
+	Key    string    `bson:"key" json:"-"`
+	Amount int64     `bson:"amount" json:"amount"`
+	Kind   string    `bson:"kind" json:"kind"` // refund, chargeback, reinstated (a chargeback won: the money came back)
+	Level  int64     `bson:"level,omitempty" json:"-"` // a gateway's cumulative refunded amount: Amount is the rise over the refunds before it
+	At     time.Time `bson:"at" json:"at"`
 }
 
 // Charge is one account's late interest and discount in a payment.
@@ -84,9 +104,25 @@ type Service struct {
 	// Events lists the gateway's events for the reconciliation job (nil:
 	// the gateway has none, as the sandbox).
 	Events EventLister
-	// Prices makes "pay everything" charge the statement's total (nil:
-	// balances only, without interest or discounts).
+	// Prices prices the debtor's accounts as the statement does.
 	Prices Pricer
+	// Rules gives a tenant's money rules (strategy.Service).
+	Rules RuleSource
+	// Now is the clock that dates a completed payment (the day its money
+	// is imputed on); the app shares the statement's clock.
+	Now func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// RuleSource gives a tenant's money rules under its country's caps.
+type RuleSource interface {
+	Rules(ctx context.Context, tenant string) (calc.Rules, error)
 }
 
 // NewService wires the payment service.
@@ -149,76 +185,78 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Payment, Sess
 	if err != nil {
 		return Payment{}, Session{}, err
 	}
-	_, open, err := openAccounts(ctx, sc, a.UserID)
+	st, err := s.Prices.Statement(ctx)
 	if err != nil {
-		return Payment{}, Session{}, err
+		return Payment{}, Session{}, fmt.Errorf("checkout: %w", err)
 	}
-	var owed int64
-	items := make([]calc.Open, 0, len(open))
-	for _, acc := range open {
-		owed += acc.Balance
-		items = append(items, calc.Open{ID: acc.ID, DueDate: acc.DueDate, Balance: acc.Balance})
+	lines := make(map[string]debtors.Line, len(st.Lines))
+	var all []string // statement order: oldest due first
+	for _, l := range st.Lines {
+		lines[sc.ID(l.ID)] = l
+		all = append(all, sc.ID(l.ID))
 	}
-	if owed == 0 {
-		return Payment{}, Session{}, &apperr.Refusal{Code: "nothing_owed", Reason: "no tiene saldo pendiente"}
+	if st.Owed <= 0 {
+		return Payment{}, Session{}, &apperr.Refusal{Code: "nothing_owed"}
 	}
+	owed := st.Owed
 	amount := in.Amount
-	var chosen []string
 	var plan *PlanRef
-	var alloc []calc.Allocation
-	var charges []Charge
+	var targets []string
+	settle := false
 	switch {
 	case in.PlanID != "":
+		var items []calc.Open
+		for _, id := range all {
+			items = append(items, calc.Open{ID: id, DueDate: lines[id].DueDate, Balance: lines[id].Owed})
+		}
 		if plan, amount, items, err = planCheckout(ctx, sc, a.UserID, in, items); err != nil {
 			return Payment{}, Session{}, err
 		}
+		for _, it := range items {
+			targets = append(targets, it.ID)
+		}
 	case len(in.AccountIDs) > 0:
-		chosen = make([]string, 0, len(in.AccountIDs))
-		amount = 0
+		// Chosen invoices (the debtor's choice, CO Código Civil art. 1654),
+		// each settled in full: interest included, discount earned.
+		amount, settle = 0, true
+		chosen := map[string]bool{}
 		for _, k := range in.AccountIDs {
 			id := k
 			if !sc.Owns(id) {
 				id = sc.ID(k)
 			}
-			found := false
-			for _, acc := range open {
-				if acc.ID == id {
-					amount += acc.Balance
-					found = true
-				}
-			}
-			if !found {
+			l, ok := lines[id]
+			if !ok {
 				return Payment{}, Session{}, fmt.Errorf("account %s: %w", k, apperr.ErrNotFound)
 			}
-			chosen = append(chosen, id)
+			if !chosen[id] {
+				chosen[id] = true
+				amount += l.Total()
+			}
 		}
-	case amount == 0 && s.Prices != nil:
-		// Everything, as the statement prices it today.
-		if amount, alloc, charges, err = s.priceAll(ctx, sc, open); err != nil {
-			return Payment{}, Session{}, err
+		for _, id := range all {
+			if chosen[id] {
+				targets = append(targets, id)
+			}
 		}
 	case amount == 0:
-		amount = owed
+		amount, targets, settle = st.Total, all, true // everything, as the statement prices it today
 	case amount < 0:
 		return Payment{}, Session{}, apperr.Field("amount", "el valor debe ser mayor que cero")
 	case amount > owed:
-		return Payment{}, Session{}, apperr.Field("amount", "el valor supera lo que debe")
+		return Payment{}, Session{}, &apperr.Invalid{Msg: "el valor supera lo que debe", Fields: map[string]string{"amount": "el valor supera lo que debe", "owed": strconv.FormatInt(owed, 10)}}
 	case amount < s.MinPayment && amount != owed:
 		return Payment{}, Session{}, apperr.Field("amount", fmt.Sprintf("el pago mínimo es %d", s.MinPayment))
+	default:
+		targets = all
 	}
-	if alloc == nil {
-		var rest int64
-		alloc, rest, err = calc.Allocate(amount, items, chosen)
-		if err != nil {
-			return Payment{}, Session{}, apperr.Field("accountIds", err.Error())
-		}
-		if rest != 0 {
-			return Payment{}, Session{}, apperr.Field("amount", "el valor supera lo que debe")
-		}
+	if amount <= 0 || len(targets) == 0 {
+		return Payment{}, Session{}, &apperr.Refusal{Code: "nothing_owed"}
 	}
+	alloc, charges := planned(amount, targets, lines, settle)
 	p := Payment{
 		ID: sc.ID(primitive.NewObjectID().Hex()), TenantID: tenant, DebtorID: a.UserID, Amount: amount, Currency: t.Currency,
-		Allocation: alloc, Charges: charges, Plan: plan, Gateway: s.gw.Name(), Status: StatusPending, CreatedAt: time.Now().UTC(),
+		Targets: targets, Settle: settle, Allocation: alloc, Charges: charges, Plan: plan, Gateway: s.gw.Name(), Status: StatusPending, CreatedAt: time.Now().UTC(),
 	}
 	desc := "Pago a " + t.Name
 	if plan != nil {
@@ -254,7 +292,7 @@ func (s *Service) Complete(ctx context.Context, tenant, paymentID, gatewayRef st
 			return nil, nil // already recorded (or later): never backwards
 		}
 		moved = true
-		now := time.Now().UTC()
+		now := s.now().UTC()
 		set := bson.D{{Key: "gatewayRef", Value: gatewayRef}, {Key: "paidAmount", Value: paid}, {Key: "completedAt", Value: now}}
 		if paid != p.Amount || !equalFold(currency, p.Currency) {
 			flagged = true
@@ -277,47 +315,8 @@ func (s *Service) Complete(ctx context.Context, tenant, paymentID, gatewayRef st
 		}
 		return p, nil
 	}
-	// Ledger entries are keyed by payment and account: posting again after a
-	// crash or a duplicate event is a no-op. Interest and discounts first,
-	// so the balance never passes zero on the way.
-	post := func(e accounts.LedgerEntry) error {
-		if e.Amount == 0 {
-			return nil
-		}
-		e.TenantID, e.DebtorID, e.Channel, e.Currency, e.Ref, e.At = tenant, p.DebtorID, "online", p.Currency, gatewayRef, p.CompletedAtOr()
-		if err := accounts.Post(ctx, sc, e); err != nil && !errors.Is(err, accounts.ErrRecorded) {
-			return fmt.Errorf("record payment %s: %w", p.ID, err)
-		}
-		return nil
-	}
-	pk := keyOf(p.ID)
-	for _, ch := range p.Charges {
-		ak := sc.Key(ch.AccountID)
-		if err := post(accounts.LedgerEntry{ID: sc.ID("lint:" + pk + ":" + ak), AccountID: ch.AccountID, Kind: accounts.KindInterest,
-			Amount: ch.Interest, Note: "intereses de mora a la fecha del pago"}); err != nil {
-			return p, err
-		}
-		if err := post(accounts.LedgerEntry{ID: sc.ID("disc:" + pk + ":" + ak), AccountID: ch.AccountID, Kind: accounts.KindCredit,
-			Amount: -ch.Discount, Note: "descuento de la política al pagar el total"}); err != nil {
-			return p, err
-		}
-	}
-	for _, al := range p.Allocation {
-		err := accounts.Post(ctx, sc, accounts.LedgerEntry{
-			ID: sc.ID("pay:" + keyOf(p.ID) + ":" + sc.Key(al.ID)), TenantID: tenant, AccountID: al.ID, DebtorID: p.DebtorID,
-			Kind: accounts.KindPayment, Channel: "online", Amount: -al.Amount, Currency: p.Currency, Ref: gatewayRef, At: p.CompletedAtOr(),
-		})
-		if err != nil && !errors.Is(err, accounts.ErrRecorded) {
-			return p, fmt.Errorf("record payment %s: %w", p.ID, err)
-		}
-	}
-	// The interest paid: an interest entry, not a payment, so reports do
-	// not count interest as recovery.
-	for _, ch := range p.Charges {
-		if err := post(accounts.LedgerEntry{ID: sc.ID("lintpaid:" + pk + ":" + sc.Key(ch.AccountID)), AccountID: ch.AccountID, Kind: accounts.KindInterestPaid,
-			Amount: -ch.Interest, Note: "intereses de mora pagados"}); err != nil {
-			return p, err
-		}
+	if err := s.impute(ctx, sc, &p, gatewayRef); err != nil {
+		return p, err
 	}
 	// Then the debtor's plan: the installment it pays, or extras that
 	// reduce the last installments (once per payment).
@@ -330,55 +329,136 @@ func (s *Service) Complete(ctx context.Context, tenant, paymentID, gatewayRef st
 	return p, nil
 }
 
-// Reverse records a refund or a chargeback of a succeeded payment as
-// reversal entries (oldest allocation last), once per reason key.
+// Reverse gives back amount of a succeeded payment (a refund or a
+// chargeback), once per reason key: each account gets back what it
+// received, the last account first and, within it, credit held, then
+// principal, then interest, dated to the payment (accounts.ReversePayment),
+// so the statement is what it would have been without the money plus the
+// interest accrued since. A refund beyond what is left is cut to it.
 func (s *Service) Reverse(ctx context.Context, tenant, paymentID, reasonKey string, amount int64, note string) (Payment, error) {
+	kind := "refund"
+	if strings.HasPrefix(reasonKey, "chargeback:") {
+		kind = "chargeback"
+	}
+	return s.giveBack(ctx, tenant, paymentID, Refund{Key: reasonKey, Amount: amount, Kind: kind}, note)
+}
+
+// RefundTo records a gateway refund given as the cumulative amount refunded
+// on the payment (Stripe's amount_refunded): it refunds the rise over what
+// is recorded, once per level, under the payment's compare-and-set.
+func (s *Service) RefundTo(ctx context.Context, tenant, paymentID, key string, cumulative int64, note string) (Payment, error) {
+	return s.giveBack(ctx, tenant, paymentID, Refund{Key: key, Level: cumulative, Kind: "refund"}, note)
+}
+
+// giveBack records a refund on the payment (once per key, never beyond
+// what was paid) and applies every recorded refund to the accounts; a
+// retry re-applies nothing (the reversals are keyed).
+func (s *Service) giveBack(ctx context.Context, tenant, paymentID string, r Refund, note string) (Payment, error) {
+	sc := s.db.Tenant(tenant)
+	var p Payment
+	err := sc.C("payments").Mutate(ctx, paymentID, &p, func() (bson.D, error) {
+		if p.Status != StatusSucceeded && p.Status != StatusReversed {
+			return nil, &apperr.Refusal{Code: "not_paid", Reason: "el pago no está registrado como exitoso"}
+		}
+		if slices.ContainsFunc(p.Refunds, func(x Refund) bool { return x.Key == r.Key }) {
+			return nil, nil
+		}
+		if r.Level > 0 {
+			var before int64
+			for _, x := range p.Refunds {
+				if x.Kind == "refund" {
+					before += x.Amount
+				}
+			}
+			r.Amount = r.Level - before
+		}
+		r.Amount = min(r.Amount, p.Amount-p.Refunded)
+		if r.Amount <= 0 {
+			return nil, nil
+		}
+		r.At = time.Now().UTC()
+		set := bson.D{{Key: "refunded", Value: p.Refunded + r.Amount}, {Key: "note", Value: note}}
+		if p.Refunded+r.Amount >= p.Amount {
+			set = append(set, bson.E{Key: "status", Value: StatusReversed})
+		}
+		return bson.D{{Key: "$set", Value: set}, {Key: "$push", Value: bson.D{{Key: "refunds", Value: r}}}}, nil
+	})
+	if err != nil {
+		return p, err
+	}
+	if err := sc.C("payments").Get(ctx, paymentID, &p); err != nil {
+		return p, err
+	}
+	pk := keyOf(p.ID)
+	for _, rf := range p.Refunds {
+		left := rf.Amount
+		for i := len(p.Targets) - 1; i >= 0 && left > 0; i-- {
+			acct := p.Targets[i]
+			rev, err := accounts.ReversePayment(ctx, sc, acct, sc.ID("pay:"+pk+":"+sc.Key(acct)), sc.ID("rev:"+rf.Key+":"+sc.Key(acct)), left, "online", note)
+			if err != nil {
+				return p, err
+			}
+			left -= rev.Total()
+		}
+	}
+	_ = s.audit.Record(ctx, tenant, "payment."+r.Kind, p.ID, map[string]any{"amount": r.Amount, "reason": r.Key})
+	return p, nil
+}
+
+// Reinstate applies again the money of a chargeback the merchant won (the
+// bank returned the funds): as a payment dated to the original one, keyed
+// by the dispute, so the debtor is not chased for money the client has.
+func (s *Service) Reinstate(ctx context.Context, tenant, paymentID, chargebackKey string) (Payment, error) {
 	sc := s.db.Tenant(tenant)
 	var p Payment
 	if err := sc.C("payments").Get(ctx, paymentID, &p); err != nil {
 		return p, err
 	}
-	if p.Status != StatusSucceeded && p.Status != StatusReversed {
-		return p, &apperr.Refusal{Code: "not_paid", Reason: "el pago no está registrado como exitoso"}
+	i := slices.IndexFunc(p.Refunds, func(x Refund) bool { return x.Key == chargebackKey })
+	if i < 0 {
+		return p, nil
 	}
-	left := min(amount, p.Amount)
-	// The interest paid is given back first (it was the last thing paid),
-	// as an interest entry, so recovery is reduced only by principal.
-	for i := len(p.Charges) - 1; i >= 0 && left > 0; i-- {
-		ch := p.Charges[i]
-		part := min(left, ch.Interest)
-		if part <= 0 {
+	cb := p.Refunds[i]
+	rules, err := s.Rules.Rules(ctx, tenant)
+	if err != nil {
+		return p, err
+	}
+	t, err := s.tenants.TenantByID(ctx, tenant)
+	if err != nil {
+		return p, err
+	}
+	value := accounts.CivilDay(p.CompletedAtOr(), t.Location())
+	for _, acct := range p.Targets {
+		var a accounts.Account
+		if err := sc.C("accounts").Get(ctx, acct, &a); err != nil {
+			return p, err
+		}
+		var back int64
+		for _, m := range a.History {
+			if strings.HasPrefix(m.LedgerID, sc.ID("rev:"+chargebackKey+":"+sc.Key(acct)+":")) {
+				back += accounts.Collected(m.Kind, m.Amount) * -1
+			}
+		}
+		if back <= 0 {
 			continue
 		}
-		left -= part
-		err := accounts.Post(ctx, sc, accounts.LedgerEntry{
-			ID: sc.ID("rev:" + reasonKey + ":int:" + sc.Key(ch.AccountID)), TenantID: tenant, AccountID: ch.AccountID, DebtorID: p.DebtorID,
-			Kind: accounts.KindInterestRefund, Channel: "online", Amount: part, Currency: p.Currency, Ref: reasonKey, Note: note + ": intereses de mora devueltos",
-		})
-		if err != nil && !errors.Is(err, accounts.ErrRecorded) {
+		_, err := accounts.ApplyPayment(ctx, sc, acct, accounts.PaymentIn{Key: sc.ID("pay:reinst:" + sc.Key(chargebackKey) + ":" + sc.Key(acct)),
+			Amount: back, Value: value, Channel: "online", Ref: p.GatewayRef, Note: "contracargo ganado", Excess: accounts.HoldExcess,
+			Rules: rules, Currency: p.Currency})
+		if err != nil {
 			return p, err
 		}
 	}
-	for i := len(p.Allocation) - 1; i >= 0 && left > 0; i-- {
-		al := p.Allocation[i]
-		part := min(left, al.Amount)
-		left -= part
-		err := accounts.Post(ctx, sc, accounts.LedgerEntry{
-			ID: sc.ID("rev:" + reasonKey + ":" + sc.Key(al.ID)), TenantID: tenant, AccountID: al.ID, DebtorID: p.DebtorID,
-			Kind: accounts.KindReversal, Channel: "online", Amount: part, Currency: p.Currency, Ref: reasonKey, Note: note,
-		})
-		if err != nil && !errors.Is(err, accounts.ErrRecorded) {
-			return p, err
-		}
-	}
-	err := sc.C("payments").Mutate(ctx, paymentID, &p, func() (bson.D, error) {
-		if p.Status == StatusReversed {
+	err = sc.C("payments").Mutate(ctx, paymentID, &p, func() (bson.D, error) {
+		if slices.ContainsFunc(p.Refunds, func(x Refund) bool { return x.Key == "won:"+chargebackKey }) {
 			return nil, nil
 		}
-		return bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusReversed}, {Key: "note", Value: note}}}}, nil
+		w := Refund{Key: "won:" + chargebackKey, Amount: -cb.Amount, Kind: "reinstated", At: time.Now().UTC()}
+		return bson.D{{Key: "$set", Value: bson.D{{Key: "refunded", Value: p.Refunded - cb.Amount}, {Key: "status", Value: StatusSucceeded}}},
+			{Key: "$push", Value: bson.D{{Key: "refunds", Value: w}}}}, nil
 	})
 	if err == nil {
-		_ = s.audit.Record(ctx, tenant, "payment.reversed", p.ID, map[string]any{"amount": amount, "reason": reasonKey})
+		_ = s.audit.Record(ctx, tenant, "payment.reinstated", p.ID, map[string]any{"amount": cb.Amount, "reason": chargebackKey})
 	}
 	return p, err
 }
@@ -417,50 +497,92 @@ func (p Payment) CompletedAtOr() time.Time {
 
 func equalFold(a, b string) bool { return lower(a) == lower(b) }
 
-// priceAll prices "pay everything" as the statement does: for each open
-// account, its balance plus late interest to date less the policy's
-// discount. The allocation is what the payment entry takes off each
-// balance (balance less discount); the charges carry interest and discount.
-func (s *Service) priceAll(ctx context.Context, sc *store.Scope, open []accounts.Account) (int64, []calc.Allocation, []Charge, error) {
-	st, err := s.Prices.Statement(ctx)
-	if err != nil {
-		return 0, nil, nil, fmt.Errorf("price checkout: %w", err)
-	}
-	byID := make(map[string]debtors.Line, len(st.Lines))
-	for _, l := range st.Lines {
-		byID[sc.ID(l.ID)] = l
-	}
-	var total int64
+// planned is the split a checkout shows before the money arrives: each
+// target in order takes up to its owed (less its discount when settling),
+// interest first; the completion replaces it with what the engine imputes.
+func planned(amount int64, targets []string, lines map[string]debtors.Line, settle bool) ([]calc.Allocation, []Charge) {
 	var alloc []calc.Allocation
 	var charges []Charge
-	items := make([]calc.Open, 0, len(open))
-	for _, acc := range open {
-		items = append(items, calc.Open{ID: acc.ID, DueDate: acc.DueDate, Balance: acc.Balance})
-	}
-	// Oldest due first, as every allocation.
-	order, _, err := calc.Allocate(func() int64 {
-		var n int64
-		for _, it := range items {
-			n += it.Balance
+	left := amount
+	for _, id := range targets {
+		l := lines[id]
+		due := l.Owed
+		var disc int64
+		if settle {
+			disc = l.Discount
+			due -= disc
 		}
-		return n
-	}(), items, nil)
+		take := min(left, max(due, 0))
+		if take <= 0 {
+			continue
+		}
+		left -= take
+		interest := min(take, l.Interest)
+		alloc = append(alloc, calc.Allocation{ID: id, Amount: take - interest})
+		if interest > 0 || disc > 0 {
+			charges = append(charges, Charge{AccountID: id, Interest: interest, Discount: disc})
+		}
+	}
+	return alloc, charges
+}
+
+// impute applies a succeeded payment's money to its targets through the
+// money engine, on the day it arrived: each target takes what it owes (less
+// its discount when settling), interest first; the last takes the rest,
+// and what no debt takes is held as the debtor's credit, never a negative
+// balance. Keyed per account: a repeat or a retry after a crash takes the
+// same amounts (each account remembers what it took).
+func (s *Service) impute(ctx context.Context, sc *store.Scope, p *Payment, gatewayRef string) error {
+	rules, err := s.Rules.Rules(ctx, p.TenantID)
 	if err != nil {
-		return 0, nil, nil, err
+		return err
 	}
-	for _, o := range order {
-		l, ok := byID[o.ID]
-		if !ok || l.Balance != o.Amount {
-			// The statement saw another balance (a payment landed between
-			// the two reads): price it plainly rather than guess.
-			l = debtors.Line{Balance: o.Amount}
-		}
-		disc := min(l.Discount, o.Amount)
-		alloc = append(alloc, calc.Allocation{ID: o.ID, Amount: o.Amount - disc})
-		if l.Interest > 0 || disc > 0 {
-			charges = append(charges, Charge{AccountID: o.ID, Interest: l.Interest, Discount: disc})
-		}
-		total += o.Amount - disc + l.Interest
+	t, err := s.tenants.TenantByID(ctx, p.TenantID)
+	if err != nil {
+		return err
 	}
-	return total, alloc, charges, nil
+	value := accounts.CivilDay(p.CompletedAtOr(), t.Location())
+	pk := keyOf(p.ID)
+	left := p.Amount
+	var alloc []calc.Allocation
+	var charges []Charge
+	var credit int64
+	for i, acct := range p.Targets {
+		if left <= 0 {
+			break
+		}
+		key := sc.ID("pay:" + pk + ":" + sc.Key(acct))
+		var a accounts.Account
+		if err := sc.C("accounts").Get(ctx, acct, &a); err != nil {
+			return fmt.Errorf("record payment %s: %w", p.ID, err)
+		}
+		share := left
+		if prev, ok := accounts.AppliedOf(a, key); ok {
+			share = prev.Total()
+		} else if i < len(p.Targets)-1 {
+			pos := accounts.Price(rules, nil, a, value)
+			due := pos.Owed()
+			if p.Settle {
+				due -= rules.Discount(pos.Principal, a.DueDate, value)
+			}
+			share = min(left, max(due, 0))
+		}
+		if share <= 0 {
+			continue
+		}
+		ap, err := accounts.ApplyPayment(ctx, sc, acct, accounts.PaymentIn{Key: key, Amount: share, Value: value, At: p.CompletedAtOr(),
+			Channel: "online", Ref: gatewayRef, Excess: accounts.HoldExcess, Settle: p.Settle, Rules: rules, Currency: p.Currency})
+		if err != nil {
+			return fmt.Errorf("record payment %s: %w", p.ID, err)
+		}
+		left -= ap.Total()
+		alloc = append(alloc, calc.Allocation{ID: acct, Amount: ap.Principal})
+		if ap.Interest > 0 || ap.Discount > 0 {
+			charges = append(charges, Charge{AccountID: acct, Interest: ap.Interest, Discount: ap.Discount})
+		}
+		credit += ap.Excess
+	}
+	p.Allocation, p.Charges, p.Credit = alloc, charges, credit
+	return sc.C("payments").Update(ctx, p.ID, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "allocation", Value: alloc}, {Key: "charges", Value: charges}, {Key: "credit", Value: credit}}}})
 }

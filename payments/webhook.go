@@ -105,29 +105,78 @@ func (s *Service) apply(ctx context.Context, evt stripe.Event) (string, error) {
 		if err := json.Unmarshal(evt.Data.Raw, &ch); err != nil {
 			return "", fmt.Errorf("decode charge: %w", err)
 		}
-		return s.reverseByIntent(ctx, ch.PaymentIntent, "refund:"+ch.ID, ch.AmountRefunded, "reembolso")
+		// amount_refunded is cumulative: each level is its own key and
+		// refunds the difference from what is already refunded, so a second
+		// partial refund adds, a repeated event adds nothing, and an older
+		// event arriving late (a lower level) adds nothing either.
+		return s.refundByIntent(ctx, ch.PaymentIntent, ch.ID, ch.AmountRefunded)
 	case "charge.dispute.created":
 		var d stripe.Dispute
 		if err := json.Unmarshal(evt.Data.Raw, &d); err != nil {
 			return "", fmt.Errorf("decode dispute: %w", err)
 		}
 		return s.reverseByIntent(ctx, d.PaymentIntent, "chargeback:"+d.ID, d.Amount, "contracargo")
+	case "charge.dispute.closed":
+		var d stripe.Dispute
+		if err := json.Unmarshal(evt.Data.Raw, &d); err != nil {
+			return "", fmt.Errorf("decode dispute: %w", err)
+		}
+		if d.Status != stripe.DisputeStatusWon {
+			return "dispute-" + string(d.Status), nil // lost: the chargeback stands
+		}
+		link, res, err := s.link(ctx, d.PaymentIntent)
+		if link == nil {
+			return res, err
+		}
+		p, err := s.Reinstate(ctx, link.TenantID, link.Payment, "chargeback:"+d.ID)
+		if err != nil {
+			return "", err
+		}
+		return p.Status, nil
 	}
 	return "ignored", nil
 }
 
-func (s *Service) reverseByIntent(ctx context.Context, pi *stripe.PaymentIntent, key string, amount int64, note string) (string, error) {
+// link finds our payment from a payment intent; nil with a result when
+// there is nothing to do yet.
+func (s *Service) link(ctx context.Context, pi *stripe.PaymentIntent) (*piLink, string, error) {
 	if pi == nil || pi.ID == "" {
-		return "unknown-payment", nil
+		return nil, "unknown-payment", nil
 	}
 	var link piLink
 	if err := s.db.C("webhooks").Get(ctx, "pi:"+pi.ID, &link); err != nil {
 		if errors.Is(err, apperr.ErrNotFound) {
 			// The completion has not arrived yet (events out of order): keep
 			// the event unprocessed; the reconciler applies it after.
-			return "waiting", nil
+			return nil, "waiting", nil
 		}
+		return nil, "", err
+	}
+	return &link, "", nil
+}
+
+// refundByIntent records a refund level of a charge (amount_refunded is
+// cumulative): the payment refunds the rise over what it already had.
+func (s *Service) refundByIntent(ctx context.Context, pi *stripe.PaymentIntent, charge string, cumulative int64) (string, error) {
+	link, res, err := s.link(ctx, pi)
+	if link == nil {
+		return res, err
+	}
+	p, err := s.RefundTo(ctx, link.TenantID, link.Payment, fmt.Sprintf("refund:%s:%d", charge, cumulative), cumulative, "reembolso")
+	var ref *apperr.Refusal
+	if errors.As(err, &ref) {
+		return "waiting", nil
+	}
+	if err != nil {
 		return "", err
+	}
+	return p.Status, nil
+}
+
+func (s *Service) reverseByIntent(ctx context.Context, pi *stripe.PaymentIntent, key string, amount int64, note string) (string, error) {
+	link, res, err := s.link(ctx, pi)
+	if link == nil {
+		return res, err
 	}
 	p, err := s.Reverse(ctx, link.TenantID, link.Payment, key, amount, note)
 	var ref *apperr.Refusal

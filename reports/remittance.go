@@ -70,7 +70,8 @@ func Commission(amount, bp int64) int64 { return mulDivRound(amount, bp, 10000) 
 // remitKinds are the ledger entries that move money between the debtor and
 // the BPO: payments and their reversals, and the late interest paid with a
 // payment and given back by a refund. Every peso collected is remitted.
-var remitKinds = bson.A{accounts.KindPayment, accounts.KindReversal, accounts.KindInterestPaid, accounts.KindInterestRefund}
+var remitKinds = bson.A{accounts.KindPayment, accounts.KindReversal, accounts.KindInterestPaid, accounts.KindInterestRefund,
+	accounts.KindOverpayment, accounts.KindCreditRefund}
 
 // Remit builds the remittance of tenant t for period p from the ledger.
 func Remit(ctx context.Context, db *store.DB, t tenants.Tenant, p Period) (Remittance, error) {

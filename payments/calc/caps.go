@@ -16,6 +16,7 @@ type RatePeriod struct {
 	From              time.Time
 	To                time.Time
 	AnnualEffectiveBP int64
+	Source            string // the act that certifies it, e.g. "SFC Res. 0405/2026"
 }
 
 // CapTable is a jurisdiction's legal cap on late interest over time. It is
@@ -68,6 +69,44 @@ func (c CapTable) at(day int64) (bp int64, ok bool) {
 		}
 	}
 	return bp, ok
+}
+
+// nearest is the cap of the last period ending before day, else of the
+// first period starting after it: what a day the table does not cover
+// accrues at, provisionally.
+func (c CapTable) nearest(day int64) (bp int64, ok bool) {
+	var before, after *RatePeriod
+	for i := range c {
+		p := &c[i]
+		if !p.To.IsZero() && dayNum(p.To) < day && (before == nil || dayNum(p.To) > dayNum(before.To)) {
+			before = p
+		}
+		if dayNum(p.From) > day && (after == nil || dayNum(p.From) < dayNum(after.From)) {
+			after = p
+		}
+	}
+	switch {
+	case before != nil:
+		return before.AnnualEffectiveBP, true
+	case after != nil:
+		return after.AnnualEffectiveBP, true
+	}
+	return 0, false
+}
+
+// LastCovered is the last day the table covers (zero for an empty or
+// open-ended table): after it, interest is provisional.
+func (c CapTable) LastCovered() time.Time {
+	var last time.Time
+	for _, p := range c {
+		if p.To.IsZero() {
+			return time.Time{}
+		}
+		if p.To.After(last) {
+			last = p.To
+		}
+	}
+	return last
 }
 
 type ratePeriodJSON struct {
@@ -138,31 +177,23 @@ func (c *CapTable) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// DefaultCapTable returns example caps for a country code (ISO 3166 alpha-2,
-// any case), or nil when none is configured: then LateInterest applies the
-// policy rate and flags every segment Uncapped.
+// DefaultCapTable is the cap table shipped with the portal for a country
+// (ISO 3166 alpha-2, any case); managers keep it current (portal/caps) and
+// the stored table, when there is one, replaces this.
 //
-// EXAMPLE CONFIGURATION, NOT AN AUTHORITY. The Colombian figures are the usury
-// rates (1.5 × the interés bancario corriente) for consumer and ordinary
-// credit, August to December 2025, as the press reported the Superintendencia
-// Financiera's monthly certifications. Check them against the SFC resolution
-// and add each new month before relying on them. The last period is closed on
-// purpose: days after it come out Uncapped instead of silently reusing an old
-// cap. MX, PE and US caps are not configured here.
+//   - CO: the usury rate (1.5 × the interés bancario corriente) for consumer
+//     and ordinary credit certified monthly by the Superintendencia
+//     Financiera, each month with its resolution (caps_co.go). The last
+//     period is closed on purpose: days after it accrue provisionally at the
+//     last cap (LateInterest) until the next certification is entered.
+//   - MX, PE, US: no table. There is no single statutory cap for commercial
+//     late interest there; the client sets its contract rate and, for Peru,
+//     the BCRP maximum (docs/money.md). The default policy outside Colombia
+//     charges no late interest.
 func DefaultCapTable(country string) CapTable {
 	switch strings.ToUpper(strings.TrimSpace(country)) {
 	case "CO":
-		month := func(y int, m time.Month, bp int64) RatePeriod {
-			from := time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
-			return RatePeriod{From: from, To: AddMonths(from, 1).AddDate(0, 0, -1), AnnualEffectiveBP: bp}
-		}
-		return CapTable{
-			month(2025, time.August, 2517),
-			month(2025, time.September, 2501),
-			month(2025, time.October, 2436),
-			month(2025, time.November, 2499),
-			month(2025, time.December, 2502),
-		}
+		return colombiaUsury()
 	default:
 		return nil
 	}

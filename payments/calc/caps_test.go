@@ -98,7 +98,7 @@ func TestParseCapTableRejects(t *testing.T) {
 }
 
 func TestCapTableAt(t *testing.T) {
-	caps := DefaultCapTable("CO")
+	caps := exampleCaps2025
 	tests := []struct {
 		day time.Time
 		bp  int64
@@ -133,12 +133,16 @@ func TestDefaultCapTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	if co[len(co)-1].To.IsZero() {
-		t.Error("the example table must end closed so stale caps show up as Uncapped")
+		t.Error("the shipped table must end closed so days after it show up as provisional")
 	}
-	for i := 1; i < len(co); i++ {
-		if dayNum(co[i].From) != dayNum(co[i-1].To)+1 {
-			t.Errorf("gap before period %d", i)
+	for i, p := range co {
+		if p.Source == "" {
+			t.Errorf("period %d has no source", i)
 		}
+	}
+	// The resolution the issue cites: March 2026, 25.52 % EA (Res. 0405/2026).
+	if bp, ok := co.At(day(2026, 3, 15)); !ok || bp != 2552 {
+		t.Errorf("March 2026 cap %d %v, want 2552", bp, ok)
 	}
 	co[0].AnnualEffectiveBP = 1
 	if DefaultCapTable("CO")[0].AnnualEffectiveBP == 1 {

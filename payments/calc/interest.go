@@ -15,7 +15,11 @@ type Segment struct {
 	CapBP    int64 // cap in force; 0 when Uncapped
 	Amount   int64
 	Capped   bool // the policy rate was above the cap, so the cap applied
-	Uncapped bool // no cap configured for these days: the policy rate applied unchecked
+	Uncapped bool // no cap table at all (a country whose caps the client sets): the policy rate applied unchecked
+	// Provisional: the table has no period for these days, so the cap of
+	// the nearest period (the last one before them, else the first after)
+	// applied; the figure is final once the table covers the days.
+	Provisional bool
 }
 
 // LateInterest is the late interest on balance for the days after from (the
@@ -24,9 +28,11 @@ type Segment struct {
 // is lower; the range is split into segments where cap periods start or end,
 // each rounded half-up (see the package doc).
 //
-// Days the table does not cover still accrue at the policy rate, because
-// dropping interest silently would be wrong too, but their segments are
-// flagged Uncapped so the caller can refuse or warn; keep the table current.
+// Days the table does not cover accrue at the lower of the policy rate and
+// the nearest cap (the last period before them, else the first after), and
+// their segments are flagged Provisional: the statement says so and the
+// manager face warns until the table is current. With an empty table no cap
+// applies and segments are flagged Uncapped.
 // A zero or negative balance or policy rate, or to not after from, gives 0 and
 // no segments. Amounts too large for int64 saturate at math.MaxInt64.
 func LateInterest(balance int64, from, to time.Time, policyAnnualBP int64, caps CapTable) (int64, []Segment) {
@@ -62,7 +68,12 @@ func lateInterest(balance int64, from, to time.Time, policyAnnualBP int64, caps 
 	for i := 0; i+1 < len(cuts); i++ {
 		a, b := cuts[i], cuts[i+1]-1
 		seg := Segment{From: civilDate(a, loc), To: civilDate(b, loc), Days: int(b - a + 1), RateBP: policyAnnualBP}
-		if capBP, ok := caps.at(a); !ok {
+		capBP, ok := caps.at(a)
+		if !ok && len(caps) > 0 {
+			capBP, ok = caps.nearest(a)
+			seg.Provisional = true
+		}
+		if !ok {
 			seg.Uncapped = true
 		} else {
 			seg.CapBP = capBP

@@ -18,7 +18,7 @@ type seg struct {
 // Expected amounts come from an independent Python decimal computation of
 // round_half_up(balance × days × DailyRate), per segment.
 func TestLateInterest(t *testing.T) {
-	co := DefaultCapTable("CO") // Aug 25.17, Sep 25.01, Oct 24.36, Nov 24.99, Dec 25.02
+	co := exampleCaps2025 // Aug 25.17, Sep 25.01, Oct 24.36, Nov 24.99, Dec 25.02
 	augSep := CapTable{co[0], co[1]}
 	gappy := CapTable{co[0], co[2]} // August and October only
 	leapCaps := CapTable{
@@ -70,12 +70,14 @@ func TestLateInterest(t *testing.T) {
 			segs: []seg{{day(2025, 1, 1), day(2025, 12, 31), 365, 2517, 22457168, false, false}},
 		},
 		{
-			name: "days without a cap accrue at the policy rate, flagged", balance: bal,
+			// September is missing: it accrues at the lower of the policy and
+			// the last cap before it (August's), provisionally.
+			name: "days the table skips accrue under the nearest cap", balance: bal,
 			from: day(2025, 8, 20), to: day(2025, 9, 10), policy: 2000, caps: gappy,
 			want: 549599 + 499636,
 			segs: []seg{
 				{day(2025, 8, 21), day(2025, 8, 31), 11, 2000, 549599, false, false},
-				{day(2025, 9, 1), day(2025, 9, 10), 10, 2000, 499636, false, true},
+				{day(2025, 9, 1), day(2025, 9, 10), 10, 2000, 499636, false, false},
 			},
 		},
 		{
@@ -152,7 +154,7 @@ func TestLateInterest(t *testing.T) {
 }
 
 func TestLateInterestNeverAboveCap(t *testing.T) {
-	caps := DefaultCapTable("CO")
+	caps := exampleCaps2025
 	from, to := day(2025, 7, 31), day(2025, 12, 31)
 	high, _ := LateInterest(100_000_000, from, to, 9999, caps)
 	atCap := int64(0)
@@ -174,8 +176,19 @@ func TestLateInterestSaturates(t *testing.T) {
 
 func TestLateInterestSegmentsKeepLocation(t *testing.T) {
 	loc := bogota(t)
-	_, segs := LateInterest(1000, time.Date(2025, 8, 30, 0, 0, 0, 0, loc), time.Date(2025, 9, 2, 0, 0, 0, 0, loc), 3000, DefaultCapTable("CO"))
+	_, segs := LateInterest(1000, time.Date(2025, 8, 30, 0, 0, 0, 0, loc), time.Date(2025, 9, 2, 0, 0, 0, 0, loc), 3000, exampleCaps2025)
 	if len(segs) != 2 || segs[0].From.Location() != loc || !segs[1].From.Equal(time.Date(2025, 9, 1, 0, 0, 0, 0, loc)) {
 		t.Errorf("segments %+v", segs)
 	}
 }
+
+// exampleCaps2025 is a fixed table for the interest tests (the figures the
+// first cap table shipped with, August to December 2025), so the expected
+// amounts do not move when the shipped table is corrected.
+var exampleCaps2025 = func() CapTable {
+	m := func(mo time.Month, bp int64) RatePeriod {
+		f := time.Date(2025, mo, 1, 0, 0, 0, 0, time.UTC)
+		return RatePeriod{From: f, To: AddMonths(f, 1).AddDate(0, 0, -1), AnnualEffectiveBP: bp}
+	}
+	return CapTable{m(time.August, 2517), m(time.September, 2501), m(time.October, 2436), m(time.November, 2499), m(time.December, 2502)}
+}()

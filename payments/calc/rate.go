@@ -164,3 +164,39 @@ func FormatBP(bp int64) string {
 	}
 	return fmt.Sprintf("%s%d.%02d", sign, u/100, u%100)
 }
+
+// MonthlyFromAnnual is the monthly rate in basis points equivalent to an
+// annual effective rate, (1+EA)^(1/12) − 1, rounded down: the highest plan
+// rate whose twelve compounded months stay within the annual cap.
+func MonthlyFromAnnual(annualBP int64) int64 {
+	if annualBP <= 0 {
+		return 0
+	}
+	a := newFloat().SetInt64(annualBP)
+	a.Quo(a, newFloat().SetInt64(bpPerUnit))
+	a.Add(a, newFloat().SetInt64(1))
+	y := nthRoot(a, 12)
+	y.Sub(y, newFloat().SetInt64(1))
+	y.Mul(y, newFloat().SetInt64(bpPerUnit))
+	n, _ := y.Int(nil)
+	bp := n.Int64()
+	// nthRoot stops at a value at or just above the root: step down until
+	// (1+m)^12 − 1 is within the cap.
+	for bp > 0 && AnnualFromMonthly(bp) > annualBP {
+		bp--
+	}
+	return bp
+}
+
+// AnnualFromMonthly is (1+m)^12 − 1 in basis points, rounded up (so a
+// comparison with a cap errs the debtor's way).
+func AnnualFromMonthly(monthlyBP int64) int64 {
+	if monthlyBP <= 0 {
+		return 0
+	}
+	x := powRat(big.NewRat(bpPerUnit+monthlyBP, bpPerUnit), 12)
+	x.Sub(x, big.NewRat(1, 1))
+	x.Mul(x, big.NewRat(bpPerUnit, 1))
+	n := new(big.Int).Add(x.Num(), new(big.Int).Sub(x.Denom(), big.NewInt(1)))
+	return n.Div(n, x.Denom()).Int64()
+}

@@ -47,24 +47,41 @@ type ViewRow struct {
 	PlanID      string
 	Description string
 	Rev         int64
+	// What the money engine prices the account from.
+	Interest int64
+	Credit   int64
+	History  []Movement
+	Pauses   []Pause
+}
+
+// Account is the row as an account, for the money engine (Price).
+func (r ViewRow) Account() Account {
+	return Account{ID: r.ID, Invoice: r.Invoice, DebtorID: r.DebtorID, DueDate: r.DueDate, Original: r.Original, Balance: r.Balance,
+		Interest: r.Interest, Credit: r.Credit, Currency: r.Currency, Status: r.Status, PlanID: r.PlanID, Description: r.Description,
+		History: r.History, Pauses: r.Pauses, DisputeIDs: r.DisputeIDs, Rev: r.Rev}
 }
 
 // viewFields are the account fields a row holds.
-var viewFields = []string{"invoice", "debtorId", "dueDate", "original", "balance", "currency", "status", "disputeIds", "planId", "description"}
+var viewFields = []string{"invoice", "debtorId", "dueDate", "original", "balance", "currency", "status", "disputeIds", "planId", "description",
+	"interest", "credit", "history", "pauses"}
 
 type viewAccount struct {
-	ID          string    `bson:"_id"`
-	Invoice     string    `bson:"invoice"`
-	DebtorID    string    `bson:"debtorId"`
-	DueDate     time.Time `bson:"dueDate"`
-	Original    int64     `bson:"original"`
-	Balance     int64     `bson:"balance"`
-	Currency    string    `bson:"currency"`
-	Status      string    `bson:"status"`
-	DisputeIDs  []string  `bson:"disputeIds"`
-	PlanID      string    `bson:"planId"`
-	Description string    `bson:"description"`
-	Rev         int64     `bson:"rev"`
+	ID          string     `bson:"_id"`
+	Invoice     string     `bson:"invoice"`
+	DebtorID    string     `bson:"debtorId"`
+	DueDate     time.Time  `bson:"dueDate"`
+	Original    int64      `bson:"original"`
+	Balance     int64      `bson:"balance"`
+	Currency    string     `bson:"currency"`
+	Status      string     `bson:"status"`
+	DisputeIDs  []string   `bson:"disputeIds"`
+	PlanID      string     `bson:"planId"`
+	Description string     `bson:"description"`
+	Rev         int64      `bson:"rev"`
+	Interest    int64      `bson:"interest"`
+	Credit      int64      `bson:"credit"`
+	History     []Movement `bson:"history"`
+	Pauses      []Pause    `bson:"pauses"`
 }
 
 func (a viewAccount) row() ViewRow {

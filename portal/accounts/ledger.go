@@ -60,20 +60,44 @@ func apply(ctx context.Context, sc *store.Scope, e LedgerEntry) error {
 		if hasMovement(a, e.ID) {
 			return nil, nil
 		}
-		set := bson.D{{Key: "updatedAt", Value: time.Now().UTC()}}
-		nb := a.Balance + e.Amount
-		switch {
-		case nb <= 0 && a.Status == StatusOpen:
-			set = append(set, bson.E{Key: "status", Value: StatusPaid})
-		case nb > 0 && a.Status == StatusPaid:
-			set = append(set, bson.E{Key: "status", Value: StatusOpen}) // a reversal reopens it
-		}
-		return bson.D{
-			{Key: "$set", Value: set},
-			{Key: "$inc", Value: bson.D{{Key: "balance", Value: e.Amount}}},
-			{Key: "$push", Value: bson.D{{Key: "history", Value: Movement{LedgerID: e.ID, Kind: e.Kind, Channel: e.Channel, Amount: e.Amount, At: e.At, Note: e.Note}}}},
-		}, nil
+		return bookUpdate(a, time.Now().UTC(), e.movement()), nil
 	})
+}
+
+// bookUpdate is the update that adds movements to an account: each adds to
+// its book's field, and the status follows what is owed. An account is paid
+// when its principal and booked interest are settled; anything that brings
+// either back (a refund, a revoked discount, a booked charge) reopens it.
+func bookUpdate(a Account, now time.Time, ms ...Movement) bson.D {
+	inc := bson.D{}
+	add := map[string]int64{}
+	for _, m := range ms {
+		f := bookField(m.Kind)
+		if _, seen := add[f]; !seen {
+			inc = append(inc, bson.E{Key: f})
+		}
+		if f == "credit" {
+			add[f] -= m.Amount // the field is the money held: the book's entries negated
+		} else {
+			add[f] += m.Amount
+		}
+	}
+	for i := range inc {
+		inc[i].Value = add[inc[i].Key]
+	}
+	set := bson.D{{Key: "updatedAt", Value: now}}
+	bal, interest := a.Balance+add["balance"], a.Interest+add["interest"]
+	switch {
+	case bal <= 0 && interest <= 0 && a.Status == StatusOpen:
+		set = append(set, bson.E{Key: "status", Value: StatusPaid})
+	case (bal > 0 || interest > 0) && a.Status == StatusPaid:
+		set = append(set, bson.E{Key: "status", Value: StatusOpen}) // a reversal reopens it
+	}
+	return bson.D{
+		{Key: "$set", Value: set},
+		{Key: "$inc", Value: inc},
+		{Key: "$push", Value: bson.D{{Key: "history", Value: bson.D{{Key: "$each", Value: ms}}}}},
+	}
 }
 
 // Drift is an account whose balance disagreed with its ledger.
@@ -89,14 +113,18 @@ type Drift struct {
 // from the sum of their ledger. It scans the tenant's ledger: run it from
 // the scheduler or portalctl, not from a request.
 func Reconcile(ctx context.Context, sc *store.Scope) ([]Drift, error) {
-	sums := map[string]int64{}
+	sums := map[string]int64{} // principal book per account
+	known := map[string]bool{}
 	var pending []LedgerEntry
 	err := sc.C("ledger").Each(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "at", Value: 1}}), func(raw bson.Raw) error {
 		var e LedgerEntry
 		if err := bson.Unmarshal(raw, &e); err != nil {
 			return err
 		}
-		sums[e.AccountID] += e.Amount
+		if Book(e.Kind) == BookPrincipal {
+			sums[e.AccountID] += e.Amount
+		}
+		known[e.ID] = true
 		pending = append(pending, e)
 		return nil
 	})
@@ -120,13 +148,25 @@ func Reconcile(ctx context.Context, sc *store.Scope) ([]Drift, error) {
 		}
 	}
 	var drifts []Drift
-	err = sc.C("accounts").Each(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "balance", Value: 1}}), func(raw bson.Raw) error {
-		var a struct {
-			ID      string `bson:"_id"`
-			Balance int64  `bson:"balance"`
-		}
+	// Payments are imputed on the account first (ApplyPayment), then
+	// journaled: a crash between the two leaves movements without their
+	// ledger entry, written here from the account's history.
+	err = sc.C("accounts").Each(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "balance", Value: 1}, {Key: "history", Value: 1},
+		{Key: "debtorId", Value: 1}, {Key: "currency", Value: 1}}), func(raw bson.Raw) error {
+		var a Account
 		if err := bson.Unmarshal(raw, &a); err != nil {
 			return err
+		}
+		for _, m := range a.History {
+			if !known[m.LedgerID] && sc.Owns(m.LedgerID) {
+				if err := journal(ctx, sc, a, m); err != nil {
+					return err
+				}
+				if Book(m.Kind) == BookPrincipal {
+					sums[a.ID] += m.Amount
+				}
+				applied[a.ID]++
+			}
 		}
 		if a.Balance != sums[a.ID] || applied[a.ID] > 0 {
 			drifts = append(drifts, Drift{AccountID: a.ID, Balance: a.Balance, Ledger: sums[a.ID], Applied: applied[a.ID]})

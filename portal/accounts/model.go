@@ -15,21 +15,76 @@ const (
 	StatusLegal    = "legal"
 )
 
-// Ledger entry kinds. Amount is the signed effect on the balance.
+// Ledger entry kinds. An account keeps three books (see Book); Amount is
+// the signed effect on its book: positive raises what the debtor owes.
 const (
+	// The principal book (Account.Balance).
 	KindPlacement  = "placement"  // the invoice as placed by the client
 	KindAdjustment = "adjustment" // the client changed the amount on a re-upload
-	KindPayment    = "payment"    // money collected (online, manual, client-reported)
-	KindCredit     = "credit"     // dispute accepted, discount
-	KindInterest   = "interest"   // late interest charged
-	KindReversal   = "reversal"   // refund, chargeback, payment undone
-	// Interest money: what a debtor paid of the interest charged (negative)
-	// and what a refund gave back of it (positive). Kept apart from
-	// KindInterest (a charge, no money moves) so the remittance can account
-	// for every peso collected while recovery counts principal only.
-	KindInterestPaid   = "interest_paid"
-	KindInterestRefund = "interest_refund"
+	KindPayment    = "payment"    // principal paid (online, manual, client-reported, bank)
+	KindCredit     = "credit"     // dispute accepted, settlement discount (positive: a discount revoked)
+	KindReversal   = "reversal"   // principal put back by a refund or chargeback
+	// The interest book (Account.Interest). Late interest is never booked:
+	// the engine computes it from the principal's history (calc.Price).
+	KindInterest       = "interest"        // interest charged: a plan installment's financing interest
+	KindInterestPaid   = "interest_paid"   // interest paid (negative)
+	KindInterestRefund = "interest_refund" // interest paid back by a refund or chargeback (positive)
+	KindInterestCredit = "interest_credit" // interest waived (negative)
+	// The credit book (Account.Credit): money received beyond everything
+	// owed, held for the debtor until staff refund it. Never a negative
+	// balance.
+	KindOverpayment  = "overpayment"   // money beyond the debt (negative)
+	KindCreditRefund = "credit_refund" // held money given back (positive)
 )
+
+// Books.
+const (
+	BookPrincipal = "principal"
+	BookInterest  = "interest"
+	BookCredit    = "credit"
+)
+
+// Book is the book a ledger kind belongs to.
+func Book(kind string) string {
+	switch kind {
+	case KindInterest, KindInterestPaid, KindInterestRefund, KindInterestCredit:
+		return BookInterest
+	case KindOverpayment, KindCreditRefund:
+		return BookCredit
+	}
+	return BookPrincipal
+}
+
+// bookField is the account field a book's entries add to.
+func bookField(kind string) string {
+	switch Book(kind) {
+	case BookInterest:
+		return "interest"
+	case BookCredit:
+		return "credit"
+	}
+	return "balance"
+}
+
+// Collected is the money a movement brought in (positive) or gave back
+// (negative): payments of principal and interest, money held as credit, and
+// their reversals. Placements, adjustments, credits and charges move no money.
+func Collected(kind string, amount int64) int64 {
+	switch kind {
+	case KindPayment, KindReversal, KindInterestPaid, KindInterestRefund, KindOverpayment, KindCreditRefund:
+		return -amount
+	}
+	return 0
+}
+
+// Recovered is the principal a movement recovered (recovery rates count
+// principal only; interest is collected, not recovered).
+func Recovered(kind string, amount int64) int64 {
+	if kind == KindPayment || kind == KindReversal {
+		return -amount
+	}
+	return 0
+}
 
 // Contact is one way to reach a debtor. Contacts are only ever added (or
 // marked invalid), never overwritten by a blank cell.
@@ -69,7 +124,23 @@ type Movement struct {
 	Channel  string    `bson:"channel,omitempty" json:"channel,omitempty"`
 	Amount   int64     `bson:"amount" json:"amount"`
 	At       time.Time `bson:"at" json:"at"`
-	Note     string    `bson:"note,omitempty" json:"note,omitempty"`
+	// Value is the civil date from which the movement counts for interest
+	// (the day money moved; a refund takes its payment's). Nil: from the
+	// start (placements, re-upload corrections, dispute credits).
+	Value *time.Time `bson:"value,omitempty" json:"value,omitempty"`
+	Of    string     `bson:"of,omitempty" json:"of,omitempty"` // a reversal: the payment key it reverses
+	Ref   string     `bson:"ref,omitempty" json:"ref,omitempty"`
+	By    string     `bson:"by,omitempty" json:"-"`
+	Note  string     `bson:"note,omitempty" json:"note,omitempty"`
+}
+
+// Pause is a run of days without late interest on an account: an
+// installment plan accepted on From and ended by default on To (nil while
+// it runs).
+type Pause struct {
+	PlanID string     `bson:"planId"`
+	From   time.Time  `bson:"from"`
+	To     *time.Time `bson:"to,omitempty"`
 }
 
 // Account is one invoice owed. _id is "<tenant>:<invoice>".
@@ -83,7 +154,9 @@ type Account struct {
 	IssueDate   *time.Time `bson:"issueDate,omitempty"`
 	DueDate     time.Time  `bson:"dueDate"`
 	Original    int64      `bson:"original"` // as placed (latest amount the client sent)
-	Balance     int64      `bson:"balance"`  // sum of the ledger entries of this account
+	Balance     int64      `bson:"balance"`  // principal outstanding: Σ the principal book's ledger entries
+	Interest    int64      `bson:"interest"` // the interest book: Σ its entries (charges − paid + refunds − waived); late interest is computed, not booked
+	Credit      int64      `bson:"credit"`   // money held for the debtor beyond the debt: −Σ the credit book's entries
 	Currency    string     `bson:"currency"`
 	Status      string     `bson:"status"`
 	CollectorID string     `bson:"collectorId,omitempty"`
@@ -93,6 +166,9 @@ type Account struct {
 	RecallNote  string     `bson:"recallNote,omitempty"`
 	RecalledAt  *time.Time `bson:"recalledAt,omitempty"` // when the client took it back (reports date it)
 	History     []Movement `bson:"history"`
+	Pauses      []Pause    `bson:"pauses,omitempty"`
+	PlanID      string     `bson:"planId,omitempty"`     // the active installment plan that covers it
+	DisputeIDs  []string   `bson:"disputeIds,omitempty"` // open disputes on it
 	CreatedAt   time.Time  `bson:"createdAt"`
 	UpdatedAt   time.Time  `bson:"updatedAt"`
 	Rev         int64      `bson:"rev"`
@@ -101,18 +177,25 @@ type Account struct {
 // LedgerEntry is an append-only money movement. _id is its idempotency key,
 // so a retried import, payment or webhook is applied once.
 type LedgerEntry struct {
-	ID        string    `bson:"_id"`
-	TenantID  string    `bson:"tenantId"`
-	AccountID string    `bson:"accountId"`
-	DebtorID  string    `bson:"debtorId"`
-	Kind      string    `bson:"kind"`
-	Channel   string    `bson:"channel,omitempty"` // payments: online, manual, client_reported
-	Amount    int64     `bson:"amount"`            // signed effect on the balance
-	Currency  string    `bson:"currency"`
-	Ref       string    `bson:"ref,omitempty"`
-	Note      string    `bson:"note,omitempty"`
-	By        string    `bson:"by,omitempty"`
-	At        time.Time `bson:"at"`
+	ID        string     `bson:"_id"`
+	TenantID  string     `bson:"tenantId"`
+	AccountID string     `bson:"accountId"`
+	DebtorID  string     `bson:"debtorId"`
+	Kind      string     `bson:"kind"`
+	Channel   string     `bson:"channel,omitempty"` // payments: online, manual, client_reported
+	Amount    int64      `bson:"amount"`            // signed effect on its book (Book(Kind))
+	Currency  string     `bson:"currency"`
+	Ref       string     `bson:"ref,omitempty"`
+	Note      string     `bson:"note,omitempty"`
+	By        string     `bson:"by,omitempty"`
+	At        time.Time  `bson:"at"`
+	Value     *time.Time `bson:"value,omitempty"` // as Movement.Value
+	Of        string     `bson:"of,omitempty"`    // as Movement.Of
+}
+
+// movement is the entry as its account's history keeps it.
+func (e LedgerEntry) movement() Movement {
+	return Movement{LedgerID: e.ID, Kind: e.Kind, Channel: e.Channel, Amount: e.Amount, At: e.At, Value: e.Value, Of: e.Of, Ref: e.Ref, By: e.By, Note: e.Note}
 }
 
 // Import is a portfolio upload and its progress.

@@ -22,6 +22,7 @@ import (
 
 	"cartera/portal/accounts"
 	"cartera/portal/audit"
+	"cartera/portal/caps"
 	"cartera/portal/config"
 	"cartera/portal/debtors"
 	"cartera/portal/i18n"
@@ -44,6 +45,7 @@ type App struct {
 	Audit    *audit.Log
 	Tenants  *tenants.Service
 	Accounts *accounts.Service
+	Caps     *caps.Service // legal interest caps per country
 	Payments *payments.Service
 	HTTP     *fiber.App
 	Web      *web.Server
@@ -112,12 +114,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	}
 	a.HTTP, a.Web = app, srv
 	// wiring: collector work (lines below)
-	policies := strategy.NewService(db, a.Tenants, a.Audit)
+	a.Caps = caps.New(db, a.Audit)
+	policies := strategy.NewService(db, a.Tenants, a.Audit, a.Caps)
 	a.Web.Policy = policies
 	a.Web.Work = work.NewService(db, a.Tenants, a.Accounts, policies, a.Audit)
 	// wiring: debtor self-service (lines below)
 	a.DebtorsSvc = debtors.New(db, a.Audit, a.Tenants, a.Accounts)
 	a.DebtorsSvc.Views = views
+	a.DebtorsSvc.Rules = policies
 	a.Web.DebtorPortal = a.DebtorsSvc
 	a.Web.Debtors = a.Web.DebtorSessions()
 	// wiring: reports (lines below)
@@ -153,7 +157,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	}
 	a.Payments = payments.NewService(db, a.Audit, a.Tenants, gw, cfg.PublicURL, log)
 	a.Web.Payments, a.Web.StripeWebhookSecret = a.Payments, cfg.StripeWebhookKey
-	a.Payments.Prices = a.DebtorsSvc // "pay everything" charges the statement's total
+	a.Payments.Prices = a.DebtorsSvc // checkout prices as the statement does
+	a.Payments.Rules = policies      // completion imputes with the tenant's money rules
+	a.Payments.Now = func() time.Time { return a.DebtorsSvc.Now() }
 	// One-time login codes by e-mail go out through the outbox's e-mail
 	// sender, directly (never stored: the message holds the code).
 	if mailer := worklists.Email; mailer != nil {

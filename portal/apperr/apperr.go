@@ -75,8 +75,9 @@ func (f Fields) Err() error {
 // rule that refused (HTTP 422).
 type Refusal struct {
 	Code   string
-	Reason string
+	Reason string // empty: the catalogue's "error.<code>" in the caller's language
 	Rule   string
+	Fields map[string]string // figures the person needs (e.g. "owed")
 }
 
 func (e *Refusal) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Reason) }

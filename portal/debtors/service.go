@@ -21,6 +21,7 @@ import (
 	"cartera/portal/ingest"
 	"cartera/portal/ratelimit"
 	"cartera/portal/store"
+	"cartera/portal/strategy"
 	"cartera/tenants"
 )
 
@@ -46,6 +47,14 @@ type Service struct {
 	zones sync.Map // zone name -> *time.Location
 	// Now is the clock (tests move it to dates the cap table covers).
 	Now func() time.Time
+	// Rules gives a tenant's money rules under its country's caps
+	// (strategy.Service; nil: the shipped caps).
+	Rules RuleSource
+}
+
+// RuleSource builds the money rules of a tenant's policy.
+type RuleSource interface {
+	RulesOf(ctx context.Context, country string, p strategy.Policy) (calc.Rules, error)
 }
 
 // New wires the service.

@@ -11,16 +11,11 @@ import (
 	"cartera/payments/calc"
 	"cartera/portal/accounts"
 	"cartera/portal/store"
+	"cartera/portal/strategy"
 	"cartera/tenants"
 )
 
-// Defaults used when the tenant has no policy (see readPolicy).
-const (
-	DefaultLateInterestBP = 2400
-	DefaultGraceDays      = 0
-)
-
-// Policy is the part of a tenant's collection policy the statement needs.
+// Policy is the part of a tenant's money rules a statement shows.
 type Policy struct {
 	LateInterestBP int64
 	GraceDays      int
@@ -28,84 +23,49 @@ type Policy struct {
 	Settlement     []calc.SettlementTier
 }
 
-// Line is one open invoice on a statement.
+func policyOfRules(r calc.Rules) Policy {
+	return Policy{LateInterestBP: r.AnnualBP, GraceDays: r.GraceDays, EarlyPayment: r.EarlyPayment, Settlement: r.Settlement}
+}
+
+// Line is one open invoice on a statement, priced by the money engine.
 type Line struct {
 	ID          string    `json:"id"` // the invoice key, as the other APIs name accounts
 	Invoice     string    `json:"invoice"`
 	DueDate     time.Time `json:"-"`
-	Balance     int64     `json:"balance"`
-	Interest    int64     `json:"interest"`
-	Discount    int64     `json:"discount"`
+	Balance     int64     `json:"balance"`  // principal outstanding
+	Interest    int64     `json:"interest"` // interest owed today (late interest accrued, plus booked plan interest, less interest paid)
+	Owed        int64     `json:"owed"`     // Balance + Interest
+	Discount    int64     `json:"discount"` // taken off when the invoice is paid in full today
 	DaysPastDue int       `json:"daysPastDue"`
 	Status      string    `json:"status"`
 	Disputed    bool      `json:"disputed"`
 	PlanID      string    `json:"planId,omitempty"` // the account is in this active installment plan
-	Capped      bool      `json:"-"`                // the usury cap limited the interest
+	Credit      int64     `json:"credit,omitempty"` // money held for the debtor beyond the debt
+	Provisional bool      `json:"provisional,omitempty"`
+	Capped      bool      `json:"-"` // the usury cap limited the interest
 }
 
-// Total is what the line asks the debtor to pay today.
-func (l Line) Total() int64 { return l.Balance + l.Interest - l.Discount }
+// Total is what the line asks the debtor to pay today to settle it.
+func (l Line) Total() int64 { return l.Owed - l.Discount }
 
 // Statement is what a debtor owes as of a day.
 type Statement struct {
-	Tenant        tenants.Tenant
-	DebtorName    string
-	Document      string
-	Currency      string
-	AsOf          time.Time // civil date in the tenant's zone
-	Lines         []Line
-	Total         int64
-	InterestTotal int64
-	DiscountTotal int64
-	Policy        Policy
-	Plan          *PlanSummary // the debtor's active plan, when some account is in it
-}
-
-// policyOf reads the tenant's policy fields the statement uses from the
-// tenant document.
-//
-// The policy is read from the tenant document's optional `policy`
-// sub-document — lateInterestBP, graceDays, earlyPayment {daysBefore,
-// percentBP} and settlementTiers (or `settlement`, the name the policy
-// editor in portal/strategy saves) [{minDaysPastDue, percentBP, maxAmount}] —
-// looked up field by field so an unexpected shape falls back to the
-// defaults (2400 bp a year, no grace, no discounts) instead of failing the
-// statement.
-func policyOf(raw bson.Raw) Policy {
-	p := Policy{LateInterestBP: DefaultLateInterestBP, GraceDays: DefaultGraceDays}
-	if v, ok := raw.Lookup("policy", "lateInterestBP").AsInt64OK(); ok && v >= 0 {
-		p.LateInterestBP = v
-	}
-	if v, ok := raw.Lookup("policy", "graceDays").AsInt64OK(); ok && v >= 0 && v < 3650 {
-		p.GraceDays = int(v)
-	}
-	if ep, ok := raw.Lookup("policy", "earlyPayment").DocumentOK(); ok {
-		bp, ok1 := ep.Lookup("percentBP").AsInt64OK()
-		days, _ := ep.Lookup("daysBefore").AsInt64OK()
-		if ok1 && bp > 0 && bp <= 10000 {
-			p.EarlyPayment = &calc.EarlyPayment{DaysBefore: int(days), PercentBP: bp}
-		}
-	}
-	arr, ok := raw.Lookup("policy", "settlementTiers").ArrayOK()
-	if !ok {
-		arr, ok = raw.Lookup("policy", "settlement").ArrayOK()
-	}
-	if ok {
-		vals, _ := arr.Values()
-		for _, v := range vals {
-			d, ok := v.DocumentOK()
-			if !ok {
-				continue
-			}
-			bp, ok1 := d.Lookup("percentBP").AsInt64OK()
-			minDays, _ := d.Lookup("minDaysPastDue").AsInt64OK()
-			maxAmt, _ := d.Lookup("maxAmount").AsInt64OK()
-			if ok1 && bp > 0 && bp <= 10000 {
-				p.Settlement = append(p.Settlement, calc.SettlementTier{MinDaysPastDue: int(minDays), PercentBP: bp, MaxAmount: maxAmt})
-			}
-		}
-	}
-	return p
+	Tenant         tenants.Tenant
+	DebtorName     string
+	Document       string
+	Currency       string
+	AsOf           time.Time // civil date in the tenant's zone
+	Lines          []Line
+	Total          int64 // settle everything today: Owed − DiscountTotal
+	Owed           int64 // principal and interest owed today; a payment of X lowers it by exactly X
+	PrincipalTotal int64
+	InterestTotal  int64
+	DiscountTotal  int64
+	CreditTotal    int64 // money held for the debtor (an overpayment), for staff to refund
+	Provisional    bool  // some interest accrued under a cap not yet certified
+	Policy         Policy
+	Rules          calc.Rules
+	Plan           *PlanSummary // the debtor's active plan, when some account is in it
 }
 
 // Statement computes the calling debtor's statement as of today: the open
@@ -129,12 +89,20 @@ func (s *Service) Statement(ctx context.Context) (Statement, error) {
 	if err := bson.Unmarshal(raw, &t); err != nil {
 		return Statement{}, fmt.Errorf("statement: tenant: %w", err)
 	}
-	pol := policyOf(raw)
+	var saved struct {
+		Policy *strategy.Policy `bson:"policy"`
+	}
+	if err := bson.Unmarshal(raw, &saved); err != nil {
+		return Statement{}, fmt.Errorf("statement: policy: %w", err)
+	}
+	rules, err := s.rules(ctx, t.Country, strategy.OfTenant(saved.Policy, t.Country))
+	if err != nil {
+		return Statement{}, fmt.Errorf("statement: %w", err)
+	}
 	loc := s.zone(t)
 	now := s.Now().In(loc)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
-	caps := calc.DefaultCapTable(t.Country)
-	st := Statement{Tenant: t, DebtorName: d.Name, Document: d.Document, Currency: t.Currency, AsOf: today, Policy: pol, Lines: []Line{}}
+	st := Statement{Tenant: t, DebtorName: d.Name, Document: d.Document, Currency: t.Currency, AsOf: today, Policy: policyOfRules(rules), Rules: rules, Lines: []Line{}}
 	plans := map[string]*PlanSummary{}
 	accs, err := s.debtorAccounts(ctx, sc, d.ID, d.AccountIDs)
 	if err != nil {
@@ -144,13 +112,20 @@ func (s *Service) Statement(ctx context.Context) (Statement, error) {
 		if a.ID == "" {
 			continue // gone
 		}
-		if a.DebtorID != d.ID || a.Balance <= 0 || (a.Status != accounts.StatusOpen && a.Status != accounts.StatusLegal) {
+		if a.DebtorID != d.ID {
+			continue
+		}
+		st.CreditTotal += a.Credit
+		if a.Status != accounts.StatusOpen && a.Status != accounts.StatusLegal {
+			continue
+		}
+		l := s.line(a, sc.Key(a.ID), today, rules)
+		if l.Owed <= 0 {
 			continue
 		}
 		if a.Currency != "" {
 			st.Currency = a.Currency
 		}
-		l := s.line(a, sc.Key(a.ID), today, pol, caps)
 		if a.PlanID != "" {
 			ps, seen := plans[a.PlanID]
 			if !seen {
@@ -179,15 +154,18 @@ func (s *Service) Statement(ctx context.Context) (Statement, error) {
 	})
 	for _, l := range st.Lines {
 		st.Total += l.Total()
+		st.Owed += l.Owed
+		st.PrincipalTotal += l.Balance
 		st.InterestTotal += l.Interest
 		st.DiscountTotal += l.Discount
+		st.Provisional = st.Provisional || l.Provisional
 	}
 	return st, nil
 }
 
 // debtorAccounts reads a debtor's accounts from the debtor view (one Get
 // when it is current, accounts.DebtorViews), or by _id without one.
-func (s *Service) debtorAccounts(ctx context.Context, sc *store.Scope, debtorID string, ids []string) ([]accountDoc, error) {
+func (s *Service) debtorAccounts(ctx context.Context, sc *store.Scope, debtorID string, ids []string) ([]accounts.Account, error) {
 	var rows []accounts.ViewRow
 	var err error
 	if s.Views != nil {
@@ -198,32 +176,33 @@ func (s *Service) debtorAccounts(ctx context.Context, sc *store.Scope, debtorID 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]accountDoc, len(rows))
+	out := make([]accounts.Account, len(rows))
 	for i, r := range rows {
-		out[i] = accountDoc{ID: r.ID, TenantID: sc.Slug(), Invoice: r.Invoice, DebtorID: r.DebtorID, DueDate: r.DueDate, Balance: r.Balance,
-			Currency: r.Currency, Status: r.Status, DisputeIDs: r.DisputeIDs, PlanID: r.PlanID, Rev: r.Rev}
+		out[i] = r.Account()
+		out[i].TenantID = sc.Slug()
 	}
 	return out, nil
 }
 
-// line prices one account as of today. Interest accrues on the balance for
-// the days after due date + grace through today; a disputed account still
-// shows it (collection pauses, the figure does not lie). The discount is the
-// larger of the early-payment and settlement discounts the policy offers.
-func (s *Service) line(a accountDoc, key string, today time.Time, p Policy, caps calc.CapTable) Line {
+// line prices one account as of today with the money engine: principal,
+// interest owed (late interest accrued day by day on the principal of each
+// day, at the lower of the policy and the cap, plus booked plan interest,
+// less interest paid) and the discount for settling it today. A disputed
+// account still shows it (collection pauses, the figure does not lie).
+func (s *Service) line(a accounts.Account, key string, today time.Time, r calc.Rules) Line {
+	pos := accounts.Price(r, &s.rates, a, today)
 	due := time.Date(a.DueDate.Year(), a.DueDate.Month(), a.DueDate.Day(), 0, 0, 0, 0, today.Location())
-	l := Line{ID: key, Invoice: a.Invoice, DueDate: due, Balance: a.Balance, Status: a.Status, Disputed: len(a.DisputeIDs) > 0}
+	l := Line{ID: key, Invoice: a.Invoice, DueDate: due, Balance: pos.Principal, Interest: pos.Interest, Owed: pos.Owed(),
+		Status: a.Status, Disputed: len(a.DisputeIDs) > 0, Credit: a.Credit, Capped: pos.Capped, Provisional: pos.Provisional}
 	l.DaysPastDue = calc.DaysPastDue(due, today, today.Location())
-	var segs []calc.Segment
-	l.Interest, segs = s.rates.LateInterest(a.Balance, due.AddDate(0, 0, p.GraceDays), today, p.LateInterestBP, caps)
-	for _, sg := range segs {
-		l.Capped = l.Capped || sg.Capped
-	}
-	if p.EarlyPayment != nil {
-		l.Discount = calc.EarlyPaymentDiscount(a.Balance, due, today, *p.EarlyPayment)
-	}
-	if len(p.Settlement) > 0 && l.DaysPastDue > 0 {
-		l.Discount = max(l.Discount, calc.SettlementDiscount(a.Balance, l.DaysPastDue, p.Settlement))
-	}
+	l.Discount = r.Discount(pos.Principal, due, today)
 	return l
+}
+
+// rules are the tenant's money rules (the policy under its country's caps).
+func (s *Service) rules(ctx context.Context, country string, p strategy.Policy) (calc.Rules, error) {
+	if s.Rules != nil {
+		return s.Rules.RulesOf(ctx, country, p)
+	}
+	return p.Rules(calc.DefaultCapTable(country)), nil
 }

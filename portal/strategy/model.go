@@ -4,6 +4,7 @@
 package strategy
 
 import (
+	"strings"
 	"time"
 
 	"cartera/payments/calc"
@@ -129,6 +130,29 @@ func (p Policy) SettlementTiers() []calc.SettlementTier {
 		out[i] = calc.SettlementTier{MinDaysPastDue: t.MinDaysPastDue, PercentBP: t.PercentBP, MaxAmount: t.MaxAmount}
 	}
 	return out
+}
+
+// Rules are the policy's money rules under a cap table, for the engine.
+func (p Policy) Rules(caps calc.CapTable) calc.Rules {
+	r := calc.Rules{GraceDays: p.GraceDays, AnnualBP: p.LateInterestBP, Caps: caps, Settlement: p.SettlementTiers()}
+	if p.EarlyPayment.PercentBP > 0 {
+		ep := p.EarlyPayment.Calc()
+		r.EarlyPayment = &ep
+	}
+	return r
+}
+
+// DefaultFor is the house policy for a tenant's country. Outside Colombia it
+// charges no late interest: there is no statutory rate to fall back on, and
+// a US collector may charge only what the agreement or the law authorises
+// (FDCPA 15 U.S.C. §1692f(1)); the client sets its contract rate
+// (docs/money.md).
+func DefaultFor(country string) Policy {
+	p := Default()
+	if !strings.EqualFold(strings.TrimSpace(country), "CO") {
+		p.LateInterestBP = 0
+	}
+	return p
 }
 
 // Default is the house policy, the staged practice of the collections

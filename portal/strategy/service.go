@@ -1,6 +1,7 @@
 package strategy
 
 import (
+	"cartera/payments/calc"
 	"context"
 	"errors"
 	"fmt"
@@ -20,11 +21,45 @@ type Service struct {
 	db      *store.DB
 	tenants *tenants.Service
 	audit   *audit.Log
+	caps    CapReader
+}
+
+// CapReader gives the legal caps on late interest in force for a country
+// (portal/caps).
+type CapReader interface {
+	Table(ctx context.Context, country string) (calc.CapTable, error)
 }
 
 // NewService wires the service.
-func NewService(db *store.DB, t *tenants.Service, a *audit.Log) *Service {
-	return &Service{db: db, tenants: t, audit: a}
+func NewService(db *store.DB, t *tenants.Service, a *audit.Log, caps CapReader) *Service {
+	return &Service{db: db, tenants: t, audit: a, caps: caps}
+}
+
+// Rules are a tenant's money rules: its policy's late interest terms and
+// discounts under its country's caps, as the money engine applies them.
+func (s *Service) Rules(ctx context.Context, tenant string) (calc.Rules, error) {
+	var doc struct {
+		Country string  `bson:"country"`
+		Policy  *Policy `bson:"policy"`
+	}
+	if err := s.db.C("tenants").Get(ctx, tenant, &doc); err != nil {
+		return calc.Rules{}, fmt.Errorf("rules of %q: %w", tenant, err)
+	}
+	return s.RulesOf(ctx, doc.Country, OfTenant(doc.Policy, doc.Country))
+}
+
+// RulesOf builds the rules of a policy already read, under the country's caps.
+func (s *Service) RulesOf(ctx context.Context, country string, p Policy) (calc.Rules, error) {
+	var table calc.CapTable
+	if s.caps != nil {
+		var err error
+		if table, err = s.caps.Table(ctx, country); err != nil {
+			return calc.Rules{}, err
+		}
+	} else {
+		table = calc.DefaultCapTable(country)
+	}
+	return p.Rules(table), nil
 }
 
 // Get returns the policy of a tenant the caller belongs to (the default when
@@ -40,15 +75,23 @@ func (s *Service) Get(ctx context.Context, tenant string) (Policy, error) {
 // background work that already checked).
 func (s *Service) For(ctx context.Context, tenant string) (Policy, error) {
 	var doc struct {
-		Policy *Policy `bson:"policy"`
+		Country string  `bson:"country"`
+		Policy  *Policy `bson:"policy"`
 	}
 	if err := s.db.C("tenants").Get(ctx, tenant, &doc); err != nil {
 		return Policy{}, fmt.Errorf("policy of %q: %w", tenant, err)
 	}
-	if doc.Policy == nil || len(doc.Policy.Steps) == 0 {
-		return Default(), nil
+	return OfTenant(doc.Policy, doc.Country), nil
+}
+
+// OfTenant is the policy in force for a tenant given its stored policy (nil
+// or empty: none saved) and country: the saved one, or the house policy for
+// the country (DefaultFor).
+func OfTenant(saved *Policy, country string) Policy {
+	if saved == nil || len(saved.Steps) == 0 {
+		return DefaultFor(country)
 	}
-	return *doc.Policy, nil
+	return *saved
 }
 
 // Put validates and saves a tenant's policy (managers and admins).
@@ -63,9 +106,22 @@ func (s *Service) Put(ctx context.Context, tenant string, p Policy) (Policy, err
 	if err := p.Validate(); err != nil {
 		return Policy{}, err
 	}
+	t, err := s.tenants.TenantByID(ctx, tenant)
+	if err != nil {
+		return Policy{}, err
+	}
+	if s.caps != nil {
+		table, err := s.caps.Table(ctx, t.Country)
+		if err != nil {
+			return Policy{}, err
+		}
+		if err := p.WithinCaps(table, time.Now().In(t.Location())); err != nil {
+			return Policy{}, err
+		}
+	}
 	now := time.Now().UTC()
 	p.UpdatedAt, p.UpdatedBy, p.Default = &now, a.UserID, false
-	err := s.db.C("tenants").Update(ctx, bson.D{{Key: "_id", Value: tenant}}, bson.D{{Key: "$set", Value: bson.D{{Key: "policy", Value: p}}}})
+	err = s.db.C("tenants").Update(ctx, bson.D{{Key: "_id", Value: tenant}}, bson.D{{Key: "$set", Value: bson.D{{Key: "policy", Value: p}}}})
 	if errors.Is(err, apperr.ErrNotFound) {
 		return Policy{}, fmt.Errorf("policy of %q: %w", tenant, err)
 	} else if err != nil {

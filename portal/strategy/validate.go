@@ -1,9 +1,11 @@
 package strategy
 
 import (
+	"cartera/payments/calc"
 	"fmt"
 	"regexp"
 	"slices"
+	"time"
 
 	"cartera/portal/apperr"
 )
@@ -114,4 +116,32 @@ func dayLabel(d int) string {
 		return fmt.Sprintf("D%d", d)
 	}
 	return fmt.Sprintf("D+%d", d)
+}
+
+// WithinCaps refuses a policy whose late interest rate, or whose plans'
+// financing rate compounded over twelve months, is above the cap in force
+// on day (a field error a manager can act on). Days the engine prices are
+// still capped day by day; this keeps the policy from promising what the
+// law forbids.
+func (p Policy) WithinCaps(caps calc.CapTable, day time.Time) error {
+	if len(caps) == 0 {
+		return nil
+	}
+	bp, ok := caps.At(day)
+	if !ok {
+		last := caps.LastCovered()
+		if last.IsZero() {
+			return nil
+		}
+		bp, _ = caps.At(last)
+	}
+	f := apperr.Fields{}
+	if p.LateInterestBP > bp {
+		f.Add("lateInterestBP", fmt.Sprintf("la tasa de mora supera la tasa de usura vigente (%s %% EA): use %d o menos", calc.FormatBP(bp), bp))
+	}
+	if ea := calc.AnnualFromMonthly(p.Plans.MonthlyRateBP); ea > bp {
+		f.Add("plans.monthlyRateBP", fmt.Sprintf("la tasa del plan equivale a %s %% EA, sobre la usura vigente (%s %% EA): use %d o menos al mes",
+			calc.FormatBP(ea), calc.FormatBP(bp), calc.MonthlyFromAnnual(bp)))
+	}
+	return f.Err()
 }

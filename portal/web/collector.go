@@ -202,7 +202,7 @@ func (s *Server) manualPayment(c *fiber.Ctx) error {
 	e := r.Entry
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": keyOf(e.ID), "accountId": keyOf(e.AccountID), "kind": e.Kind,
 		"channel": e.Channel, "method": e.Note, "amount": e.Amount, "currency": e.Currency, "reference": e.Ref, "by": e.By,
-		"at": e.At, "balance": r.Balance})
+		"at": e.At, "interest": r.Interest, "principal": r.Principal, "balance": r.Balance, "owed": r.Owed})
 }
 
 func (s *Server) getConsent(c *fiber.Ctx) error {

@@ -224,7 +224,11 @@ func TestManualPayments(t *testing.T) {
 	}
 	r := pay(w.collector, "F-1", 30000000, "transfer", "trf 0001")
 	m := r.JSON()
-	if r.Status != 201 || m["amount"].(float64) != -30000000 || m["kind"] != "payment" || m["channel"] != "manual" || m["reference"] != "TRF0001" || m["balance"].(float64) != 70000000 {
+	// Interest first (CO Código Civil art. 1653): of 30,000,000, the late
+	// interest owed on 9 March goes to interest, the rest to principal, and
+	// what is owed falls by exactly 30,000,000.
+	if r.Status != 201 || m["amount"].(float64) != -30000000 || m["kind"] != "payment" || m["channel"] != "manual" || m["reference"] != "TRF0001" ||
+		m["interest"].(float64)+m["principal"].(float64) != 30000000 || m["balance"].(float64) != 100000000-m["principal"].(float64) {
 		t.Fatalf("payment: %d %s", r.Status, r.Body)
 	}
 	// The same reference, however it is typed, is the same payment.
@@ -234,7 +238,7 @@ func TestManualPayments(t *testing.T) {
 	if r := pay(w.manager, "F-1", 30000000, "transfer", " trf0001 "); r.Status != 409 {
 		t.Fatalf("same reference, other spelling: %d %s", r.Status, r.Body)
 	}
-	if b := w.balance("F-1"); b != 70000000 {
+	if b := w.balance("F-1"); b != int64(m["balance"].(float64)) {
 		t.Fatalf("balance after repeats: %d", b)
 	}
 	for _, c := range []struct {
@@ -243,7 +247,6 @@ func TestManualPayments(t *testing.T) {
 		method string
 		ref    string
 	}{
-		{"over the balance", 70000001, "cash", "R-2"},
 		{"zero", 0, "cash", "R-3"},
 		{"negative", -5, "cash", "R-4"},
 		{"unknown method", 100, "bitcoin", "R-5"},
@@ -253,17 +256,30 @@ func TestManualPayments(t *testing.T) {
 			t.Fatalf("%s: %d %s", c.name, r.Status, r.Body)
 		}
 	}
+	// More than is owed: refused by the rule, with the figure owed.
+	if r := pay(w.collector, "F-1", 90000000, "cash", "R-2"); r.Status != 422 || r.JSON()["code"] != "over_owed" || r.JSON()["fields"].(map[string]any)["owed"] == nil {
+		t.Fatalf("over what is owed: %d %s", r.Status, r.Body)
+	}
 	if r := w.Do("POST", "/api/tenants/acme/accounts/F-1/payments", w.collector, map[string]any{"amount": 100, "method": "cash", "reference": "R-9", "paidAt": "2026-04-01"}); r.Status != 400 {
 		t.Fatalf("future paidAt: %d %s", r.Status, r.Body)
 	}
 	// Fifty people press "record" with the same new reference at once.
 	var wg sync.WaitGroup
 	statuses := make(chan int, 50)
+	before := w.balance("F-1")
+	var won apptest.Resp
+	var wonMu sync.Mutex
 	for i := 0; i < 50; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			statuses <- pay(w.collector, "F-1", 1000000, "cash", "RC-777").Status
+			r := pay(w.collector, "F-1", 1000000, "cash", "RC-777")
+			if r.Status == 201 {
+				wonMu.Lock()
+				won = r
+				wonMu.Unlock()
+			}
+			statuses <- r.Status
 		}()
 	}
 	wg.Wait()
@@ -275,8 +291,8 @@ func TestManualPayments(t *testing.T) {
 	if count[201] != 1 || count[409] != 49 {
 		t.Fatalf("concurrent same reference: %v", count)
 	}
-	if b := w.balance("F-1"); b != 69000000 {
-		t.Fatalf("balance after the race: %d, want 69000000", b)
+	if b := w.balance("F-1"); b != before-int64(won.JSON()["principal"].(float64)) {
+		t.Fatalf("balance after the race: %d, want %d less the principal paid (%s)", b, before, won.Body)
 	}
 	// The client reports a payment it received itself.
 	if r := pay(w.client, "F-2", 5000000, "client_reported", "CLI-1"); r.Status != 201 || r.JSON()["channel"] != "client_reported" {
@@ -286,7 +302,13 @@ func TestManualPayments(t *testing.T) {
 		t.Fatalf("client with cash: %d %s", r.Status, r.Body)
 	}
 	ledger := w.Do("GET", "/api/tenants/acme/accounts/F-1", w.manager, nil).JSON()["ledger"].([]any)
-	if len(ledger) != 3 { // placement and two payments
+	payments := 0 // placement and two payments, each split into interest and principal
+	for _, le := range ledger {
+		if k := le.(map[string]any)["kind"]; k == "payment" {
+			payments++
+		}
+	}
+	if payments != 2 {
 		t.Fatalf("ledger: %v", ledger)
 	}
 }

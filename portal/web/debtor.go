@@ -152,7 +152,8 @@ func (s *Server) debtorStatement(c *fiber.Ctx) error {
 		"debtor":   fiber.Map{"name": st.DebtorName, "document": debtors.Mask(st.Document)},
 		"tenant":   fiber.Map{"slug": st.Tenant.ID, "name": st.Tenant.Name, "locale": st.Tenant.Locale},
 		"currency": st.Currency, "asOf": st.AsOf.Format(time.DateOnly), "accounts": lines,
-		"total": st.Total, "interestTotal": st.InterestTotal, "discountTotal": st.DiscountTotal,
+		"total": st.Total, "owed": st.Owed, "principalTotal": st.PrincipalTotal, "interestTotal": st.InterestTotal,
+		"discountTotal": st.DiscountTotal, "creditTotal": st.CreditTotal, "provisional": st.Provisional,
 		"lateInterestBP": st.Policy.LateInterestBP,
 	})
 }

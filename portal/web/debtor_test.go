@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"bytes"
+	"cartera/portal/caps"
+	"cartera/portal/strategy"
 	"context"
 	"encoding/json"
 	"image"
@@ -220,6 +222,12 @@ func TestDebtorNewCodeRevokesSessions(t *testing.T) {
 
 func TestDebtorStatementFigures(t *testing.T) {
 	e := newDebtorEnv(t)
+	// The caps these figures are computed under (the manager's table).
+	if _, err := e.App.Caps.Put(e.Ctx(), "CO", []caps.Period{
+		{From: "2025-09-01", To: "2025-09-30", Pct: "25.01"}, {From: "2025-10-01", To: "2025-10-31", Pct: "24.36"},
+	}); err != nil {
+		t.Fatal(err)
+	}
 	jose := e.session("acme", "80123456")
 	st := e.statement(jose)
 	if st.AsOf != "2025-10-31" || st.Currency != "COP" || st.Debtor.Name != "José Núñez" || len(st.Accounts) != 2 {
@@ -231,20 +239,25 @@ func TestDebtorStatementFigures(t *testing.T) {
 	if a1.DaysPastDue != 30 || a1.Balance != 100000000 || a1.Interest != 1768560 || a1.Discount != 0 || a1.DueDate != "2025-10-01" || a1.Status != "open" || a1.Disputed {
 		t.Fatalf("A1: %+v", a1)
 	}
-	if a2.DaysPastDue != 0 || a2.Interest != 0 || a2.Discount != 0 {
+	// The house policy's 2 % early-payment discount (5 days ahead) applies
+	// from the first start: A2 is due in 15 days.
+	if a2.DaysPastDue != 0 || a2.Interest != 0 || a2.Discount != 400000 {
 		t.Fatalf("A2 (not yet due): %+v", a2)
 	}
-	if st.Total != 100000000+1768560+20000000 || st.InterestTotal != 1768560 || st.DiscountTotal != 0 {
+	if st.Total != 100000000+1768560+20000000-400000 || st.InterestTotal != 1768560 || st.DiscountTotal != 400000 {
 		t.Fatalf("totals: %+v", st)
 	}
 
 	// A policy above the usury cap: 30 % a year, 5 days of grace, 10 % off to
 	// settle at 30+ days late, 2 % off paying 10+ days early.
+	// Written to the store directly: the policy page now refuses a rate above
+	// the cap, but a policy saved before that must still be capped day by day.
+	pol := strategy.Default()
+	pol.LateInterestBP, pol.GraceDays = 3000, 5
+	pol.Settlement = []strategy.SettlementTier{{MinDaysPastDue: 30, PercentBP: 1000}}
+	pol.EarlyPayment = strategy.EarlyPayment{DaysBefore: 10, PercentBP: 200}
 	err := e.App.DB.C("tenants").Update(context.Background(), bson.D{{Key: "_id", Value: "acme"}}, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "policy.lateInterestBP", Value: 3000}, {Key: "policy.graceDays", Value: 5},
-		{Key: "policy.settlementTiers", Value: bson.A{bson.D{{Key: "minDaysPastDue", Value: 30}, {Key: "percentBP", Value: 1000}}}},
-		{Key: "policy.earlyPayment", Value: bson.D{{Key: "daysBefore", Value: 10}, {Key: "percentBP", Value: 200}}},
-	}}})
+		{Key: "policy", Value: pol}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

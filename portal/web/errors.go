@@ -31,7 +31,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	case errors.As(err, &inv):
 		status, body = fiber.StatusBadRequest, errorBody{Code: "invalid", Error: inv.Msg, Fields: inv.Fields}
 	case errors.As(err, &ref):
-		status, body = fiber.StatusUnprocessableEntity, errorBody{Code: ref.Code, Error: ref.Reason}
+		status, body = fiber.StatusUnprocessableEntity, errorBody{Code: ref.Code, Error: ref.Reason, Fields: ref.Fields}
 	case errors.As(err, &thr):
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(thr.RetryAfterSeconds))
 		status, body = fiber.StatusTooManyRequests, errorBody{Code: "too_many_attempts"}

@@ -24,8 +24,9 @@ func TestDebtorPaysInSandbox(t *testing.T) {
 	}
 	co := r.JSON()
 	// Everything, as the statement says: A1 1.000.000,00 + 17.685,60 of late
-	// interest, and A2 200.000,00 (not yet due).
-	if co["amount"].(float64) != 121768560 || !strings.Contains(co["url"].(string), "/api/payments/sandbox/") {
+	// interest, and A2 200.000,00 (not yet due) less the house policy's 2 %
+	// early-payment discount, 4.000,00.
+	if co["amount"].(float64) != 121368560 || !strings.Contains(co["url"].(string), "/api/payments/sandbox/") {
 		t.Fatalf("checkout %v", co)
 	}
 	id := co["paymentId"].(string)
@@ -56,7 +57,7 @@ func TestDebtorPaysInSandbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Recibo de pago", "José Núñez", "1.217.685,60", "Intereses de mora, factura A1", "17.685,60", "A2", "Pagado"} {
+	for _, want := range []string{"Recibo de pago", "José Núñez", "1.213.685,60", "Intereses de mora, factura A1", "17.685,60", "A2", "Pagado"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("receipt lacks %q:\n%s", want, out)
 		}
@@ -79,7 +80,7 @@ func TestDebtorBrowserPaysInSandbox(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#d-code"), code),
 		chromedp.Click(chromedp.CSS(`#debtor-login-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS("#pay-all")))
-	if txt := browsertest.Text(t, ctx, "#pay-all"); !strings.Contains(txt, "1.217.685,60") || txt != "Pagar todo ("+browsertest.Text(t, ctx, "#st-total")+")" {
+	if txt := browsertest.Text(t, ctx, "#pay-all"); !strings.Contains(txt, "1.213.685,60") || txt != "Pagar todo ("+browsertest.Text(t, ctx, "#st-total")+")" {
 		t.Fatalf("pay button %q", txt)
 	}
 	browsertest.Shot(t, ctx, dir, "pay-statement-phone")
@@ -89,7 +90,7 @@ func TestDebtorBrowserPaysInSandbox(t *testing.T) {
 	}
 	browsertest.Shot(t, ctx, dir, "pay-sandbox-phone")
 	clientRun(t, ctx, "pay", chromedp.Click(chromedp.CSS("#sandbox-pay")), chromedp.WaitVisible(chromedp.CSS("#pay-done")))
-	if txt := browsertest.Text(t, ctx, "#pay-done"); !strings.Contains(txt, "1.217.685,60") || !strings.Contains(txt, "recibo") {
+	if txt := browsertest.Text(t, ctx, "#pay-done"); !strings.Contains(txt, "1.213.685,60") || !strings.Contains(txt, "recibo") {
 		t.Fatalf("after paying: %q", txt)
 	}
 	browsertest.Shot(t, ctx, dir, "pay-done-phone")

@@ -114,10 +114,23 @@ func (e debtorEnv) account(id string) accounts.Account {
 	return a
 }
 
+// owed is what the accounts owe on the statement's day, principal and
+// interest, as the money engine prices them.
 func (e debtorEnv) owed(ids ...string) int64 {
+	e.T.Helper()
+	rules, err := e.App.Web.Policy.Rules(e.Ctx(), "acme")
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	loc, _ := time.LoadLocation("America/Bogota")
+	day := accounts.CivilDay(e.App.DebtorsSvc.Now(), loc)
 	var n int64
 	for _, id := range ids {
-		n += e.account(id).Balance
+		var a accounts.Account
+		if err := e.App.DB.Tenant("acme").C("accounts").Get(e.Ctx(), "acme:"+id, &a); err != nil {
+			e.T.Fatal(err)
+		}
+		n += accounts.Price(rules, nil, a, day).Owed()
 	}
 	return n
 }
@@ -137,7 +150,9 @@ func TestPlanOffersAcceptOnce(t *testing.T) {
 			sum += r.Amount
 		}
 		switch {
-		case o.Balance != 120000000 || o.DownPayment != 12000000:
+		// What is owed on 31 Oct: 120,000,000 of principal and A1's 1,768,560
+		// of late interest; 10 % down (12,176,856) covers that interest.
+		case o.Balance != 121768560 || o.DownPayment != 12176856:
 			t.Errorf("offer %d: balance %d down %d", o.Installments, o.Balance, o.DownPayment)
 		case o.DownPayment+sum != o.Total || o.Total <= o.Balance:
 			t.Errorf("offer %d: %d + %d != total %d", o.Installments, o.DownPayment, sum, o.Total)
@@ -272,8 +287,9 @@ func TestPlanInstallmentsExtraAndCompletion(t *testing.T) {
 	if after := e.owed("A1", "A2"); before-after != p.Schedule[0].Amount {
 		t.Fatalf("balances moved by %d, want %d", before-after, p.Schedule[0].Amount)
 	}
-	// Oldest first: A1 (due 1 Oct) takes the whole down payment.
-	if a1 := e.account("A1"); a1.Balance != 100000000-p.Schedule[0].Amount {
+	// Oldest first: A1 (due 1 Oct) takes the whole down payment, its
+	// 1,768,560 of late interest first.
+	if a1 := e.account("A1"); a1.Balance != 100000000-(p.Schedule[0].Amount-1768560) {
 		t.Fatalf("A1 balance %d", a1.Balance)
 	}
 	cur, _ := e.current(jose)

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -119,9 +120,15 @@ func TestQueueOrderAndEvents(t *testing.T) {
 	if f2.NextAction.Type != "promise_follow_up" || !strings.Contains(strings.Join(f2.Reasons, "|"), "1 promesa incumplida") {
 		t.Fatalf("F-2 follow-up: %+v", f2)
 	}
-	// A manual payment of the whole balance takes F-2 off; reassigning F-1
-	// moves it to another collector's queue.
-	if r := w.Do("POST", "/api/tenants/acme/accounts/F-2/payments", w.collector, map[string]any{"amount": 25000000, "method": "transfer", "reference": "TR-9"}); r.Status != 201 {
+	// A manual payment of everything owed (principal and interest: the
+	// refusal of a larger amount says how much) takes F-2 off; reassigning
+	// F-1 moves it to another collector's queue.
+	over := w.Do("POST", "/api/tenants/acme/accounts/F-2/payments", w.collector, map[string]any{"amount": 1_000_000_000, "method": "transfer", "reference": "TR-8"})
+	owed, _ := strconv.ParseInt(over.JSON()["fields"].(map[string]any)["owed"].(string), 10, 64)
+	if over.Status != 422 || owed <= 25000000 {
+		t.Fatalf("over: %d %s", over.Status, over.Body)
+	}
+	if r := w.Do("POST", "/api/tenants/acme/accounts/F-2/payments", w.collector, map[string]any{"amount": owed, "method": "transfer", "reference": "TR-9"}); r.Status != 201 {
 		t.Fatalf("payment: %d %s", r.Status, r.Body)
 	}
 	otherID, other := w.User("acme", "collector")

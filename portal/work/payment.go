@@ -24,10 +24,14 @@ type PaymentInput struct {
 	PaidAt    string // YYYY-MM-DD or RFC 3339; empty: now
 }
 
-// Recorded is a recorded manual payment and the account's balance after it.
+// Recorded is a recorded manual payment: how the law's order imputed it
+// (interest first, then principal) and what the account owes after it.
 type Recorded struct {
-	Entry   accounts.LedgerEntry
-	Balance int64
+	Entry     accounts.LedgerEntry // the payment as a whole (Amount: −all money received)
+	Interest  int64                // of it, paid to interest
+	Principal int64                // of it, paid to principal
+	Balance   int64                // principal outstanding after it
+	Owed      int64                // principal and interest owed after it, as of its date
 }
 
 // NormalizeReference is how references are compared: upper case, without
@@ -72,18 +76,19 @@ func (s *Service) RecordPayment(ctx context.Context, tenant, key string, in Paym
 	}
 	sc, acc, now := tg.sc, tg.acc, s.now()
 	id := sc.ID("pay:manual:" + ref)
-	// A repeated reference is a conflict whatever the balance is now.
-	var prev accounts.LedgerEntry
-	if err := sc.C("ledger").Get(ctx, id, &prev); err == nil {
-		return Recorded{}, accounts.ErrRecorded
-	} else if !errors.Is(err, apperr.ErrNotFound) {
-		return Recorded{}, err
+	// A repeated reference is a conflict whatever the account (the same
+	// transfer cannot pay twice); the account's own check below closes the
+	// race between two requests at once.
+	for _, part := range []string{id, id + ":i"} {
+		var prev accounts.LedgerEntry
+		if err := sc.C("ledger").Get(ctx, part, &prev); err == nil {
+			return Recorded{}, accounts.ErrRecorded
+		} else if !errors.Is(err, apperr.ErrNotFound) {
+			return Recorded{}, err
+		}
 	}
 	if acc.Status == accounts.StatusRecalled {
-		return Recorded{}, &apperr.Refusal{Code: "account_recalled", Reason: "La cuenta fue retirada de cobranza: registre el pago con el cliente."}
-	}
-	if in.Amount > acc.Balance {
-		return Recorded{}, apperr.Field("amount", fmt.Sprintf("el valor supera el saldo de la cuenta (%d)", acc.Balance))
+		return Recorded{}, &apperr.Refusal{Code: "account_recalled"}
 	}
 	paidAt, err := parsePaidAt(in.PaidAt, now, tg.tenant.Location())
 	if err != nil {
@@ -93,14 +98,29 @@ func (s *Service) RecordPayment(ctx context.Context, tenant, key string, in Paym
 	if in.Method == MethodClientReported {
 		channel = MethodClientReported
 	}
+	rules, err := s.policy.Rules(ctx, tenant)
+	if err != nil {
+		return Recorded{}, err
+	}
+	// The account's compare-and-set imputes it against what is owed on its
+	// date, so concurrent payments together never exceed the debt: the one
+	// that would is refused with the amount owed (422 over_owed).
+	applied, err := accounts.ApplyPayment(ctx, sc, acc.ID, accounts.PaymentIn{
+		Key: id, Amount: in.Amount, Value: accounts.CivilDay(paidAt, tg.tenant.Location()), At: paidAt, Channel: channel,
+		Ref: ref, By: a.UserID, Note: in.Method, Excess: accounts.RefuseExcess, Rules: rules, Currency: acc.Currency,
+	})
+	if err != nil {
+		return Recorded{}, err
+	}
+	if applied.Replayed {
+		return Recorded{}, accounts.ErrRecorded
+	}
 	e := accounts.LedgerEntry{
 		ID: id, TenantID: tenant, AccountID: acc.ID, DebtorID: acc.DebtorID, Kind: accounts.KindPayment, Channel: channel,
 		Amount: -in.Amount, Currency: acc.Currency, Ref: ref, Note: in.Method, By: a.UserID, At: paidAt,
 	}
-	if err := accounts.Post(ctx, sc, e); err != nil {
-		return Recorded{}, err
-	}
-	_ = s.audit.Record(ctx, tenant, "payment.manual", id, map[string]any{"account": acc.ID, "amount": in.Amount, "method": in.Method})
+	_ = s.audit.Record(ctx, tenant, "payment.manual", id, map[string]any{"account": acc.ID, "amount": in.Amount, "method": in.Method,
+		"interest": applied.Interest, "principal": applied.Principal})
 	// An account under an active installment plan: the payment reduces the
 	// plan's last installments, as an extra online payment does.
 	var mark struct {
@@ -124,11 +144,7 @@ func (s *Service) RecordPayment(ctx context.Context, tenant, key string, in Paym
 	if s.Hooks != nil {
 		s.Hooks.AccountChanged(ctx, tenant, acc.ID)
 	}
-	var after accounts.Account
-	if err := sc.C("accounts").Get(ctx, acc.ID, &after); err != nil {
-		return Recorded{}, err
-	}
-	return Recorded{Entry: e, Balance: after.Balance}, nil
+	return Recorded{Entry: e, Interest: applied.Interest, Principal: applied.Principal, Balance: applied.After.Principal, Owed: applied.After.Owed()}, nil
 }
 
 // parsePaidAt reads the payment date: a civil date (kept at noon in the

@@ -36,14 +36,15 @@ func paidToward(p Promise, history []accounts.Movement, loc *time.Location) int6
 	until := p.Date.AddDate(0, 0, p.GraceDays)
 	var sum int64
 	for _, m := range history {
-		if m.Kind != accounts.KindPayment && m.Kind != accounts.KindReversal {
+		got := accounts.Collected(m.Kind, m.Amount) // all money: interest paid counts toward a promise too
+		if got == 0 {
 			continue
 		}
 		d := civilOf(m.At, loc)
 		if d.Before(from) || d.After(until) {
 			continue
 		}
-		sum -= m.Amount // payments are negative on the balance; reversals positive
+		sum += got
 	}
 	return sum
 }
