@@ -331,6 +331,9 @@ func accountContrib(c *contrib, raw bson.Raw, loc *time.Location) error {
 				c.add(day, userKey(a.CollectorID, "rec"), r)
 			}
 		}
+		if accounts.Book(m.Kind) != accounts.BookPrincipal {
+			continue // interest and credit held: not outstanding principal
+		}
 		old := bal
 		bal += m.Amount
 		if out {

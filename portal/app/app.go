@@ -117,6 +117,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Caps = caps.New(db, a.Audit)
 	policies := strategy.NewService(db, a.Tenants, a.Audit, a.Caps)
 	a.Web.Policy = policies
+	a.Web.Caps = a.Caps
 	a.Web.Work = work.NewService(db, a.Tenants, a.Accounts, policies, a.Audit)
 	// wiring: debtor self-service (lines below)
 	a.DebtorsSvc = debtors.New(db, a.Audit, a.Tenants, a.Accounts)

@@ -33,7 +33,7 @@ type Period struct {
 	From   string `bson:"from" json:"from"` // YYYY-MM-DD
 	To     string `bson:"to" json:"to"`
 	Pct    string `bson:"annualEffectivePct" json:"annualEffectivePct"` // "25.52"
-	Source string `bson:"source,omitempty" json:"source,omitempty"`    // the resolution that certifies it
+	Source string `bson:"source,omitempty" json:"source,omitempty"`     // the resolution that certifies it
 }
 
 // doc is a country's stored table; _id is the country code.

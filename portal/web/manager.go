@@ -1,8 +1,12 @@
 package web
 
 import (
+	"bytes"
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
+	"cartera/portal/caps"
 	"cartera/tenants"
 )
 
@@ -132,4 +136,45 @@ func (s *Server) updateUser(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(toUserJSON(u))
+}
+
+// capRoutes serve the legal interest caps per country (portal/caps): every
+// staff member may read them (the policy page shows them), managers and
+// admins maintain them.
+func (s *Server) capRoutes(r fiber.Router) {
+	s.route(r, fiber.MethodGet, "/caps/:country", s.getCaps, allStaff...)
+	s.route(r, fiber.MethodPut, "/caps/:country", s.putCaps, tenants.RoleAdmin, tenants.RoleManager)
+	s.route(r, fiber.MethodPost, "/caps/:country/import", s.importCaps, tenants.RoleAdmin, tenants.RoleManager)
+}
+
+func (s *Server) getCaps(c *fiber.Ctx) error {
+	st, err := s.Caps.Status(c.UserContext(), param(c, "country"), time.Now())
+	if err != nil {
+		return err
+	}
+	return c.JSON(st)
+}
+
+type capsReq struct {
+	Periods []caps.Period `json:"periods"`
+}
+
+func (s *Server) putCaps(c *fiber.Ctx) error {
+	var req capsReq
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	st, err := s.Caps.Put(c.UserContext(), param(c, "country"), req.Periods)
+	if err != nil {
+		return err
+	}
+	return c.JSON(st)
+}
+
+func (s *Server) importCaps(c *fiber.Ctx) error {
+	st, err := s.Caps.ImportCSV(c.UserContext(), param(c, "country"), bytes.NewReader(c.Body()))
+	if err != nil {
+		return err
+	}
+	return c.JSON(st)
 }

@@ -25,6 +25,7 @@ import (
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
 	"cartera/portal/audit"
+	"cartera/portal/caps"
 	"cartera/portal/debtors"
 	"cartera/portal/i18n"
 	"cartera/portal/store"
@@ -40,6 +41,7 @@ type Deps struct {
 	// wiring: collector work (fields below)
 	Work   *WorkService   // activities, promises, manual payments, consent
 	Policy *PolicyService // tenants' collection policies
+	Caps   *caps.Service  // legal interest caps per country
 	// wiring: debtor self-service (fields below)
 	DebtorPortal *debtors.Service // debtor sessions, statement, disputes
 	// wiring: reports (fields below)
@@ -129,6 +131,7 @@ func New(d Deps) (*fiber.App, *Server, error) {
 	api := app.Group("/api", s.limitJSON)
 	s.authRoutes(api)
 	s.managerRoutes(api)
+	s.capRoutes(api)
 	s.portfolioRoutes(api)
 	s.collectorRoutes(api)
 	s.debtorRoutes(api)

@@ -1,0 +1,48 @@
+package web_test
+
+import (
+	"bytes"
+	"net/http"
+	"testing"
+
+	"cartera/portal/apptest"
+)
+
+// Managers keep the usury table: it ships with Colombia's certified rates,
+// says when it is stale (today past its last month: interest provisional),
+// takes a CSV of new months, and refuses overlaps with a field error.
+func TestCapsTableMaintainedByManagers(t *testing.T) {
+	e := apptest.New(t)
+	e.Tenant("acme")
+	_, manager := e.User("acme", "manager")
+	_, collector := e.User("acme", "collector")
+	r := e.Do("GET", "/api/caps/CO", collector, nil)
+	if r.Status != 200 || r.JSON()["shipped"] != true || len(r.JSON()["periods"].([]any)) == 0 {
+		t.Fatalf("get: %d %s", r.Status, r.Body)
+	}
+	if r := e.Do("PUT", "/api/caps/CO", collector, map[string]any{"periods": []any{}}); r.Status != 403 {
+		t.Fatalf("collector edits caps: %d", r.Status)
+	}
+	bad := map[string]any{"periods": []map[string]string{
+		{"from": "2026-04-01", "to": "2026-04-30", "annualEffectivePct": "25.0"},
+		{"from": "2026-04-15", "to": "2026-05-31", "annualEffectivePct": "25.1"},
+	}}
+	if r := e.Do("PUT", "/api/caps/CO", manager, bad); r.Status != 400 || r.JSON()["fields"] == nil {
+		t.Fatalf("overlap: %d %s", r.Status, r.Body)
+	}
+	csv := "from;to;annualEffectivePct;source\n2026-11-01;2026-11-30;24,90;Res. test 1\n2026-12-01;2026-12-31;24,80;Res. test 2\n"
+	req, _ := http.NewRequest("POST", "/api/caps/CO/import", bytes.NewBufferString(csv))
+	req.Header.Set("Authorization", "Bearer "+manager)
+	req.Header.Set("Content-Type", "text/csv")
+	r = e.Request(req)
+	if r.Status != 200 {
+		t.Fatalf("import: %d %s", r.Status, r.Body)
+	}
+	st := r.JSON()
+	if st["stale"] != false || st["currentPct"] != "24.80" || st["lastCovered"] != "2026-12-31" || len(st["periods"].([]any)) != 2 {
+		t.Fatalf("after import: %s", r.Body)
+	}
+	if r := e.Do("GET", "/api/caps/XX", manager, nil); r.Status != 404 {
+		t.Fatalf("unknown country: %d", r.Status)
+	}
+}
