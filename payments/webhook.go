@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,6 +48,12 @@ func (s *Service) HandleStripe(ctx context.Context, payload []byte, sigHeader, s
 	if secret == "" {
 		return fmt.Errorf("%w: no webhook secret configured", apperr.ErrNotFound)
 	}
+	// stripe-go refuses only timestamps older than the tolerance; one from
+	// the future is refused here (a captured signature cannot be kept for
+	// later use by signing ahead).
+	if err := notFromTheFuture(sigHeader, time.Now()); err != nil {
+		return &apperr.Invalid{Msg: "firma de webhook no válida", Fields: map[string]string{"Stripe-Signature": ErrBadSignature.Error() + ": " + err.Error()}}
+	}
 	evt, err := webhook.ConstructEventWithOptions(payload, sigHeader, secret, webhook.ConstructEventOptions{IgnoreAPIVersionMismatch: true})
 	if err != nil {
 		return &apperr.Invalid{Msg: "firma de webhook no válida", Fields: map[string]string{"Stripe-Signature": ErrBadSignature.Error() + ": " + err.Error()}}
@@ -54,6 +61,26 @@ func (s *Service) HandleStripe(ctx context.Context, payload []byte, sigHeader, s
 	ctx = actor.System(ctx, "stripe-webhook")
 	_, err = s.record(ctx, evt, payload)
 	return err
+}
+
+// notFromTheFuture refuses a Stripe-Signature whose t= is more than the
+// tolerance ahead of now (the past is checked by stripe-go).
+func notFromTheFuture(sigHeader string, now time.Time) error {
+	for _, part := range strings.Split(sigHeader, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok || k != "t" {
+			continue
+		}
+		ts, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return errors.New("bad timestamp")
+		}
+		if time.Unix(ts, 0).Sub(now) > webhook.DefaultTolerance {
+			return errors.New("timestamp in the future")
+		}
+		return nil
+	}
+	return nil // no timestamp: stripe-go refuses the header
 }
 
 // process applies one stored event and marks it processed.

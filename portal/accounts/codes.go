@@ -19,6 +19,7 @@ import (
 
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
+	"cartera/portal/store"
 	"cartera/tenants"
 )
 
@@ -133,31 +134,117 @@ func (s *Service) TakeAccessCodes(ctx context.Context, tenant, importID string) 
 	return buf.Bytes(), w.Error()
 }
 
-// NewDebtorCode issues a new access code for a debtor, replacing the old
-// one (which stops working) and revoking the debtor's sessions.
+// CodeCourier sends a new access code to the debtor's own verified channel
+// (through the outbox), so that whoever asked for it never sees it. The
+// queue package implements it.
+type CodeCourier interface {
+	// CodeChannel is the channel a code for d would go to, "" when d has no
+	// verified channel it may be sent on.
+	CodeChannel(ctx context.Context, tenant string, d Debtor) (string, error)
+	// SendCode queues the message with code to d on channel.
+	SendCode(ctx context.Context, tenant string, d Debtor, channel, code string) error
+}
+
+// ErrNoVerifiedChannel refuses to send a code to a debtor with no verified
+// channel (the catalogue words it: error.no_verified_channel).
+var ErrNoVerifiedChannel = &apperr.Refusal{Code: "no_verified_channel"}
+
+// NewDebtorCode issues a new access code for a debtor and returns it, replacing
+// the old one (which stops working) and revoking the debtor's sessions.
+// Managers and admins may issue one for any debtor of the tenant, a
+// collector only for a debtor with an account assigned to them (404
+// otherwise, as for reading that debtor). A client company may never see a
+// code (it could log in as its debtor): it uses SendDebtorCode.
 func (s *Service) NewDebtorCode(ctx context.Context, tenant, document string) (string, error) {
-	a := actor.From(ctx)
-	switch a.Role {
+	switch actor.From(ctx).Role {
+	case tenants.RoleAdmin, tenants.RoleManager, tenants.RoleCollector:
+	default:
+		return "", forbidden("access code")
+	}
+	sc, d, err := s.codeDebtor(ctx, tenant, document)
+	if err != nil {
+		return "", err
+	}
+	code := NewAccessCode()
+	if err := s.replaceCode(ctx, sc, d.ID, code); err != nil {
+		return "", err
+	}
+	_ = s.audit.Record(ctx, tenant, "debtor.code", d.ID, map[string]any{"delivery": "shown"})
+	return code, nil
+}
+
+// SendDebtorCode issues a new access code and sends it to the debtor's own
+// verified channel through the outbox; the caller never sees it. It
+// returns the channel. A debtor with no verified channel keeps the old code
+// (422 no_verified_channel).
+func (s *Service) SendDebtorCode(ctx context.Context, tenant, document string) (string, error) {
+	switch actor.From(ctx).Role {
 	case tenants.RoleAdmin, tenants.RoleManager, tenants.RoleCollector, tenants.RoleClient:
 	default:
 		return "", forbidden("access code")
 	}
-	sc, _, err := s.scope(ctx, tenant)
+	if s.Courier == nil {
+		return "", ErrNoVerifiedChannel
+	}
+	sc, d, err := s.codeDebtor(ctx, tenant, document)
 	if err != nil {
 		return "", err
 	}
-	id := sc.ID(document)
+	channel, err := s.Courier.CodeChannel(ctx, tenant, d)
+	if err != nil {
+		return "", err
+	}
+	if channel == "" {
+		_ = s.audit.Record(ctx, tenant, "debtor.code.refused", d.ID, map[string]any{"why": "no_verified_channel"})
+		return "", ErrNoVerifiedChannel
+	}
 	code := NewAccessCode()
+	if err := s.replaceCode(ctx, sc, d.ID, code); err != nil {
+		return "", err
+	}
+	if err := s.Courier.SendCode(ctx, tenant, d, channel, code); err != nil {
+		return "", fmt.Errorf("access code: send: %w", err)
+	}
+	_ = s.audit.Record(ctx, tenant, "debtor.code", d.ID, map[string]any{"delivery": "sent", "channel": channel})
+	return channel, nil
+}
+
+// codeDebtor reads the debtor a code is issued for, with the collector rule:
+// a collector reaches only a debtor with an account assigned to them.
+func (s *Service) codeDebtor(ctx context.Context, tenant, document string) (*store.Scope, Debtor, error) {
+	sc, _, err := s.scope(ctx, tenant)
+	if err != nil {
+		return nil, Debtor{}, err
+	}
 	var d Debtor
-	err = sc.C("debtors").Mutate(ctx, id, &d, func() (bson.D, error) {
+	if err := sc.C("debtors").Get(ctx, sc.ID(document), &d); err != nil {
+		return nil, Debtor{}, err
+	}
+	if actor.From(ctx).Role == tenants.RoleCollector {
+		mine := false
+		for _, id := range d.AccountIDs {
+			if _, err := s.account(ctx, sc, id); err == nil {
+				mine = true
+				break
+			} else if !errors.Is(err, apperr.ErrNotFound) {
+				return nil, Debtor{}, err
+			}
+		}
+		if !mine {
+			return nil, Debtor{}, fmt.Errorf("debtor: %w", apperr.ErrNotFound)
+		}
+	}
+	return sc, d, nil
+}
+
+// replaceCode stores the hash of code on the debtor and moves its token
+// version, so the old code and every session stop working.
+func (s *Service) replaceCode(ctx context.Context, sc *store.Scope, id, code string) error {
+	var d Debtor
+	return sc.C("debtors").Mutate(ctx, id, &d, func() (bson.D, error) {
 		return bson.D{{Key: "$set", Value: bson.D{{Key: "accessCodeHash", Value: s.HashCode(id, code)}, {Key: "updatedAt", Value: time.Now().UTC()}}},
 			{Key: "$inc", Value: bson.D{{Key: "tokenVersion", Value: int64(1)}}}}, nil
 	})
-	if err != nil {
-		return "", err
-	}
-	_ = s.audit.Record(ctx, tenant, "debtor.code", id, nil)
-	return code, nil
 }
 
 // SafeCell neutralises a CSV cell that a spreadsheet would run as a formula

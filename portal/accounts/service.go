@@ -35,6 +35,9 @@ type Service struct {
 	Worklist WorklistHook
 	// Index serves the account lists (nil: they scan).
 	Index *Index
+	// Courier sends access codes to debtors' verified channels (nil: codes
+	// can only be shown to managers, admins and collectors).
+	Courier CodeCourier
 }
 
 // NewService wires the service; codeKey must be secret and stable.

@@ -149,6 +149,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Web.Queue = worklists
 	a.Web.Work.Hooks = worklists
 	a.Accounts.Worklist = worklists
+	a.Accounts.Courier = worklists // access codes sent to the debtor, never shown to a client
 	// wiring: plans (lines below)
 	a.Web.Plans = payments.NewPlans(db, a.Tenants, policies, a.Audit, cfg.PublicURL)
 	// wiring: payments (lines below)

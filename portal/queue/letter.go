@@ -67,7 +67,8 @@ var letterTexts = map[string]letterText{
 }
 
 // Letter renders the letter of a level for an account's debtor, with every
-// open invoice the debtor owes the tenant. The caller must be allowed to see
+// open invoice the debtor owes the tenant that the caller may see (a
+// collector: those of accounts assigned to them). The caller must be allowed to see
 // the account (collectors only theirs). withCode issues a new access code
 // for the debtor portal (managers and admins only; the old code stops
 // working) and prints it on the letter.
@@ -112,6 +113,9 @@ func (s *Service) Letter(ctx context.Context, tenant, key, level string, withCod
 		}
 		if a.Status != accounts.StatusOpen || a.Balance <= 0 {
 			continue
+		}
+		if role == tenants.RoleCollector && a.CollectorID != actor.From(ctx).UserID {
+			continue // only what the caller may see: a collector's own accounts
 		}
 		d.Invoices = append(d.Invoices, LetterInvoice{Invoice: a.Invoice, DueDate: a.DueDate, DaysPastDue: max(0, daysBetween(a.DueDate, today)), Balance: a.Balance})
 	}

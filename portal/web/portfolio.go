@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"cartera/portal/accounts"
+	"cartera/portal/actor"
 	"cartera/portal/apperr"
 	"cartera/tenants"
 )
@@ -351,8 +352,20 @@ func (s *Server) getDebtor(c *fiber.Ctx) error {
 		"contacts": contacts, "accounts": items, "hasAccessCode": d.AccessCodeHash != ""})
 }
 
+// newAccessCode issues a debtor's new access code: shown to managers, admins
+// and the debtor's own collector (200 {"code"}); for a client company it is
+// sent to the debtor's verified channel and never shown (202 {"sent",
+// "channel"}).
 func (s *Server) newAccessCode(c *fiber.Ctx) error {
-	code, err := s.Accounts.NewDebtorCode(c.UserContext(), param(c, "tenant"), param(c, "document"))
+	ctx := c.UserContext()
+	if actor.From(ctx).Role == tenants.RoleClient {
+		ch, err := s.Accounts.SendDebtorCode(ctx, param(c, "tenant"), param(c, "document"))
+		if err != nil {
+			return err
+		}
+		return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"sent": true, "channel": ch})
+	}
+	code, err := s.Accounts.NewDebtorCode(ctx, param(c, "tenant"), param(c, "document"))
 	if err != nil {
 		return err
 	}

@@ -158,12 +158,21 @@ func (s *Server) route(r fiber.Router, method, path string, h fiber.Handler, rol
 		return
 	}
 	if strings.Contains(path, ":tenant") {
-		// Membership before anything else, so a non-member gets the same 404
-		// whatever the body holds.
-		r.Add(method, path, s.require(roles...), s.member, h)
+		// Who, then membership, then role: a non-member of the tenant gets
+		// the same 404 whatever their role and whatever the body holds
+		// (API.md: 404 for anything of a tenant you do not belong to).
+		r.Add(method, path, s.authenticated, s.member, s.require(roles...), h)
 		return
 	}
 	r.Add(method, path, s.require(roles...), h)
+}
+
+// authenticated answers 401 to an anonymous caller.
+func (s *Server) authenticated(c *fiber.Ctx) error {
+	if actor.From(c.UserContext()).UserID == "" {
+		return apperr.ErrUnauthorized
+	}
+	return c.Next()
 }
 
 // member answers 404 when the caller does not belong to the :tenant of the path.

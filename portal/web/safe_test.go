@@ -1,0 +1,244 @@
+package web_test
+
+// Safe defaults (issue 12): who may see an access code, what a collector's
+// letter lists, webhook timestamps, attachment names, the sandbox only when
+// asked for, error codes, CSRF bound to the session.
+
+import (
+	"bytes"
+	"compress/zlib"
+	"context"
+	"io"
+	"regexp"
+	"strings"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/bson"
+
+	"cartera/portal/apptest"
+	"cartera/portal/audit"
+	"cartera/portal/config"
+)
+
+type apptestOpt = func(*config.Config)
+
+// safePortfolio: José owes S1 and S2 (e-mail from the client's upload),
+// María owes S3.
+const safePortfolio = "documento,nombre,factura,vencimiento,valor,correo\n" +
+	"80123456,José Núñez,S1,2025-10-01,1000000,jose@client-typed.example\n" +
+	"80123456,José Núñez,S2,2025-11-15,200000,jose@client-typed.example\n" +
+	"900123456,María Gómez,S3,2025-09-15,500000,\n"
+
+type safeEnv struct {
+	*apptest.Env
+	manager, client, col1, col2 string
+	col1ID, col2ID              string
+}
+
+func newSafeEnv(t *testing.T, opts ...apptestOpt) safeEnv {
+	t.Helper()
+	e := apptest.New(t, opts...)
+	e.Tenant("acme")
+	w := safeEnv{Env: e}
+	_, w.manager = e.User("acme", "manager")
+	_, w.client = e.User("acme", "client")
+	w.col1ID, w.col1 = e.User("acme", "collector")
+	w.col2ID, w.col2 = e.User("acme", "collector")
+	if m := e.Import("acme", w.client, "cartera.csv", []byte(safePortfolio)); num(m, "inserted") != 3 {
+		t.Fatalf("import: %v", m)
+	}
+	for acc, col := range map[string]string{"S1": w.col1ID, "S2": w.col2ID} {
+		if r := e.Do("POST", "/api/tenants/acme/assignments", w.manager, map[string]any{"accountIds": []string{acc}, "collectorId": col}); r.Status != 200 {
+			t.Fatalf("assign %s: %d %s", acc, r.Status, r.Body)
+		}
+	}
+	return w
+}
+
+func (w safeEnv) debtorLogin(doc, code string) int {
+	return w.Do("POST", "/api/debtor/login", "", map[string]string{"tenant": "acme", "document": doc, "code": code}).Status
+}
+
+// codeAudits counts the access-code issuances audited for a debtor.
+func (w safeEnv) codeAudits(doc string) []audit.Entry {
+	w.T.Helper()
+	list, err := w.App.Audit.List(context.Background(), "acme", "debtor.code", 1000)
+	if err != nil {
+		w.T.Fatal(err)
+	}
+	var out []audit.Entry
+	for _, e := range list {
+		if e.Target == "acme:"+doc {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Who may see a new access code: managers and admins; a collector only for
+// a debtor with an account assigned to them (404 otherwise, like reading
+// that debtor); a client never: the code goes to the debtor's verified
+// channel through the outbox. Every issuance is audited.
+func TestAccessCodeWhoMaySeeIt(t *testing.T) {
+	w := newSafeEnv(t)
+	path := func(doc string) string { return "/api/tenants/acme/debtors/" + doc + "/access-code" }
+
+	// A collector with no account of María's: 404 on reading her and on a code.
+	if r := w.Do("GET", "/api/tenants/acme/debtors/900123456", w.col1, nil); r.Status != 404 {
+		t.Fatalf("collector reads another's debtor: %d", r.Status)
+	}
+	r := w.Do("POST", path("900123456"), w.col1, nil)
+	if r.Status != 404 || r.JSON()["code"] != "not_found" {
+		t.Fatalf("collector issues a code for a debtor not theirs: %d %s", r.Status, r.Body)
+	}
+	// The manager's code for María still works: nothing was replaced.
+	maria := w.Do("POST", path("900123456"), w.manager, nil).JSON()["code"].(string)
+	if st := w.debtorLogin("900123456", maria); st != 200 {
+		t.Fatalf("manager's code: %d", st)
+	}
+	if st := w.debtorLogin("900123456", maria); st != 200 {
+		t.Fatalf("code replaced by the refused request: %d", st)
+	}
+	// Collector 1 has S1 of José: may issue and see his code.
+	r = w.Do("POST", path("80123456"), w.col1, nil)
+	code, _ := r.JSON()["code"].(string)
+	if r.Status != 200 || code == "" {
+		t.Fatalf("collector with an assigned account: %d %s", r.Status, r.Body)
+	}
+	if st := w.debtorLogin("80123456", code); st != 200 {
+		t.Fatalf("collector's code: %d", st)
+	}
+	// Admin too.
+	if r := w.Do("POST", path("80123456"), w.Admin, nil); r.Status != 200 || r.JSON()["code"] == nil {
+		t.Fatalf("admin: %d %s", r.Status, r.Body)
+	}
+	adminCode := w.Do("POST", path("80123456"), w.Admin, nil).JSON()["code"].(string)
+
+	// A client never sees a code. José's only e-mail came in the client's
+	// own upload: not a verified channel, so nothing is sent and the
+	// current code keeps working.
+	r = w.Do("POST", path("80123456"), w.client, nil)
+	if r.Status != 422 || r.JSON()["code"] != "no_verified_channel" || r.JSON()["error"] == "" || strings.Contains(string(r.Body), adminCode) {
+		t.Fatalf("client, no verified channel: %d %s", r.Status, r.Body)
+	}
+	if st := w.debtorLogin("80123456", adminCode); st != 200 {
+		t.Fatalf("the refused client request replaced the code: %d", st)
+	}
+	// A collector confirms José's e-mail: now the client may have a code sent.
+	if r := w.Do("POST", "/api/tenants/acme/debtors/80123456/contacts", w.col1, map[string]string{"kind": "email", "value": "jose@verified.example"}); r.Status != 201 {
+		t.Fatalf("add contact: %d %s", r.Status, r.Body)
+	}
+	r = w.Do("POST", path("80123456"), w.client, nil)
+	if r.Status != 202 || r.JSON()["sent"] != true || r.JSON()["channel"] != "email" {
+		t.Fatalf("client sends a code: %d %s", r.Status, r.Body)
+	}
+	if regexp.MustCompile(`[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{2}`).Match(r.Body) {
+		t.Fatalf("the client's answer carries a code: %s", r.Body)
+	}
+	if st := w.debtorLogin("80123456", adminCode); st != 401 {
+		t.Fatalf("old code after a new one was sent: %d", st)
+	}
+	// The code is in the outbox, to the verified address only.
+	msgs := w.outboxTo(t, "access_code")
+	if len(msgs) != 1 || msgs[0].To != "jose@verified.example" {
+		t.Fatalf("outbox: %+v", msgs)
+	}
+	sent := regexp.MustCompile(`[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{2}`).FindString(msgs[0].Body)
+	if st := w.debtorLogin("80123456", sent); st != 200 {
+		t.Fatalf("the code sent to the debtor: %q %d", sent, st)
+	}
+	// A client of another tenant and a debtor: no.
+	w.Tenant("globex")
+	_, other := w.User("globex", "manager")
+	if r := w.Do("POST", path("80123456"), other, nil); r.Status != 404 {
+		t.Fatalf("manager of another tenant: %d", r.Status)
+	}
+	jose := w.Do("POST", "/api/debtor/login", "", map[string]string{"tenant": "acme", "document": "80123456", "code": sent}).JSON()["token"].(string)
+	if r := w.Do("POST", path("80123456"), jose, nil); r.Status != 403 {
+		t.Fatalf("debtor: %d", r.Status)
+	}
+	// Every issuance audited, saying how the code went out.
+	var shown, sentN int
+	for _, e := range w.codeAudits("80123456") {
+		switch e.Details["delivery"] {
+		case "shown":
+			shown++
+		case "sent":
+			sentN++
+		}
+	}
+	if shown != 3 || sentN != 1 {
+		t.Fatalf("audit: %d shown, %d sent", shown, sentN)
+	}
+}
+
+type outboxMsg struct {
+	To, Body, Channel, Template, Status string
+}
+
+func (w safeEnv) outboxTo(t *testing.T, template string) []outboxMsg {
+	t.Helper()
+	var all []struct {
+		To       string `bson:"to"`
+		Body     string `bson:"body"`
+		Channel  string `bson:"channel"`
+		Template string `bson:"template"`
+		Status   string `bson:"status"`
+	}
+	if err := w.App.DB.Tenant("acme").C("outbox").Find(context.Background(), bson.D{{Key: "template", Value: template}}, &all); err != nil {
+		t.Fatal(err)
+	}
+	out := make([]outboxMsg, 0, len(all))
+	for _, m := range all {
+		out = append(out, outboxMsg{m.To, m.Body, m.Channel, m.Template, m.Status})
+	}
+	return out
+}
+
+// pdfContent is the text-drawing content of a PDF's streams, inflated, so
+// tests can read gofpdf's output without poppler.
+func pdfContent(t *testing.T, pdf []byte) string {
+	t.Helper()
+	var sb strings.Builder
+	rest := pdf
+	for {
+		i := bytes.Index(rest, []byte("stream\n"))
+		if i < 0 {
+			break
+		}
+		rest = rest[i+len("stream\n"):]
+		j := bytes.Index(rest, []byte("endstream"))
+		if j < 0 {
+			break
+		}
+		if zr, err := zlib.NewReader(bytes.NewReader(rest[:j])); err == nil {
+			b, _ := io.ReadAll(zr)
+			sb.Write(b)
+		} else {
+			sb.Write(rest[:j])
+		}
+		rest = rest[j:]
+	}
+	return sb.String()
+}
+
+// A collector's letter lists only the invoices of accounts assigned to
+// them; a manager's lists every open invoice of the debtor.
+func TestCollectorLetterListsOnlyTheirAccounts(t *testing.T) {
+	w := newSafeEnv(t)
+	has := func(pdf []byte, inv string) bool { return strings.Contains(pdfContent(t, pdf), "("+inv+")") }
+	r := w.Do("GET", "/api/tenants/acme/accounts/S1/letter.pdf?level=1", w.col1, nil)
+	if r.Status != 200 {
+		t.Fatalf("collector letter: %d %s", r.Status, r.Body)
+	}
+	if !has(r.Body, "S1") || has(r.Body, "S2") {
+		t.Fatalf("collector 1's letter: S1 %v, S2 (collector 2's) %v", has(r.Body, "S1"), has(r.Body, "S2"))
+	}
+	r = w.Do("GET", "/api/tenants/acme/accounts/S1/letter.pdf?level=1", w.manager, nil)
+	if r.Status != 200 || !has(r.Body, "S1") || !has(r.Body, "S2") {
+		t.Fatalf("manager's letter: %d S1 %v S2 %v", r.Status, has(r.Body, "S1"), has(r.Body, "S2"))
+	}
+	if r := w.Do("GET", "/api/tenants/acme/accounts/S2/letter.pdf?level=1", w.col1, nil); r.Status != 404 {
+		t.Fatalf("collector 1, letter of collector 2's account: %d", r.Status)
+	}
+}
