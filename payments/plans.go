@@ -473,20 +473,10 @@ func (s *Plans) Accept(ctx context.Context, offer string, accept bool) (Plan, er
 		_ = sc.C("plans").Delete(ctx, lk.ID)
 		return Plan{}, fmt.Errorf("record plan: %w", err)
 	}
-	// The plan's financing interest is owed from acceptance: one keyed
-	// ledger entry on the account due last (paid last, oldest first), so the
-	// plan's accounts owe exactly what the schedule asks for.
-	if pl.Interest > 0 {
-		last := accs[len(accs)-1]
-		err := accounts.Post(ctx, sc, accounts.LedgerEntry{
-			ID: sc.ID("planint:" + sc.Key(pl.ID)), TenantID: sc.Slug(), AccountID: last.ID, DebtorID: pl.DebtorID,
-			Kind: accounts.KindInterest, Channel: "plan", Amount: pl.Interest, Currency: pl.Currency, Ref: sc.Key(pl.ID),
-			Note: "intereses de financiación del plan de pagos", At: now,
-		})
-		if err != nil && !errors.Is(err, accounts.ErrRecorded) {
-			return Plan{}, fmt.Errorf("plan interest: %w", err)
-		}
-	}
+	// The plan's financing interest is earned installment by installment:
+	// each one's interest is booked when it is paid or falls due
+	// (planbook.BookInterest), so paying the plan off early pays principal
+	// and the interest earned to that day only.
 	for _, id := range pl.AccountIDs {
 		var acc planAccount
 		err := sc.C("accounts").Mutate(ctx, id, &acc, func() (bson.D, error) {
@@ -618,6 +608,11 @@ func planCheckout(ctx context.Context, sc *store.Scope, debtorID string, in Chec
 			owed += it.Balance
 		}
 	}
+	// The installment's own financing interest is booked when it is paid
+	// (not owed before): it counts on top of what the accounts owe now.
+	if inst.Status == InstallmentDue {
+		owed += inst.Interest
+	}
 	amount := min(inst.Amount, owed)
 	if amount <= 0 {
 		return nil, 0, nil, &apperr.Refusal{Code: "nothing_owed", Reason: "Las facturas del plan no tienen saldo pendiente."}
@@ -660,6 +655,9 @@ func afterPayment(ctx context.Context, sc *store.Scope, p Payment, now time.Time
 		if _, err := planbook.Apply(ctx, sc, id, pp, now); err != nil {
 			return err
 		}
+		if _, err := planbook.CompleteIfSettled(ctx, sc, id, now); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -668,43 +666,6 @@ func afterPayment(ctx context.Context, sc *store.Scope, p Payment, now time.Time
 // and its accounts go back to the ladder.
 func release(ctx context.Context, sc *store.Scope, pl Plan) error {
 	return planbook.Release(ctx, sc, pl.ID, pl.DebtorID, pl.AccountIDs)
-}
-
-// creditUnearned takes back, when a plan defaults, the financing interest
-// of the installments still open: it was charged at acceptance for a term
-// the debtor will no longer have. Keyed, so a re-run credits once.
-func creditUnearned(ctx context.Context, sc *store.Scope, pl Plan, now time.Time) error {
-	var unearned int64
-	for _, in := range pl.Schedule {
-		if in.Open() {
-			unearned += in.Interest
-		}
-	}
-	if unearned == 0 || len(pl.AccountIDs) == 0 {
-		return nil
-	}
-	var last planAccount
-	for _, id := range pl.AccountIDs {
-		var a planAccount
-		if err := sc.C("accounts").Get(ctx, id, &a); err == nil && (last.ID == "" || a.DueDate.Compare(last.DueDate) >= 0) {
-			last = a
-		}
-	}
-	amount := min(unearned, last.Interest)
-	if amount <= 0 {
-		return nil
-	}
-	// The financing interest was booked in the interest book: the waiver
-	// goes there too, never onto the principal.
-	err := accounts.Post(ctx, sc, accounts.LedgerEntry{
-		ID: sc.ID("planint-rev:" + sc.Key(pl.ID)), TenantID: sc.Slug(), AccountID: last.ID, DebtorID: pl.DebtorID,
-		Kind: accounts.KindInterestCredit, Channel: "plan", Amount: -amount, Currency: pl.Currency, Ref: sc.Key(pl.ID),
-		Note: "intereses de financiación no causados: plan incumplido", At: now,
-	})
-	if err != nil && !errors.Is(err, accounts.ErrRecorded) {
-		return fmt.Errorf("plan interest credit: %w", err)
-	}
-	return nil
 }
 
 // outboxMessage is a message for the outbox (delivered elsewhere); plan
@@ -806,6 +767,14 @@ func (s *Plans) Check(ctx context.Context, tenant string, now time.Time) (CheckR
 			return res, err
 		}
 		res.Missed += missed
+		// A missed installment's interest is earned (its period ran out).
+		for _, in := range after.Schedule {
+			if in.Status == InstallmentMissed {
+				if err := planbook.BookInterest(ctx, sc, after.ID, in.N); err != nil {
+					return res, err
+				}
+			}
+		}
 		if closed == "" {
 			continue
 		}
@@ -813,9 +782,9 @@ func (s *Plans) Check(ctx context.Context, tenant string, now time.Time) (CheckR
 			return res, err
 		}
 		if closed == PlanDefaulted {
-			if err := creditUnearned(ctx, sc, after, now); err != nil {
-				return res, err
-			}
+			// The installments not yet due were never booked: a default
+			// charges no financing interest for a term the debtor will not
+			// have. Late interest resumes on the remaining principal.
 			res.Defaulted++
 		} else {
 			res.Completed++

@@ -80,17 +80,19 @@ func TestPlanScheduleSumsExactly(t *testing.T) {
 			if sum != p.Total || p.Total != last.Offer.GrandTotal() || p.Remaining() != p.Total || p.Paid() != 0 {
 				t.Fatalf("plan schedule %d, total %d, offer %d", sum, p.Total, last.Offer.GrandTotal())
 			}
-			// The accounts now owe exactly the plan: principal, the late
-			// interest accrued to acceptance and the plan's financing interest
-			// (booked), with late interest paused while the plan runs.
+			// The accounts now owe the plan's principal and the late interest
+			// accrued to acceptance (the plan's total less its financing
+			// interest, which is booked as each installment is paid or falls
+			// due), with late interest paused while the plan runs: paying the
+			// plan off early costs no unearned interest.
 			for _, day := range []time.Time{time.Date(2026, 1, 31, 15, 0, 0, 0, time.UTC), time.Date(2026, 6, 30, 15, 0, 0, 0, time.UTC)} {
 				e.App.DebtorsSvc.Now = func() time.Time { return day }
 				st, err := e.App.DebtorsSvc.Statement(ctx)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if st.Owed != p.Total {
-					t.Fatalf("on %s the accounts owe %d, plan total %d", day.Format(time.DateOnly), st.Owed, p.Total)
+				if st.Owed != p.Total-p.Interest {
+					t.Fatalf("on %s the accounts owe %d, plan total %d less financing interest %d", day.Format(time.DateOnly), st.Owed, p.Total, p.Interest)
 				}
 			}
 			if _, err := plans.Accept(ctx, last.ID, true); err == nil {

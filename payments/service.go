@@ -14,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson/primitive"
 
 	"cartera/payments/calc"
+	"cartera/payments/planbook"
 	"cartera/portal/accounts"
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
@@ -72,7 +73,7 @@ type Payment struct {
 type Refund struct {
 	Key    string    `bson:"key" json:"-"`
 	Amount int64     `bson:"amount" json:"amount"`
-	Kind   string    `bson:"kind" json:"kind"` // refund, chargeback, reinstated (a chargeback won: the money came back)
+	Kind   string    `bson:"kind" json:"kind"`         // refund, chargeback, reinstated (a chargeback won: the money came back)
 	Level  int64     `bson:"level,omitempty" json:"-"` // a gateway's cumulative refunded amount: Amount is the rise over the refunds before it
 	At     time.Time `bson:"at" json:"at"`
 }
@@ -314,6 +315,13 @@ func (s *Service) Complete(ctx context.Context, tenant, paymentID, gatewayRef st
 			_ = s.audit.Record(ctx, tenant, "payment.flagged", p.ID, map[string]any{"paid": paid, "expected": p.Amount})
 		}
 		return p, nil
+	}
+	// An installment's financing interest is booked before its money is
+	// imputed, so the payment pays it first, as the law orders.
+	if p.Plan != nil {
+		if err := planbook.BookInterest(ctx, sc, p.Plan.PlanID, p.Plan.Installment); err != nil {
+			return p, err
+		}
 	}
 	if err := s.impute(ctx, sc, &p, gatewayRef); err != nil {
 		return p, err

@@ -153,14 +153,16 @@ func Remit(ctx context.Context, db *store.DB, t tenants.Tenant, p Period) (Remit
 // RemittanceHeader is the header of remittance.csv.
 var RemittanceHeader = []string{"fecha", "factura", "deudor", "tipo", "canal", "referencia", "recaudado", "comision", "a_girar"}
 
-// Rows are the remittance's CSV rows, a totals row last, every cell safe
-// against formula injection.
+// Rows are the remittance's CSV rows, a totals row last. Text cells are
+// made safe against formula injection; the amounts are numbers the portal
+// formatted itself (digits, a sign, the decimal separator) and stay
+// numbers, negatives included, so a spreadsheet can add them up.
 func (r Remittance) Rows() [][]string {
 	out := make([][]string, 0, len(r.Lines)+1)
+	num := func(v int64) string { return plain(v, r.Locale) }
 	for _, l := range r.Lines {
-		out = append(out, safeRow(l.Date, l.Invoice, l.Debtor, l.Kind, l.Channel, l.Ref,
-			plain(l.Amount, r.Locale), plain(l.Commission, r.Locale), plain(l.ToRemit, r.Locale)))
+		out = append(out, append(safeRow(l.Date, l.Invoice, l.Debtor, l.Kind, l.Channel, l.Ref), num(l.Amount), num(l.Commission), num(l.ToRemit)))
 	}
-	out = append(out, safeRow("total", "", "", "", "", "", plain(r.Collected, r.Locale), plain(r.Commission, r.Locale), plain(r.Net, r.Locale)))
+	out = append(out, append(safeRow("total", "", "", "", "", ""), num(r.Collected), num(r.Commission), num(r.Net)))
 	return out
 }

@@ -122,28 +122,40 @@ func Apply(ctx context.Context, sc *store.Scope, planID string, p Payment, now t
 }
 
 // ReduceLast applies an extra payment to the open installments from the
-// last one backwards (calc.ReduceLast); installments reduced to nothing
-// stay in the schedule, marked covered, so numbers never move.
+// last one backwards. An installment not yet due has no interest booked
+// (the interest is earned when it is paid or falls due), so the extra
+// prepays its principal; one whose principal is paid off is covered and its
+// interest is never charged. A missed installment's interest is booked and
+// the account's imputation paid it first, so there the extra takes
+// interest, then principal (calc.ReduceLast).
 func ReduceLast(sched []Installment, extra int64) []Installment {
-	var open []calc.Installment
-	for _, in := range sched {
-		if in.Open() {
-			open = append(open, calc.Installment{N: in.N, Date: in.Date, Amount: in.Amount, Principal: in.Principal, Interest: in.Interest})
-		}
-	}
-	left := map[int]calc.Installment{}
-	for _, in := range calc.ReduceLast(open, extra) {
-		left[in.N] = in
-	}
 	out := slices.Clone(sched)
-	for i := range out {
-		if !out[i].Open() {
+	for i := len(out) - 1; i >= 0 && extra > 0; i-- {
+		in := &out[i]
+		if !in.Open() || in.Amount <= 0 {
 			continue
 		}
-		if r, ok := left[out[i].N]; ok {
-			out[i].Amount, out[i].Principal, out[i].Interest = r.Amount, r.Principal, r.Interest
+		if in.Status == InstallmentMissed {
+			r := calc.ReduceLast([]calc.Installment{{N: in.N, Date: in.Date, Amount: in.Amount, Principal: in.Principal, Interest: in.Interest}}, extra)
+			took := in.Amount
+			if len(r) == 1 {
+				took -= r[0].Amount
+				in.Amount, in.Principal, in.Interest = r[0].Amount, r[0].Principal, r[0].Interest
+			} else {
+				in.Amount, in.Principal, in.Interest = 0, 0, 0
+			}
+			extra -= took
 		} else {
-			out[i].Amount, out[i].Principal, out[i].Interest, out[i].Status = 0, 0, 0, InstallmentCovered
+			take := min(extra, in.Principal)
+			in.Principal -= take
+			in.Amount -= take
+			extra -= take
+			if in.Principal == 0 {
+				in.Amount, in.Interest = 0, 0
+			}
+		}
+		if in.Amount == 0 {
+			in.Status = InstallmentCovered
 		}
 	}
 	return out
@@ -195,4 +207,71 @@ func Release(ctx context.Context, sc *store.Scope, planID, debtorID string, acco
 		}
 	}
 	return nil
+}
+
+// BookInterest books the financing interest of installment n of a plan on
+// the plan's last account (the one paid last), once: when the installment is
+// paid or falls due, the interest is earned. A plan that is not active, or an
+// installment without interest, books nothing.
+func BookInterest(ctx context.Context, sc *store.Scope, planID string, n int) error {
+	var pl planDoc
+	if err := sc.C("plans").Get(ctx, planID, &pl); err != nil {
+		return fmt.Errorf("book plan interest: %w", err)
+	}
+	i := slices.IndexFunc(pl.Schedule, func(x Installment) bool { return x.N == n })
+	if i < 0 || pl.Schedule[i].Interest <= 0 || len(pl.AccountIDs) == 0 || pl.Kind != "plan" {
+		return nil
+	}
+	last := pl.AccountIDs[len(pl.AccountIDs)-1]
+	err := accounts.Post(ctx, sc, accounts.LedgerEntry{
+		ID: sc.ID(fmt.Sprintf("planint:%s:%d", sc.Key(pl.ID), n)), TenantID: sc.Slug(), AccountID: last, DebtorID: pl.DebtorID,
+		Kind: accounts.KindInterest, Channel: "plan", Amount: pl.Schedule[i].Interest, Ref: sc.Key(pl.ID),
+		Note: fmt.Sprintf("intereses de financiación, cuota %d", n), At: time.Now().UTC(),
+	})
+	if err != nil && !errors.Is(err, accounts.ErrRecorded) {
+		return fmt.Errorf("book plan interest: %w", err)
+	}
+	return nil
+}
+
+// CompleteIfSettled completes an active plan whose accounts owe nothing any
+// more (paid off early: the installments not yet due had no interest
+// booked, so the schedule still shows them); what is left of them is
+// covered. It reports whether it completed the plan.
+func CompleteIfSettled(ctx context.Context, sc *store.Scope, planID string, now time.Time) (bool, error) {
+	var pl planDoc
+	if err := sc.C("plans").Get(ctx, planID, &pl); err != nil {
+		return false, fmt.Errorf("plan %s: %w", planID, err)
+	}
+	if pl.Kind != "plan" || pl.Status != PlanActive {
+		return false, nil
+	}
+	for _, id := range pl.AccountIDs {
+		var a accounts.Account
+		if err := sc.C("accounts").Get(ctx, id, &a); err != nil && !errors.Is(err, apperr.ErrNotFound) {
+			return false, err
+		}
+		if a.Balance > 0 || a.Interest > 0 {
+			return false, nil
+		}
+	}
+	completed := false
+	err := sc.C("plans").Mutate(ctx, planID, &pl, func() (bson.D, error) {
+		completed = false
+		if pl.Status != PlanActive {
+			return nil, nil
+		}
+		sched := slices.Clone(pl.Schedule)
+		for i := range sched {
+			if sched[i].Open() {
+				sched[i].Status = InstallmentCovered
+			}
+		}
+		completed = true
+		return bson.D{{Key: "$set", Value: bson.D{{Key: "schedule", Value: sched}, {Key: "status", Value: PlanCompleted}, {Key: "closedAt", Value: now}, {Key: "updatedAt", Value: now}}}}, nil
+	})
+	if err != nil || !completed {
+		return false, err
+	}
+	return true, Release(ctx, sc, pl.ID, pl.DebtorID, pl.AccountIDs)
 }

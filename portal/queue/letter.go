@@ -34,13 +34,18 @@ type LetterData struct {
 	Code       string // a new access code issued for this letter, or empty
 }
 
-// LetterInvoice is one open invoice in a letter.
+// LetterInvoice is one open invoice in a letter, priced by the money
+// engine on the letter's date as the statement prices it.
 type LetterInvoice struct {
 	Invoice     string
 	DueDate     time.Time
 	DaysPastDue int
-	Balance     int64
+	Balance     int64 // principal
+	Interest    int64 // late interest owed on the letter's date
 }
+
+// Owed is the invoice's principal and interest.
+func (l LetterInvoice) Owed() int64 { return l.Balance + l.Interest }
 
 type letterText struct {
 	title   string
@@ -104,6 +109,11 @@ func (s *Service) Letter(ctx context.Context, tenant, key, level string, withCod
 			break
 		}
 	}
+	rules, err := s.policy.Rules(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	day := accounts.CivilDay(now, loc)
 	for _, id := range det.Debtor.AccountIDs {
 		var a accounts.Account
 		if err := sc.C("accounts").Get(ctx, id, &a); errors.Is(err, apperr.ErrNotFound) {
@@ -111,13 +121,18 @@ func (s *Service) Letter(ctx context.Context, tenant, key, level string, withCod
 		} else if err != nil {
 			return nil, err
 		}
-		if a.Status != accounts.StatusOpen || a.Balance <= 0 {
+		if a.Status != accounts.StatusOpen {
+			continue
+		}
+		pos := accounts.Price(rules, nil, a, day)
+		if pos.Owed() <= 0 {
 			continue
 		}
 		if role == tenants.RoleCollector && a.CollectorID != actor.From(ctx).UserID {
 			continue // only what the caller may see: a collector's own accounts
 		}
-		d.Invoices = append(d.Invoices, LetterInvoice{Invoice: a.Invoice, DueDate: a.DueDate, DaysPastDue: max(0, daysBetween(a.DueDate, today)), Balance: a.Balance})
+		d.Invoices = append(d.Invoices, LetterInvoice{Invoice: a.Invoice, DueDate: a.DueDate, DaysPastDue: max(0, daysBetween(a.DueDate, today)),
+			Balance: pos.Principal, Interest: pos.Interest})
 	}
 	if withCode {
 		if d.Code, err = s.accounts.NewDebtorCode(ctx, tenant, det.Debtor.Document); err != nil {
@@ -196,7 +211,7 @@ func LetterPDF(d LetterData) ([]byte, error) {
 		title string
 		w     float64
 		align string
-	}{{"Factura", 50, "L"}, {"Vencimiento", 38, "L"}, {"Días de mora", 30, "R"}, {"Saldo", 48, "R"}}
+	}{{"Factura", 36, "L"}, {"Vencimiento", 26, "L"}, {"Días de mora", 22, "R"}, {"Capital", 28, "R"}, {"Intereses", 26, "R"}, {"Total", 30, "R"}}
 	pdf.SetFont("Helvetica", "B", 9)
 	pdf.SetFillColor(15, 92, 140)
 	pdf.SetTextColor(255, 255, 255)
@@ -206,20 +221,25 @@ func LetterPDF(d LetterData) ([]byte, error) {
 	pdf.Ln(-1)
 	ink()
 	pdf.SetFont("Helvetica", "", 9)
-	var total int64
+	var principal, interest int64
 	for i, inv := range d.Invoices {
 		pdf.SetFillColor(241, 245, 249)
-		vals := []string{inv.Invoice, inv.DueDate.Format("02/01/2006"), fmt.Sprint(inv.DaysPastDue), fmtMoney(inv.Balance)}
+		vals := []string{inv.Invoice, inv.DueDate.Format("02/01/2006"), fmt.Sprint(inv.DaysPastDue), fmtMoney(inv.Balance), fmtMoney(inv.Interest), fmtMoney(inv.Owed())}
 		for j, c := range cols {
 			pdf.CellFormat(c.w, 6.5, tr(vals[j]), "B", 0, c.align, i%2 == 1, 0, "")
 		}
 		pdf.Ln(-1)
-		total += inv.Balance
+		principal += inv.Balance
+		interest += inv.Interest
 	}
-	pdf.SetFont("Helvetica", "B", 10)
+	// The totals: principal, late interest to the letter's date and what
+	// is owed, the figures the debtor's statement shows on that day.
+	pdf.SetFont("Helvetica", "B", 9)
 	pdf.SetFillColor(228, 240, 248)
-	pdf.CellFormat(cols[0].w+cols[1].w+cols[2].w, 8, tr("Total adeudado"), "T", 0, "L", true, 0, "")
-	pdf.CellFormat(cols[3].w, 8, tr(fmtMoney(total)), "T", 1, "R", true, 0, "")
+	pdf.CellFormat(cols[0].w+cols[1].w+cols[2].w, 8, tr("Total adeudado a la fecha"), "T", 0, "L", true, 0, "")
+	pdf.CellFormat(cols[3].w, 8, tr(fmtMoney(principal)), "T", 0, "R", true, 0, "")
+	pdf.CellFormat(cols[4].w, 8, tr(fmtMoney(interest)), "T", 0, "R", true, 0, "")
+	pdf.CellFormat(cols[5].w, 8, tr(fmtMoney(principal+interest)), "T", 1, "R", true, 0, "")
 	pdf.Ln(5)
 
 	pdf.SetFont("Helvetica", "", 10)

@@ -25,10 +25,12 @@ func (s *Server) planRoutes(r fiber.Router) {
 }
 
 type scheduleRow struct {
-	N      int    `json:"n"`
-	Date   string `json:"date"`
-	Amount int64  `json:"amount"`
-	Status string `json:"status,omitempty"`
+	N         int    `json:"n"`
+	Date      string `json:"date"`
+	Amount    int64  `json:"amount"`
+	Principal int64  `json:"principal"`
+	Interest  int64  `json:"interest"` // financing interest, earned when the installment is paid or falls due
+	Status    string `json:"status,omitempty"`
 }
 
 type offerOut struct {
@@ -92,7 +94,7 @@ func planJSON(p payments.Plan, staff bool) planOut {
 		o.AccountIDs = append(o.AccountIDs, keyOf(id))
 	}
 	for _, in := range p.Schedule {
-		o.Schedule = append(o.Schedule, scheduleRow{N: in.N, Date: in.Date.Format(time.DateOnly), Amount: in.Amount, Status: in.Status})
+		o.Schedule = append(o.Schedule, scheduleRow{N: in.N, Date: in.Date.Format(time.DateOnly), Amount: in.Amount, Principal: in.Principal, Interest: in.Interest, Status: in.Status})
 	}
 	if staff {
 		o.Debtor = fiber.Map{"document": keyOf(p.DebtorID), "name": p.DebtorName}

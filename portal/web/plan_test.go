@@ -13,10 +13,23 @@ import (
 )
 
 type planRow struct {
-	N      int    `json:"n"`
-	Date   string `json:"date"`
-	Amount int64  `json:"amount"`
-	Status string `json:"status"`
+	N        int    `json:"n"`
+	Date     string `json:"date"`
+	Amount   int64  `json:"amount"`
+	Interest int64  `json:"interest"`
+	Status   string `json:"status"`
+}
+
+// unbooked is the financing interest of the installments not yet due nor
+// paid: in the plan's remaining, not yet owed (booked when earned).
+func unbooked(p planResp) int64 {
+	var n int64
+	for _, r := range p.Schedule {
+		if r.Status == "due" {
+			n += r.Interest
+		}
+	}
+	return n
 }
 
 type offerResp struct {
@@ -34,6 +47,7 @@ type planResp struct {
 	ID         string    `json:"id"`
 	Status     string    `json:"status"`
 	Total      int64     `json:"total"`
+	Interest   int64     `json:"interest"`
 	Remaining  int64     `json:"remaining"`
 	AccountIDs []string  `json:"accountIds"`
 	Schedule   []planRow `json:"schedule"`
@@ -202,8 +216,10 @@ func TestPlanOffersAcceptOnce(t *testing.T) {
 			t.Fatalf("account %s not marked: %+v", id, marked)
 		}
 	}
-	if got := e.owed("A1", "A2"); got != p.Total {
-		t.Fatalf("accounts owe %d, plan total %d", got, p.Total)
+	// Owed now: the plan's principal and the late interest to acceptance;
+	// the financing interest is booked installment by installment.
+	if got := e.owed("A1", "A2"); got != p.Total-p.Interest {
+		t.Fatalf("accounts owe %d, plan total %d less financing interest %d", got, p.Total, p.Interest)
 	}
 	if cur, st := e.current(jose); st != 200 || cur.ID != p.ID {
 		t.Fatalf("current: %d %+v", st, cur)
@@ -311,8 +327,8 @@ func TestPlanInstallmentsExtraAndCompletion(t *testing.T) {
 	if last.Amount != p.Schedule[2].Amount-extra || cur.Schedule[1].Amount != p.Schedule[1].Amount {
 		t.Fatalf("after the extra %+v (was %+v)", cur.Schedule, p.Schedule)
 	}
-	if cur.Remaining != e.owed("A1", "A2") {
-		t.Fatalf("remaining %d, accounts owe %d", cur.Remaining, e.owed("A1", "A2"))
+	if cur.Remaining != e.owed("A1", "A2")+unbooked(cur) {
+		t.Fatalf("remaining %d, accounts owe %d + unearned %d", cur.Remaining, e.owed("A1", "A2"), unbooked(cur))
 	}
 
 	for _, n := range []int{1, 2} {
@@ -380,6 +396,7 @@ func TestPlanJobRemindersMissedDefault(t *testing.T) {
 		t.Fatalf("after one miss %+v", cur)
 	}
 	owedBefore := e.owed("A1", "A2")
+	before, _ := e.current(jose)
 	// Installment 1 unpaid past 30 Nov + 2 days: the second miss defaults the plan.
 	res, err := plans.Check(ctx, "acme", day("2025-12-03"))
 	if err != nil || res.Defaulted != 1 {
@@ -392,8 +409,16 @@ func TestPlanJobRemindersMissedDefault(t *testing.T) {
 	if len(r.JSON()["items"].([]any)) != 1 {
 		t.Fatalf("defaulted list %s", r.Body)
 	}
-	if e.account("A2").Balance != 20000000 || e.owed("A1", "A2") >= owedBefore {
-		t.Fatalf("unearned interest not credited: A2 %d", e.account("A2").Balance)
+	// The missed installment's financing interest is earned (its period ran
+	// out) and now owed; the installments not yet due never are.
+	var missedInterest int64
+	for _, r := range before.Schedule {
+		if r.N == 1 {
+			missedInterest = r.Interest
+		}
+	}
+	if e.account("A2").Balance != 20000000 || missedInterest <= 0 || e.owed("A1", "A2") != owedBefore+missedInterest {
+		t.Fatalf("after default: A2 %d, owed %d, before %d + missed installment's interest %d", e.account("A2").Balance, e.owed("A1", "A2"), owedBefore, missedInterest)
 	}
 	var marked struct {
 		PlanID string `bson:"planId"`

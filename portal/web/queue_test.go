@@ -197,7 +197,12 @@ func TestLetters(t *testing.T) {
 		}
 		text := letterPDFText(t, r.Body, filepath.Join(dir, "letter-"+c.level))
 		for _, s := range append(c.want, "Empresa acme", "Ferretería Núñez", "Calle 10 # 20-30, oficina 501 Medellín", "10 de marzo de 2026",
-			"F-1", "F-2", "1.000.000,00", "250.000,00", "1.250.000,00", "http://127.0.0.1/debtor") {
+			"F-1", "F-2", "1.000.000,00", "250.000,00", "1.250.000,00", "http://127.0.0.1/debtor",
+			// Late interest to 10 March at 24 % EA, as the statement prices it
+			// (each cap month its own run, rounded half-up):
+			// F-1 10^8 × (28 + 9) days → 1.650.656 + 530.568 = 21.812,24;
+			// F-2 2,5·10^7 × (14 + 9) days → 206.332 + 132.642 = 3.389,74.
+			"21.812,24", "3.389,74", "25.201,98", "1.275.201,98", "Total adeudado a la fecha") {
 			if !strings.Contains(text, s) {
 				t.Fatalf("letter %s lacks %q:\n%s", c.level, s, text)
 			}

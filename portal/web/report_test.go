@@ -302,6 +302,10 @@ func TestRemittanceReconcilesWithLedger(t *testing.T) {
 	if total != "total;;;;;;500000,05;75000,01;224999,99" {
 		t.Errorf("totals row %q", total)
 	}
+	// Amounts are numbers, negatives too (not text behind a quote).
+	if body := string(res.Body); !strings.Contains(body, ";-100000,00;-15000,00;-85000,00") || strings.Contains(body, ";'-") {
+		t.Errorf("negative amounts as text:\n%s", body)
+	}
 	if got := ledgerCollected(t, r.Env, r.from, r.to); got != 50000005 {
 		t.Errorf("ledger says %d collected", got)
 	}

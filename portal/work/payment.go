@@ -133,6 +133,9 @@ func (s *Service) RecordPayment(ctx context.Context, tenant, key string, in Paym
 		if _, err := planbook.Apply(ctx, sc, mark.PlanID, planbook.Payment{Key: id, Amount: in.Amount, PaidAt: paidAt}, now); err != nil {
 			return Recorded{}, fmt.Errorf("payment recorded; plan: %w", err)
 		}
+		if _, err := planbook.CompleteIfSettled(ctx, sc, mark.PlanID, now); err != nil {
+			return Recorded{}, fmt.Errorf("payment recorded; plan: %w", err)
+		}
 	}
 	var aw accountWork
 	if err := sc.C("accounts").Get(ctx, acc.ID, &aw); err != nil {
