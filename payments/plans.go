@@ -322,7 +322,9 @@ func (s *Plans) offers(ctx context.Context, c caller) ([]PlanOffer, strategy.Pol
 	for _, o := range calc.Offers(total, c.today, rules) {
 		_ = interest
 		po := PlanOffer{ID: offerID(c.debtor.ID, total, o, c.today), Offer: o, Currency: c.tenant.Currency, Balance: total, Start: c.today}
-		po.Terms = terms(c.tenant, accs, po, pol.Plans, grace, maxMissed)
+		shown := pol.Plans
+		shown.MonthlyRateBP = rules.MonthlyRateBP // the rate held to the cap, as charged
+		po.Terms = terms(c.tenant, accs, po, shown, grace, maxMissed)
 		out = append(out, po)
 	}
 	return out, pol, nil
@@ -376,7 +378,16 @@ func terms(t tenants.Tenant, accs []planAccount, po PlanOffer, rules strategy.Pl
 		every = fmt.Sprintf("cada %d días", rules.IntervalDays)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Acepto un plan de pagos con %s por el saldo de %s de las facturas %s. ", t.Name, m(po.Balance), strings.Join(invoices, ", "))
+	var principal int64
+	for _, a := range accs {
+		principal += a.Balance
+	}
+	if late := po.Balance - principal; late > 0 {
+		fmt.Fprintf(&b, "Acepto un plan de pagos con %s por %s de las facturas %s (capital %s e intereses de mora a la fecha %s, que se pagan con la cuota inicial; mientras el plan se cumpla no se causan más intereses de mora). ",
+			t.Name, m(po.Balance), strings.Join(invoices, ", "), m(principal), m(late))
+	} else {
+		fmt.Fprintf(&b, "Acepto un plan de pagos con %s por el saldo de %s de las facturas %s. ", t.Name, m(po.Balance), strings.Join(invoices, ", "))
+	}
 	if o.DownPayment > 0 {
 		fmt.Fprintf(&b, "Pagaré una cuota inicial de %s el %s y ", m(o.DownPayment), d(po.Start))
 	} else {

@@ -48,10 +48,11 @@ type doc struct {
 type Status struct {
 	Country     string   `json:"country"`
 	Periods     []Period `json:"periods"`
-	LastCovered string   `json:"lastCovered,omitempty"` // the last day the table covers
-	Current     string   `json:"currentPct,omitempty"`  // the cap in force today
-	Stale       bool     `json:"stale"`                 // today is past the table: interest is provisional
-	Shipped     bool     `json:"shipped"`               // the table shipped with the portal, never edited here
+	LastCovered string   `json:"lastCovered,omitempty"`    // the last day the table covers
+	Current     string   `json:"currentPct,omitempty"`     // the cap in force today
+	Provisional string   `json:"provisionalPct,omitempty"` // today is not covered: the cap applied provisionally (the nearest)
+	Stale       bool     `json:"stale"`                    // today is past the table: interest is provisional
+	Shipped     bool     `json:"shipped"`                  // the table shipped with the portal, never edited here
 	UpdatedAt   string   `json:"updatedAt,omitempty"`
 }
 
@@ -142,6 +143,10 @@ func (s *Service) Status(ctx context.Context, country string, today time.Time) (
 	}
 	if bp, ok := table.At(today); ok {
 		st.Current = calc.FormatBP(bp)
+	} else if last := table.LastCovered(); !last.IsZero() && today.After(last) {
+		if bp, ok := table.At(last); ok {
+			st.Provisional = calc.FormatBP(bp)
+		}
 	}
 	return st, nil
 }

@@ -95,10 +95,14 @@ func TestCollectorBrowserWorksAnAccount(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if b := browsertest.Text(t, ctx, "#account-balance"); !strings.Contains(b, "600.000,00") {
+			// Interest first: of 400.000,00, the 21.812,24 of late interest to
+			// 10 March (24 % EA, 37 days on 1.000.000,00) and 378.187,76 of
+			// principal, which leaves 621.812,24.
+			if b := browsertest.Text(t, ctx, "#account-balance"); !strings.Contains(b, "621.812,24") {
 				t.Fatalf("balance after the payment: %q", b)
 			}
-			if l := browsertest.Text(t, ctx, "#ledger"); !strings.Contains(l, "Pago · manual") || !strings.Contains(l, "400.000,00") {
+			if l := browsertest.Text(t, ctx, "#ledger"); !strings.Contains(l, "Pago a capital · manual") || !strings.Contains(l, "378.187,76") ||
+				!strings.Contains(l, "Pago de intereses de mora · manual") || !strings.Contains(l, "21.812,24") {
 				t.Fatalf("ledger: %q", l)
 			}
 			if tl := browsertest.Text(t, ctx, "#timeline"); !strings.Contains(tl, "Cumplida") {
@@ -114,7 +118,7 @@ func TestCollectorBrowserWorksAnAccount(t *testing.T) {
 			if msg := browsertest.Text(t, ctx, "#pay-error"); err != nil || !strings.Contains(msg, "Ya existe un pago con esa referencia") {
 				t.Fatalf("duplicate payment: %v %q", err, msg)
 			}
-			if b := browsertest.Text(t, ctx, "#account-balance"); !strings.Contains(b, "600.000,00") {
+			if b := browsertest.Text(t, ctx, "#account-balance"); !strings.Contains(b, "621.812,24") {
 				t.Fatalf("balance after the repeat: %q", b)
 			}
 			browsertest.Shot(t, ctx, dir, "collector-account-"+size.name)

@@ -53,7 +53,7 @@ func TestDebtorBrowserPhone(t *testing.T) {
 		t.Error("login form still shown")
 	}
 	head := browsertest.Text(t, ctx, ".statement-head")
-	for _, want := range []string{"Empresa acme", "Hola, José Núñez", "1.217.685,60", "Descargar PDF"} {
+	for _, want := range []string{"Empresa acme", "Hola, José Núñez", "1.213.685,60", "Descargar PDF"} {
 		if !strings.Contains(head, want) {
 			t.Errorf("statement head lacks %q:\n%s", want, head)
 		}

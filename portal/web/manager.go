@@ -2,10 +2,13 @@ package web
 
 import (
 	"bytes"
+	"io"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"cartera/portal/apperr"
 	"cartera/portal/caps"
 	"cartera/tenants"
 )
@@ -171,8 +174,22 @@ func (s *Server) putCaps(c *fiber.Ctx) error {
 	return c.JSON(st)
 }
 
+// importCaps takes the CSV as the body or as the multipart field "file".
 func (s *Server) importCaps(c *fiber.Ctx) error {
-	st, err := s.Caps.ImportCSV(c.UserContext(), param(c, "country"), bytes.NewReader(c.Body()))
+	var body io.Reader = bytes.NewReader(c.Body())
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		fh, err := c.FormFile("file")
+		if err != nil {
+			return apperr.Field("file", "CSV: from,to,annualEffectivePct,source")
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		body = f
+	}
+	st, err := s.Caps.ImportCSV(c.UserContext(), param(c, "country"), body)
 	if err != nil {
 		return err
 	}

@@ -68,7 +68,7 @@
   const M = (k, v) => C.t('mgr.' + k, v);
   const enc = encodeURIComponent;
   const tbase = () => '/api/tenants/' + enc(C.tenant);
-  const sections = ['home', 'policy', 'outbox', 'bureau'];
+  const sections = ['home', 'policy', 'caps', 'outbox', 'bureau'];
 
   function tabs(current) {
     return el('nav', { class: 'letter-links', id: 'manager-tabs', 'aria-label': M('tabs') },
@@ -274,10 +274,61 @@
     return card;
   }
 
+  // The legal caps on late interest per country (the usury table): what is
+  // in force, until when the table is certified, and a CSV to add months.
+  function tenantCountry() {
+    const t = C.tenants.find((x) => x.slug === C.tenant);
+    return (t && t.country) || 'CO';
+  }
+  async function capsStale() {
+    try {
+      const st = await C.api('GET', '/api/caps/' + enc(tenantCountry()));
+      return st.stale ? el('p', { class: 'error', id: 'caps-stale', role: 'alert' }, C.t('caps.stale') + ' ',
+        el('a', { href: '#/caps', text: C.t('caps.title') })) : null;
+    } catch (e) { return null; }
+  }
+  async function capsCard() {
+    const card = el('section', { class: 'card', id: 'caps' }, el('h2', { text: C.t('caps.title') }));
+    const country = el('select', { id: 'caps-country', name: 'country' }, ['CO', 'MX', 'PE', 'US'].map((c) => el('option', { value: c, text: c, selected: c === tenantCountry() })));
+    const box = el('div', { id: 'caps-table' });
+    const err = el('p', { class: 'error', id: 'caps-error', role: 'alert', hidden: true });
+    const file = el('input', { type: 'file', id: 'caps-file', accept: '.csv,text/csv' });
+    const load = async () => {
+      const st = await C.api('GET', '/api/caps/' + enc(country.value));
+      const cols = ['from', 'to', 'rate', 'source'].map((k) => M('caps.col.' + k));
+      box.replaceChildren(
+        st.stale ? el('p', { class: 'error', role: 'alert', text: C.t('caps.stale') }) : null,
+        el('p', { class: 'muted small', id: 'caps-state', text: st.periods.length
+          ? M('caps.state', { last: st.lastCovered ? C.date(st.lastCovered) : '—', current: st.currentPct ? st.currentPct + ' %' : st.provisionalPct ? M('caps.provisional', { pct: st.provisionalPct + ' %' }) : '—' })
+          : M('caps.none') }),
+        st.periods.length ? el('div', { class: 'table-wrap' }, el('table', { class: 'stack' },
+          el('thead', {}, el('tr', {}, cols.map((c, i) => el('th', { class: i === 2 ? 'num' : '', text: c })))),
+          el('tbody', {}, st.periods.slice().reverse().map((p) => el('tr', {},
+            el('td', { 'data-label': cols[0], text: C.date(p.from) }), el('td', { 'data-label': cols[1], text: p.to ? C.date(p.to) : '—' }),
+            el('td', { 'data-label': cols[2], class: 'num', text: p.annualEffectivePct + ' %' }), el('td', { 'data-label': cols[3], class: 'small', text: p.source || '' })))))) : null);
+    };
+    const upload = el('button', { class: 'btn primary', type: 'button', id: 'caps-upload', text: M('caps.import') });
+    upload.onclick = async () => {
+      err.hidden = true;
+      if (!file.files.length) return;
+      try {
+        const fd = new FormData(); fd.append('file', file.files[0]);
+        await C.api('POST', '/api/caps/' + enc(country.value) + '/import', fd);
+        C.toast(M('caps.saved')); await load();
+      } catch (e) { err.textContent = C.errorText(e); err.hidden = false; }
+    };
+    country.addEventListener('change', () => load().catch((e) => C.toast(C.errorText(e))));
+    card.append(el('div', { class: 'filters' }, el('label', {}, M('caps.country'), country)), box,
+      ['admin', 'manager'].includes(C.me.role) ? el('details', { id: 'caps-new' }, el('summary', { text: M('caps.import') }),
+        el('p', { class: 'muted small', text: M('caps.hint') }), file, upload, err) : null);
+    await load();
+    return card;
+  }
+
   async function render() {
     const s = (location.hash.match(/^#\/(\w+)/) || [])[1] || 'home';
-    const cards = s === 'policy' ? [await policyCard()] : s === 'outbox' ? [await outboxCard()] : s === 'bureau' ? [await bureauCard()]
-      : [tenantCard(), await usersCard()];
+    const cards = s === 'policy' ? [await policyCard()] : s === 'caps' ? [await capsCard()] : s === 'outbox' ? [await outboxCard()] : s === 'bureau' ? [await bureauCard()]
+      : [await capsStale(), tenantCard(), await usersCard()].filter(Boolean);
     view.replaceChildren(tabs(sections.includes(s) ? s : 'home'), ...cards);
     dashboardOnlyHome(s);
   }
