@@ -562,23 +562,10 @@ func (rn *run) updateAccount(ctx context.Context, rec ingest.Record, fresh Accou
 		return false, &apperr.Invalid{Msg: fmt.Sprintf("la factura %s ya existe para otro deudor (documento %s)", rec.Invoice, maskDoc(cur.Document))}
 	}
 	adjID := rn.sc.ID("adj:" + rec.Invoice + ":" + rn.imp.SHA256[:16])
-	var adj *LedgerEntry
-	if diff := fresh.Original - cur.Original; diff != 0 && !hasMovement(cur, adjID) {
-		e := LedgerEntry{ID: adjID, TenantID: rn.t.ID, AccountID: cur.ID, DebtorID: cur.DebtorID, Kind: KindAdjustment,
-			Amount: diff, Currency: cur.Currency, Ref: rn.imp.ID, At: rn.now, Note: "valor cambiado por el cliente"}
-		err := rn.sc.C("ledger").Insert(ctx, e)
-		if errors.Is(err, apperr.ErrConflict) {
-			// Written by an interrupted run: apply what was recorded.
-			err = rn.sc.C("ledger").Get(ctx, adjID, &e)
-		}
-		if err != nil {
-			return false, err
-		}
-		adj = &e
-	}
 	changed := false
+	var moved []Movement
 	err := accounts.Mutate(ctx, fresh.ID, &cur, func() (bson.D, error) {
-		changed = false
+		changed, moved = false, nil
 		set := bson.D{}
 		if !cur.DueDate.Equal(fresh.DueDate) {
 			set = append(set, bson.E{Key: "dueDate", Value: fresh.DueDate})
@@ -595,20 +582,46 @@ func (rn *run) updateAccount(ctx context.Context, rec ingest.Record, fresh Accou
 		if fresh.Description != "" && fresh.Description != cur.Description {
 			set = append(set, bson.E{Key: "description", Value: fresh.Description})
 		}
-		upd := bson.D{}
-		if adj != nil && !hasMovement(cur, adj.ID) {
-			set = append(set, bson.E{Key: "original", Value: cur.Original + adj.Amount})
-			upd = append(upd, bson.E{Key: "$inc", Value: bson.D{{Key: "balance", Value: adj.Amount}}},
-				bson.E{Key: "$push", Value: bson.D{{Key: "history", Value: Movement{LedgerID: adj.ID, Kind: KindAdjustment, Amount: adj.Amount, At: adj.At, Note: adj.Note}}}})
+		// A changed amount is an adjustment of the principal, imputed on the
+		// account itself (then journaled): lowered below what was already
+		// paid, the principal stops at zero and the money paid beyond the
+		// new amount becomes the debtor's credit, never a negative balance.
+		if diff := fresh.Original - cur.Original; diff != 0 && !hasMovement(cur, adjID) {
+			p := max(diff, -max(cur.Balance, 0))
+			moved = append(moved, Movement{LedgerID: adjID, Kind: KindAdjustment, Amount: p, At: rn.now, Ref: rn.imp.ID, Note: "valor cambiado por el cliente"})
+			if over := p - diff; over > 0 {
+				v := rn.now
+				moved = append(moved, Movement{LedgerID: adjID + ":x", Kind: KindOverpayment, Amount: -over, At: rn.now, Value: &v, Ref: rn.imp.ID,
+					Note: "pagado de más sobre el nuevo valor de la factura"})
+			}
+			set = append(set, bson.E{Key: "original", Value: fresh.Original})
 		}
-		if len(set) == 0 && len(upd) == 0 {
+		if len(set) == 0 && len(moved) == 0 {
 			return nil, nil
 		}
-		set = append(set, bson.E{Key: "updatedAt", Value: rn.now})
 		changed = true
-		return append(bson.D{{Key: "$set", Value: set}}, upd...), nil
+		if len(moved) == 0 {
+			return bson.D{{Key: "$set", Value: append(set, bson.E{Key: "updatedAt", Value: rn.now})}}, nil
+		}
+		upd := bookUpdate(cur, rn.now, moved...)
+		upd[0].Value = append(upd[0].Value.(bson.D), set...)
+		return upd, nil
 	})
-	return changed, err
+	if err != nil {
+		return changed, err
+	}
+	// Journal the adjustment (also what an interrupted run left only on the account).
+	for _, m := range cur.History {
+		if partOf(m.LedgerID, adjID) {
+			moved = append(moved, m)
+		}
+	}
+	for _, m := range moved {
+		if err := journal(ctx, rn.sc, cur, m); err != nil {
+			return changed, err
+		}
+	}
+	return changed, nil
 }
 
 func hasMovement(a Account, ledgerID string) bool {

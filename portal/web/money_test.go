@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"cartera/portal/accounts"
 	"cartera/portal/apptest"
 )
 
@@ -215,5 +216,35 @@ func TestMoneyCheckoutsCompletedAfterTheDebtShrank(t *testing.T) {
 	e.Do("GET", "/api/debtor/statement", e.debtor, nil).Decode(t, &credit)
 	if after.Owed != 0 || credit.Credit != 6*150_000_000-199_000_000 {
 		t.Fatalf("owed %d, credit held %d (want %d)", after.Owed, credit.Credit, 6*150_000_000-199_000_000)
+	}
+}
+
+// The client lowers an invoice below what was already paid: the principal
+// stops at zero and the money paid beyond the new amount is the debtor's
+// credit, never a negative balance left "open".
+func TestMoneyReuploadBelowPaidBecomesCredit(t *testing.T) {
+	e := newMoneyEnv(t, 100_000_000, "2026-12-31") // not yet due: no interest
+	if r := e.manual(60_000_000, "R-1", ""); r.Status != 201 {
+		t.Fatalf("payment %d %s", r.Status, r.Body)
+	}
+	m := e.Import("acme", e.client, "m2.csv", []byte("documento,nombre,factura,vencimiento,valor\n555,Deudora Cinco,M1,2026-12-31,500000.00\n"))
+	if num(m, "updated") != 1 {
+		t.Fatalf("re-upload %v", m)
+	}
+	var d struct {
+		Balance int64  `json:"balance"`
+		Status  string `json:"status"`
+	}
+	e.Do("GET", "/api/tenants/acme/accounts/M1", e.manager, nil).Decode(t, &d)
+	var st struct {
+		Owed   int64 `json:"owed"`
+		Credit int64 `json:"creditTotal"`
+	}
+	e.Do("GET", "/api/debtor/statement", e.debtor, nil).Decode(t, &st)
+	if d.Balance != 0 || d.Status != "paid" || st.Owed != 0 || st.Credit != 10_000_000 {
+		t.Fatalf("account %+v, statement %+v", d, st)
+	}
+	if drift, err := accounts.Reconcile(e.Ctx(), e.App.DB.Tenant("acme")); err != nil || len(drift) != 0 {
+		t.Fatalf("drift %+v %v", drift, err)
 	}
 }
