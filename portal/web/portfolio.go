@@ -261,8 +261,24 @@ func (s *Server) getAccount(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// What the account owes today, as the debtor's statement prices it.
+	var interest, owed int64 = 0, d.Balance
+	provisional := false
+	if s.Policy != nil {
+		rules, err := s.Policy.Rules(ctx, tenant)
+		if err != nil {
+			return err
+		}
+		t, err := s.Tenants.TenantByID(ctx, tenant)
+		if err != nil {
+			return err
+		}
+		pos := accounts.Price(rules, nil, d.Account, accounts.CivilDay(time.Now(), t.Location()))
+		interest, owed, provisional = pos.Interest, pos.Owed(), pos.Provisional
+	}
 	return c.JSON(fiber.Map{"account": o, "id": o.ID, "invoice": o.Invoice, "debtor": o.Debtor, "dueDate": o.DueDate,
-		"originalAmount": o.OriginalAmount, "balance": o.Balance, "currency": o.Currency, "status": o.Status,
+		"originalAmount": o.OriginalAmount, "balance": o.Balance, "interest": interest, "owed": owed, "credit": d.Credit, "provisional": provisional,
+		"currency": o.Currency, "status": o.Status,
 		"daysPastDue": o.DaysPastDue, "bucket": o.Bucket, "collectorId": o.CollectorID, "ledger": o.Ledger,
 		"activities": tl.Activities, "promises": tl.Promises, "next": tl.Next, "disputes": disputes, "plan": plan})
 }
