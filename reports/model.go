@@ -171,7 +171,8 @@ type KPIs struct {
 	From         string      `json:"from"`
 	To           string      `json:"to"`
 	Placed       Amount      `json:"placed"`
-	Recovered    Recovered   `json:"recovered"`
+	Recovered    Recovered   `json:"recovered"` // principal recovered
+	Collected    int64       `json:"collected"` // all money collected: principal, interest and credit held, net of refunds (the remittance's total)
 	RecoveryRate Rate        `json:"recoveryRate"`
 	Outstanding  Amount      `json:"outstanding"`
 	Aging        []Bucket    `json:"aging"`

@@ -353,6 +353,7 @@ func RecoveryPDF(k KPIs, o PDFOptions) ([]byte, error) {
 		{"    " + T("reports.channel.manual"), d.money(k.Recovered.ByChannel["manual"]), false},
 		{"    " + T("reports.channel.client_reported"), d.money(k.Recovered.ByChannel["client_reported"]), false},
 		{"    " + T("reports.kpi.reversals"), d.money(-k.Recovered.Reversals), false},
+		{T("reports.kpi.collected"), d.money(k.Collected), true},
 		{T("reports.kpi.recoveryRate"), d.pct(k.RecoveryRate.BP), true},
 		{strings.ReplaceAll(T("reports.kpi.outstandingN"), "{n}", d.int(k.Outstanding.Count)), d.money(k.Outstanding.Amount), true},
 		{T("reports.kpi.dso"), dsoText(d, k.DSO), false},

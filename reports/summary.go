@@ -246,6 +246,7 @@ func summaryAt(ctx context.Context, db *store.DB, t tenants.Tenant, p Period, se
 		k.Recovered.Amount += in[kRecPrefix+ch]
 	}
 	k.Recovered.Payments, k.Recovered.Reversals = in[kPayN], in[kReversed]
+	k.Collected = in[kCollected]
 	k.RecoveryRate = rate(asOf[kRateRec], asOf[kRatePlace])
 
 	// Outstanding and aging as of to, by due date.

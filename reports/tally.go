@@ -50,6 +50,7 @@ const (
 	kPayN      = "pay_n"  // payment entries
 	kReversed  = "rev"    // reversed amount (positive)
 	kRecPrefix = "rec_"   // recovered by channel, net of reversals
+	kCollected = "col"    // all money collected net of what was given back: principal, interest, credit held
 	kRatePlace = "rt_pl"  // net placed of accounts not recalled
 	kRateRec   = "rt_rec" // recovered on accounts not recalled
 	kPromN     = "pm_n"
@@ -307,6 +308,9 @@ func accountContrib(c *contrib, raw bson.Raw, loc *time.Location) error {
 			recall()
 		}
 		day := dayOf(m.At, loc)
+		if got := accounts.Collected(m.Kind, m.Amount); got != 0 && !out {
+			c.add(day, kCollected, got)
+		}
 		var p, r int64 // effect on placed and recovered
 		switch m.Kind {
 		case accounts.KindPlacement:

@@ -22,7 +22,7 @@ import (
 
 // tallyVersion is bumped when contribution changes meaning; tenants whose
 // state carries an older version are rebuilt at start-up.
-const tallyVersion = 2
+const tallyVersion = 3 // 3: money collected (interest and credit held too)
 
 // tallyDoc is one counters document: a day, a month or the state. The
 // counters are packed in one binary field (packN): FerretDB converts a

@@ -2,8 +2,10 @@ package web_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"cartera/portal/apptest"
 )
@@ -30,7 +32,12 @@ func TestCapsTableMaintainedByManagers(t *testing.T) {
 	if r := e.Do("PUT", "/api/caps/CO", manager, bad); r.Status != 400 || r.JSON()["fields"] == nil {
 		t.Fatalf("overlap: %d %s", r.Status, r.Body)
 	}
-	csv := "from;to;annualEffectivePct;source\n2026-11-01;2026-11-30;24,90;Res. test 1\n2026-12-01;2026-12-31;24,80;Res. test 2\n"
+	// Last month and this one, whatever day the test runs.
+	first := time.Now().In(time.UTC)
+	first = time.Date(first.Year(), first.Month(), 1, 0, 0, 0, 0, time.UTC)
+	prev, end := first.AddDate(0, -1, 0), first.AddDate(0, 1, -1)
+	csv := fmt.Sprintf("from;to;annualEffectivePct;source\n%s;%s;24,90;Res. test 1\n%s;%s;24,80;Res. test 2\n",
+		prev.Format(time.DateOnly), first.AddDate(0, 0, -1).Format(time.DateOnly), first.Format(time.DateOnly), end.Format(time.DateOnly))
 	req, _ := http.NewRequest("POST", "/api/caps/CO/import", bytes.NewBufferString(csv))
 	req.Header.Set("Authorization", "Bearer "+manager)
 	req.Header.Set("Content-Type", "text/csv")
@@ -39,7 +46,7 @@ func TestCapsTableMaintainedByManagers(t *testing.T) {
 		t.Fatalf("import: %d %s", r.Status, r.Body)
 	}
 	st := r.JSON()
-	if st["stale"] != false || st["currentPct"] != "24.80" || st["lastCovered"] != "2026-12-31" || len(st["periods"].([]any)) != 2 {
+	if st["stale"] != false || st["currentPct"] != "24.80" || st["lastCovered"] != end.Format(time.DateOnly) || len(st["periods"].([]any)) != 2 {
 		t.Fatalf("after import: %s", r.Body)
 	}
 	if r := e.Do("GET", "/api/caps/XX", manager, nil); r.Status != 404 {

@@ -38,7 +38,10 @@ func newMoneyEnv(t *testing.T, amount int64, due string, extra ...string) moneyE
 	if r := e.Do("POST", "/api/tenants/acme/assignments", manager, map[string]any{"accountIds": []string{"M1"}, "collectorId": colID}); r.Status != 200 {
 		t.Fatalf("assign: %d %s", r.Status, r.Body)
 	}
-	e.App.DebtorsSvc.Now = func() time.Time { return moneyDay }
+	// One clock for every service (the statement, payments, letters, plans),
+	// so the figures do not depend on the day the test runs.
+	now := func() time.Time { return moneyDay }
+	e.App.DebtorsSvc.Now, e.App.Web.Work.Now, e.App.Web.Queue.Now, e.App.Web.Plans.Now = now, now, now, now
 	de := debtorEnv{Env: e, client: client, manager: manager}
 	return moneyEnv{debtorEnv: de, collector: collector, debtor: de.session("acme", "555")}
 }
@@ -246,5 +249,29 @@ func TestMoneyReuploadBelowPaidBecomesCredit(t *testing.T) {
 	}
 	if drift, err := accounts.Reconcile(e.Ctx(), e.App.DB.Tenant("acme")); err != nil || len(drift) != 0 {
 		t.Fatalf("drift %+v %v", drift, err)
+	}
+}
+
+// Reports say recovered (principal) and collected (all money) apart, and
+// the collected figure is the remittance's.
+func TestMoneyRecoveredAndCollected(t *testing.T) {
+	e := newMoneyEnv(t, 1_000_000_000, "2026-02-09")
+	if r := e.manual(200_000_000, "RC-1", ""); r.Status != 201 {
+		t.Fatalf("payment %d %s", r.Status, r.Body)
+	}
+	var s struct {
+		Recovered struct {
+			Amount int64 `json:"amount"`
+		} `json:"recovered"`
+		Collected int64 `json:"collected"`
+	}
+	e.Do("GET", "/api/tenants/acme/reports/summary?from=2026-01-01&to=2026-12-31", e.manager, nil).Decode(t, &s)
+	// 176,855,983 of the 200,000,000 went to interest.
+	if s.Collected != 200_000_000 || s.Recovered.Amount != 200_000_000-176_855_983 {
+		t.Fatalf("summary recovered %d collected %d", s.Recovered.Amount, s.Collected)
+	}
+	rem, err := e.App.Web.Reports.Remittance(e.Ctx(), "acme", "2026-01-01", "2026-12-31")
+	if err != nil || rem.Collected != s.Collected {
+		t.Fatalf("remittance collected %d, summary %d (%v)", rem.Collected, s.Collected, err)
 	}
 }

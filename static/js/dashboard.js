@@ -34,6 +34,7 @@
     const p = k.promises, c = k.contactRate;
     return el('div', { class: 'dash-kpis', id: 'dash-kpis' },
       card('recovered', C.t('reports.kpi.recovered'), money(k, k.recovered.amount)),
+      card('collected', C.t('reports.kpi.collected'), money(k, k.collected || 0), C.t('reports.kpi.collectedHint')),
       card('rate', C.t('reports.kpi.recoveryRate'), pct(k.recoveryRate.bp), C.t('reports.dash.ofPlaced')),
       card('outstanding', C.t('reports.kpi.outstanding'), money(k, k.outstanding.amount), accountsText(k.outstanding.count)),
       card('placed', C.t('reports.kpi.placed'), money(k, k.placed.amount), accountsText(k.placed.count)),
