@@ -43,7 +43,7 @@ func TestCapsPageBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := browsertest.Text(t, ctx, "#caps")
-	for _, want := range []string{"Topes de interés", "25.52 %", "Res. 0405 de 2026", "Certificada hasta"} {
+	for _, want := range []string{"Topes de interés", "25.52 %", "Res. 0405/2026", "Certificada hasta"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("caps page lacks %q:\n%s", want, out)
 		}
