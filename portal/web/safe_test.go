@@ -9,6 +9,7 @@ import (
 	"compress/zlib"
 	"context"
 	"io"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -240,5 +241,53 @@ func TestCollectorLetterListsOnlyTheirAccounts(t *testing.T) {
 	}
 	if r := w.Do("GET", "/api/tenants/acme/accounts/S2/letter.pdf?level=1", w.col1, nil); r.Status != 404 {
 		t.Fatalf("collector 1, letter of collector 2's account: %d", r.Status)
+	}
+}
+
+// A dispute attachment downloads as attachment-<id>.<detected type>, with
+// the detected Content-Type, whatever the debtor's file was called; a file
+// that is not PDF/JPEG/PNG is refused naming those types.
+func TestDisputeAttachmentNamedFromItsType(t *testing.T) {
+	e := newDebtorEnv(t)
+	jose := e.session("acme", "80123456")
+	r := e.openDispute(jose, []string{"A1"}, "already_paid", "", "recibo.pdf", []byte("MZ\x90\x00 this is an executable"))
+	if r.Status != 415 || r.JSON()["code"] != "unsupported_attachment" || !strings.Contains(r.JSON()["error"].(string), "PDF, JPEG o PNG") ||
+		strings.Contains(string(r.Body), "CSV") {
+		t.Fatalf("unsupported attachment: %d %s", r.Status, r.Body)
+	}
+	r = e.openDispute(jose, []string{"A1"}, "already_paid", "", `evil<script>.html`, tinyPNG(t))
+	if r.Status != 201 {
+		t.Fatalf("open: %d %s", r.Status, r.Body)
+	}
+	id := r.JSON()["id"].(string)
+	for _, c := range []struct{ path, token string }{
+		{"/api/tenants/acme/disputes/" + id + "/attachment", e.client},
+		{"/api/debtor/disputes/" + id + "/attachment", jose},
+	} {
+		r := e.Do("GET", c.path, c.token, nil)
+		cd := r.Header.Get("Content-Disposition")
+		if r.Status != 200 || r.Header.Get("Content-Type") != "image/png" || cd != `attachment; filename=attachment-`+id+`.png` {
+			t.Fatalf("%s: %d %q %q", c.path, r.Status, r.Header.Get("Content-Type"), cd)
+		}
+		if strings.Contains(cd, "evil") || strings.Contains(cd, "html") {
+			t.Fatalf("download named from the upload: %q", cd)
+		}
+	}
+}
+
+// Oversized request headers answer 431 with their own code and message.
+func TestHeadersTooLargeHasItsCode(t *testing.T) {
+	e := apptest.New(t)
+	req, _ := http.NewRequest("GET", e.Listen()+"/api/me", nil)
+	req.Header.Set("X-Filler", strings.Repeat("a", 16<<10))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	r := apptest.Resp{Status: res.StatusCode, Body: b}
+	if r.Status != 431 || r.JSON()["code"] != "headers_too_large" || r.JSON()["error"] == "" {
+		t.Fatalf("431: %d %s", r.Status, r.Body)
 	}
 }
