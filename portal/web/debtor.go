@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"cartera/payments"
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
 	"cartera/portal/debtors"
@@ -155,6 +156,8 @@ func (s *Server) debtorStatement(c *fiber.Ctx) error {
 		"total": st.Total, "owed": st.Owed, "principalTotal": st.PrincipalTotal, "interestTotal": st.InterestTotal,
 		"discountTotal": st.DiscountTotal, "creditTotal": st.CreditTotal, "provisional": st.Provisional,
 		"lateInterestBP": st.Policy.LateInterestBP,
+		// false: no gateway and no sandbox; the page hides the pay buttons.
+		"onlinePayments": payments.Online(s.Payments.Gateway()),
 	})
 }
 

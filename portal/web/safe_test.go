@@ -9,9 +9,11 @@ import (
 	"compress/zlib"
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -290,4 +292,84 @@ func TestHeadersTooLargeHasItsCode(t *testing.T) {
 	if r.Status != 431 || r.JSON()["code"] != "headers_too_large" || r.JSON()["error"] == "" {
 		t.Fatalf("431: %d %s", r.Status, r.Body)
 	}
+}
+
+// Without Stripe and without the sandbox, online payment is off and says
+// so: checkout answers 503 payments_off (Spanish and English) writing
+// nothing, the statement tells the page to hide the pay buttons, the
+// sandbox routes are gone, the manager face and the startup log name the
+// live gateway. The sandbox runs only when asked for.
+func TestPaymentsOffWithoutStripeOrSandbox(t *testing.T) {
+	var logBuf syncBuffer
+	e := apptest.NewLogged(t, slog.New(slog.NewTextHandler(&logBuf, nil)))
+	if !strings.Contains(logBuf.String(), "payments gateway: off") {
+		t.Fatalf("startup log does not name the gateway:\n%s", logBuf.String())
+	}
+	w := safeEnv{Env: e}
+	e.Tenant("acme")
+	_, w.manager = e.User("acme", "manager")
+	if m := e.Import("acme", e.Admin, "c.csv", []byte(safePortfolio)); num(m, "inserted") != 3 {
+		t.Fatalf("import: %v", m)
+	}
+	code := e.Do("POST", "/api/tenants/acme/debtors/80123456/access-code", w.manager, nil).JSON()["code"].(string)
+	jose := e.Do("POST", "/api/debtor/login", "", map[string]string{"tenant": "acme", "document": "80123456", "code": code}).JSON()["token"].(string)
+
+	r := e.Do("POST", "/api/debtor/checkout", jose, map[string]any{})
+	if r.Status != 503 || r.JSON()["code"] != "payments_off" || !strings.Contains(r.JSON()["error"].(string), "pagos en línea no están configurados") {
+		t.Fatalf("checkout with payments off: %d %s", r.Status, r.Body)
+	}
+	if r := e.Do("POST", "/api/debtor/checkout?lang=en", jose, map[string]any{"amount": 100000}); r.Status != 503 ||
+		!strings.Contains(r.JSON()["error"].(string), "Online payments are not configured") {
+		t.Fatalf("checkout in English: %d %s", r.Status, r.Body)
+	}
+	if n, _ := e.App.DB.C("payments").Count(context.Background(), bson.D{}); n != 0 {
+		t.Fatalf("a refused checkout stored %d payments", n)
+	}
+	var st struct {
+		OnlinePayments *bool `json:"onlinePayments"`
+	}
+	e.Do("GET", "/api/debtor/statement", jose, nil).Decode(t, &st)
+	if st.OnlinePayments == nil || *st.OnlinePayments {
+		t.Fatalf("statement onlinePayments: %v", st.OnlinePayments)
+	}
+	for _, p := range []string{"/api/payments/sandbox/x", "/api/payments/sandbox/x/complete"} {
+		method := "GET"
+		if strings.HasSuffix(p, "complete") {
+			method = "POST"
+		}
+		if r := e.Do(method, p, jose, nil); r.Status != 404 {
+			t.Fatalf("%s with the sandbox off: %d", p, r.Status)
+		}
+	}
+	if r := e.Do("GET", "/api/payments/gateway", w.manager, nil); r.Status != 200 || r.JSON()["gateway"] != "off" || r.JSON()["online"] != false {
+		t.Fatalf("gateway for the manager: %d %s", r.Status, r.Body)
+	}
+
+	// Asked for: the sandbox is live and says so.
+	var sbxLog syncBuffer
+	s := apptest.NewLogged(t, slog.New(slog.NewTextHandler(&sbxLog, nil)), apptest.Sandbox)
+	if !strings.Contains(sbxLog.String(), "payments gateway: sandbox") {
+		t.Fatalf("startup log with the sandbox:\n%s", sbxLog.String())
+	}
+	if r := s.Do("GET", "/api/payments/gateway", s.Admin, nil); r.JSON()["gateway"] != "sandbox" || r.JSON()["test"] != true {
+		t.Fatalf("gateway with the sandbox: %s", r.Body)
+	}
+}
+
+// syncBuffer is a log sink safe for the app's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
