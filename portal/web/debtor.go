@@ -88,6 +88,7 @@ func (s *Server) debtorLogin(c *fiber.Ctx) error {
 		return err
 	}
 	s.setSession(c, sess.Token, sess.Expires)
+	s.rebindCSRF(c, sess.Token)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(fiber.Map{"token": sess.Token, "expires": sess.Expires})
 }

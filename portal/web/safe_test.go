@@ -373,3 +373,81 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// A CSRF token works only for the session that received it: not for another
+// user's session, not the anonymous page's token once logged in, not after
+// the session was revoked; a page that loads with a stale token gets a new
+// one bound to its session.
+func TestCSRFTokenBoundToSession(t *testing.T) {
+	e := apptest.New(t)
+	anon := ""
+	for _, c := range (&http.Response{Header: e.Do("GET", "/", "", nil).Header}).Cookies() {
+		if c.Name == "csrf_" {
+			anon = c.Value
+		}
+	}
+	e.Tenant("acme")
+	_, _ = e.User("acme", "manager")
+	sessA, csrfA := cookieSession(t, e, apptest.AdminEmail)
+	mgrEmail := "csrf.manager@test.cartera"
+	if r := e.Do("POST", "/api/tenants/acme/users", e.Admin, map[string]any{"email": mgrEmail, "name": "M", "role": "manager", "password": apptest.Password}); r.Status != 201 {
+		t.Fatal(r.Status)
+	}
+	sessB, csrfB := cookieSession(t, e, mgrEmail)
+	n := 0
+	write := func(session, token string) int {
+		n++
+		req, _ := http.NewRequest("PUT", "/api/me/password", strings.NewReader(`{"currentPassword":"wrong-password-`+string(rune('a'+n))+`","newPassword":"x"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.AddCookie(&http.Cookie{Name: "session", Value: session})
+		req.AddCookie(&http.Cookie{Name: "csrf_", Value: token})
+		req.Header.Set("X-CSRF-Token", token)
+		r := e.Request(req)
+		if r.Status == 403 && r.JSON()["code"] != "csrf" {
+			t.Fatalf("403 that is not CSRF: %s", r.Body)
+		}
+		return r.Status
+	}
+	// Each session with its own token passes CSRF (the wrong current
+	// password then answers 4xx, not 403 csrf).
+	if st := write(sessA, csrfA); st == 403 {
+		t.Fatalf("own token refused: %d", st)
+	}
+	if st := write(sessB, csrfB); st == 403 {
+		t.Fatalf("own token refused (B): %d", st)
+	}
+	if st := write(sessB, csrfA); st != 403 {
+		t.Fatalf("A's token on B's session: %d, want 403", st)
+	}
+	if anon == "" {
+		t.Fatal("no anonymous csrf cookie")
+	}
+	if st := write(sessA, anon); st != 403 {
+		t.Fatalf("the anonymous page's token on a session: %d, want 403", st)
+	}
+	// A page loaded with a stale token gets one bound to its session.
+	req, _ := http.NewRequest("GET", "/api/me", nil)
+	req.AddCookie(&http.Cookie{Name: "session", Value: sessA})
+	req.AddCookie(&http.Cookie{Name: "csrf_", Value: anon})
+	fresh := ""
+	for _, c := range (&http.Response{Header: e.Request(req).Header}).Cookies() {
+		if c.Name == "csrf_" {
+			fresh = c.Value
+		}
+	}
+	if fresh == "" || fresh == anon || write(sessA, fresh) == 403 {
+		t.Fatalf("no new token bound to the session: %q", fresh)
+	}
+	// Logout revokes the session and, with it, its token.
+	reqOut, _ := http.NewRequest("POST", "/api/auth/logout", nil)
+	reqOut.AddCookie(&http.Cookie{Name: "session", Value: sessB})
+	reqOut.AddCookie(&http.Cookie{Name: "csrf_", Value: csrfB})
+	reqOut.Header.Set("X-CSRF-Token", csrfB)
+	if r := e.Request(reqOut); r.Status != 204 {
+		t.Fatalf("logout: %d %s", r.Status, r.Body)
+	}
+	sessB2, _ := cookieSession(t, e, mgrEmail)
+	if st := write(sessB2, csrfB); st != 403 {
+		t.Fatalf("a revoked session's token on the new session: %d, want 403", st)
+	}
+}
