@@ -28,7 +28,7 @@ import (
 //	go test -run '^$' -bench WebhookRecording -benchtime 1x ./payments/
 func BenchmarkWebhookRecording(b *testing.B) {
 	const n = 300
-	e := apptest.New(b, func(c *config.Config) { c.StripeWebhookKey = whsec })
+	e := apptest.New(b, apptest.Sandbox, func(c *config.Config) { c.StripeWebhookKey = whsec })
 	e.Tenant("acme")
 	// One invoice per debtor, as payments arrive from many debtors.
 	var csv strings.Builder

@@ -8,6 +8,8 @@ import (
 	"context"
 	"fmt"
 
+	"cartera/portal/apperr"
+
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/client"
 )
@@ -105,6 +107,25 @@ func (s *Sandbox) Checkout(_ context.Context, req CheckoutRequest) (Session, err
 	id := "sbx_" + keyOf(req.PaymentID)
 	return Session{ID: id, URL: "/api/payments/sandbox/" + keyOf(req.PaymentID)}, nil
 }
+
+// Off is the gateway when neither Stripe nor the sandbox is configured:
+// online payment is off, and checkout says so (ErrPaymentsOff).
+type Off struct{}
+
+// Name is "off".
+func (Off) Name() string { return "off" }
+
+// Checkout always refuses.
+func (Off) Checkout(context.Context, CheckoutRequest) (Session, error) {
+	return Session{}, ErrPaymentsOff
+}
+
+// ErrPaymentsOff refuses a checkout when no gateway is configured (503
+// payments_off; the catalogue says how else to pay).
+var ErrPaymentsOff = &apperr.Unavailable{Code: "payments_off"}
+
+// Online reports whether g takes payments online.
+func Online(g Gateway) bool { return g != nil && g.Name() != "off" }
 
 func lower(s string) string {
 	b := []byte(s)

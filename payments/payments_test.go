@@ -30,7 +30,7 @@ const whsec = "whsec_test_secret_for_cartera"
 // A1 100.000, A2 50.000, B1 30.000 — in centavos).
 func env(t *testing.T) (*apptest.Env, context.Context) {
 	t.Helper()
-	e := apptest.New(t, func(c *config.Config) { c.StripeWebhookKey = whsec })
+	e := apptest.New(t, apptest.Sandbox, func(c *config.Config) { c.StripeWebhookKey = whsec })
 	e.Tenant("acme")
 	m := e.Import("acme", e.Admin, "p.csv", []byte("documento,nombre,factura,vencimiento,valor\n"+
 		"777,Deudor Uno,A2,2026-02-01,50000\n777,Deudor Uno,A1,2026-01-01,100000\n777,Deudor Uno,B1,2026-03-01,30000\n888,Otro,Z1,2026-01-01,999\n"))

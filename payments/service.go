@@ -180,6 +180,9 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Payment, Sess
 	if a.Role != tenants.RoleDebtor || len(a.Tenants) != 1 {
 		return Payment{}, Session{}, apperr.ErrForbidden
 	}
+	if !Online(s.gw) {
+		return Payment{}, Session{}, ErrPaymentsOff // before anything is written
+	}
 	tenant := a.Tenants[0]
 	sc := s.db.Tenant(tenant)
 	t, err := s.tenants.TenantByID(ctx, tenant)

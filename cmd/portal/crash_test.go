@@ -75,7 +75,7 @@ func TestCrashDuringImportAndWebhooks(t *testing.T) {
 	defer os.RemoveAll(dir)
 	addr := freeAddr(t)
 	base := "http://" + addr
-	env := []string{"STRIPE_WEBHOOK_SECRET=" + crashWhsec}
+	env := []string{"STRIPE_WEBHOOK_SECRET=" + crashWhsec, "PORTAL_SANDBOX=1"}
 	p := start(t, bin, dir, addr, env...)
 
 	_, m := call(t, "POST", base+"/api/auth/login", "", `{"email":"admin@proc.test","password":"proc-password-1"}`)

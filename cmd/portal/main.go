@@ -34,6 +34,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	cfg.Sandbox = cfg.Sandbox || *withDemo // the demo pays in the sandbox
 	log := newLogger(cfg.LogLevel)
 	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)

@@ -153,9 +153,25 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	// wiring: plans (lines below)
 	a.Web.Plans = payments.NewPlans(db, a.Tenants, policies, a.Audit, cfg.PublicURL)
 	// wiring: payments (lines below)
-	var gw payments.Gateway = &payments.Sandbox{PublicURL: cfg.PublicURL}
-	if cfg.StripeSecretKey != "" {
+	// The sandbox only when asked for: a deployment that forgets its Stripe
+	// key has online payment off, never a test button that clears debts.
+	var gw payments.Gateway = payments.Off{}
+	switch {
+	case cfg.StripeSecretKey != "":
 		gw = payments.NewStripe(cfg.StripeSecretKey, cfg.StripeAPIBase)
+		if cfg.Sandbox {
+			log.Warn("PORTAL_SANDBOX ignored: Stripe is configured")
+		}
+	case cfg.Sandbox:
+		gw = &payments.Sandbox{PublicURL: cfg.PublicURL}
+	}
+	switch gw.Name() {
+	case "off":
+		log.Warn("payments gateway: off (online payment disabled; set STRIPE_SECRET_KEY, or PORTAL_SANDBOX=1 / -demo for the test gateway)", "gateway", gw.Name())
+	case "sandbox":
+		log.Warn("payments gateway: sandbox (TEST MODE: payments are simulated, no money moves)", "gateway", gw.Name())
+	default:
+		log.Info("payments gateway: "+gw.Name(), "gateway", gw.Name())
 	}
 	a.Payments = payments.NewService(db, a.Audit, a.Tenants, gw, cfg.PublicURL, log)
 	a.Web.Payments, a.Web.StripeWebhookSecret = a.Payments, cfg.StripeWebhookKey

@@ -95,3 +95,25 @@ func (e *Throttled) Unwrap() error { return ErrTooMany }
 
 // Is is errors.Is, here so callers need one import.
 func Is(err, target error) bool { return errors.Is(err, target) }
+
+// Unsupported is an ErrUnsupported with a code saying which kinds of file
+// the request should have sent (the catalogue words it: "error.<code>").
+type Unsupported struct {
+	Code string
+}
+
+func (e *Unsupported) Error() string { return "unsupported media type: " + e.Code }
+func (e *Unsupported) Unwrap() error { return ErrUnsupported }
+
+// ErrUnavailable means a feature is switched off in this deployment (HTTP
+// 503 with the Unavailable's code).
+var ErrUnavailable = errors.New("unavailable")
+
+// Unavailable is an ErrUnavailable with the code of what is off (the
+// catalogue words it: "error.<code>").
+type Unavailable struct {
+	Code string
+}
+
+func (e *Unavailable) Error() string { return "unavailable: " + e.Code }
+func (e *Unavailable) Unwrap() error { return ErrUnavailable }

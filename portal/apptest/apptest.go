@@ -245,3 +245,7 @@ func (e *Env) Replica() *Env {
 	e.T.Cleanup(a.StopBackground)
 	return &Env{T: e.T, App: a, Admin: e.Admin}
 }
+
+// Sandbox turns on the sandbox payments gateway (off unless asked for, as
+// in production): for tests that pay online.
+func Sandbox(c *config.Config) { c.Sandbox = true }

@@ -31,6 +31,7 @@ type Config struct {
 	InsecureCookies  bool // only for plain-HTTP deployments that are not loopback
 	LogLevel         string
 	DBLog            bool // FerretDB's own log, quiet unless asked
+	Sandbox          bool // the test gateway without Stripe (-demo, PORTAL_SANDBOX=1); neither: payments off
 }
 
 // Load reads the environment.
@@ -45,6 +46,7 @@ func Load() (Config, error) {
 		StripeSecretKey:  os.Getenv("STRIPE_SECRET_KEY"),
 		StripeWebhookKey: os.Getenv("STRIPE_WEBHOOK_SECRET"),
 		StripeAPIBase:    os.Getenv("STRIPE_API_BASE"),
+		Sandbox:          os.Getenv("PORTAL_SANDBOX") == "1",
 		SMTPURL:          os.Getenv("SMTP_URL"),
 		MessagingURL:     os.Getenv("MESSAGING_URL"),
 		MessagingToken:   os.Getenv("MESSAGING_TOKEN"),
@@ -92,8 +94,8 @@ func (c Config) String() string {
 	if c.MongoURI != "" {
 		db = "MongoDB " + mask(c.MongoURI)
 	}
-	return fmt.Sprintf("addr=%s db=%s public=%s stripe=%s webhook=%s smtp=%s messaging=%s jwt=%s",
-		c.Addr, db, c.PublicURL, mask(c.StripeSecretKey), mask(c.StripeWebhookKey), mask(c.SMTPURL), mask(c.MessagingURL), mask(c.JWTSecret))
+	return fmt.Sprintf("addr=%s db=%s public=%s stripe=%s webhook=%s sandbox=%t smtp=%s messaging=%s jwt=%s",
+		c.Addr, db, c.PublicURL, mask(c.StripeSecretKey), mask(c.StripeWebhookKey), c.Sandbox, mask(c.SMTPURL), mask(c.MessagingURL), mask(c.JWTSecret))
 }
 
 func env(k, def string) string {

@@ -45,6 +45,30 @@ func sniff(head []byte) string {
 	return ""
 }
 
+// AttachmentType is the type of an attachment detected from its first
+// bytes ("" when it is not a PDF, JPEG or PNG).
+func AttachmentType(head []byte) string { return sniff(head) }
+
+// AttachmentName is the download name of a dispute's attachment: made from
+// the detected type, never from the name the debtor's file had.
+func AttachmentName(disputeKey, typ string) string {
+	ext := map[string]string{"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}[typ]
+	if ext == "" {
+		ext = ".bin"
+	}
+	key := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return -1
+	}, disputeKey)
+	return "attachment-" + key + ext
+}
+
+// ErrAttachmentType refuses an attachment that is not a PDF, JPEG or PNG
+// (415; the catalogue words it: error.unsupported_attachment).
+var ErrAttachmentType = &apperr.Unsupported{Code: "unsupported_attachment"}
+
 // cleanName keeps a file name printable and short.
 func cleanName(n string) string {
 	n = strings.Map(func(r rune) rune {
@@ -125,7 +149,7 @@ func (s *Service) OpenDispute(ctx context.Context, in NewDispute) (Dispute, erro
 		head = head[:n]
 		typ := sniff(head)
 		if typ == "" {
-			return Dispute{}, fmt.Errorf("dispute attachment: %w", apperr.ErrUnsupported)
+			return Dispute{}, fmt.Errorf("dispute attachment: %w", ErrAttachmentType)
 		}
 		// Read one byte past the limit to know it was exceeded.
 		body, err := io.ReadAll(io.LimitReader(io.MultiReader(bytes.NewReader(head), in.File), MaxAttachment+1))

@@ -242,7 +242,7 @@ type fixture struct {
 }
 
 func setup(b *testing.B) *fixture {
-	e := apptest.New(b)
+	e := apptest.New(b, apptest.Sandbox) // debtors pay in the sandbox
 	e.Tenant("acme")
 	f := &fixture{e: e}
 	_, f.client = e.User("acme", "client")

@@ -20,8 +20,11 @@ func cookieSession(t *testing.T, e *apptest.Env, email string) (session, csrf st
 	}
 	r = e.Do("POST", "/api/auth/login", "", map[string]string{"email": email, "password": apptest.Password})
 	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
-		if c.Name == "session" {
+		switch c.Name {
+		case "session":
 			session = c.Value
+		case "csrf_": // the login binds a new token to the new session
+			csrf = c.Value
 		}
 	}
 	if session == "" || csrf == "" {

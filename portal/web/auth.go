@@ -47,6 +47,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return err
 	}
 	s.setSession(c, sess.Token, sess.Expires)
+	s.rebindCSRF(c, sess.Token)
 	return c.JSON(fiber.Map{"token": sess.Token, "expires": sess.Expires, "user": toUserJSON(sess.User)})
 }
 

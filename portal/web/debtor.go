@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"cartera/payments"
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
 	"cartera/portal/debtors"
@@ -87,6 +88,7 @@ func (s *Server) debtorLogin(c *fiber.Ctx) error {
 		return err
 	}
 	s.setSession(c, sess.Token, sess.Expires)
+	s.rebindCSRF(c, sess.Token)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(fiber.Map{"token": sess.Token, "expires": sess.Expires})
 }
@@ -155,6 +157,8 @@ func (s *Server) debtorStatement(c *fiber.Ctx) error {
 		"total": st.Total, "owed": st.Owed, "principalTotal": st.PrincipalTotal, "interestTotal": st.InterestTotal,
 		"discountTotal": st.DiscountTotal, "creditTotal": st.CreditTotal, "provisional": st.Provisional,
 		"lateInterestBP": st.Policy.LateInterestBP,
+		// false: no gateway and no sandbox; the page hides the pay buttons.
+		"onlinePayments": payments.Online(s.Payments.Gateway()),
 	})
 }
 
@@ -247,7 +251,7 @@ func (s *Server) debtorAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendAttachment(c, att, r)
+	return sendAttachment(c, param(c, "id"), att, r)
 }
 
 // disputeOut is a dispute as the API shows it; By is only shown to staff.
@@ -351,12 +355,13 @@ func (s *Server) disputeAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendAttachment(c, att, r)
+	return sendAttachment(c, param(c, "id"), att, r)
 }
 
-// sendAttachment sends a stored dispute file as a download with the type
-// sniffed at upload, never rendered inline.
-func sendAttachment(c *fiber.Ctx, att debtors.Attachment, r io.ReadCloser) error {
+// sendAttachment sends a stored dispute file as a download, never rendered
+// inline, typed and named from its content (attachment-<id>.png), never
+// from the name or type the debtor's upload declared.
+func sendAttachment(c *fiber.Ctx, key string, att debtors.Attachment, r io.ReadCloser) error {
 	defer r.Close()
 	b, err := io.ReadAll(io.LimitReader(r, debtors.MaxAttachment+1))
 	if err != nil {
@@ -365,8 +370,13 @@ func sendAttachment(c *fiber.Ctx, att debtors.Attachment, r io.ReadCloser) error
 	if len(b) > debtors.MaxAttachment {
 		return errors.New("dispute attachment larger than stored size")
 	}
-	c.Set(fiber.HeaderContentType, att.Type)
-	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": att.Name}))
+	typ := debtors.AttachmentType(b[:min(len(b), 512)])
+	if typ == "" {
+		typ = fiber.MIMEOctetStream
+	}
+	c.Set(fiber.HeaderContentType, typ)
+	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": debtors.AttachmentName(key, typ)}))
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Send(b)
 }

@@ -43,7 +43,7 @@ type debtorEnv struct {
 
 func newDebtorEnv(t *testing.T) debtorEnv {
 	t.Helper()
-	e := apptest.New(t)
+	e := apptest.New(t, apptest.Sandbox) // the debtor tests pay in the sandbox
 	e.Tenant("acme")
 	_, client := e.User("acme", "client")
 	_, manager := e.User("acme", "manager")

@@ -25,6 +25,8 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		inv *apperr.Invalid
 		ref *apperr.Refusal
 		thr *apperr.Throttled
+		uns *apperr.Unsupported
+		off *apperr.Unavailable
 		fe  *fiber.Error
 	)
 	switch {
@@ -32,6 +34,10 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		status, body = fiber.StatusBadRequest, errorBody{Code: "invalid", Error: inv.Msg, Fields: inv.Fields}
 	case errors.As(err, &ref):
 		status, body = fiber.StatusUnprocessableEntity, errorBody{Code: ref.Code, Error: ref.Reason, Fields: ref.Fields}
+	case errors.As(err, &uns):
+		status, body = fiber.StatusUnsupportedMediaType, errorBody{Code: uns.Code}
+	case errors.As(err, &off):
+		status, body = fiber.StatusServiceUnavailable, errorBody{Code: off.Code}
 	case errors.As(err, &thr):
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(thr.RetryAfterSeconds))
 		status, body = fiber.StatusTooManyRequests, errorBody{Code: "too_many_attempts"}
@@ -58,7 +64,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 			body.Error = fe.Message
 		}
 	}
-	if status >= 500 {
+	if status >= 500 && off == nil {
 		s.log.Error("request failed", "status", status, "method", c.Method(), "route", c.Route().Path,
 			"request_id", requestID(c), "err", err.Error())
 		body = errorBody{Code: "internal"}
@@ -89,8 +95,16 @@ func codeOf(status int) string {
 		return "unsupported_type"
 	case 422:
 		return "refused"
+	case 408:
+		return "timeout"
+	case 414:
+		return "uri_too_long"
 	case 429:
 		return "too_many_attempts"
+	case 431:
+		return "headers_too_large"
+	case 503:
+		return "unavailable"
 	}
 	return "internal"
 }

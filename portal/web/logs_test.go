@@ -33,7 +33,7 @@ func (l *lockedBuffer) String() string {
 // with CR/LF cannot forge a log line.
 func TestLogsHoldNoSecretsOrPersonalData(t *testing.T) {
 	var buf lockedBuffer
-	e := apptest.NewLogged(t, slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	e := apptest.NewLogged(t, slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})), apptest.Sandbox)
 	e.Tenant("acme")
 	_, mgr := e.User("acme", "manager")
 	m := e.Import("acme", mgr, "p.csv", []byte("documento,nombre,factura,vencimiento,valor,correo\n80123456,José Núñez,A1,2026-01-01,1000,jose@correo.co\n"))

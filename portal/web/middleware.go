@@ -3,13 +3,14 @@ package web
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/csrf"
 	"github.com/gofiber/fiber/v2/utils"
 
 	"cartera/portal/actor"
@@ -116,76 +117,113 @@ func (s *Server) clearSession(c *fiber.Ctx) {
 
 // csrf protects cookie-authenticated writes with a double-submit token: the
 // page reads the csrf_ cookie and echoes it in X-CSRF-Token. Tokens are
-// HMAC-signed and dated, so any replica verifies them without shared state.
-// Requests without a session cookie (Bearer clients, login, webhooks) carry
-// no ambient authority and are not checked.
+// HMAC-signed, dated and bound to the session that received them (its
+// subject, audience and token version), so any replica verifies them
+// without shared state, and a token handed to one session (another user's,
+// or the anonymous page before login) is refused on another. Requests
+// without a session cookie (Bearer clients, login, webhooks) carry no
+// ambient authority and are not checked.
 func (s *Server) csrf() fiber.Handler {
-	st := &signedTokens{secret: s.CSRFSecret, ttl: 12 * time.Hour}
-	return csrf.New(csrf.Config{
-		KeyLookup:      "header:" + csrfHeader,
-		CookieName:     csrfCookie,
-		CookieSameSite: "Strict",
-		CookieSecure:   s.SecureCookies,
-		CookieHTTPOnly: false,
-		Expiration:     st.ttl,
-		KeyGenerator:   st.generate,
-		Storage:        st,
-		Next: func(c *fiber.Ctx) bool {
-			if bearer(c) != "" || strings.HasPrefix(c.Path(), "/api/webhooks/") {
-				return true
+	st := s.csrfTokens()
+	return func(c *fiber.Ctx) error {
+		if bearer(c) != "" || strings.HasPrefix(c.Path(), "/api/webhooks/") {
+			return c.Next()
+		}
+		bind := ""
+		if actor.From(c.UserContext()).UserID != "" {
+			bind = sessionBinding(c.Cookies(sessionCookie))
+		}
+		switch c.Method() {
+		case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+			// Hand out a token for this session unless the page has one.
+			if !st.valid(c.Cookies(csrfCookie), bind) {
+				s.setCSRF(c, st.generate(bind))
 			}
-			switch c.Method() {
-			case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
-				return false // hand out the cookie
-			}
-			return c.Cookies(sessionCookie) == ""
-		},
-		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			return c.Next()
+		}
+		if c.Cookies(sessionCookie) == "" {
+			return c.Next()
+		}
+		tok, cookie := c.Get(csrfHeader), c.Cookies(csrfCookie)
+		if tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(cookie)) != 1 || !st.valid(tok, bind) {
 			_ = s.Audit.Record(c.UserContext(), "", "csrf.refused", routePattern(c), nil)
 			return c.Status(fiber.StatusForbidden).JSON(errorBody{Code: "csrf", Error: s.msg.T(lang(c), "error.csrf")})
-		},
+		}
+		return c.Next()
+	}
+}
+
+func (s *Server) csrfTokens() *signedTokens {
+	return &signedTokens{secret: s.CSRFSecret, ttl: 12 * time.Hour}
+}
+
+// setCSRF sets the csrf_ cookie the pages echo (readable by scripts).
+func (s *Server) setCSRF(c *fiber.Ctx, tok string) {
+	c.Cookie(&fiber.Cookie{
+		Name: csrfCookie, Value: tok, Path: "/", Expires: time.Now().Add(12 * time.Hour),
+		HTTPOnly: false, Secure: s.SecureCookies, SameSite: fiber.CookieSameSiteStrictMode,
 	})
 }
 
-// signedTokens is a stateless fiber.Storage for CSRF tokens: a token is
-// "<unix>.<random>.<hmac>", valid while its signature matches and it is
-// younger than ttl.
+// rebindCSRF gives the page a CSRF token bound to the session just opened
+// (login), replacing the one the anonymous page had.
+func (s *Server) rebindCSRF(c *fiber.Ctx, sessionToken string) {
+	s.setCSRF(c, s.csrfTokens().generate(sessionBinding(sessionToken)))
+}
+
+// sessionBinding names the session of a session token (already verified by
+// the principal): subject, audience and token version, stable while the
+// session slides and changed by logout, password and role changes.
+func sessionBinding(token string) string {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return ""
+	}
+	var cl struct {
+		Sub string          `json:"sub"`
+		Aud json.RawMessage `json:"aud"`
+		Ver int64           `json:"ver"`
+	}
+	if json.Unmarshal(raw, &cl) != nil || cl.Sub == "" {
+		return ""
+	}
+	return cl.Sub + "\x00" + string(cl.Aud) + "\x00" + strconv.FormatInt(cl.Ver, 10)
+}
+
+// signedTokens makes and checks CSRF tokens "<unix>.<random>.<hmac>", the
+// HMAC covering the session binding too; valid while the signature matches
+// for the caller's session and the token is younger than ttl.
 type signedTokens struct {
 	secret []byte
 	ttl    time.Duration
 }
 
-func (t *signedTokens) sign(payload string) string {
+func (t *signedTokens) sign(payload, bind string) string {
 	m := hmac.New(sha256.New, t.secret)
 	m.Write([]byte(payload))
+	m.Write([]byte{0})
+	m.Write([]byte(bind))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-func (t *signedTokens) generate() string {
+func (t *signedTokens) generate(bind string) string {
 	p := strconv.FormatInt(time.Now().Unix(), 36) + "." + tenants.RandomSecret(16)
-	return p + "." + t.sign(p)
+	return p + "." + t.sign(p, bind)
 }
 
-func (t *signedTokens) valid(tok string) bool {
+func (t *signedTokens) valid(tok, bind string) bool {
 	i := strings.LastIndexByte(tok, '.')
 	if i < 0 {
 		return false
 	}
 	p, sig := tok[:i], tok[i+1:]
-	if !hmac.Equal([]byte(sig), []byte(t.sign(p))) {
+	if !hmac.Equal([]byte(sig), []byte(t.sign(p, bind))) {
 		return false
 	}
 	ts, err := strconv.ParseInt(strings.SplitN(p, ".", 2)[0], 36, 64)
 	return err == nil && time.Since(time.Unix(ts, 0)) < t.ttl
 }
-
-func (t *signedTokens) Get(key string) ([]byte, error) {
-	if t.valid(key) {
-		return []byte{1}, nil
-	}
-	return nil, nil
-}
-func (t *signedTokens) Set(string, []byte, time.Duration) error { return nil }
-func (t *signedTokens) Delete(string) error                     { return nil }
-func (t *signedTokens) Reset() error                            { return nil }
-func (t *signedTokens) Close() error                            { return nil }

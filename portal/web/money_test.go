@@ -23,7 +23,7 @@ type moneyEnv struct {
 // amount (minor units) due on due, assigned to a collector, priced on moneyDay.
 func newMoneyEnv(t *testing.T, amount int64, due string, extra ...string) moneyEnv {
 	t.Helper()
-	e := apptest.New(t)
+	e := apptest.New(t, apptest.Sandbox) // debtors pay in the sandbox
 	e.Tenant("acme")
 	_, client := e.User("acme", "client")
 	_, manager := e.User("acme", "manager")

@@ -19,6 +19,7 @@ func (s *Server) paymentRoutes(r fiber.Router) {
 	s.route(r, fiber.MethodGet, "/debtor/payments/:id/receipt.pdf", s.receipt, tenants.RoleDebtor)
 	s.route(r, fiber.MethodGet, "/payments/sandbox/:id", s.sandboxPage, tenants.RoleDebtor)
 	s.route(r, fiber.MethodPost, "/payments/sandbox/:id/complete", s.sandboxComplete, tenants.RoleDebtor)
+	s.route(r, fiber.MethodGet, "/payments/gateway", s.gatewayInfo, managers...)
 	// Verified by signature on the raw body; no session, no CSRF.
 	s.route(r, fiber.MethodPost, "/webhooks/stripe", s.stripeWebhook)
 }
@@ -41,6 +42,13 @@ func (s *Server) checkout(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"sessionId": sess.ID, "url": sess.URL, "paymentId": keyOf(p.ID), "amount": p.Amount, "currency": p.Currency})
+}
+
+// gatewayInfo says which payments gateway is live (the manager face shows
+// it): "stripe", "sandbox" (test mode) or "off".
+func (s *Server) gatewayInfo(c *fiber.Ctx) error {
+	g := s.Payments.Gateway()
+	return c.JSON(fiber.Map{"gateway": g.Name(), "online": payments.Online(g), "test": g.Name() == "sandbox"})
 }
 
 func (s *Server) debtorTenant(c *fiber.Ctx) string {
@@ -99,7 +107,7 @@ var sandboxTmpl = template.Must(template.New("sandbox").Parse(`<!doctype html>
 <main class="login-card sandbox">
 <p class="sandbox-banner">MODO DE PRUEBA · no se cobra dinero real</p>
 <h1>Pago simulado</h1>
-<p class="muted">Esta pasarela local reemplaza a Stripe porque el portal no tiene llave de Stripe configurada.</p>
+<p class="muted">Esta pasarela local reemplaza a Stripe porque el portal corre en modo de prueba (-demo o PORTAL_SANDBOX=1).</p>
 <p class="kpi-label">Valor a pagar</p><p class="kpi" id="sandbox-amount">{{.Amount}}</p>
 <p id="sandbox-error" class="error" hidden></p>
 <button id="sandbox-pay" class="btn primary wide" type="button">Confirmar pago de prueba</button>

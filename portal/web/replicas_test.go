@@ -23,7 +23,7 @@ import (
 // proxy: a session and a CSRF token from one work on the other, a webhook
 // delivered to both at once applies once, and a job claimed by both runs once.
 func TestTwoReplicasShareOneStore(t *testing.T) {
-	a := apptest.New(t, func(c *config.Config) { c.StripeWebhookKey = "whsec_replicas" })
+	a := apptest.New(t, apptest.Sandbox, func(c *config.Config) { c.StripeWebhookKey = "whsec_replicas" })
 	b := a.Replica()
 	a.Tenant("acme")
 	_, mgr := a.User("acme", "manager")

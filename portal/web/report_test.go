@@ -42,7 +42,7 @@ func reportPortfolio(today time.Time) string {
 
 func newReportEnv(t *testing.T) *reportEnv {
 	t.Helper()
-	e := apptest.New(t)
+	e := apptest.New(t, apptest.Sandbox)
 	e.Tenant("acme")
 	_, client := e.User("acme", "client")
 	_, manager := e.User("acme", "manager")

@@ -9,8 +9,11 @@ import (
 	"compress/zlib"
 	"context"
 	"io"
+	"log/slog"
+	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -240,5 +243,211 @@ func TestCollectorLetterListsOnlyTheirAccounts(t *testing.T) {
 	}
 	if r := w.Do("GET", "/api/tenants/acme/accounts/S2/letter.pdf?level=1", w.col1, nil); r.Status != 404 {
 		t.Fatalf("collector 1, letter of collector 2's account: %d", r.Status)
+	}
+}
+
+// A dispute attachment downloads as attachment-<id>.<detected type>, with
+// the detected Content-Type, whatever the debtor's file was called; a file
+// that is not PDF/JPEG/PNG is refused naming those types.
+func TestDisputeAttachmentNamedFromItsType(t *testing.T) {
+	e := newDebtorEnv(t)
+	jose := e.session("acme", "80123456")
+	r := e.openDispute(jose, []string{"A1"}, "already_paid", "", "recibo.pdf", []byte("MZ\x90\x00 this is an executable"))
+	if r.Status != 415 || r.JSON()["code"] != "unsupported_attachment" || !strings.Contains(r.JSON()["error"].(string), "PDF, JPEG o PNG") ||
+		strings.Contains(string(r.Body), "CSV") {
+		t.Fatalf("unsupported attachment: %d %s", r.Status, r.Body)
+	}
+	r = e.openDispute(jose, []string{"A1"}, "already_paid", "", `evil<script>.html`, tinyPNG(t))
+	if r.Status != 201 {
+		t.Fatalf("open: %d %s", r.Status, r.Body)
+	}
+	id := r.JSON()["id"].(string)
+	for _, c := range []struct{ path, token string }{
+		{"/api/tenants/acme/disputes/" + id + "/attachment", e.client},
+		{"/api/debtor/disputes/" + id + "/attachment", jose},
+	} {
+		r := e.Do("GET", c.path, c.token, nil)
+		cd := r.Header.Get("Content-Disposition")
+		if r.Status != 200 || r.Header.Get("Content-Type") != "image/png" || cd != `attachment; filename=attachment-`+id+`.png` {
+			t.Fatalf("%s: %d %q %q", c.path, r.Status, r.Header.Get("Content-Type"), cd)
+		}
+		if strings.Contains(cd, "evil") || strings.Contains(cd, "html") {
+			t.Fatalf("download named from the upload: %q", cd)
+		}
+	}
+}
+
+// Oversized request headers answer 431 with their own code and message.
+func TestHeadersTooLargeHasItsCode(t *testing.T) {
+	e := apptest.New(t)
+	req, _ := http.NewRequest("GET", e.Listen()+"/api/me", nil)
+	req.Header.Set("X-Filler", strings.Repeat("a", 16<<10))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	r := apptest.Resp{Status: res.StatusCode, Body: b}
+	if r.Status != 431 || r.JSON()["code"] != "headers_too_large" || r.JSON()["error"] == "" {
+		t.Fatalf("431: %d %s", r.Status, r.Body)
+	}
+}
+
+// Without Stripe and without the sandbox, online payment is off and says
+// so: checkout answers 503 payments_off (Spanish and English) writing
+// nothing, the statement tells the page to hide the pay buttons, the
+// sandbox routes are gone, the manager face and the startup log name the
+// live gateway. The sandbox runs only when asked for.
+func TestPaymentsOffWithoutStripeOrSandbox(t *testing.T) {
+	var logBuf syncBuffer
+	e := apptest.NewLogged(t, slog.New(slog.NewTextHandler(&logBuf, nil)))
+	if !strings.Contains(logBuf.String(), "payments gateway: off") {
+		t.Fatalf("startup log does not name the gateway:\n%s", logBuf.String())
+	}
+	w := safeEnv{Env: e}
+	e.Tenant("acme")
+	_, w.manager = e.User("acme", "manager")
+	if m := e.Import("acme", e.Admin, "c.csv", []byte(safePortfolio)); num(m, "inserted") != 3 {
+		t.Fatalf("import: %v", m)
+	}
+	code := e.Do("POST", "/api/tenants/acme/debtors/80123456/access-code", w.manager, nil).JSON()["code"].(string)
+	jose := e.Do("POST", "/api/debtor/login", "", map[string]string{"tenant": "acme", "document": "80123456", "code": code}).JSON()["token"].(string)
+
+	r := e.Do("POST", "/api/debtor/checkout", jose, map[string]any{})
+	if r.Status != 503 || r.JSON()["code"] != "payments_off" || !strings.Contains(r.JSON()["error"].(string), "pagos en línea no están configurados") {
+		t.Fatalf("checkout with payments off: %d %s", r.Status, r.Body)
+	}
+	if r := e.Do("POST", "/api/debtor/checkout?lang=en", jose, map[string]any{"amount": 100000}); r.Status != 503 ||
+		!strings.Contains(r.JSON()["error"].(string), "Online payments are not configured") {
+		t.Fatalf("checkout in English: %d %s", r.Status, r.Body)
+	}
+	if n, _ := e.App.DB.C("payments").Count(context.Background(), bson.D{}); n != 0 {
+		t.Fatalf("a refused checkout stored %d payments", n)
+	}
+	var st struct {
+		OnlinePayments *bool `json:"onlinePayments"`
+	}
+	e.Do("GET", "/api/debtor/statement", jose, nil).Decode(t, &st)
+	if st.OnlinePayments == nil || *st.OnlinePayments {
+		t.Fatalf("statement onlinePayments: %v", st.OnlinePayments)
+	}
+	for _, p := range []string{"/api/payments/sandbox/x", "/api/payments/sandbox/x/complete"} {
+		method := "GET"
+		if strings.HasSuffix(p, "complete") {
+			method = "POST"
+		}
+		if r := e.Do(method, p, jose, nil); r.Status != 404 {
+			t.Fatalf("%s with the sandbox off: %d", p, r.Status)
+		}
+	}
+	if r := e.Do("GET", "/api/payments/gateway", w.manager, nil); r.Status != 200 || r.JSON()["gateway"] != "off" || r.JSON()["online"] != false {
+		t.Fatalf("gateway for the manager: %d %s", r.Status, r.Body)
+	}
+
+	// Asked for: the sandbox is live and says so.
+	var sbxLog syncBuffer
+	s := apptest.NewLogged(t, slog.New(slog.NewTextHandler(&sbxLog, nil)), apptest.Sandbox)
+	if !strings.Contains(sbxLog.String(), "payments gateway: sandbox") {
+		t.Fatalf("startup log with the sandbox:\n%s", sbxLog.String())
+	}
+	if r := s.Do("GET", "/api/payments/gateway", s.Admin, nil); r.JSON()["gateway"] != "sandbox" || r.JSON()["test"] != true {
+		t.Fatalf("gateway with the sandbox: %s", r.Body)
+	}
+}
+
+// syncBuffer is a log sink safe for the app's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// A CSRF token works only for the session that received it: not for another
+// user's session, not the anonymous page's token once logged in, not after
+// the session was revoked; a page that loads with a stale token gets a new
+// one bound to its session.
+func TestCSRFTokenBoundToSession(t *testing.T) {
+	e := apptest.New(t)
+	anon := ""
+	for _, c := range (&http.Response{Header: e.Do("GET", "/", "", nil).Header}).Cookies() {
+		if c.Name == "csrf_" {
+			anon = c.Value
+		}
+	}
+	e.Tenant("acme")
+	_, _ = e.User("acme", "manager")
+	sessA, csrfA := cookieSession(t, e, apptest.AdminEmail)
+	mgrEmail := "csrf.manager@test.cartera"
+	if r := e.Do("POST", "/api/tenants/acme/users", e.Admin, map[string]any{"email": mgrEmail, "name": "M", "role": "manager", "password": apptest.Password}); r.Status != 201 {
+		t.Fatal(r.Status)
+	}
+	sessB, csrfB := cookieSession(t, e, mgrEmail)
+	n := 0
+	write := func(session, token string) int {
+		n++
+		req, _ := http.NewRequest("PUT", "/api/me/password", strings.NewReader(`{"currentPassword":"wrong-password-`+string(rune('a'+n))+`","newPassword":"x"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.AddCookie(&http.Cookie{Name: "session", Value: session})
+		req.AddCookie(&http.Cookie{Name: "csrf_", Value: token})
+		req.Header.Set("X-CSRF-Token", token)
+		r := e.Request(req)
+		if r.Status == 403 && r.JSON()["code"] != "csrf" {
+			t.Fatalf("403 that is not CSRF: %s", r.Body)
+		}
+		return r.Status
+	}
+	// Each session with its own token passes CSRF (the wrong current
+	// password then answers 4xx, not 403 csrf).
+	if st := write(sessA, csrfA); st == 403 {
+		t.Fatalf("own token refused: %d", st)
+	}
+	if st := write(sessB, csrfB); st == 403 {
+		t.Fatalf("own token refused (B): %d", st)
+	}
+	if st := write(sessB, csrfA); st != 403 {
+		t.Fatalf("A's token on B's session: %d, want 403", st)
+	}
+	if anon == "" {
+		t.Fatal("no anonymous csrf cookie")
+	}
+	if st := write(sessA, anon); st != 403 {
+		t.Fatalf("the anonymous page's token on a session: %d, want 403", st)
+	}
+	// A page loaded with a stale token gets one bound to its session.
+	req, _ := http.NewRequest("GET", "/api/me", nil)
+	req.AddCookie(&http.Cookie{Name: "session", Value: sessA})
+	req.AddCookie(&http.Cookie{Name: "csrf_", Value: anon})
+	fresh := ""
+	for _, c := range (&http.Response{Header: e.Request(req).Header}).Cookies() {
+		if c.Name == "csrf_" {
+			fresh = c.Value
+		}
+	}
+	if fresh == "" || fresh == anon || write(sessA, fresh) == 403 {
+		t.Fatalf("no new token bound to the session: %q", fresh)
+	}
+	// Logout revokes the session and, with it, its token.
+	reqOut, _ := http.NewRequest("POST", "/api/auth/logout", nil)
+	reqOut.AddCookie(&http.Cookie{Name: "session", Value: sessB})
+	reqOut.AddCookie(&http.Cookie{Name: "csrf_", Value: csrfB})
+	reqOut.Header.Set("X-CSRF-Token", csrfB)
+	if r := e.Request(reqOut); r.Status != 204 {
+		t.Fatalf("logout: %d %s", r.Status, r.Body)
+	}
+	sessB2, _ := cookieSession(t, e, mgrEmail)
+	if st := write(sessB2, csrfB); st != 403 {
+		t.Fatalf("a revoked session's token on the new session: %d, want 403", st)
 	}
 }

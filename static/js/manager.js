@@ -325,10 +325,20 @@
     return card;
   }
 
+  // Which payments gateway is live: Stripe, the sandbox (test mode) or off.
+  async function gatewayCard() {
+    const g = await C.api('GET', '/api/payments/gateway');
+    const badge = g.gateway === 'stripe' ? 'ok' : g.gateway === 'sandbox' ? 'warn' : 'bad';
+    return el('section', { class: 'card', id: 'gateway' },
+      el('h2', { text: C.t('manager.gateway.title') }),
+      el('p', {}, el('span', { class: 'badge ' + badge, id: 'gateway-name', text: C.t('manager.gateway.' + g.gateway) })),
+      el('p', { class: 'small muted', text: C.t('manager.gateway.' + g.gateway + 'Help') }));
+  }
+
   async function render() {
     const s = (location.hash.match(/^#\/(\w+)/) || [])[1] || 'home';
     const cards = s === 'policy' ? [await policyCard()] : s === 'caps' ? [await capsCard()] : s === 'outbox' ? [await outboxCard()] : s === 'bureau' ? [await bureauCard()]
-      : [await capsStale(), tenantCard(), await usersCard()].filter(Boolean);
+      : [await capsStale(), await gatewayCard(), tenantCard(), await usersCard()].filter(Boolean);
     view.replaceChildren(tabs(sections.includes(s) ? s : 'home'), ...cards);
     dashboardOnlyHome(s);
   }

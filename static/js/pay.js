@@ -39,7 +39,10 @@
     const money = (v) => C.money(v, st.currency);
     const kids = [el('h2', { text: C.t('pay.title') })];
     if (notice) kids.push(notice);
-    if (owed > 0) {
+    if (owed > 0 && st.onlinePayments === false) {
+      // No gateway configured: no pay buttons, and how else to pay.
+      kids.push(el('p', { class: 'notice', id: 'pay-off', text: C.t('pay.off', { company: (st.tenant && st.tenant.name) || '' }) }));
+    } else if (owed > 0) {
       const payAll = el('button', { type: 'button', class: 'btn primary wide', id: 'pay-all', text: C.t('pay.all', { amount: money(all) }) });
       payAll.onclick = () => go({}, payAll, err);
       const amount = el('input', { id: 'pay-amount', type: 'number', min: '1', step: '0.01', inputmode: 'decimal', placeholder: C.t('pay.amountHint') });

@@ -50,7 +50,9 @@
         el('div', { class: 'fact' }, el('dt', { text: C.t('plans.remaining') }), el('dd', { class: 'big', text: money(plan.remaining) }))),
       scheduleList(plan.schedule, true),
     ];
-    if (next) {
+    if (next && st && st.onlinePayments === false) {
+      kids.push(el('p', { class: 'small muted', id: 'plan-pay-off', text: C.t('plans.payOff') }));
+    } else if (next) {
       const btn = el('button', { type: 'button', class: 'btn primary wide', id: 'plan-pay', 'data-n': String(next.n),
         text: next.n === 0 ? C.t('plans.payDown', { amount: money(next.amount) }) : C.t('plans.pay', { n: next.n, amount: money(next.amount) }) });
       btn.onclick = () => payInstallment(plan, next.n, btn, err);
