@@ -2,6 +2,7 @@ package debtors
 
 import (
 	"bytes"
+	"cartera/portal/accounts"
 	"fmt"
 	"strconv"
 	"strings"
@@ -89,6 +90,9 @@ func StatementPDF(s Statement, o PDFOptions) ([]byte, error) {
 	kv(t("debtor.pdf.debtor"), s.DebtorName)
 	kv(t("debtor.pdf.documentLabel"), Mask(s.Document))
 	kv(t("debtor.pdf.asOf"), o.date(s, s.AsOf))
+	if ref := accounts.PaymentReference(s.Document); ref != "" {
+		kv(t("money.paymentReference"), ref)
+	}
 	pdf.Ln(4)
 
 	// Invoices.

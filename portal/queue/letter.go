@@ -32,6 +32,7 @@ type LetterData struct {
 	Locale     string
 	PortalURL  string
 	Code       string // a new access code issued for this letter, or empty
+	Reference  string // the debtor's payment reference (accounts.PaymentReference)
 }
 
 // LetterInvoice is one open invoice in a letter, priced by the money
@@ -102,7 +103,8 @@ func (s *Service) Letter(ctx context.Context, tenant, key, level string, withCod
 	loc := t.Location()
 	today := civilToday(now, loc)
 	d := LetterData{Level: level, Company: t.Name, Date: now.In(loc), DebtorName: det.Debtor.Name, Currency: det.Currency,
-		Locale: t.Locale, PortalURL: strings.TrimRight(s.PublicURL, "/") + "/debtor"}
+		Locale: t.Locale, PortalURL: strings.TrimRight(s.PublicURL, "/") + "/debtor",
+		Reference: accounts.PaymentReference(det.Debtor.Document)}
 	for i := len(det.Debtor.Contacts) - 1; i >= 0; i-- {
 		if c := det.Debtor.Contacts[i]; c.Kind == "address" && !c.Invalid {
 			d.Address = strings.TrimSpace(c.Value + "\n" + c.City)
@@ -251,6 +253,9 @@ func LetterPDF(d LetterData) ([]byte, error) {
 	pdf.CellFormat(0, 6, tr("Cómo pagar"), "", 1, "L", false, 0, "")
 	pdf.SetFont("Helvetica", "", 10)
 	pdf.MultiCell(0, 5.2, tr("Ingrese a "+d.PortalURL+" con su número de documento y su código de acceso: allí verá su estado de cuenta, podrá pagar en línea, proponer una fecha de pago o presentar una reclamación."), "", "L", false)
+	if d.Reference != "" {
+		pdf.MultiCell(0, 5.2, tr("Para pagar por transferencia o en la sucursal bancaria, use la referencia de pago "+d.Reference+"."), "", "L", false)
+	}
 	if d.Code != "" {
 		pdf.Ln(2)
 		pdf.SetFont("Helvetica", "B", 11)

@@ -2,12 +2,14 @@ package web_test
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"cartera/portal/accounts"
 	"cartera/portal/apptest"
+	"cartera/portal/testtool"
 )
 
 // moneyDay is the "today"; the invoice falls due 300 days before.
@@ -82,6 +84,14 @@ func (e moneyEnv) manual(amount int64, ref, paidAt string) apptest.Resp {
 func TestMoneyPartialPaymentsKeepEarnedInterest(t *testing.T) {
 	e := newMoneyEnv(t, 1_000_000_000, "2026-02-09")
 	st := e.statement()
+	// Document 555, Luhn from the right: 5→10→1, 5, 5→1: 7 → check digit 3.
+	if ref := e.Do("GET", "/api/debtor/statement", e.debtor, nil).JSON()["paymentReference"]; ref != "5553" {
+		t.Fatalf("payment reference %v", ref)
+	}
+	if txt := testtool.PDFText(t, e.Do("GET", "/api/tenants/acme/accounts/M1/letter.pdf?level=2", e.collector, nil).Body); !strings.Contains(txt, "5553") ||
+		!strings.Contains(strings.Join(strings.Fields(txt), " "), "$ 11.768.559,83") {
+		t.Fatalf("letter lacks the reference or the total owed:\n%s", txt)
+	}
 	if st.Owed != 1_176_855_983 || st.Interest != 176_855_983 {
 		t.Fatalf("statement owed %d interest %d, want 1,176,855,983 and 176,855,983", st.Owed, st.Interest)
 	}

@@ -59,7 +59,8 @@
     $('st-invoices').replaceChildren(...(st.accounts.length ? st.accounts.map(invoiceCard) : [el('li', { class: 'card empty', text: C.t('debtor.none') })]));
     renderPlanNote();
     $('st-note').textContent = (st.interestTotal > 0 ? C.t('debtor.interestNote', { rate: (st.lateInterestBP / 100).toLocaleString(C.lang === 'en' ? 'en-US' : 'es-CO', { minimumFractionDigits: 2 }) }) : '') +
-      (st.provisional ? ' ' + C.t('money.provisional') : '');
+      (st.provisional ? ' ' + C.t('money.provisional') : '') +
+      (st.paymentReference ? ' ' + C.t('money.paymentReference') + ': ' + st.paymentReference + '.' : '');
     $('statement').hidden = false;
     // The dispute form lists the invoices that are not already disputed.
     const open = st.accounts.filter((a) => !a.disputed);
