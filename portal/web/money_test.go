@@ -285,3 +285,48 @@ func TestMoneyRecoveredAndCollected(t *testing.T) {
 		t.Fatalf("remittance collected %d, summary %d (%v)", rem.Collected, s.Collected, err)
 	}
 }
+
+// The same six checkouts completed at once: the account's compare-and-set
+// makes each completion see what the others took.
+func TestMoneyCheckoutsCompletedInParallel(t *testing.T) {
+	e := newMoneyEnv(t, 100_000_000, "2026-12-20", "555,Deudora Cinco,M2,2026-12-21,990000.00")
+	var ids []string
+	for range 6 {
+		r := e.Do("POST", "/api/debtor/checkout", e.debtor, map[string]any{"amount": 150_000_000})
+		if r.Status != 200 {
+			t.Fatalf("checkout %d %s", r.Status, r.Body)
+		}
+		ids = append(ids, r.JSON()["paymentId"].(string))
+	}
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if r := e.Do("POST", "/api/payments/sandbox/"+id+"/complete", e.debtor, nil); r.Status != 200 {
+				t.Errorf("complete %d %s", r.Status, r.Body)
+			}
+		}()
+	}
+	wg.Wait()
+	var st struct {
+		Owed   int64 `json:"owed"`
+		Credit int64 `json:"creditTotal"`
+	}
+	e.Do("GET", "/api/debtor/statement", e.debtor, nil).Decode(t, &st)
+	if st.Owed != 0 || st.Credit != 6*150_000_000-199_000_000 {
+		t.Fatalf("owed %d, credit %d", st.Owed, st.Credit)
+	}
+	for _, inv := range []string{"M1", "M2"} {
+		var d struct {
+			Balance int64 `json:"balance"`
+		}
+		e.Do("GET", "/api/tenants/acme/accounts/"+inv, e.manager, nil).Decode(t, &d)
+		if d.Balance != 0 {
+			t.Fatalf("%s balance %d", inv, d.Balance)
+		}
+	}
+	if drift, err := accounts.Reconcile(e.Ctx(), e.App.DB.Tenant("acme")); err != nil || len(drift) != 0 {
+		t.Fatalf("drift %+v %v", drift, err)
+	}
+}
