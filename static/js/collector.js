@@ -48,7 +48,10 @@
     filter.addEventListener('change', () => { queueType = filter.value; renderQueue(card); });
     const res = await C.api('GET', '/api/work/queue?tenant=' + enc(C.tenant) + (queueType ? '&type=' + enc(queueType) : '') + '&limit=100');
     const cols = ['col.priority', 'col.account', 'col.task', 'col.balance', 'col.reasons'].map((k) => Q(k));
-    const rows = res.items.map((it, i) => el('tr', { class: i < 3 ? 'top' : '', 'data-account': it.accountId },
+    // The three highest scores stand out, ties included: the same score
+    // always gets the same colour.
+    const cut = res.items.length ? res.items[Math.min(2, res.items.length - 1)].priority : Infinity;
+    const rows = res.items.map((it) => el('tr', { class: it.priority >= cut ? 'top' : '', 'data-account': it.accountId },
       el('td', { 'data-label': cols[0], class: 'prio', text: String(it.priority) }),
       el('td', { 'data-label': cols[1] },
         el('a', { class: 'invoice-link', href: '#/account/' + enc(it.accountId), id: 'q-open-' + it.accountId, text: it.invoice || it.accountId }),
