@@ -199,14 +199,7 @@ func TestMoneyCheckoutsCompletedAfterTheDebtShrank(t *testing.T) {
 	if st.Owed != 199_000_000 {
 		t.Fatalf("owed %d", st.Owed)
 	}
-	var ids []string
-	for range 6 {
-		r := e.Do("POST", "/api/debtor/checkout", e.debtor, map[string]any{"amount": 150_000_000})
-		if r.Status != 200 {
-			t.Fatalf("checkout %d %s", r.Status, r.Body)
-		}
-		ids = append(ids, r.JSON()["paymentId"].(string))
-	}
+	ids := e.checkouts(6, 150_000_000)
 	for _, id := range ids {
 		if r := e.Do("POST", "/api/payments/sandbox/"+id+"/complete", e.debtor, nil); r.Status != 200 {
 			t.Fatalf("complete %d %s", r.Status, r.Body)
@@ -290,14 +283,7 @@ func TestMoneyRecoveredAndCollected(t *testing.T) {
 // makes each completion see what the others took.
 func TestMoneyCheckoutsCompletedInParallel(t *testing.T) {
 	e := newMoneyEnv(t, 100_000_000, "2026-12-20", "555,Deudora Cinco,M2,2026-12-21,990000.00")
-	var ids []string
-	for range 6 {
-		r := e.Do("POST", "/api/debtor/checkout", e.debtor, map[string]any{"amount": 150_000_000})
-		if r.Status != 200 {
-			t.Fatalf("checkout %d %s", r.Status, r.Body)
-		}
-		ids = append(ids, r.JSON()["paymentId"].(string))
-	}
+	ids := e.checkouts(6, 150_000_000)
 	var wg sync.WaitGroup
 	for _, id := range ids {
 		wg.Add(1)
@@ -329,4 +315,18 @@ func TestMoneyCheckoutsCompletedInParallel(t *testing.T) {
 	if drift, err := accounts.Reconcile(e.Ctx(), e.App.DB.Tenant("acme")); err != nil || len(drift) != 0 {
 		t.Fatalf("drift %+v %v", drift, err)
 	}
+}
+
+// checkouts opens n checkouts of amount each and returns their payment keys.
+func (e moneyEnv) checkouts(n int, amount int64) []string {
+	e.T.Helper()
+	var ids []string
+	for range n {
+		r := e.Do("POST", "/api/debtor/checkout", e.debtor, map[string]any{"amount": amount})
+		if r.Status != 200 {
+			e.T.Fatalf("checkout %d %s", r.Status, r.Body)
+		}
+		ids = append(ids, r.JSON()["paymentId"].(string))
+	}
+	return ids
 }
