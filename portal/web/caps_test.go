@@ -53,3 +53,36 @@ func TestCapsTableMaintainedByManagers(t *testing.T) {
 		t.Fatalf("unknown country: %d", r.Status)
 	}
 }
+
+// A policy that promises more than the law allows is refused with the
+// field to fix: a late interest rate above Colombia's usury cap, a plan
+// rate that compounds above it. A US tenant has no statutory cap (the
+// client's contract rate stands) and its house policy charges no late
+// interest.
+func TestPolicyWithinCaps(t *testing.T) {
+	e := apptest.New(t)
+	e.Tenant("acme")
+	if r := e.Do("POST", "/api/tenants", e.Admin, map[string]any{"slug": "usco", "name": "US Co", "country": "US", "currency": "USD",
+		"timezone": "America/New_York", "commissionRate": 0.1}); r.Status != 201 {
+		t.Fatalf("US tenant: %d %s", r.Status, r.Body)
+	}
+	_, manager := e.User("acme", "manager")
+	pol := e.Do("GET", "/api/tenants/acme/policy", manager, nil).JSON()
+	delete(pol, "default")
+	pol["lateInterestBP"] = 6000
+	pol["plans"].(map[string]any)["monthlyRateBP"] = 300 // 42.58 % EA compounded
+	r := e.Do("PUT", "/api/tenants/acme/policy", manager, pol)
+	f, _ := r.JSON()["fields"].(map[string]any)
+	if r.Status != 400 || f["lateInterestBP"] == nil || f["plans.monthlyRateBP"] == nil {
+		t.Fatalf("above the cap: %d %s", r.Status, r.Body)
+	}
+	us := e.Do("GET", "/api/tenants/usco/policy", e.Admin, nil).JSON()
+	if us["lateInterestBP"] != float64(0) {
+		t.Fatalf("US house policy charges %v", us["lateInterestBP"])
+	}
+	delete(us, "default")
+	us["lateInterestBP"] = 1800
+	if r := e.Do("PUT", "/api/tenants/usco/policy", e.Admin, us); r.Status != 200 {
+		t.Fatalf("US contract rate: %d %s", r.Status, r.Body)
+	}
+}
