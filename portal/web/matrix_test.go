@@ -25,7 +25,7 @@ var paramRE = regexp.MustCompile(`:[a-zA-Z]+`)
 // a role not listed 403, a member of another tenant 404, and an allowed
 // role neither. A route added without roles (and not public) fails here.
 func TestAccessMatrix(t *testing.T) {
-	e := apptest.New(t)
+	e := apptest.New(t, apptest.Sandbox) // every route live, checkout too
 	e.Tenant("acme")
 	e.Tenant("globex")
 	users := map[string]string{"admin": apptest.AdminEmail}

@@ -135,6 +135,12 @@ func (s *Server) csrf() fiber.Handler {
 		}
 		switch c.Method() {
 		case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+			// Sessions are verified on /api/ only (principal): elsewhere a
+			// session's token is left alone, never rebound to an
+			// unverified session.
+			if !strings.HasPrefix(c.Path(), "/api/") && c.Cookies(sessionCookie) != "" {
+				return c.Next()
+			}
 			// Hand out a token for this session unless the page has one.
 			if !st.valid(c.Cookies(csrfCookie), bind) {
 				s.setCSRF(c, st.generate(bind))
