@@ -46,10 +46,10 @@ const indexChunks = 64
 
 // indexVersion is bumped when indexRow changes; older indexes are rebuilt
 // at start-up.
-const indexVersion = 1
+const indexVersion = 2 // 2: credit held
 
 // indexFields are the account fields the rows hold.
-var indexFields = []string{"invoice", "debtorId", "document", "debtorName", "dueDate", "original", "balance", "currency", "status", "collectorId", "segment"}
+var indexFields = []string{"invoice", "debtorId", "document", "debtorName", "dueDate", "original", "balance", "credit", "currency", "status", "collectorId", "segment"}
 
 // indexRow is one account as the list shows it.
 type indexRow struct {
@@ -57,17 +57,18 @@ type indexRow struct {
 	Due                                         int64 // dueDate, Unix seconds
 	Original, Balance                           int64
 	Currency, Status, CollectorID, Segment      string
+	Credit                                      int64 // money held for the debtor beyond the debt
 }
 
 func rowOf(a Account) indexRow {
 	return indexRow{ID: a.ID, Invoice: a.Invoice, DebtorID: a.DebtorID, Document: a.Document, DebtorName: a.DebtorName,
 		Due: a.DueDate.Unix(), Original: a.Original, Balance: a.Balance, Currency: a.Currency, Status: a.Status,
-		CollectorID: a.CollectorID, Segment: a.Segment}
+		CollectorID: a.CollectorID, Segment: a.Segment, Credit: a.Credit}
 }
 
 func (r indexRow) account(tenant string) Account {
 	return Account{ID: r.ID, TenantID: tenant, Invoice: r.Invoice, DebtorID: r.DebtorID, Document: r.Document, DebtorName: r.DebtorName,
-		DueDate: time.Unix(r.Due, 0).UTC(), Original: r.Original, Balance: r.Balance, Currency: r.Currency, Status: r.Status,
+		DueDate: time.Unix(r.Due, 0).UTC(), Original: r.Original, Balance: r.Balance, Credit: r.Credit, Currency: r.Currency, Status: r.Status,
 		CollectorID: r.CollectorID, Segment: r.Segment}
 }
 

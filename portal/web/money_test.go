@@ -253,6 +253,18 @@ func TestMoneyReuploadBelowPaidBecomesCredit(t *testing.T) {
 	if drift, err := accounts.Reconcile(e.Ctx(), e.App.DB.Tenant("acme")); err != nil || len(drift) != 0 {
 		t.Fatalf("drift %+v %v", drift, err)
 	}
+	// The list shows it as a credit, not a negative balance.
+	var list struct {
+		Items []struct {
+			Invoice string `json:"invoice"`
+			Balance int64  `json:"balance"`
+			Credit  int64  `json:"credit"`
+		} `json:"items"`
+	}
+	e.Do("GET", "/api/tenants/acme/accounts", e.manager, nil).Decode(t, &list)
+	if len(list.Items) != 1 || list.Items[0].Balance != 0 || list.Items[0].Credit != 10_000_000 {
+		t.Fatalf("list %+v", list.Items)
+	}
 }
 
 // Reports say recovered (principal) and collected (all money) apart, and

@@ -184,6 +184,7 @@ type accountOut struct {
 	IssueDate      string              `json:"issueDate,omitempty"`
 	DueDate        string              `json:"dueDate"`
 	OriginalAmount int64               `json:"originalAmount"`
+	Credit         int64               `json:"credit,omitempty"` // money held for the debtor beyond the debt (an overpayment)
 	Balance        int64               `json:"balance"`
 	Currency       string              `json:"currency"`
 	Status         string              `json:"status"`
@@ -204,7 +205,8 @@ type debtorRef struct {
 func accountJSON(v accounts.View) accountOut {
 	o := accountOut{ID: keyOf(v.ID), Invoice: v.Invoice, Debtor: debtorRef{Document: v.Document, Name: v.DebtorName},
 		DueDate: v.DueDate.Format(time.DateOnly), OriginalAmount: v.Original, Balance: v.Balance, Currency: v.Currency,
-		Status: v.Status, DaysPastDue: v.DaysPastDue, Bucket: v.Bucket, CollectorID: v.CollectorID, Segment: v.Segment, Description: v.Description}
+		Status: v.Status, DaysPastDue: v.DaysPastDue, Bucket: v.Bucket, CollectorID: v.CollectorID, Segment: v.Segment, Description: v.Description,
+		Credit: v.Credit}
 	if v.IssueDate != nil {
 		o.IssueDate = v.IssueDate.Format(time.DateOnly)
 	}
