@@ -1,32 +1,48 @@
 package accounts
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
-// Hand-computed: 7992739871 is Luhn's textbook number, check digit 3.
+// The check digit is Luhn's (hand-computed cases), the reference is stable,
+// tenant-scoped and does not contain the document.
 func TestPaymentReference(t *testing.T) {
-	for _, tc := range []struct{ doc, ref string }{
-		{"7992739871", "79927398713"},
-		{"79.927.398-71", "79927398713"},
-		// 80123456 from the right, every second digit doubled: 6→12→3, 5, 4→8, 3, 2→4, 1, 0, 8:
-		// 3+5+8+3+4+1+0+8 = 32 → check digit 8.
-		{"80123456", "801234568"},
-		{"", ""},
-	} {
-		if got := PaymentReference(tc.doc); got != tc.ref {
-			t.Errorf("PaymentReference(%q) = %q, want %q", tc.doc, got, tc.ref)
+	// 7992739871 is Luhn's textbook number: check digit 3. 80123456 from the
+	// right, every second digit doubled: 6→12→3, 5, 4→8, 3, 2→4, 1, 0, 8:
+	// 3+5+8+3+4+1+0+8 = 32 → check digit 8.
+	for s, want := range map[string]int{"7992739871": 3, "80123456": 8} {
+		if got := luhn(s); got != want {
+			t.Errorf("luhn(%s) = %d, want %d", s, got, want)
 		}
 	}
-	if doc, ok := ParsePaymentReference("7992 7398 713"); !ok || doc != "7992739871" {
-		t.Errorf("parse: %q %v", doc, ok)
+	ref := PaymentReference("acme", "80.123.456")
+	if len(ref) != ReferenceDigits+1 || ref != PaymentReference("acme", "80123456") || strings.Contains(ref, "80123456") {
+		t.Fatalf("reference %q", ref)
 	}
-	for _, bad := range []string{"79927398714", "79927398731", "x", ""} { // wrong digit, swapped neighbours
-		if _, ok := ParsePaymentReference(bad); ok {
+	if PaymentReference("globex", "80123456") == ref {
+		t.Error("the same reference in two tenants")
+	}
+	if got, ok := ValidReference(ref[:5] + " " + ref[5:10] + "-" + ref[10:]); !ok || got != ref {
+		t.Errorf("typed with spaces: %q %v", got, ok)
+	}
+	wrong := []byte(ref)
+	wrong[3] = '0' + (wrong[3]-'0'+1)%10
+	swapped := []byte(ref)
+	if swapped[0] != swapped[1] {
+		swapped[0], swapped[1] = swapped[1], swapped[0]
+	}
+	for _, bad := range []string{string(wrong), "123", ""} {
+		if _, ok := ValidReference(bad); ok {
 			t.Errorf("%q accepted", bad)
 		}
 	}
-	// Letters (a Mexican RFC) round-trip.
-	ref := PaymentReference("GODE561231GR8")
-	if doc, ok := ParsePaymentReference(ref); !ok || doc != "GODE561231GR8" {
-		t.Errorf("RFC: %q → %q %v", ref, doc, ok)
+	if string(swapped) != ref {
+		if _, ok := ValidReference(string(swapped)); ok && !(ref[0] == '0' && ref[1] == '9' || ref[0] == '9' && ref[1] == '0') {
+			t.Errorf("swapped neighbours accepted: %q", swapped)
+		}
+	}
+	if PaymentReference("acme", " - ") != "" {
+		t.Error("a reference without a document")
 	}
 }

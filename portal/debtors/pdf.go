@@ -90,7 +90,7 @@ func StatementPDF(s Statement, o PDFOptions) ([]byte, error) {
 	kv(t("debtor.pdf.debtor"), s.DebtorName)
 	kv(t("debtor.pdf.documentLabel"), Mask(s.Document))
 	kv(t("debtor.pdf.asOf"), o.date(s, s.AsOf))
-	if ref := accounts.PaymentReference(s.Document); ref != "" {
+	if ref := accounts.PaymentReference(s.Tenant.ID, s.Document); ref != "" {
 		kv(t("money.paymentReference"), ref)
 	}
 	pdf.Ln(4)

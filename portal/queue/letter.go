@@ -104,7 +104,7 @@ func (s *Service) Letter(ctx context.Context, tenant, key, level string, withCod
 	today := civilToday(now, loc)
 	d := LetterData{Level: level, Company: t.Name, Date: now.In(loc), DebtorName: det.Debtor.Name, Currency: det.Currency,
 		Locale: t.Locale, PortalURL: strings.TrimRight(s.PublicURL, "/") + "/debtor",
-		Reference: accounts.PaymentReference(det.Debtor.Document)}
+		Reference: accounts.PaymentReference(tenant, det.Debtor.Document)}
 	for i := len(det.Debtor.Contacts) - 1; i >= 0; i-- {
 		if c := det.Debtor.Contacts[i]; c.Kind == "address" && !c.Invalid {
 			d.Address = strings.TrimSpace(c.Value + "\n" + c.City)

@@ -157,7 +157,7 @@ func (s *Server) debtorStatement(c *fiber.Ctx) error {
 		"currency": st.Currency, "asOf": st.AsOf.Format(time.DateOnly), "accounts": lines,
 		"total": st.Total, "owed": st.Owed, "principalTotal": st.PrincipalTotal, "interestTotal": st.InterestTotal,
 		"discountTotal": st.DiscountTotal, "creditTotal": st.CreditTotal, "provisional": st.Provisional,
-		"lateInterestBP": st.Policy.LateInterestBP, "paymentReference": accounts.PaymentReference(st.Document),
+		"lateInterestBP": st.Policy.LateInterestBP, "paymentReference": accounts.PaymentReference(st.Tenant.ID, st.Document),
 		// false: no gateway and no sandbox; the page hides the pay buttons.
 		"onlinePayments": payments.Online(s.Payments.Gateway()),
 	})
