@@ -32,6 +32,11 @@ type Upload struct {
 	Size    int64
 	File    io.ReaderAt // the whole file, e.g. a multipart.File
 	Mapping map[string]string
+	// DateOrder is "DMY" or "MDY" when the person chose it; empty means
+	// the saved layout's, else the tenant's locale's.
+	DateOrder string
+	// savedMapping marks Mapping as taken from the saved layout.
+	savedMapping bool
 }
 
 // Preview is what a client sees before starting an import: how the columns
@@ -40,6 +45,14 @@ type Preview struct {
 	Kind    string          `json:"kind"`
 	Columns []PreviewColumn `json:"columns"`
 	Rows    []PreviewRow    `json:"rows"`
+	// Headers is every cell of the header row, recognised or not, for the
+	// column-mapping editor.
+	Headers []string `json:"headers"`
+	// Mapping is the mapping applied: typed, or the tenant's saved one
+	// (SavedMapping true).
+	Mapping      map[string]string `json:"mapping,omitempty"`
+	SavedMapping bool              `json:"savedMapping"`
+	Dates        DateCheck         `json:"dates"`
 }
 
 // PreviewColumn maps a header to a field.
@@ -70,7 +83,8 @@ func (s *Service) openReader(u Upload, t tenants.Tenant) (*ingest.Reader, ingest
 	if err != nil {
 		return nil, 0, fmt.Errorf("%w: %v", apperr.ErrUnsupported, err)
 	}
-	opts := ingest.Options{Locale: t.Locale, DefaultCurrency: t.Currency, Mapping: u.Mapping}
+	opts := ingest.Options{Locale: t.Locale, DefaultCurrency: t.Currency, Mapping: u.Mapping,
+		SavedMapping: u.savedMapping, DateOrder: ingest.DateOrder(u.DateOrder)}
 	var r *ingest.Reader
 	if kind == ingest.KindXLSX {
 		r, err = ingest.NewXLSXReader(u.File, u.Size, opts)
@@ -88,7 +102,11 @@ func fileError(err error) error {
 	var he *ingest.HeaderError
 	switch {
 	case errors.As(err, &he):
-		return &apperr.Invalid{Msg: he.Message, Fields: map[string]string{"file": he.Message}}
+		inv := &apperr.Invalid{Msg: he.Message, Fields: map[string]string{"file": he.Message}}
+		if len(he.Headers) > 0 {
+			inv.Detail = map[string]any{"headers": he.Headers}
+		}
+		return inv
 	case errors.Is(err, ingest.ErrTooLarge):
 		return fmt.Errorf("%w: %v", apperr.ErrTooLarge, err)
 	case errors.Is(err, ingest.ErrUnsupported):
@@ -108,8 +126,11 @@ func (s *Service) Preview(ctx context.Context, tenant string, u Upload) (Preview
 	if !canManage(ctx) {
 		return Preview{}, forbidden("preview")
 	}
-	_, t, err := s.scope(ctx, tenant)
+	sc, t, err := s.scope(ctx, tenant)
 	if err != nil {
+		return Preview{}, err
+	}
+	if u, u.savedMapping, err = s.withLayout(ctx, sc, u); err != nil {
 		return Preview{}, err
 	}
 	r, kind, err := s.openReader(u, t)
@@ -117,7 +138,8 @@ func (s *Service) Preview(ctx context.Context, tenant string, u Upload) (Preview
 		return Preview{}, err
 	}
 	defer r.Close()
-	p := Preview{Kind: kind.String(), Columns: []PreviewColumn{}, Rows: []PreviewRow{}}
+	p := Preview{Kind: kind.String(), Columns: []PreviewColumn{}, Rows: []PreviewRow{}, Headers: r.Headers(),
+		Mapping: u.Mapping, SavedMapping: u.savedMapping}
 	for _, c := range r.Mapping() {
 		p.Columns = append(p.Columns, PreviewColumn{Header: c.Header, Field: string(c.Field)})
 	}
@@ -139,6 +161,18 @@ func (s *Service) Preview(ctx context.Context, tenant string, u Upload) (Preview
 		}
 		p.Rows = append(p.Rows, pr)
 	}
+	// The dates of the whole file, not just the rows shown: one 13th is
+	// enough to tell day first from month first.
+	for {
+		_, _, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return Preview{}, fileError(err)
+		}
+	}
+	p.Dates = dateCheck(r)
 	return p, nil
 }
 
@@ -175,11 +209,22 @@ func (s *Service) createImport(ctx context.Context, tenant string, u Upload) (Im
 	if err != nil {
 		return Import{}, err
 	}
+	typed := u
+	if u, u.savedMapping, err = s.withLayout(ctx, sc, u); err != nil {
+		return Import{}, err
+	}
 	r, kind, err := s.openReader(u, t)
 	if err != nil {
 		return Import{}, err
 	}
 	r.Close()
+	if len(typed.Mapping) > 0 || typed.DateOrder != "" {
+		// What the person typed for a file that reads is what the next
+		// file of this ERP will need.
+		if err := s.saveLayout(ctx, sc, u, actor.From(ctx).UserID); err != nil {
+			return Import{}, err
+		}
+	}
 	h := sha256.New()
 	if _, err := io.Copy(h, io.NewSectionReader(u.File, 0, u.Size)); err != nil {
 		return Import{}, fmt.Errorf("hash upload: %w", err)
@@ -187,7 +232,7 @@ func (s *Service) createImport(ctx context.Context, tenant string, u Upload) (Im
 	id := sc.ID(primitive.NewObjectID().Hex())
 	imp := Import{
 		ID: id, TenantID: tenant, FileName: cleanName(u.Name), FileID: id, SHA256: hex.EncodeToString(h.Sum(nil)),
-		Size: u.Size, Kind: kind.String(), Mapping: u.Mapping, Status: "queued", Errors: []RowError{},
+		Size: u.Size, Kind: kind.String(), Mapping: u.Mapping, SavedMapping: u.savedMapping, DateOrder: u.DateOrder, Status: "queued", Errors: []RowError{},
 		CreatedBy: actor.From(ctx).UserID, CreatedAt: time.Now().UTC(),
 	}
 	if err := s.db.PutFile(ctx, id, imp.FileName, io.NewSectionReader(u.File, 0, u.Size)); err != nil {
@@ -370,7 +415,18 @@ func (rn *run) process(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("spool upload: %w", err)
 	}
-	r, _, err := rn.s.openReader(Upload{Name: rn.imp.FileName, Size: size, File: tmp, Mapping: rn.imp.Mapping}, rn.t)
+	up := Upload{Name: rn.imp.FileName, Size: size, File: tmp, Mapping: rn.imp.Mapping, DateOrder: rn.imp.DateOrder, savedMapping: rn.imp.SavedMapping}
+	// A first pass counts the rows, so progress can say "n of N" and a
+	// percentage from the start; reading is cheap next to writing.
+	expected, err := rn.s.countRows(up, rn.t)
+	if err != nil {
+		return err
+	}
+	rn.imp.Expected = expected
+	if err := rn.progress(ctx); err != nil {
+		return err
+	}
+	r, _, err := rn.s.openReader(up, rn.t)
 	if err != nil {
 		return err
 	}
@@ -426,6 +482,26 @@ func (rn *run) process(ctx context.Context) error {
 	return nil
 }
 
+// countRows reads a file through without keeping anything.
+func (s *Service) countRows(u Upload, t tenants.Tenant) (int, error) {
+	r, _, err := s.openReader(u, t)
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	n := 0
+	for {
+		_, _, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return 0, fileError(err)
+		}
+		n++
+	}
+}
+
 func (rn *run) reject(e RowError) {
 	if len(rn.imp.Errors) < maxKeptErrors {
 		rn.imp.Errors = append(rn.imp.Errors, e)
@@ -451,7 +527,7 @@ func (rn *run) flushErrors(ctx context.Context, final bool) error {
 
 func (rn *run) progress(ctx context.Context, extra ...bson.E) error {
 	set := bson.D{
-		{Key: "status", Value: rn.imp.Status}, {Key: "total", Value: rn.imp.Total}, {Key: "processed", Value: rn.imp.Processed},
+		{Key: "status", Value: rn.imp.Status}, {Key: "expected", Value: rn.imp.Expected}, {Key: "total", Value: rn.imp.Total}, {Key: "processed", Value: rn.imp.Processed},
 		{Key: "inserted", Value: rn.imp.Inserted}, {Key: "updated", Value: rn.imp.Updated}, {Key: "unchanged", Value: rn.imp.Unchanged},
 		{Key: "rejected", Value: rn.imp.Rejected}, {Key: "newDebtors", Value: rn.imp.NewDebtors}, {Key: "assigned", Value: rn.imp.Assigned},
 		{Key: "errors", Value: rn.imp.Errors},

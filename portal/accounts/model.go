@@ -200,31 +200,36 @@ func (e LedgerEntry) movement() Movement {
 
 // Import is a portfolio upload and its progress.
 type Import struct {
-	ID         string            `bson:"_id"`
-	TenantID   string            `bson:"tenantId"`
-	FileName   string            `bson:"fileName"`
-	FileID     string            `bson:"fileId"`
-	SHA256     string            `bson:"sha256"`
-	Size       int64             `bson:"size"`
-	Kind       string            `bson:"kind"`
-	Mapping    map[string]string `bson:"mapping,omitempty"`
-	Status     string            `bson:"status"` // queued, running, done, failed
-	Total      int               `bson:"total"`
-	Processed  int               `bson:"processed"`
-	Inserted   int               `bson:"inserted"`
-	Updated    int               `bson:"updated"`
-	Unchanged  int               `bson:"unchanged"`
-	Rejected   int               `bson:"rejected"`
-	NewDebtors int               `bson:"newDebtors"`
-	Assigned   int               `bson:"assigned"`
-	Errors     []RowError        `bson:"errors"` // the first 100
-	Failure    string            `bson:"failure,omitempty"`
-	CodesReady bool              `bson:"codesReady"` // new debtors' access codes await their one download
-	CreatedBy  string            `bson:"createdBy"`
-	CreatedAt  time.Time         `bson:"createdAt"`
-	StartedAt  *time.Time        `bson:"startedAt,omitempty"`
-	FinishedAt *time.Time        `bson:"finishedAt,omitempty"`
-	Rev        int64             `bson:"rev"`
+	ID       string            `bson:"_id"`
+	TenantID string            `bson:"tenantId"`
+	FileName string            `bson:"fileName"`
+	FileID   string            `bson:"fileId"`
+	SHA256   string            `bson:"sha256"`
+	Size     int64             `bson:"size"`
+	Kind     string            `bson:"kind"`
+	Mapping  map[string]string `bson:"mapping,omitempty"`
+	// SavedMapping: Mapping is the tenant's saved layout (lenient).
+	SavedMapping bool   `bson:"savedMapping,omitempty"`
+	DateOrder    string `bson:"dateOrder,omitempty"`
+	Status       string `bson:"status"` // queued, running, done, failed
+	// Expected is the file's row count, known after a first reading pass.
+	Expected   int        `bson:"expected"`
+	Total      int        `bson:"total"`
+	Processed  int        `bson:"processed"`
+	Inserted   int        `bson:"inserted"`
+	Updated    int        `bson:"updated"`
+	Unchanged  int        `bson:"unchanged"`
+	Rejected   int        `bson:"rejected"`
+	NewDebtors int        `bson:"newDebtors"`
+	Assigned   int        `bson:"assigned"`
+	Errors     []RowError `bson:"errors"` // the first 100
+	Failure    string     `bson:"failure,omitempty"`
+	CodesReady bool       `bson:"codesReady"` // new debtors' access codes await their one download
+	CreatedBy  string     `bson:"createdBy"`
+	CreatedAt  time.Time  `bson:"createdAt"`
+	StartedAt  *time.Time `bson:"startedAt,omitempty"`
+	FinishedAt *time.Time `bson:"finishedAt,omitempty"`
+	Rev        int64      `bson:"rev"`
 }
 
 // RowError says why a row was rejected.

@@ -28,6 +28,9 @@ var (
 type Invalid struct {
 	Msg    string
 	Fields map[string]string
+	// Detail is extra data a page needs to help, e.g. the headers of a file
+	// whose columns were not recognised; it is sent as "detail".
+	Detail map[string]any
 }
 
 func (e *Invalid) Error() string {

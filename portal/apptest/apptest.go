@@ -162,7 +162,13 @@ func (e *Env) Login(email, password string) string {
 // Tenant creates a Colombian tenant with slug.
 func (e *Env) Tenant(slug string) {
 	e.T.Helper()
-	r := e.Do("POST", "/api/tenants", e.Admin, map[string]any{"slug": slug, "name": "Empresa " + slug, "country": "CO", "commissionRate": 0.15})
+	e.TenantIn(slug, "CO")
+}
+
+// TenantIn creates a tenant of a country (CO, MX, PE, US).
+func (e *Env) TenantIn(slug, country string) {
+	e.T.Helper()
+	r := e.Do("POST", "/api/tenants", e.Admin, map[string]any{"slug": slug, "name": "Empresa " + slug, "country": country, "commissionRate": 0.15})
 	if r.Status != 201 {
 		e.T.Fatalf("create tenant %s: %d %s", slug, r.Status, r.Body)
 	}
@@ -187,12 +193,22 @@ func (e *Env) Ctx() context.Context {
 // Upload posts a file as multipart (field "file", optional "mapping").
 func (e *Env) Upload(path, token, name string, content []byte, mapping string) Resp {
 	e.T.Helper()
+	var fields map[string]string
+	if mapping != "" {
+		fields = map[string]string{"mapping": mapping}
+	}
+	return e.UploadForm(path, token, name, content, fields)
+}
+
+// UploadForm posts a file as multipart with more form fields.
+func (e *Env) UploadForm(path, token, name string, content []byte, fields map[string]string) Resp {
+	e.T.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
 	fw, _ := w.CreateFormFile("file", name)
 	_, _ = fw.Write(content)
-	if mapping != "" {
-		_ = w.WriteField("mapping", mapping)
+	for k, v := range fields {
+		_ = w.WriteField(k, v)
 	}
 	_ = w.Close()
 	req, _ := http.NewRequest("POST", path, &buf)

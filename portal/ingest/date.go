@@ -18,6 +18,34 @@ const (
 	maxYear = 2200
 )
 
+// DateOrder is how a file writes the day and month of a slashed date
+// whose year comes last.
+type DateOrder string
+
+// Date orders: day first in Colombia, Mexico and Peru; month first in the US.
+const (
+	DayFirst   DateOrder = "DMY"
+	MonthFirst DateOrder = "MDY"
+)
+
+// OrderOf is the date order of a locale.
+func OrderOf(locale string) DateOrder {
+	if strings.HasPrefix(locale, "en-US") {
+		return MonthFirst
+	}
+	return DayFirst
+}
+
+// dateShape says what a parsed date tells about the file's date order.
+type dateShape int
+
+const (
+	shapeNeutral        dateShape = iota // ISO, a serial, or day equal to month
+	shapeAmbiguous                       // both readings are dates: 01/11/2026
+	shapeDayFirstOnly                    // only day first is a date: 13/01/2026
+	shapeMonthFirstOnly                  // only month first is a date: 01/13/2026
+)
+
 // ParseDate reads a civil date and returns it at 00:00 UTC.
 //
 // Accepted: YYYY-MM-DD, YYYY/MM/DD, DD/MM/YYYY, DD-MM-YYYY, with 1- or
@@ -31,22 +59,31 @@ const (
 // dropped. Serials are not accepted from CSV, where "45678" is more likely
 // a typo than a date.
 func ParseDate(s string, fromXLSX bool) (time.Time, error) {
-	return parseDate(s, fromXLSX, false)
+	t, _, err := parseDate(s, fromXLSX, false, DayFirst)
+	return t, err
 }
 
-func parseDate(s string, fromXLSX, date1904 bool) (time.Time, error) {
+// ParseDateOrder is ParseDate with the order of a year-last date given:
+// MonthFirst reads 01/11/2026 as January 11 (US files).
+func ParseDateOrder(s string, fromXLSX bool, order DateOrder) (time.Time, error) {
+	t, _, err := parseDate(s, fromXLSX, false, order)
+	return t, err
+}
+
+func parseDate(s string, fromXLSX, date1904 bool, order DateOrder) (time.Time, dateShape, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return time.Time{}, ErrDateSyntax
+		return time.Time{}, shapeNeutral, ErrDateSyntax
 	}
 	if fromXLSX && isSerial(s) {
-		return fromSerial(s, date1904)
+		t, err := fromSerial(s, date1904)
+		return t, shapeNeutral, err
 	}
 	// Cut a time part off at the first space or 'T' after the date.
 	for i := 0; i < len(s); i++ {
 		if s[i] == ' ' || s[i] == 'T' {
 			if !isTime(strings.TrimSpace(s[i+1:])) {
-				return time.Time{}, ErrDateSyntax
+				return time.Time{}, shapeNeutral, ErrDateSyntax
 			}
 			s = s[:i]
 			break
@@ -61,31 +98,47 @@ func parseDate(s string, fromXLSX, date1904 bool) (time.Time, error) {
 		}
 		if i < len(s) {
 			if (s[i] != '-' && s[i] != '/') || (sep != 0 && s[i] != sep) {
-				return time.Time{}, ErrDateSyntax
+				return time.Time{}, shapeNeutral, ErrDateSyntax
 			}
 			sep = s[i]
 		}
 		if n == 3 {
-			return time.Time{}, ErrDateSyntax
+			return time.Time{}, shapeNeutral, ErrDateSyntax
 		}
 		parts[n], start, n = s[start:i], i+1, n+1
 	}
 	if n != 3 {
-		return time.Time{}, ErrDateSyntax
+		return time.Time{}, shapeNeutral, ErrDateSyntax
 	}
 	var ys, ms, ds string
+	shape := shapeNeutral
 	switch {
 	case len(parts[0]) == 4 && len(parts[2]) <= 2:
 		ys, ms, ds = parts[0], parts[1], parts[2]
 	case len(parts[2]) == 4 && len(parts[0]) <= 2:
 		ds, ms, ys = parts[0], parts[1], parts[2]
+		if order == MonthFirst {
+			ds, ms = ms, ds
+		}
+		if len(parts[0]) > 0 && len(parts[1]) > 0 && len(parts[1]) <= 2 {
+			a, b := atoi(parts[0]), atoi(parts[1])
+			switch {
+			case a > 12 && b <= 12:
+				shape = shapeDayFirstOnly
+			case b > 12 && a <= 12:
+				shape = shapeMonthFirstOnly
+			case a != b && a >= 1 && b >= 1 && a <= 12 && b <= 12:
+				shape = shapeAmbiguous
+			}
+		}
 	default:
-		return time.Time{}, ErrDateSyntax
+		return time.Time{}, shapeNeutral, ErrDateSyntax
 	}
-	if len(ms) == 0 || len(ms) > 2 || len(ds) == 0 {
-		return time.Time{}, ErrDateSyntax
+	if len(ms) == 0 || len(ms) > 2 || len(ds) == 0 || len(ds) > 2 {
+		return time.Time{}, shapeNeutral, ErrDateSyntax
 	}
-	return civil(atoi(ys), atoi(ms), atoi(ds))
+	t, err := civil(atoi(ys), atoi(ms), atoi(ds))
+	return t, shape, err
 }
 
 // civil validates a calendar date; the range is checked first so that

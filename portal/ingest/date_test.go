@@ -95,11 +95,11 @@ func TestParseDate(t *testing.T) {
 }
 
 func TestParseDate1904(t *testing.T) {
-	got, err := parseDate("0", true, true)
+	got, _, err := parseDate("0", true, true, DayFirst)
 	if err != nil || !got.Equal(time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("serial 0 in 1904 system = %v, %v", got, err)
 	}
-	got, err = parseDate("44226", true, true) // 45688 - 1462
+	got, _, err = parseDate("44226", true, true, DayFirst) // 45688 - 1462
 	if err != nil || !got.Equal(time.Date(2025, 1, 31, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("serial 44226 in 1904 system = %v, %v", got, err)
 	}

@@ -44,21 +44,26 @@ type fieldSpec struct {
 
 // specs follows API.md "Import file fields"; document_type is an addition.
 var specs = [numFields]fieldSpec{
-	fDocument:     {FieldDocument, "documento", "el número de documento", true, 32, []string{"documento", "nit", "cedula", "identificacion", "document", "debtor_id"}},
-	fDocumentType: {FieldDocumentType, "tipo_documento", "el tipo de documento", false, 10, []string{"tipo_documento", "tipo_identificacion", "tipo_id", "document_type"}},
-	fName:         {FieldName, "nombre", "el nombre", true, 200, []string{"nombre", "razon_social", "cliente", "name", "debtor_name"}},
-	fInvoice:      {FieldInvoice, "factura", "el número de factura", true, 64, []string{"factura", "numero_factura", "invoice", "invoice_number", "referencia"}},
-	fDueDate:      {FieldDueDate, "fecha_vencimiento", "la fecha de vencimiento", true, 0, []string{"fecha_vencimiento", "vencimiento", "due_date"}},
-	fAmount:       {FieldAmount, "valor", "el valor", true, 0, []string{"valor", "monto", "saldo", "amount", "balance"}},
-	fIssueDate:    {FieldIssueDate, "fecha_emision", "la fecha de emisión", false, 0, []string{"fecha_emision", "fecha_factura", "issue_date"}},
-	fCurrency:     {FieldCurrency, "moneda", "la moneda", false, 0, []string{"moneda", "currency"}},
-	fEmail:        {FieldEmail, "correo", "el correo", false, 254, []string{"correo", "email", "correo_electronico"}},
-	fPhone:        {FieldPhone, "telefono", "el teléfono", false, 0, []string{"telefono", "celular", "phone", "movil"}},
-	fWhatsApp:     {FieldWhatsApp, "whatsapp", "el WhatsApp", false, 0, []string{"whatsapp"}},
-	fAddress:      {FieldAddress, "direccion", "la dirección", false, 300, []string{"direccion", "address"}},
-	fCity:         {FieldCity, "ciudad", "la ciudad", false, 100, []string{"ciudad", "city"}},
-	fSegment:      {FieldSegment, "segmento", "el segmento", false, 100, []string{"segmento", "segment"}},
-	fDescription:  {FieldDescription, "descripcion", "la descripción", false, 500, []string{"descripcion", "producto", "description"}},
+	fDocument: {FieldDocument, "documento", "el número de documento", true, 32, []string{"documento", "nit", "cedula", "identificacion", "document", "debtor_id",
+		// Mexico, Peru and the US (issue 15): the tax or identity number is the debtor key.
+		"rfc", "curp", "ruc", "dni", "numero_documento", "account", "account_number", "customer_id", "tax_id"}},
+	fDocumentType: {FieldDocumentType, "tipo_documento", "el tipo de documento", false, 10, []string{"tipo_documento", "tipo_identificacion", "tipo_id", "document_type", "tipo_doc"}},
+	fName:         {FieldName, "nombre", "el nombre", true, 200, []string{"nombre", "razon_social", "cliente", "name", "debtor_name", "nombre_cliente", "denominacion", "customer", "customer_name"}},
+	fInvoice: {FieldInvoice, "factura", "el número de factura", true, 64, []string{"factura", "numero_factura", "invoice", "invoice_number", "referencia",
+		// CFDI "folio" (MX), "comprobante" (PE: serie-número of the comprobante de pago).
+		"folio", "folio_factura", "comprobante", "numero_comprobante", "invoice_no"}},
+	fDueDate: {FieldDueDate, "fecha_vencimiento", "la fecha de vencimiento", true, 0, []string{"fecha_vencimiento", "vencimiento", "vence", "due_date", "fecha_limite_pago"}},
+	fAmount: {FieldAmount, "valor", "el valor", true, 0, []string{"valor", "monto", "saldo", "amount", "balance",
+		"importe", "monto_adeudado", "saldo_pendiente", "importe_pendiente", "amount_due", "balance_due"}},
+	fIssueDate:   {FieldIssueDate, "fecha_emision", "la fecha de emisión", false, 0, []string{"fecha_emision", "fecha_factura", "issue_date", "invoice_date"}},
+	fCurrency:    {FieldCurrency, "moneda", "la moneda", false, 0, []string{"moneda", "currency"}},
+	fEmail:       {FieldEmail, "correo", "el correo", false, 254, []string{"correo", "email", "correo_electronico"}},
+	fPhone:       {FieldPhone, "telefono", "el teléfono", false, 0, []string{"telefono", "celular", "phone", "movil"}},
+	fWhatsApp:    {FieldWhatsApp, "whatsapp", "el WhatsApp", false, 0, []string{"whatsapp"}},
+	fAddress:     {FieldAddress, "direccion", "la dirección", false, 300, []string{"direccion", "address"}},
+	fCity:        {FieldCity, "ciudad", "la ciudad", false, 100, []string{"ciudad", "city"}},
+	fSegment:     {FieldSegment, "segmento", "el segmento", false, 100, []string{"segmento", "segment"}},
+	fDescription: {FieldDescription, "descripcion", "la descripción", false, 500, []string{"descripcion", "producto", "description"}},
 }
 
 // byAlias finds a field from a normalised header or mapping target.
@@ -159,7 +164,9 @@ type layout struct {
 
 // resolveHeader reads cells as a header row. score counts recognised
 // columns so the caller can pick the likeliest header among rows that fail.
-func resolveHeader(cells []string, rules map[string]mappingRule) (layout, int, *HeaderError) {
+// With lenient, mapping entries naming columns the file lacks are skipped
+// (a saved mapping meets files that differ a little).
+func resolveHeader(cells []string, rules map[string]mappingRule, lenient bool) (layout, int, *HeaderError) {
 	var lay layout
 	for i := range lay.cols {
 		lay.cols[i] = -1
@@ -232,7 +239,7 @@ func resolveHeader(cells []string, rules map[string]mappingRule) (layout, int, *
 			absent = append(absent, fmt.Sprintf("%q", r.key))
 		}
 	}
-	if len(absent) > 0 {
+	if len(absent) > 0 && !lenient {
 		slices.Sort(absent)
 		problems = append(problems, "el mapeo menciona columnas que no están en el archivo: "+strings.Join(absent, ", "))
 	}

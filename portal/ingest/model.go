@@ -120,6 +120,7 @@ const (
 type HeaderError struct {
 	Missing []string // Spanish names of missing required columns
 	Message string
+	Headers []string // cells of the row that came closest to a header, for a mapping editor
 }
 
 func (e *HeaderError) Error() string { return e.Message }

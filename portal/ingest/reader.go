@@ -26,6 +26,13 @@ type Options struct {
 	// given by its English name or a Spanish header name; "", "ignorar" or
 	// "ignore" drops a column. Mapped fields win over detected ones.
 	Mapping map[string]string
+	// SavedMapping marks Mapping as the tenant's saved one rather than
+	// typed for this file: its columns absent from the file are skipped
+	// instead of refused.
+	SavedMapping bool
+	// DateOrder of dates written with the year last; empty means the
+	// locale's (MonthFirst for en-US, DayFirst otherwise).
+	DateOrder DateOrder
 	// MaxUncompressed bounds an XLSX once unzipped; 0 means
 	// DefaultMaxUncompressed.
 	MaxUncompressed int64
@@ -48,7 +55,11 @@ type Reader struct {
 	locale    string
 	currency  string
 	rules     map[string]mappingRule
+	lenient   bool
+	order     DateOrder
+	dates     DateStats
 	lay       layout
+	headers   []string
 	headerRow int
 	seen      map[string]int // invoice -> row of its first valid row
 }
@@ -158,7 +169,15 @@ func newReader(opts Options) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Reader{locale: opts.Locale, currency: cur, rules: rules, seen: make(map[string]int)}, nil
+	order := opts.DateOrder
+	switch order {
+	case "":
+		order = OrderOf(opts.Locale)
+	case DayFirst, MonthFirst:
+	default:
+		return nil, &HeaderError{Message: fmt.Sprintf("orden de fechas desconocido: %q (DMY o MDY)", order)}
+	}
+	return &Reader{locale: opts.Locale, currency: cur, rules: rules, lenient: opts.SavedMapping, order: order, seen: make(map[string]int)}, nil
 }
 
 // findHeader takes the first of the leading non-blank rows that reads as a
@@ -179,13 +198,15 @@ func (r *Reader) findHeader() error {
 			continue
 		}
 		tried++
-		lay, score, herr := resolveHeader(row.cells, r.rules)
+		lay, score, herr := resolveHeader(row.cells, r.rules, r.lenient)
 		if herr == nil {
 			r.lay, r.headerRow = lay, row.num
+			r.headers = trimmed(row.cells)
 			return nil
 		}
 		if score > bestScore {
 			best, bestScore = herr, score
+			best.Headers = trimmed(row.cells)
 		}
 	}
 	if best == nil {
@@ -208,6 +229,35 @@ func allBlank(cells []string) bool {
 	}
 	return true
 }
+
+func trimmed(cells []string) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = strings.TrimSpace(c)
+	}
+	for len(out) > 0 && out[len(out)-1] == "" {
+		out = out[:len(out)-1]
+	}
+	return out
+}
+
+// Headers returns every cell of the header row as written, recognised or
+// not, for a column-mapping editor.
+func (r *Reader) Headers() []string { return append([]string(nil), r.headers...) }
+
+// DateOrder is the order year-last dates are read in.
+func (r *Reader) DateOrder() DateOrder { return r.order }
+
+// DateStats counts, over the rows read so far, what the dates say about
+// the file's date order.
+type DateStats struct {
+	Ambiguous      int // both readings are dates (01/11/2026)
+	DayFirstOnly   int // only a day-first reading is a date (13/01/2026)
+	MonthFirstOnly int // only a month-first reading is a date (01/13/2026)
+}
+
+// Dates returns the date statistics of the rows read so far.
+func (r *Reader) Dates() DateStats { return r.dates }
 
 // Mapping returns which header went to which field, in column order.
 func (r *Reader) Mapping() []Column {
@@ -404,7 +454,15 @@ func (r *Reader) date(cells []string, id fieldID, e *rowErrors) time.Time {
 		}
 		return time.Time{}
 	}
-	t, err := parseDate(s, r.xlsx, r.date1904)
+	t, shape, err := parseDate(s, r.xlsx, r.date1904, r.order)
+	switch shape {
+	case shapeAmbiguous:
+		r.dates.Ambiguous++
+	case shapeDayFirstOnly:
+		r.dates.DayFirstOnly++
+	case shapeMonthFirstOnly:
+		r.dates.MonthFirstOnly++
+	}
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrDateImpossible):

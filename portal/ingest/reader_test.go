@@ -141,7 +141,7 @@ func TestAmountsPerLocale(t *testing.T) {
 		{"en-US", "1234,5", 123450, "USD"},
 	}
 	for _, tt := range tests {
-		data := "documento,nombre,factura,vencimiento,valor\n1,Ana,F1,31/01/2025,\"" + tt.cell + "\"\n"
+		data := "documento,nombre,factura,vencimiento,valor\n1,Ana,F1,2025-01-31,\"" + tt.cell + "\"\n"
 		recs := readCSV(t, data, Options{Locale: tt.locale})
 		if recs[0].Amount != tt.want || recs[0].Currency != tt.cur {
 			t.Errorf("%s %q = %d %s, want %d %s", tt.locale, tt.cell, recs[0].Amount, recs[0].Currency, tt.want, tt.cur)

@@ -14,6 +14,7 @@ type errorBody struct {
 	Error  string            `json:"error"`
 	Code   string            `json:"code"`
 	Fields map[string]string `json:"fields,omitempty"`
+	Detail map[string]any    `json:"detail,omitempty"`
 }
 
 // errorHandler maps domain errors to statuses in one place and hides the
@@ -31,7 +32,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	)
 	switch {
 	case errors.As(err, &inv):
-		status, body = fiber.StatusBadRequest, errorBody{Code: "invalid", Error: inv.Msg, Fields: inv.Fields}
+		status, body = fiber.StatusBadRequest, errorBody{Code: "invalid", Error: inv.Msg, Fields: inv.Fields, Detail: inv.Detail}
 	case errors.As(err, &ref):
 		status, body = fiber.StatusUnprocessableEntity, errorBody{Code: ref.Code, Error: ref.Reason, Fields: ref.Fields}
 	case errors.As(err, &uns):

@@ -3,7 +3,9 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -25,6 +27,8 @@ func (s *Server) portfolioRoutes(r fiber.Router) {
 	s.route(r, fiber.MethodPost, "/tenants/:tenant/imports/preview", s.previewImport, portfolioOwners...)
 	s.route(r, fiber.MethodPost, "/tenants/:tenant/imports", s.startImport, portfolioOwners...)
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/imports", s.listImports, portfolioOwners...)
+	s.route(r, fiber.MethodGet, "/tenants/:tenant/imports/layout", s.getLayout, portfolioOwners...)
+	s.route(r, fiber.MethodDelete, "/tenants/:tenant/imports/layout", s.forgetLayout, portfolioOwners...)
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/imports/:id", s.getImport, portfolioOwners...)
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/imports/:id/errors.csv", s.importErrors, portfolioOwners...)
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/imports/:id/access-codes.csv", s.importCodes, managers...)
@@ -49,6 +53,19 @@ func (s *Server) upload(c *fiber.Ctx) (accounts.Upload, func(), error) {
 	if fh.Size == 0 {
 		return accounts.Upload{}, nil, fmt.Errorf("%w: empty file", apperr.ErrUnsupported)
 	}
+	// The content decides the format (ingest.Detect); a name saying it is
+	// something else (.txt, .pdf, .xls) is refused as that, with 415.
+	switch strings.ToLower(filepath.Ext(fh.Filename)) {
+	case "", ".csv", ".xlsx", ".xlsm", ".tsv":
+	default:
+		return accounts.Upload{}, nil, fmt.Errorf("%w: %s", apperr.ErrUnsupported, filepath.Ext(fh.Filename))
+	}
+	order := c.FormValue("dateOrder")
+	switch order {
+	case "", "DMY", "MDY":
+	default:
+		return accounts.Upload{}, nil, apperr.Field("dateOrder", "use DMY (día/mes/año) o MDY (mes/día/año)")
+	}
 	var mapping map[string]string
 	if m := c.FormValue("mapping"); m != "" {
 		if err := json.Unmarshal([]byte(m), &mapping); err != nil {
@@ -59,7 +76,7 @@ func (s *Server) upload(c *fiber.Ctx) (accounts.Upload, func(), error) {
 	if err != nil {
 		return accounts.Upload{}, nil, fmt.Errorf("open upload: %w", err)
 	}
-	return accounts.Upload{Name: fh.Filename, Size: fh.Size, File: f, Mapping: mapping}, func() { f.Close() }, nil
+	return accounts.Upload{Name: fh.Filename, Size: fh.Size, File: f, Mapping: mapping, DateOrder: order}, func() { f.Close() }, nil
 }
 
 func (s *Server) previewImport(c *fiber.Ctx) error {
@@ -73,6 +90,25 @@ func (s *Server) previewImport(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(p)
+}
+
+// getLayout returns the tenant's saved column mapping and date order.
+func (s *Server) getLayout(c *fiber.Ctx) error {
+	l, err := s.Accounts.SavedLayout(c.UserContext(), param(c, "tenant"))
+	if err != nil {
+		return err
+	}
+	if l.SavedAt.IsZero() {
+		return c.JSON(fiber.Map{"mapping": fiber.Map{}, "dateOrder": ""})
+	}
+	return c.JSON(l)
+}
+
+func (s *Server) forgetLayout(c *fiber.Ctx) error {
+	if err := s.Accounts.ForgetLayout(c.UserContext(), param(c, "tenant")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func (s *Server) startImport(c *fiber.Ctx) error {
@@ -92,6 +128,7 @@ type importOut struct {
 	ID         string              `json:"id"`
 	FileName   string              `json:"fileName"`
 	Status     string              `json:"status"`
+	Expected   int                 `json:"expected"`
 	Total      int                 `json:"total"`
 	Processed  int                 `json:"processed"`
 	Inserted   int                 `json:"inserted"`
@@ -113,7 +150,7 @@ func importJSON(i accounts.Import) importOut {
 	if errs == nil {
 		errs = []accounts.RowError{}
 	}
-	return importOut{ID: keyOf(i.ID), FileName: i.FileName, Status: i.Status, Total: i.Total, Processed: i.Processed,
+	return importOut{ID: keyOf(i.ID), FileName: i.FileName, Status: i.Status, Expected: i.Expected, Total: i.Total, Processed: i.Processed,
 		Inserted: i.Inserted, Updated: i.Updated, Unchanged: i.Unchanged, Rejected: i.Rejected, NewDebtors: i.NewDebtors,
 		Assigned: i.Assigned, Errors: errs, Failure: i.Failure, CodesReady: i.CodesReady, CreatedAt: i.CreatedAt,
 		FinishedAt: i.FinishedAt, Mapping: i.Mapping}
