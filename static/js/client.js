@@ -488,7 +488,7 @@
         el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'btn primary', id: 'dispute-accept-confirm-' + d.id, text: C.t('client.disputes.acceptConfirm') }),
           el('button', { type: 'button', class: 'btn', text: C.t('client.detail.cancel'), onclick: () => reset() })));
       const rejectNote = el('textarea', { id: 'dispute-reject-note-' + d.id, name: 'note', rows: '2', maxlength: '2000', required: true });
-      const rejectForm = el('form', { class: 'reject-form', id: 'dispute-reject-form-' + d.id, hidden: true },
+      const rejectForm = el('form', { class: 'reject-form', id: 'dispute-reject-form-' + d.id, hidden: true, novalidate: true },
         el('label', {}, C.t('client.disputes.rejectNote'), rejectNote),
         el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'btn danger', id: 'dispute-reject-confirm-' + d.id, text: C.t('client.disputes.rejectConfirm') }),
           el('button', { type: 'button', class: 'btn', text: C.t('client.detail.cancel'), onclick: () => reset() })));
@@ -569,8 +569,11 @@
           el('span', { class: 'muted small', text: C.t('client.disputes.kpiHint') }));
         kpis.prepend(node);
       }
-      node.querySelector('.kpi').textContent = open;
-      node.classList.toggle('alert', open !== '0');
+      // Write only on change: each write is itself a mutation this observer
+      // sees, and an unconditional write would loop forever.
+      const kpi = node.querySelector('.kpi');
+      if (kpi.textContent !== open) kpi.textContent = open;
+      if (node.classList.contains('alert') !== (open !== '0')) node.classList.toggle('alert', open !== '0');
     };
     new MutationObserver(place).observe(view, { childList: true, subtree: true });
     return async () => {
