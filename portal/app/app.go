@@ -123,6 +123,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.DebtorsSvc = debtors.New(db, a.Audit, a.Tenants, a.Accounts)
 	a.DebtorsSvc.Views = views
 	a.DebtorsSvc.Rules = policies
+	a.DebtorsSvc.Translate, a.DebtorsSvc.PublicURL = cat.T, cfg.PublicURL // dispute notices
 	a.Web.DebtorPortal = a.DebtorsSvc
 	a.Web.Debtors = a.Web.DebtorSessions()
 	// wiring: reports (lines below)

@@ -336,7 +336,8 @@ func (s *Service) Resolve(ctx context.Context, tenant, key string, r Resolution)
 	if !canResolve(ctx) {
 		return Dispute{}, fmt.Errorf("resolve dispute: %w", apperr.ErrForbidden)
 	}
-	if _, err := s.tenants.Tenant(ctx, tenant); err != nil {
+	t, err := s.tenants.Tenant(ctx, tenant)
+	if err != nil {
 		return Dispute{}, err
 	}
 	sc := s.db.Tenant(tenant)
@@ -373,10 +374,9 @@ func (s *Service) Resolve(ctx context.Context, tenant, key string, r Resolution)
 		return Dispute{}, fmt.Errorf("dispute already %s: %w", cur.Status, apperr.ErrConflict)
 	}
 	var credits []Credit
-	var creditTotal int64
+	var creditTotal, sum int64
 	if r.Decision == "accept" {
 		open := make([]calc.Open, 0, len(cur.AccountIDs))
-		var sum int64
 		for _, aid := range cur.AccountIDs {
 			var a accountDoc
 			if err := sc.C("accounts").Get(ctx, aid, &a); err != nil {
@@ -413,7 +413,7 @@ func (s *Service) Resolve(ctx context.Context, tenant, key string, r Resolution)
 		status = DisputeAccepted
 	}
 	var dis Dispute
-	err := sc.C("disputes").Mutate(ctx, id, &dis, func() (bson.D, error) {
+	err = sc.C("disputes").Mutate(ctx, id, &dis, func() (bson.D, error) {
 		if dis.Status != DisputeOpen {
 			return nil, fmt.Errorf("dispute already %s: %w", dis.Status, apperr.ErrConflict)
 		}
@@ -448,5 +448,12 @@ func (s *Service) Resolve(ctx context.Context, tenant, key string, r Resolution)
 		}
 	}
 	_ = s.audit.Record(ctx, tenant, "dispute."+status, dis.ID, map[string]any{"credit": creditTotal})
+	// The debtor hears of the decision through the outbox. The decision
+	// stands if the notice cannot be written; the audit says so.
+	if m, err := s.notify(ctx, sc, t, dis, sum); err != nil {
+		_ = s.audit.Record(ctx, tenant, "dispute.notice.failed", dis.ID, map[string]any{"error": err.Error()})
+	} else {
+		_ = s.audit.Record(ctx, tenant, "dispute.notice", m.ID, map[string]any{"channel": m.Channel, "status": m.Status, "template": m.Template})
+	}
 	return dis, nil
 }

@@ -50,6 +50,10 @@ type Service struct {
 	// Rules gives a tenant's money rules under its country's caps
 	// (strategy.Service; nil: the shipped caps).
 	Rules RuleSource
+	// Translate words the messages to debtors (the catalogue's T) and
+	// PublicURL is where they find the debtor portal.
+	Translate func(lang, key string) string
+	PublicURL string
 }
 
 // RuleSource builds the money rules of a tenant's policy.

@@ -140,6 +140,7 @@ func New(d Deps) (*fiber.App, *Server, error) {
 	s.queueRoutes(api)
 	s.planRoutes(api)
 	s.privacyRoutes(api)
+	s.auditRoutes(api)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	s.pageRoutes(app)

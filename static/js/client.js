@@ -409,18 +409,197 @@
       canRecall ? el('div', { class: 'detail-actions' }, recallBtn, recallForm) : null);
   }
 
+  // ---- 4. Disputes ---------------------------------------------------------
+  // The debtors' disputes: read the claim and its attachment, then accept it
+  // (crediting the whole disputed balance or part of it) or reject it with a
+  // note the debtor will read. The debtor is told either way.
+  const DISPUTE_STATUSES = ['open', 'accepted', 'rejected'];
+  let tenantLocale = 'es-CO';
+
+  // toMinor reads an amount as typed in the tenant's locale (es-CO
+  // 1.234.567,89; en-US 1,234,567.89) as integer minor units, or NaN.
+  function toMinor(text) {
+    let s = String(text || '').replace(/[^\d.,]/g, '');
+    if (!s) return NaN;
+    const en = /^en/.test(tenantLocale);
+    const dec = en ? '.' : ',', thou = en ? ',' : '.';
+    s = s.split(thou).join('');
+    const [units, cents = ''] = s.split(dec);
+    if (!/^\d+$/.test(units) || !/^\d{0,2}$/.test(cents)) return NaN;
+    return Number(units) * 100 + Number((cents + '00').slice(0, 2));
+  }
+  const fmtSize = (n) => new Intl.NumberFormat(C.lang === 'en' ? 'en-US' : 'es-CO', { maximumFractionDigits: 1 }).format(n / 1024) + ' KB';
+
+  function disputesCard(onChange) {
+    const status = el('select', { id: 'disputes-status', name: 'status' },
+      el('option', { value: '', text: C.t('client.disputes.all') }),
+      DISPUTE_STATUSES.map((s) => el('option', { value: s, text: C.t('client.disputes.status.' + s) })));
+    status.value = 'open';
+    const error = el('p', { id: 'disputes-error', class: 'error', role: 'alert', hidden: true });
+    const count = el('p', { id: 'disputes-count', class: 'muted small', role: 'status' });
+    const list = el('ul', { id: 'dispute-list', class: 'dispute-list' });
+    const empty = el('p', { class: 'empty', id: 'disputes-empty', hidden: true });
+    const more = el('button', { id: 'disputes-more', type: 'button', class: 'btn', hidden: true, text: C.t('client.accounts.more') });
+    let next = '', seq = 0, shown = 0;
+
+    function badge(st) {
+      const cls = { open: 'warn', accepted: 'ok', rejected: 'bad' }[st] || '';
+      return el('span', { class: 'badge ' + cls, text: tk('client.disputes.status.' + st, st) });
+    }
+
+    function item(d) {
+      const li = el('li', { class: 'dispute-item', 'data-id': d.id, 'data-status': d.status });
+      const att = d.attachment ? el('p', { class: 'small' },
+        el('a', { class: 'btn', id: 'dispute-attachment-' + d.id, href: base() + '/disputes/' + encodeURIComponent(d.id) + '/attachment',
+          target: '_blank', rel: 'noopener', text: C.t('client.disputes.attachment') }),
+        el('span', { class: 'muted small', text: ' ' + d.attachment.name + ' · ' + fmtSize(d.attachment.size) })) : null;
+      const history = el('ul', { class: 'history' }, (d.history || []).map((h) => el('li', {},
+        el('span', { class: 'muted', text: dateTime(h.at) + ' · ' }), tk('client.disputes.event.' + h.action, h.action),
+        h.message ? el('span', { class: 'muted', text: ' — ' + h.message }) : null)));
+      const resolved = d.status === 'accepted'
+        ? el('p', { class: 'ok-text', text: C.t('client.disputes.credited', { amount: C.money(d.creditAmount, d.currency, tenantLocale) }) })
+        : d.status === 'rejected' ? el('p', { class: 'small', text: C.t('client.disputes.rejectedNote', { note: d.note }) }) : null;
+      fill(li,
+        el('div', { class: 'dispute-head' },
+          el('div', {}, el('strong', { text: C.t('client.disputes.invoices', { list: d.invoices.join(', ') }) }), ' ', badge(d.status)),
+          el('span', { class: 'muted small', text: dateTime(d.createdAt) })),
+        el('p', { class: 'who' }, el('span', { text: d.debtor.name }), el('span', { class: 'muted small', text: C.t('client.col.document') + ' ' + (d.debtor.document || '') })),
+        el('p', {}, el('strong', { text: tk('debtor.reason.' + d.reason, d.reason) }), d.description ? el('span', { text: ' — ' + d.description }) : null),
+        att, resolved, history,
+        d.status === 'open' ? resolveForms(d, li) : null);
+      return li;
+    }
+
+    function resolveForms(d, li) {
+      const err = el('p', { class: 'error', role: 'alert', hidden: true });
+      const full = el('input', { type: 'radio', name: 'credit-' + d.id, value: 'full', checked: true, id: 'dispute-full-' + d.id });
+      const part = el('input', { type: 'radio', name: 'credit-' + d.id, value: 'partial', id: 'dispute-partial-' + d.id });
+      const amount = el('input', { id: 'dispute-amount-' + d.id, name: 'creditAmount', inputmode: 'decimal', autocomplete: 'off', disabled: true,
+        placeholder: C.money(123456, d.currency, tenantLocale) });
+      full.addEventListener('change', () => { amount.disabled = true; });
+      part.addEventListener('change', () => { amount.disabled = false; amount.focus(); });
+      const acceptNote = el('textarea', { id: 'dispute-accept-note-' + d.id, name: 'note', rows: '2', maxlength: '2000' });
+      const acceptForm = el('form', { class: 'accept-form', id: 'dispute-accept-form-' + d.id, hidden: true },
+        el('fieldset', { class: 'pick' }, el('legend', { text: C.t('client.disputes.credit') }),
+          el('label', {}, full, ' ', C.t('client.disputes.creditFull')),
+          el('label', {}, part, ' ', C.t('client.disputes.creditPartial'))),
+        el('label', {}, C.t('client.disputes.amount', { currency: d.currency }), amount),
+        el('label', {}, C.t('client.disputes.noteOptional'), acceptNote),
+        el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'btn primary', id: 'dispute-accept-confirm-' + d.id, text: C.t('client.disputes.acceptConfirm') }),
+          el('button', { type: 'button', class: 'btn', text: C.t('client.detail.cancel'), onclick: () => reset() })));
+      const rejectNote = el('textarea', { id: 'dispute-reject-note-' + d.id, name: 'note', rows: '2', maxlength: '2000', required: true });
+      const rejectForm = el('form', { class: 'reject-form', id: 'dispute-reject-form-' + d.id, hidden: true, novalidate: true },
+        el('label', {}, C.t('client.disputes.rejectNote'), rejectNote),
+        el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'btn danger', id: 'dispute-reject-confirm-' + d.id, text: C.t('client.disputes.rejectConfirm') }),
+          el('button', { type: 'button', class: 'btn', text: C.t('client.detail.cancel'), onclick: () => reset() })));
+      const buttons = el('div', { class: 'dispute-actions' },
+        el('button', { type: 'button', class: 'btn primary', id: 'dispute-accept-' + d.id, text: C.t('client.disputes.accept'),
+          onclick: () => { show(buttons, false); show(acceptForm, true); } }),
+        el('button', { type: 'button', class: 'btn danger-outline', id: 'dispute-reject-' + d.id, text: C.t('client.disputes.reject'),
+          onclick: () => { show(buttons, false); show(rejectForm, true); rejectNote.focus(); } }));
+      function reset() { setError(err, null); show(acceptForm, false); show(rejectForm, false); show(buttons, true); }
+      async function send(form, body) {
+        const b = form.querySelector('button[type=submit]');
+        b.disabled = true; setError(err, null);
+        try {
+          await C.api('POST', base() + '/disputes/' + encodeURIComponent(d.id) + '/resolve', body);
+          C.toast(C.t(body.decision === 'accept' ? 'client.disputes.accepted' : 'client.disputes.rejected'));
+          onChange();
+          load(false);
+        } catch (e) { setError(err, e); b.disabled = false; }
+      }
+      acceptForm.addEventListener('submit', (ev) => {
+        ev.preventDefault();
+        const body = { decision: 'accept', note: acceptNote.value.trim() };
+        if (part.checked) {
+          const minor = toMinor(amount.value);
+          if (!(minor > 0)) { setError(err, C.t('client.disputes.badAmount', { example: C.money(15000000, d.currency, tenantLocale) })); amount.focus(); return; }
+          body.creditAmount = minor;
+        }
+        send(acceptForm, body);
+      });
+      rejectForm.addEventListener('submit', (ev) => {
+        ev.preventDefault();
+        const note = rejectNote.value.trim();
+        if (!note) { setError(err, C.t('client.disputes.needNote')); rejectNote.focus(); return; }
+        send(rejectForm, { decision: 'reject', note });
+      });
+      return el('div', { class: 'dispute-resolve' }, buttons, acceptForm, rejectForm, err);
+    }
+
+    async function load(append) {
+      const mine = ++seq;
+      more.disabled = true;
+      const p = new URLSearchParams({ status: status.value, limit: '20', cursor: append ? next : '' });
+      try {
+        const res = await C.api('GET', base() + '/disputes?' + p.toString());
+        if (mine !== seq) return;
+        setError(error, null);
+        const items = (res.items || []).map(item);
+        if (append) list.append(...items); else { list.replaceChildren(...items); shown = 0; }
+        shown += items.length;
+        next = res.next || '';
+        empty.textContent = C.t(status.value === 'open' ? 'client.disputes.noneOpen' : 'client.disputes.none');
+        show(empty, shown === 0); show(list, shown > 0); show(more, !!next);
+        count.textContent = shown ? C.t('client.disputes.count', { n: fmtInt(shown) }) + (next ? ' ' + C.t('client.accounts.hasMore') : '') : '';
+      } catch (e) { if (mine === seq) setError(error, e); } finally { if (mine === seq) more.disabled = false; }
+    }
+    status.addEventListener('change', () => load(false));
+    more.addEventListener('click', () => load(true));
+    const card = el('section', { class: 'card', id: 'disputes' },
+      el('h2', { text: C.t('client.disputes.title') }),
+      el('p', { class: 'muted small', text: C.t('client.disputes.help') }),
+      el('div', { class: 'filters' }, el('label', {}, C.t('client.col.status'), status)),
+      error, count, list, empty, el('div', { class: 'actions center' }, more));
+    card.load = () => load(false);
+    return card;
+  }
+
+  // disputesKPI puts the open disputes among the dashboard's cards
+  // (dashboard.js redraws them when the period changes, so it is re-added).
+  function disputesKPI() {
+    let open = null;
+    const place = () => {
+      const kpis = document.getElementById('dash-kpis');
+      if (!kpis || open === null) return;
+      let node = document.getElementById('kpi-disputes');
+      if (!node) {
+        node = el('a', { class: 'dash-kpi', id: 'kpi-disputes', href: '#disputes' },
+          el('span', { class: 'kpi-label', text: C.t('client.disputes.kpi') }), el('strong', { class: 'kpi' }),
+          el('span', { class: 'muted small', text: C.t('client.disputes.kpiHint') }));
+        kpis.prepend(node);
+      }
+      // Write only on change: each write is itself a mutation this observer
+      // sees, and an unconditional write would loop forever.
+      const kpi = node.querySelector('.kpi');
+      if (kpi.textContent !== open) kpi.textContent = open;
+      if (node.classList.contains('alert') !== (open !== '0')) node.classList.toggle('alert', open !== '0');
+    };
+    new MutationObserver(place).observe(view, { childList: true, subtree: true });
+    return async () => {
+      try {
+        const res = await C.api('GET', base() + '/disputes?status=open&limit=500');
+        open = fmtInt(res.items.length) + (res.next ? '+' : '');
+      } catch (e) { open = '—'; }
+      place();
+    };
+  }
+
   async function render() {
     const t = C.tenants.find((x) => x.slug === C.tenant);
     if (!t) { view.replaceChildren(el('p', { class: 'empty', text: C.t('client.noTenant') })); return; }
     currency = t.currency;
+    tenantLocale = t.locale || (t.country === 'US' ? 'en-US' : 'es-CO');
     const recent = recentCard();
     const accounts = accountsCard();
     refreshAccounts = accounts.load;
     const imp = importCard(() => { recent.load(); accounts.load(); });
+    const openCount = disputesKPI();
+    const disputes = disputesCard(() => { openCount(); accounts.load(); });
     // The "Tablero" (reports dashboard) lives in dashboard.js.
-    fill(view, companyStrip(t), C.dashboard ? C.dashboard.section() : null, imp, recent, accounts);
+    fill(view, companyStrip(t), C.dashboard ? C.dashboard.section() : null, imp, recent, disputes, accounts);
     detail.addEventListener('click', (ev) => { if (ev.target === detail) detail.close(); }); // backdrop
-    const [items] = await Promise.all([recent.load(), accounts.load()]);
+    const [items] = await Promise.all([recent.load(), accounts.load(), disputes.load(), openCount()]);
     const live = (items || []).find((i) => i.status === 'queued' || i.status === 'running');
     if (live) imp.resume(live.id);
   }
