@@ -104,28 +104,83 @@
       preview.replaceChildren(); result.replaceChildren();
     }
 
+    // What the person set in the column editor; sent with the preview and
+    // the import, and saved by the server for the next file.
+    let mapping = null, dateOrder = '';
+    const FIELDS = ['document', 'document_type', 'name', 'invoice', 'due_date', 'amount', 'issue_date', 'currency',
+      'email', 'phone', 'whatsapp', 'address', 'city', 'segment', 'description'];
+    const form = () => {
+      const fd = new FormData(); fd.append('file', chosen);
+      if (mapping) fd.append('mapping', JSON.stringify(mapping));
+      if (dateOrder) fd.append('dateOrder', dateOrder);
+      return fd;
+    };
+
+    async function runPreview() {
+      const mine = chosen;
+      status.textContent = C.t('client.import.reading'); show(status, true);
+      try {
+        const p = await C.api('POST', base() + '/imports/preview', form());
+        if (chosen !== mine) return; // another file was chosen meanwhile
+        fail(null);
+        renderPreview(p);
+      } catch (e) {
+        if (chosen !== mine) return;
+        fail(e);
+        // Columns not recognised: offer the editor over the file's own headers.
+        const headers = e && e.data && e.data.detail && e.data.detail.headers;
+        if (headers && headers.length) fill(preview, editor(headers, {}, '', true)), show(preview, true);
+        else show(preview, false);
+      } finally { if (chosen === mine) show(status, false); }
+    }
+
     file.addEventListener('change', async () => {
       reset();
+      mapping = null; dateOrder = '';
       chosen = file.files && file.files[0];
       chosenName.textContent = chosen ? chosen.name : C.t('client.import.noFile');
       chosenName.classList.toggle('muted', !chosen);
       if (!chosen) return;
-      const mine = chosen;
-      status.textContent = C.t('client.import.reading'); show(status, true);
-      const fd = new FormData(); fd.append('file', mine);
-      try {
-        const p = await C.api('POST', base() + '/imports/preview', fd);
-        if (chosen !== mine) return; // another file was chosen meanwhile
-        renderPreview(p);
-      } catch (e) {
-        if (chosen === mine) fail(e);
-      } finally { if (chosen === mine) show(status, false); }
+      runPreview();
     });
+
+    // editor lets the person say which column holds which field, and how
+    // the file writes its dates; "Aplicar" previews again with that.
+    function editor(headers, fieldOf, order, open) {
+      const selects = headers.map((h, i) => {
+        const sel = el('select', { id: 'map-col-' + i, 'data-header': h, 'aria-label': h || C.t('client.map.unnamed') },
+          el('option', { value: '', text: C.t('client.map.auto') }),
+          FIELDS.map((f) => el('option', { value: f, text: tk('field.' + f, f) })),
+          el('option', { value: 'ignore', text: C.t('client.map.ignore') }));
+        sel.value = (mapping && mapping[h]) || fieldOf[h] || '';
+        return sel;
+      });
+      const orderSel = el('select', { id: 'map-date-order' },
+        el('option', { value: '', text: C.t('client.map.orderCountry', { order: C.t('client.map.order.' + (order || (/^en-US/.test(tenantLocale) ? 'MDY' : 'DMY'))) }) }),
+        el('option', { value: 'DMY', text: C.t('client.map.order.DMY') }),
+        el('option', { value: 'MDY', text: C.t('client.map.order.MDY') }));
+      orderSel.value = dateOrder;
+      const apply = el('button', { type: 'button', class: 'btn', id: 'map-apply', text: C.t('client.map.apply') });
+      apply.addEventListener('click', () => {
+        const m = {};
+        selects.forEach((sel) => { if (sel.value && sel.dataset.header) m[sel.dataset.header] = sel.value; });
+        mapping = Object.keys(m).length ? m : null;
+        dateOrder = orderSel.value;
+        runPreview();
+      });
+      return el('details', { class: 'map-editor', id: 'map-editor', open: open ? '' : null },
+        el('summary', { text: C.t('client.map.title') }),
+        el('p', { class: 'muted small', text: C.t('client.map.help') }),
+        el('div', { class: 'map-grid' }, headers.map((h, i) => h ? el('label', { for: 'map-col-' + i },
+          el('span', { class: 'map-header', text: h }), selects[i]) : null)),
+        el('label', { class: 'map-order' }, C.t('client.map.dateOrder'), orderSel),
+        el('div', { class: 'actions' }, apply));
+    }
 
     function renderPreview(p) {
       const fieldOf = {};
       p.columns.forEach((c) => { fieldOf[c.header] = c.field; });
-      const mapping = el('ul', { class: 'mapping' }, p.columns.map((c) => el('li', {},
+      const mappingList = el('ul', { class: 'mapping' }, p.columns.map((c) => el('li', {},
         el('span', { class: 'map-header', text: c.header }),
         el('span', { class: 'map-arrow', 'aria-hidden': 'true', text: '→' }),
         el('span', { class: 'badge info', text: tk('field.' + c.field, c.field) }))));
@@ -149,10 +204,19 @@
             ? el('ul', { class: 'row-errors' }, errs.map((e) => el('li', {}, el('strong', { text: e.column + ': ' }), e.message)))
             : el('span', { class: 'badge ok', text: C.t('client.import.rowOk') })));
       });
+      const d = p.dates || {};
+      const dateNote = d.warning ? el('p', { id: 'import-dates', class: 'alert warn small', role: 'status',
+        text: C.t('client.import.dates.' + d.warning, { order: C.t('client.map.order.' + d.order), n: fmtInt(d.ambiguous) }) }) : null;
+      const saved = p.savedMapping ? el('p', { id: 'import-saved', class: 'muted small' }, C.t('client.map.savedUsed') + ' ',
+        el('button', { type: 'button', class: 'link', id: 'map-forget', text: C.t('client.map.forget'),
+          onclick: async () => {
+            try { await C.api('DELETE', base() + '/imports/layout'); mapping = null; dateOrder = ''; runPreview(); } catch (e) { fail(e); }
+          } })) : null;
       fill(preview,
         el('h3', { text: C.t('client.import.mapping') }),
         el('p', { class: 'muted small', text: C.t('client.import.kind', { kind: String(p.kind || '').toUpperCase(), n: p.columns.length }) }),
-        mapping,
+        saved, mappingList, dateNote,
+        editor(p.headers || p.columns.map((c) => c.header), fieldOf, d.order, !!d.warning),
         el('h3', { text: C.t('client.import.preview') }),
         p.rows.length
           ? el('p', { class: 'small' + (bad ? ' warn-text' : ''), text: C.t('client.import.previewSummary', { ok: p.rows.length - bad, bad }) + (bad ? ' ' + C.t('client.import.previewNote') : '') })
@@ -167,17 +231,16 @@
       if (!chosen) return;
       fail(null);
       start.disabled = true;
-      const fd = new FormData(); fd.append('file', chosen);
       try {
-        const imp = await C.api('POST', base() + '/imports', fd);
+        const imp = await C.api('POST', base() + '/imports', form());
         show(preview, false);
         file.value = ''; // so the same file, once fixed, can be chosen again
         watch(imp.id);
       } catch (e) { fail(e); start.disabled = false; }
     });
 
-    // watch polls an import until it ends; total grows while the file is
-    // read, so the bar stays indeterminate and only the count moves.
+    // watch polls an import until it ends; once the server has counted the
+    // file's rows (expected) the bar shows the share done.
     function watch(id) {
       watching = id;
       show(result, false); show(progress, true);
@@ -197,7 +260,13 @@
           onFinished();
           return;
         }
-        barText.textContent = imp.status === 'queued' ? C.t('client.import.queued') : C.t('client.import.running', { n: fmtInt(imp.processed) });
+        if (imp.status === 'running' && imp.expected > 0) {
+          bar.max = imp.expected; bar.value = Math.min(imp.processed, imp.expected);
+          const pct = new Intl.NumberFormat(C.lang === 'en' ? 'en-US' : 'es-CO', { style: 'percent' }).format(Math.min(imp.processed / imp.expected, 1));
+          barText.textContent = C.t('client.import.runningOf', { n: fmtInt(imp.processed), total: fmtInt(imp.expected), pct });
+        } else {
+          barText.textContent = imp.status === 'queued' ? C.t('client.import.queued') : C.t('client.import.running', { n: fmtInt(imp.processed) });
+        }
         setTimeout(tick, POLL_MS);
       };
       setTimeout(tick, POLL_MS);
