@@ -796,7 +796,7 @@ func rowContacts(rec ingest.Record, now time.Time) []Contact {
 	var out []Contact
 	add := func(kind, v, city string) {
 		if v != "" {
-			out = append(out, Contact{Kind: kind, Value: v, City: city, Source: "import", AddedAt: now})
+			out = append(out, Contact{Kind: kind, Value: v, City: city, Person: rec.ContactName, Role: rec.ContactRole, Source: "import", AddedAt: now})
 		}
 	}
 	add("email", rec.Email, "")

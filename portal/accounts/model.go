@@ -89,9 +89,15 @@ func Recovered(kind string, amount int64) int64 {
 // Contact is one way to reach a debtor. Contacts are only ever added (or
 // marked invalid), never overwritten by a blank cell.
 type Contact struct {
-	Kind    string    `bson:"kind" json:"kind"` // email, phone, whatsapp, address
-	Value   string    `bson:"value" json:"value"`
-	City    string    `bson:"city,omitempty" json:"city,omitempty"`
+	Kind  string `bson:"kind" json:"kind"` // email, phone, whatsapp, address
+	Value string `bson:"value" json:"value"`
+	City  string `bson:"city,omitempty" json:"city,omitempty"`
+	// Label is the kind of address or number (home, office, billing,
+	// delivery, mobile, other); Person and Role say whom it reaches, since
+	// a company's debt is paid by a person in treasury or accounts payable.
+	Label   string    `bson:"label,omitempty" json:"label,omitempty"`
+	Person  string    `bson:"person,omitempty" json:"person,omitempty"`
+	Role    string    `bson:"role,omitempty" json:"role,omitempty"`
 	Source  string    `bson:"source" json:"source"` // import, collector, debtor
 	Invalid bool      `bson:"invalid,omitempty" json:"invalid,omitempty"`
 	AddedAt time.Time `bson:"addedAt" json:"addedAt"`

@@ -30,6 +30,8 @@ const (
 	fCity
 	fSegment
 	fDescription
+	fContactName
+	fContactRole
 	numFields
 )
 
@@ -64,6 +66,8 @@ var specs = [numFields]fieldSpec{
 	fCity:        {FieldCity, "ciudad", "la ciudad", false, 100, []string{"ciudad", "city"}},
 	fSegment:     {FieldSegment, "segmento", "el segmento", false, 100, []string{"segmento", "segment"}},
 	fDescription: {FieldDescription, "descripcion", "la descripción", false, 500, []string{"descripcion", "producto", "description"}},
+	fContactName: {FieldContactName, "contacto", "el nombre del contacto", false, 120, []string{"contacto", "persona_contacto", "nombre_contacto", "atencion", "contact", "contact_name", "attention"}},
+	fContactRole: {FieldContactRole, "cargo_contacto", "el cargo del contacto", false, 80, []string{"cargo_contacto", "cargo", "contact_role", "contact_title"}},
 }
 
 // byAlias finds a field from a normalised header or mapping target.

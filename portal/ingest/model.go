@@ -58,6 +58,8 @@ const (
 	FieldCity         Field = "city"
 	FieldSegment      Field = "segment"
 	FieldDescription  Field = "description"
+	FieldContactName  Field = "contact_name"
+	FieldContactRole  Field = "contact_role"
 )
 
 // Record is one valid-looking portfolio row. Strings are trimmed, with
@@ -79,6 +81,8 @@ type Record struct {
 	City         string
 	Segment      string
 	Description  string
+	ContactName  string // the person the row's contacts reach
+	ContactRole  string
 }
 
 // FieldError explains why one cell of a row was rejected, in Spanish, for

@@ -432,6 +432,8 @@ func (r *Reader) convert(row row) (Record, []FieldError) {
 	rec.City = r.text(cells, fCity, &e)
 	rec.Segment = r.text(cells, fSegment, &e)
 	rec.Description = r.text(cells, fDescription, &e)
+	rec.ContactName = r.text(cells, fContactName, &e)
+	rec.ContactRole = r.text(cells, fContactRole, &e)
 
 	// The same invoice twice in one file is an error on the later row;
 	// only rows that go in count as the first.

@@ -99,12 +99,14 @@ type activityOut struct {
 	PromiseID string      `json:"promiseId,omitempty"`
 	Promise   *promiseOut `json:"promise,omitempty"`
 	By        string      `json:"by"`
+	ByName    string      `json:"byName,omitempty"` // the person's name; empty for the ladder and the debtor
+	ByRole    string      `json:"byRole,omitempty"`
 	At        time.Time   `json:"at"`
 }
 
 func activityJSON(a work.Activity) activityOut {
 	o := activityOut{ID: keyOf(a.ID), AccountID: keyOf(a.AccountID), Channel: a.Channel, Direction: a.Direction,
-		Outcome: a.Outcome, Note: a.Note, Decision: a.Decision, By: a.By, At: a.At}
+		Outcome: a.Outcome, Note: a.Note, Decision: a.Decision, By: a.By, ByRole: a.ByRole, At: a.At}
 	if a.PromiseID != "" {
 		o.PromiseID = keyOf(a.PromiseID)
 	}
@@ -135,7 +137,14 @@ func (s *Server) logActivity(c *fiber.Ctx) error {
 type timelineOut struct {
 	Activities []activityOut `json:"activities"`
 	Promises   []promiseOut  `json:"promises"`
+	Blocked    []blockedOut  `json:"blocked"`
 	Next       *nextStepOut  `json:"nextStep"`
+}
+
+// blockedOut is a contact attempt the rules refused, with who tried.
+type blockedOut struct {
+	work.BlockedAttempt
+	ByName string `json:"byName,omitempty"`
 }
 
 type nextStepOut struct {
@@ -151,9 +160,16 @@ func (s *Server) readTimeline(c *fiber.Ctx) (timelineOut, error) {
 	if err != nil {
 		return timelineOut{}, err
 	}
-	o := timelineOut{Activities: make([]activityOut, 0, len(tl.Activities)), Promises: make([]promiseOut, 0, len(tl.Promises))}
+	o := timelineOut{Activities: make([]activityOut, 0, len(tl.Activities)), Promises: make([]promiseOut, 0, len(tl.Promises)),
+		Blocked: make([]blockedOut, 0, len(tl.Blocked))}
+	who := s.people(c.UserContext())
 	for _, a := range tl.Activities {
-		o.Activities = append(o.Activities, activityJSON(a))
+		ao := activityJSON(a)
+		ao.ByName = who.name(a.By)
+		o.Activities = append(o.Activities, ao)
+	}
+	for _, b := range tl.Blocked {
+		o.Blocked = append(o.Blocked, blockedOut{BlockedAttempt: b, ByName: who.name(b.By)})
 	}
 	for _, p := range tl.Promises {
 		o.Promises = append(o.Promises, promiseJSON(p))
@@ -210,7 +226,29 @@ func (s *Server) getConsent(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(v)
+	return c.JSON(s.consentJSON(c, v))
+}
+
+// consentOut is the consent record with its history newest first and the
+// names of who recorded each change.
+type consentOut struct {
+	work.ConsentView
+	History []consentEventOut `json:"history"`
+}
+
+type consentEventOut struct {
+	work.ConsentEvent
+	ByName string `json:"byName,omitempty"`
+}
+
+func (s *Server) consentJSON(c *fiber.Ctx, v work.ConsentView) consentOut {
+	who := s.people(c.UserContext())
+	o := consentOut{ConsentView: v, History: make([]consentEventOut, 0, len(v.History))}
+	for i := len(v.History) - 1; i >= 0; i-- {
+		e := v.History[i]
+		o.History = append(o.History, consentEventOut{ConsentEvent: e, ByName: who.name(e.By)})
+	}
+	return o
 }
 
 type consentReq struct {
@@ -221,6 +259,7 @@ type consentReq struct {
 	ExtendedHours   *bool             `json:"extendedHours"`
 	PreferredWindow *work.HoursWindow `json:"preferredWindow"`
 	How             string            `json:"how"`
+	Evidence        string            `json:"evidence"`
 }
 
 func (s *Server) putConsent(c *fiber.Ctx) error {
@@ -228,7 +267,7 @@ func (s *Server) putConsent(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	in := work.ConsentInput{ExtendedHours: req.ExtendedHours, PreferredWindow: req.PreferredWindow, How: req.How,
+	in := work.ConsentInput{ExtendedHours: req.ExtendedHours, PreferredWindow: req.PreferredWindow, How: req.How, Evidence: req.Evidence,
 		Channels: map[string]work.ChannelChoice{}}
 	for ch, v := range req.Channels {
 		in.Channels[ch] = work.ChannelChoice{Authorized: v.Authorized, OptedOut: v.OptedOut}
@@ -237,13 +276,16 @@ func (s *Server) putConsent(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(v)
+	return c.JSON(s.consentJSON(c, v))
 }
 
 type contactReq struct {
-	Kind  string `json:"kind"`
-	Value string `json:"value"`
-	City  string `json:"city"`
+	Kind   string `json:"kind"`
+	Value  string `json:"value"`
+	City   string `json:"city"`
+	Label  string `json:"label"`
+	Person string `json:"person"`
+	Role   string `json:"role"`
 }
 
 func (s *Server) addContact(c *fiber.Ctx) error {
@@ -252,7 +294,7 @@ func (s *Server) addContact(c *fiber.Ctx) error {
 		return err
 	}
 	list, err := s.Work.AddContact(c.UserContext(), param(c, "tenant"), param(c, "document"), work.ContactInput{
-		Kind: req.Kind, Value: req.Value, City: req.City})
+		Kind: req.Kind, Value: req.Value, City: req.City, Label: req.Label, Person: req.Person, Role: req.Role})
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
@@ -110,6 +111,7 @@ func (s *Service) LogActivity(ctx context.Context, tenant, key string, in Activi
 		By: a.UserID, ByRole: a.Role, At: now,
 	}
 	var d debtorWork
+	var refused *compliance.Decision
 	err = sc.C("debtors").Mutate(ctx, acc.DebtorID, &d, func() (bson.D, error) {
 		history := trimRecent(d.RecentContacts, now)
 		if in.Direction == compliance.Outbound {
@@ -120,6 +122,7 @@ func (s *Service) LogActivity(ctx context.Context, tenant, key string, in Activi
 			}
 			dec := s.checker.Check(req)
 			if !dec.Allowed {
+				refused = &dec
 				return nil, refusal(dec, loc)
 			}
 			act.Decision = dec.Code
@@ -130,6 +133,9 @@ func (s *Service) LogActivity(ctx context.Context, tenant, key string, in Activi
 		return bson.D{{Key: "$set", Value: bson.D{{Key: "recentContacts", Value: history}}}}, nil
 	})
 	if err != nil {
+		if refused != nil {
+			s.recordBlocked(ctx, tg, in.Channel, *refused, err, a.UserID, now)
+		}
 		return Logged{}, err
 	}
 	if promise != nil {
@@ -168,6 +174,32 @@ func (s *Service) LogActivity(ctx context.Context, tenant, key string, in Activi
 		s.Hooks.ActivityLogged(ctx, tenant, acc.ID, act.Channel, act.Direction, now)
 	}
 	return Logged{Activity: act, Promise: promise}, nil
+}
+
+// recordBlocked keeps a refused contact on the account and in the audit
+// trail; failing to keep it does not change the answer.
+func (s *Service) recordBlocked(ctx context.Context, tg target, channel string, dec compliance.Decision, refusal error, by string, now time.Time) {
+	b := BlockedAttempt{At: now, Channel: channel, Code: dec.Code, Rule: dec.Rule, By: by}
+	var ref *apperr.Refusal
+	if errors.As(refusal, &ref) {
+		b.Reason = ref.Reason
+	}
+	if !dec.Next.IsZero() {
+		next := dec.Next.UTC()
+		b.Next = &next
+	}
+	var aw accountWork
+	err := tg.sc.C("accounts").Mutate(ctx, tg.acc.ID, &aw, func() (bson.D, error) {
+		list := append(aw.BlockedAttempts, b)
+		if len(list) > maxBlocked {
+			list = list[len(list)-maxBlocked:]
+		}
+		return bson.D{{Key: "$set", Value: bson.D{{Key: "blockedAttempts", Value: list}}}}, nil
+	})
+	if err != nil {
+		slog.Warn("keep blocked attempt", "account", tg.acc.ID, "err", err)
+	}
+	_ = s.audit.Record(ctx, tg.tenant.ID, "activity.blocked", tg.acc.ID, map[string]any{"channel": channel, "code": dec.Code})
 }
 
 // newPromise validates a promise against the account and the policy.
@@ -254,6 +286,7 @@ func complianceHistory(list []RecentContact) []compliance.Contact {
 type Timeline struct {
 	Activities []Activity
 	Promises   []Promise
+	Blocked    []BlockedAttempt // newest first
 	Next       strategy.Next
 }
 
@@ -267,7 +300,10 @@ func (s *Service) Timeline(ctx context.Context, tenant, key string) (Timeline, e
 	if err := tg.sc.C("accounts").Get(ctx, tg.acc.ID, &aw); err != nil {
 		return Timeline{}, err
 	}
-	tl := Timeline{Activities: []Activity{}, Promises: []Promise{}}
+	tl := Timeline{Activities: []Activity{}, Promises: []Promise{}, Blocked: []BlockedAttempt{}}
+	for i := len(aw.BlockedAttempts) - 1; i >= 0; i-- {
+		tl.Blocked = append(tl.Blocked, aw.BlockedAttempts[i])
+	}
 	for _, id := range aw.ActivityIDs {
 		var a Activity
 		if err := tg.sc.C("activities").Get(ctx, id, &a); errors.Is(err, apperr.ErrNotFound) {

@@ -3,6 +3,7 @@ package work
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/mail"
 	"slices"
 	"strings"
@@ -24,6 +25,11 @@ type ConsentInput struct {
 	ExtendedHours   *bool
 	PreferredWindow *HoursWindow // an empty From and To clears it
 	How             string       // how the debtor said it: "llamada grabada", "formulario firmado"…
+	// Evidence points at the proof: a call recording id, a signed form's
+	// number, a message id. Required to authorize again a channel the
+	// debtor opted out of (Ley 2300 de 2023, art. 3: the debtor chooses the
+	// channels, and the choice must be provable).
+	Evidence string
 }
 
 // ChannelChoice is the debtor's word on one channel.
@@ -79,9 +85,12 @@ func (s *Service) SetConsent(ctx context.Context, tenant, document string, in Co
 			f.Add("channels."+ch, "canal desconocido: use call, email, whatsapp, sms, visit o letter")
 		}
 	}
-	in.How = strings.TrimSpace(in.How)
+	in.How, in.Evidence = strings.TrimSpace(in.How), strings.TrimSpace(in.Evidence)
 	if in.How == "" || utf8.RuneCountInString(in.How) > 200 {
 		f.Add("how", "indique cómo expresó el deudor su decisión (máximo 200 caracteres)")
+	}
+	if utf8.RuneCountInString(in.Evidence) > 200 {
+		f.Add("evidence", "máximo 200 caracteres")
 	}
 	if w := in.PreferredWindow; w != nil && (w.From != "" || w.To != "") {
 		from, ok1 := parseClock(w.From)
@@ -97,7 +106,7 @@ func (s *Service) SetConsent(ctx context.Context, tenant, document string, in Co
 	if err != nil {
 		return ConsentView{}, err
 	}
-	now, who := s.now(), actor.From(ctx).UserID
+	now, who, role := s.now(), actor.From(ctx).UserID, actor.From(ctx).Role
 	err = sc.C("debtors").Mutate(ctx, d.ID, &d, func() (bson.D, error) {
 		c := Consent{Channels: map[string]ChannelConsent{}}
 		if d.Consent != nil {
@@ -110,21 +119,53 @@ func (s *Service) SetConsent(ctx context.Context, tenant, document string, in Co
 			// The first recorded choice replaces the default: carry the
 			// channels the debtor had by default so they stay authorized.
 			for _, ch := range defaultAuthorized(d.Contacts) {
-				c.Channels[ch] = ChannelConsent{Authorized: true, At: now, How: "datos de contacto entregados por el cliente"}
+				const how = "datos de contacto entregados por el cliente"
+				c.Channels[ch] = ChannelConsent{Authorized: true, At: now, How: how}
+				c.History = append(c.History, ConsentEvent{Channel: ch, Change: "authorized", At: now, By: "import", How: how})
 			}
 		}
-		for ch, v := range in.Channels {
-			c.Channels[ch] = ChannelConsent{Authorized: v.Authorized && !v.OptedOut, OptedOut: v.OptedOut, At: now, How: in.How}
+		event := func(ch, change, window string) {
+			c.History = append(c.History, ConsentEvent{Channel: ch, Change: change, Window: window, At: now, By: who, ByRole: role, How: in.How, Evidence: in.Evidence})
+		}
+		for _, ch := range slices.Sorted(maps.Keys(in.Channels)) {
+			v := in.Channels[ch]
+			prev := c.Channels[ch]
+			next := ChannelConsent{Authorized: v.Authorized && !v.OptedOut, OptedOut: v.OptedOut, At: now, How: in.How}
+			if prev.OptedOut && next.Authorized && in.Evidence == "" {
+				return nil, &apperr.Invalid{Msg: "el deudor se había opuesto a este canal: registre la prueba de que lo autorizó de nuevo",
+					Fields: map[string]string{"evidence": "indique la grabación, el formulario o el mensaje en que el deudor autorizó " + ch}}
+			}
+			c.Channels[ch] = next
+			change := "revoked"
+			switch {
+			case next.OptedOut:
+				change = "opted_out"
+			case next.Authorized:
+				change = "authorized"
+			}
+			if prev.Authorized != next.Authorized || prev.OptedOut != next.OptedOut || prev.At.IsZero() {
+				event(ch, change, "")
+			}
 		}
 		if in.ExtendedHours != nil {
+			if c.ExtendedHours != *in.ExtendedHours {
+				event("hours", map[bool]string{true: "extended_on", false: "extended_off"}[*in.ExtendedHours], "")
+			}
 			c.ExtendedHours = *in.ExtendedHours
 		}
 		if w := in.PreferredWindow; w != nil {
 			if w.From == "" && w.To == "" {
+				if c.PreferredWindow != nil {
+					event("window", "window_cleared", "")
+				}
 				c.PreferredWindow = nil
 			} else {
 				c.PreferredWindow = &HoursWindow{From: w.From, To: w.To}
+				event("window", "window_set", w.From+"-"+w.To)
 			}
+		}
+		if len(c.History) > maxConsentHistory {
+			c.History = c.History[len(c.History)-maxConsentHistory:]
 		}
 		c.How, c.UpdatedAt, c.UpdatedBy = in.How, &now, who
 		d.Consent = &c
@@ -133,23 +174,32 @@ func (s *Service) SetConsent(ctx context.Context, tenant, document string, in Co
 	if err != nil {
 		return ConsentView{}, err
 	}
-	_ = s.audit.Record(ctx, tenant, "debtor.consent", d.ID, map[string]any{"channels": len(in.Channels), "how": in.How})
+	_ = s.audit.Record(ctx, tenant, "debtor.consent", d.ID, map[string]any{"channels": len(in.Channels), "how": in.How, "evidence": in.Evidence})
 	s.debtorChanged(ctx, tenant, d.AccountIDs)
 	return view(d), nil
 }
 
 // ContactInput is a new way to reach a debtor.
 type ContactInput struct {
-	Kind  string // email, phone, whatsapp, address
-	Value string
-	City  string
+	Kind   string // email, phone, whatsapp, address
+	Value  string
+	City   string
+	Label  string // ContactLabels; optional
+	Person string // whom it reaches: "Marta Ruiz"
+	Role   string // the person's role: "Tesorería", "Cuentas por pagar"
 }
+
+// ContactLabels are the kinds of address or number a contact may have.
+var ContactLabels = []string{"home", "office", "billing", "delivery", "mobile", "other"}
 
 // Contact is a debtor's contact as the API shows it.
 type Contact struct {
 	Kind    string    `json:"kind"`
 	Value   string    `json:"value"`
 	City    string    `json:"city,omitempty"`
+	Label   string    `json:"label,omitempty"`
+	Person  string    `json:"person,omitempty"`
+	Role    string    `json:"role,omitempty"`
 	Source  string    `json:"source"`
 	Invalid bool      `json:"invalid,omitempty"`
 	AddedAt time.Time `json:"addedAt"`
@@ -197,6 +247,16 @@ func (s *Service) AddContact(ctx context.Context, tenant, document string, in Co
 	if utf8.RuneCountInString(city) > 80 {
 		return nil, apperr.Field("city", "máximo 80 caracteres")
 	}
+	in.Label, in.Person, in.Role = strings.TrimSpace(in.Label), strings.TrimSpace(in.Person), strings.TrimSpace(in.Role)
+	if in.Label != "" && !slices.Contains(ContactLabels, in.Label) {
+		return nil, apperr.Field("label", "use home, office, billing, delivery, mobile u other")
+	}
+	if utf8.RuneCountInString(in.Person) > 120 {
+		return nil, apperr.Field("person", "máximo 120 caracteres")
+	}
+	if utf8.RuneCountInString(in.Role) > 80 {
+		return nil, apperr.Field("role", "máximo 80 caracteres")
+	}
 	sc, d, err := s.debtor(ctx, tenant, document)
 	if err != nil {
 		return nil, err
@@ -205,7 +265,7 @@ func (s *Service) AddContact(ctx context.Context, tenant, document string, in Co
 		return nil, fmt.Errorf("add contact: %w", apperr.ErrForbidden)
 	}
 	now := s.now()
-	c := contactDoc{Kind: in.Kind, Value: value, City: city, Source: "collector", AddedAt: now}
+	c := contactDoc{Kind: in.Kind, Value: value, City: city, Label: in.Label, Person: in.Person, Role: in.Role, Source: "collector", AddedAt: now}
 	err = sc.C("debtors").Mutate(ctx, d.ID, &d, func() (bson.D, error) {
 		for _, x := range d.Contacts {
 			if x.Kind == c.Kind && strings.EqualFold(x.Value, c.Value) {

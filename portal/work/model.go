@@ -106,7 +106,31 @@ type Consent struct {
 	How             string                    `bson:"how,omitempty" json:"how,omitempty"`
 	UpdatedAt       *time.Time                `bson:"updatedAt,omitempty" json:"updatedAt,omitempty"`
 	UpdatedBy       string                    `bson:"updatedBy,omitempty" json:"updatedBy,omitempty"`
+	// History is every change, oldest first (the last maxConsentHistory):
+	// the record stays provable after a channel is changed again.
+	History []ConsentEvent `bson:"history,omitempty" json:"history"`
 }
+
+// ConsentEvent is one change of the consent record: who recorded what the
+// debtor said, when, how and with what evidence.
+type ConsentEvent struct {
+	// Channel is a contact channel, or "hours" (extended hours) or
+	// "window" (preferred hours).
+	Channel string `bson:"channel" json:"channel"`
+	// Change is authorized, opted_out, revoked (neither), extended_on,
+	// extended_off, window_set or window_cleared.
+	Change   string    `bson:"change" json:"change"`
+	Window   string    `bson:"window,omitempty" json:"window,omitempty"` // "08:00-12:00"
+	At       time.Time `bson:"at" json:"at"`
+	By       string    `bson:"by" json:"by"`
+	ByRole   string    `bson:"byRole,omitempty" json:"byRole,omitempty"`
+	How      string    `bson:"how" json:"how"`
+	Evidence string    `bson:"evidence,omitempty" json:"evidence,omitempty"`
+}
+
+// maxConsentHistory bounds the history kept on the debtor document; the
+// audit trail keeps every change regardless.
+const maxConsentHistory = 200
 
 // HoursWindow is a daily span "HH:MM"–"HH:MM" in the debtor's time.
 type HoursWindow struct {
@@ -151,6 +175,9 @@ type contactDoc struct {
 	Kind    string    `bson:"kind"`
 	Value   string    `bson:"value"`
 	City    string    `bson:"city,omitempty"`
+	Label   string    `bson:"label,omitempty"`
+	Person  string    `bson:"person,omitempty"`
+	Role    string    `bson:"role,omitempty"`
 	Source  string    `bson:"source"`
 	Invalid bool      `bson:"invalid,omitempty"`
 	AddedAt time.Time `bson:"addedAt"`
@@ -165,8 +192,26 @@ type accountWork struct {
 	PromiseIDs      []string `bson:"promiseIds"`
 	BrokenPromises  int      `bson:"brokenPromises"`
 	UnansweredCalls int      `bson:"unansweredCalls"`
-	Rev             int64    `bson:"rev"`
+	// BlockedAttempts are the last contacts the compliance rules refused:
+	// not contacts (reports and the ladder never count them) but part of
+	// what happened on the account.
+	BlockedAttempts []BlockedAttempt `bson:"blockedAttempts,omitempty"`
+	Rev             int64            `bson:"rev"`
 }
+
+// BlockedAttempt is a contact the rules refused before it was made.
+type BlockedAttempt struct {
+	At      time.Time  `bson:"at" json:"at"`
+	Channel string     `bson:"channel" json:"channel"`
+	Code    string     `bson:"code" json:"code"`     // compliance code: sunday, too_many_today…
+	Reason  string     `bson:"reason" json:"reason"` // as the collector was told
+	Rule    string     `bson:"rule,omitempty" json:"rule,omitempty"`
+	Next    *time.Time `bson:"next,omitempty" json:"next,omitempty"`
+	By      string     `bson:"by" json:"by"`
+}
+
+// maxBlocked bounds the refused attempts kept on an account.
+const maxBlocked = 20
 
 // defaultAuthorized maps the debtor's valid contacts to the channels they
 // make possible: the channels treated as authorized until the debtor records

@@ -108,7 +108,7 @@
     // the import, and saved by the server for the next file.
     let mapping = null, dateOrder = '';
     const FIELDS = ['document', 'document_type', 'name', 'invoice', 'due_date', 'amount', 'issue_date', 'currency',
-      'email', 'phone', 'whatsapp', 'address', 'city', 'segment', 'description'];
+      'email', 'phone', 'whatsapp', 'address', 'city', 'segment', 'description', 'contact_name', 'contact_role'];
     const form = () => {
       const fd = new FormData(); fd.append('file', chosen);
       if (mapping) fd.append('mapping', JSON.stringify(mapping));

@@ -90,6 +90,7 @@
   async function renderAccount(id) {
     const path = base() + '/accounts/' + enc(id);
     const [a, tl] = await Promise.all([C.api('GET', path), C.api('GET', path + '/timeline')]);
+    const consent = await C.api('GET', base() + '/debtors/' + enc(a.debtor.document) + '/consent').catch(() => null);
     const back = el('a', { class: 'btn', href: '#/', id: 'back', text: T('back') });
     const statusClass = { open: 'warn', paid: 'ok', recalled: 'info', legal: 'bad' }[a.status] || 'info';
     const head = el('section', { class: 'card', id: 'account' },
@@ -114,7 +115,7 @@
     if (task) head.append(task);
     view.replaceChildren(head,
       el('div', { class: 'grid two' }, logForm(id, a, open), payForm(id, a, open)),
-      el('div', { class: 'grid two' }, timelineCard(tl, a.currency), el('div', {}, contactsCard(a), ledgerCard(a))));
+      el('div', { class: 'grid two' }, timelineCard(tl, a.currency), el('div', {}, contactsCard(a), consentCard(a, consent), ledgerCard(a))));
   }
 
   function fact(label, value, cls, id) {
@@ -230,19 +231,37 @@
     const items = [
       ...tl.activities.map((x) => ({ at: x.at, node: activityItem(x) })),
       ...tl.promises.map((p) => ({ at: p.settledAt || p.createdAt, node: promiseItem(p, currency) })),
+      ...(tl.blocked || []).map((b) => ({ at: b.at, node: blockedItem(b) })),
     ].sort((x, y) => (x.at < y.at ? 1 : -1));
     return el('section', { class: 'card' }, el('h3', { text: T('timeline') }),
       items.length ? el('ul', { class: 'contacts', id: 'timeline' }, items.map((i) => i.node))
         : el('p', { class: 'empty', id: 'timeline', text: T('timeline.empty') }));
   }
 
+  // who says who acted: the person's name, the automatic ladder, or the debtor.
+  const who = (x) => x.byName || (String(x.by || '').startsWith('system:') ? T('by.system')
+    : x.byRole === 'debtor' ? T('by.debtor') : '');
+
   function activityItem(x) {
+    const by = who(x);
     return el('li', { class: 'activity' },
       el('span', { class: 'kpi-label', text: when(x.at) }),
       el('div', {},
         el('strong', { text: T('channel.' + x.channel) + ' · ' + T('outcome.' + x.outcome) }),
         x.outcome === 'done' ? null : el('span', { class: 'muted small', text: ' (' + T('direction.' + x.direction) + ')' }),
+        by ? el('div', { class: 'muted small by', text: T('by', { name: by }) }) : null,
         x.note ? el('div', { text: x.note }) : null));
+  }
+
+  // A contact the rules refused: nothing was said, but someone tried.
+  function blockedItem(b) {
+    const by = who(b);
+    return el('li', { class: 'blocked' },
+      el('span', { class: 'kpi-label', text: when(b.at) }),
+      el('div', {},
+        el('strong', { text: T('channel.' + b.channel) + ' · ' }), el('span', { class: 'badge bad', text: T('blocked') }),
+        el('div', { class: 'small', text: b.reason }),
+        by ? el('div', { class: 'muted small by', text: T('by', { name: by }) }) : null));
   }
 
   function promiseItem(p, currency) {
@@ -259,22 +278,81 @@
     const err = el('p', { class: 'alert', id: 'contact-error', role: 'alert', hidden: true });
     const kind = select('contact-kind', 'kind', ['phone', 'whatsapp', 'email', 'address'], 'kind.');
     const value = el('input', { id: 'contact-value', name: 'value', autocomplete: 'off', required: true });
+    const label = el('select', { id: 'contact-label', name: 'label' }, el('option', { value: '', text: T('label.none') }),
+      ['office', 'billing', 'home', 'delivery', 'mobile', 'other'].map((v) => el('option', { value: v, text: T('label.' + v) })));
+    const person = el('input', { id: 'contact-person', name: 'person', autocomplete: 'off', maxlength: 120 });
+    const role = el('input', { id: 'contact-role', name: 'role', autocomplete: 'off', maxlength: 80, placeholder: T('contact.rolePlaceholder') });
     const form = el('form', { id: 'contact-form', novalidate: true },
-      el('div', { class: 'grid two' }, field(T('contact.kind'), kind), field(T('contact.value'), value)), err,
+      el('div', { class: 'grid two' }, field(T('contact.kind'), kind), field(T('contact.value'), value)),
+      el('div', { class: 'grid two' }, field(T('contact.person'), person), field(T('contact.role'), role)),
+      field(T('contact.label'), label), err,
       el('button', { class: 'btn', type: 'submit', id: 'contact-submit', text: T('contact.add') }));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       err.hidden = true;
       try {
-        await C.api('POST', base() + '/debtors/' + enc(a.debtor.document) + '/contacts', { kind: kind.value, value: value.value });
+        await C.api('POST', base() + '/debtors/' + enc(a.debtor.document) + '/contacts',
+          { kind: kind.value, value: value.value, label: label.value, person: person.value, role: role.value });
         C.toast(T('contact.saved'));
         await renderAccount(a.id);
       } catch (e) { showError(err, e.status === 409 ? new Error(T('contact.duplicate')) : e); }
     });
     return el('section', { class: 'card' }, el('h3', { text: T('contacts') }),
       list.length ? el('ul', { class: 'contacts', id: 'contacts' }, list.map((c) => el('li', { class: c.invalid ? 'invalid' : '' },
-        el('span', { class: 'kpi-label', text: T('kind.' + c.kind) }), el('span', { text: c.value }))))
+        el('span', { class: 'kpi-label', text: T('kind.' + c.kind) + (c.label ? ' · ' + T('label.' + c.label) : '') }),
+        el('div', {}, el('span', { text: c.value + (c.city ? ', ' + c.city : '') }),
+          c.person || c.role ? el('div', { class: 'muted small', text: [c.person, c.role].filter(Boolean).join(' · ') }) : null))))
         : el('p', { class: 'empty', text: T('contacts.empty') }),
+      form);
+  }
+
+  // Consent: what the debtor said about each channel, and every change with
+  // who recorded it, how and with what proof. An opt-out is recorded at
+  // once; authorizing again a channel the debtor refused needs the proof.
+  const CHANNELS = ['call', 'whatsapp', 'sms', 'email', 'visit', 'letter'];
+  function consentCard(a, cv) {
+    if (!cv) return null;
+    const state = (ch) => {
+      const c = (cv.channels || {})[ch];
+      if (c && c.optedOut) return ['bad', 'consent.optedOut'];
+      if ((cv.effective || []).includes(ch)) return ['ok', c ? 'consent.authorized' : 'consent.byDefault'];
+      return ['', 'consent.none'];
+    };
+    const err = el('p', { class: 'alert', id: 'consent-error', role: 'alert', hidden: true });
+    const channel = select('consent-channel', 'channel', CHANNELS, 'channel.');
+    const choice = el('select', { id: 'consent-choice', name: 'choice' },
+      ['opted_out', 'authorized'].map((v) => el('option', { value: v, text: T('consent.change.' + v) })));
+    const how = el('input', { id: 'consent-how', name: 'how', maxlength: 200, autocomplete: 'off', placeholder: T('consent.howPlaceholder') });
+    const evidence = el('input', { id: 'consent-evidence', name: 'evidence', maxlength: 200, autocomplete: 'off', placeholder: T('consent.evidencePlaceholder') });
+    const form = el('form', { id: 'consent-form', novalidate: true },
+      el('div', { class: 'grid two' }, field(T('consent.channel'), channel), field(T('consent.choice'), choice)),
+      field(T('consent.how'), how), field(T('consent.evidence'), evidence), err,
+      el('button', { class: 'btn', type: 'submit', id: 'consent-submit', text: T('consent.save') }));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      err.hidden = true;
+      const opt = choice.value === 'opted_out';
+      try {
+        await C.api('PUT', base() + '/debtors/' + enc(a.debtor.document) + '/consent', {
+          channels: { [channel.value]: { authorized: !opt, optedOut: opt } }, how: how.value, evidence: evidence.value });
+        C.toast(T('consent.saved'));
+        await renderAccount(a.id);
+      } catch (e) { showError(err, e); }
+    });
+    const history = cv.history || [];
+    return el('section', { class: 'card', id: 'consent' }, el('h3', { text: T('consent.title') }),
+      el('ul', { class: 'chips', id: 'consent-channels' }, CHANNELS.map((ch) => {
+        const [cls, key] = state(ch);
+        return el('li', { 'data-channel': ch }, el('span', { class: 'badge ' + cls, text: T('channel.' + ch) + ': ' + T(key) }));
+      })),
+      history.length ? el('details', { id: 'consent-history' }, el('summary', { text: T('consent.history', { n: history.length }) }),
+        el('ul', { class: 'contacts' }, history.map((h) => el('li', {},
+          el('span', { class: 'kpi-label', text: when(h.at) }),
+          el('div', {},
+            el('strong', { text: (h.channel === 'hours' || h.channel === 'window' ? T('consent.' + h.channel) : T('channel.' + h.channel)) +
+              ' · ' + T('consent.change.' + h.change) + (h.window ? ' ' + h.window : '') }),
+            el('div', { class: 'small', text: h.how + (h.evidence ? ' — ' + T('consent.evidenceIs', { ref: h.evidence }) : '') }),
+            el('div', { class: 'muted small', text: T('by', { name: who(h) || (h.by === 'import' ? T('by.import') : h.by) }) })))))) : null,
       form);
   }
 
