@@ -132,8 +132,8 @@ func (s *Service) SetConsent(ctx context.Context, tenant, document string, in Co
 			prev := c.Channels[ch]
 			next := ChannelConsent{Authorized: v.Authorized && !v.OptedOut, OptedOut: v.OptedOut, At: now, How: in.How}
 			if prev.OptedOut && next.Authorized && in.Evidence == "" {
-				return nil, &apperr.Invalid{Msg: "el deudor se había opuesto a este canal: registre la prueba de que lo autorizó de nuevo",
-					Fields: map[string]string{"evidence": "indique la grabación, el formulario o el mensaje en que el deudor autorizó " + ch}}
+				return nil, &apperr.Invalid{Msg: "El deudor se había opuesto a este canal",
+					Fields: map[string]string{"evidence": "indique la grabación, el formulario o el mensaje en que volvió a autorizarlo"}}
 			}
 			c.Channels[ch] = next
 			change := "revoked"

@@ -63,7 +63,10 @@
     clearTimeout(C._toast); C._toast = setTimeout(() => { t.hidden = true; }, 4000);
   };
   C.errorText = (e) => {
-    if (e && e.data && e.data.fields) return e.message + ': ' + Object.entries(e.data.fields).map(([k, v]) => k + ' — ' + v).join('; ');
+    // Field names are the API's (evidence, channels.call); the catalogue's
+    // input.* names them for people, the last path segment as a fallback.
+    const name = (k) => catalog['input.' + k] || catalog['input.' + k.split('.')[0]] || k;
+    if (e && e.data && e.data.fields) return e.message + '. ' + Object.entries(e.data.fields).map(([k, v]) => name(k) + ': ' + v).join('; ');
     return (e && e.message) || String(e);
   };
   // Money arrives as integer minor units with its currency (API.md).
