@@ -98,7 +98,7 @@ func (s *Service) RunLadder(ctx context.Context, tenant string) (LadderStats, er
 			done := slices.Clone(a.LadderDone)
 			plans[i].live = live
 			for range c.pol.Steps {
-				n := strategy.NextStep(c.pol, a.DueDate, c.today, done, pause)
+				n := strategy.NextStep(c.pol, c.anchor(a), c.today, done, pause)
 				if n.Step == nil || n.Due.After(c.today) || !automatic(n.Step) {
 					break
 				}
@@ -135,7 +135,7 @@ func (s *Service) RunLadder(ctx context.Context, tenant string) (LadderStats, er
 			p := plans[i]
 			probe := a
 			probe.LadderDone = append(slices.Clone(a.LadderDone), p.added...)
-			changed := len(p.added) > 0 || !wantedAction(c.pol, probe, p.live, c.today).equal(a.NextAction)
+			changed := len(p.added) > 0 || !wantedAction(c, probe, p.live).equal(a.NextAction)
 			if changed {
 				a, err = s.saveLadderDoc(ctx, c, a.ID, p.live, func(_ *ctxTenant, cur *accountDoc) {
 					for _, k := range p.added {

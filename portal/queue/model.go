@@ -187,6 +187,7 @@ type accountDoc struct {
 	LastActivityAt  *time.Time  `bson:"lastActivityAt"`
 	NextAction      *NextAction `bson:"nextAction"`
 	LadderDone      []string    `bson:"ladderDone"`
+	CreatedAt       time.Time   `bson:"createdAt"` // placement: where a placement-start ladder counts from
 	Rev             int64       `bson:"rev"`
 }
 

@@ -65,7 +65,7 @@ func (s *Service) MarkStepDone(ctx context.Context, tenant, key, step, note stri
 	if automatic(&st) {
 		return StepDone{}, &apperr.Refusal{Code: "automatic_step", Reason: "Ese paso lo envía el sistema por la bandeja de salida; no se marca a mano."}
 	}
-	if due := det.DueDate.AddDate(0, 0, st.Day); due.After(c.today) {
+	if due := c.pol.Anchor(det.DueDate, det.CreatedAt.In(c.loc)).AddDate(0, 0, st.Day); due.After(c.today) {
 		return StepDone{}, &apperr.Refusal{Code: "step_not_due", Reason: fmt.Sprintf("Ese paso vence el %s: aún no se puede marcar como hecho.", due.Format("02/01/2006"))}
 	}
 	out := StepDone{Step: step}

@@ -31,6 +31,12 @@ type ctxTenant struct {
 	debtor map[string]debtorDoc // cache within one call
 }
 
+// anchor is the date the account's ladder days count from (the policy's
+// ladder start), the placement read in the tenant's zone.
+func (c *ctxTenant) anchor(a accountDoc) time.Time {
+	return c.pol.Anchor(a.DueDate, a.CreatedAt.In(c.loc))
+}
+
 func (s *Service) load(ctx context.Context, tenant string) (*ctxTenant, error) {
 	t, err := s.tenants.TenantByID(ctx, tenant)
 	if err != nil {
@@ -126,8 +132,8 @@ func automatic(st *strategy.Step) bool {
 // state: a pending promise follow-up wins; otherwise the ladder's next
 // manual step (due or upcoming); nothing while paused or when the next step
 // is automatic (the runner sends it).
-func wantedAction(pol strategy.Policy, a accountDoc, live bool, today time.Time) *NextAction {
-	n := strategy.NextStep(pol, a.DueDate, today, a.LadderDone, pauseOf(a, live))
+func wantedAction(c *ctxTenant, a accountDoc, live bool) *NextAction {
+	n := strategy.NextStep(c.pol, c.anchor(a), c.today, a.LadderDone, pauseOf(a, live))
 	if n.Stop != "" {
 		return nil
 	}
@@ -358,7 +364,7 @@ func (s *Service) stageLive(ctx context.Context, c *ctxTenant, w *wlWrites, a ac
 	if err != nil {
 		return err
 	}
-	w.put(a.CollectorID, c.sc.Key(a.ID), buildEntry(c, a, d, live, wantedAction(c.pol, a, live, c.today)))
+	w.put(a.CollectorID, c.sc.Key(a.ID), buildEntry(c, a, d, live, wantedAction(c, a, live)))
 	return nil
 }
 
@@ -386,7 +392,7 @@ func (s *Service) ActivityLogged(ctx context.Context, tenant, accountID, channel
 		}
 		day := civilToday(at, c.loc)
 		for _, st := range c.pol.Steps {
-			if st.Channel == channel && !a.DueDate.AddDate(0, 0, st.Day).After(day) && !slices.Contains(a.LadderDone, st.Key()) {
+			if st.Channel == channel && !c.anchor(*a).AddDate(0, 0, st.Day).After(day) && !slices.Contains(a.LadderDone, st.Key()) {
 				a.LadderDone = append(a.LadderDone, st.Key())
 			}
 		}
@@ -460,7 +466,7 @@ func (s *Service) saveLadderDoc(ctx context.Context, c *ctxTenant, accountID str
 		if change != nil {
 			change(c, &a)
 		}
-		next := wantedAction(c.pol, a, live, c.today)
+		next := wantedAction(c, a, live)
 		if next.equal(before) && len(a.LadderDone) == beforeDone {
 			return nil, nil
 		}
@@ -785,7 +791,7 @@ func (s *Service) RebuildWorklists(ctx context.Context, tenant string) (int, err
 		if lists[a.CollectorID] == nil {
 			lists[a.CollectorID] = map[string]Entry{}
 		}
-		lists[a.CollectorID][c.sc.Key(a.ID)] = buildEntry(c, a, d, live, wantedAction(c.pol, a, live, c.today))
+		lists[a.CollectorID][c.sc.Key(a.ID)] = buildEntry(c, a, d, live, wantedAction(c, a, live))
 		n++
 		return nil
 	})

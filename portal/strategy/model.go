@@ -109,6 +109,12 @@ type PromiseRules struct {
 // `policy` field.
 type Policy struct {
 	Steps []Step `bson:"steps" json:"steps"`
+	// LadderStart is what the steps' days count from: StartDue (the due
+	// date; also the default) or StartPlacement (for accounts placed after
+	// the ladder's first step had passed, the placement date, so an old
+	// portfolio walks the ladder from its first step instead of landing in
+	// the legal stage on the day it arrives).
+	LadderStart string `bson:"ladderStart,omitempty" json:"ladderStart"`
 	// LateInterestBP is the annual late interest rate in basis points; the
 	// interest calculation still caps it at the legal maximum of the day.
 	LateInterestBP int64            `bson:"lateInterestBP" json:"lateInterestBP"`
@@ -172,6 +178,7 @@ func Default() Policy {
 			{Day: 75, Channel: ChannelFinalNotice, Template: "final_deadline", Automatic: true, Label: "Plazo final antes de cobro jurídico"},
 			{Day: 90, Channel: ChannelLegal, Template: "legal_stage", Label: "Etapa jurídica"},
 		},
+		LadderStart:    StartDue,
 		LateInterestBP: 2400, // 24 % annual, capped at the usury rate when computed
 		GraceDays:      0,
 		EarlyPayment:   EarlyPayment{DaysBefore: 5, PercentBP: 200},

@@ -121,6 +121,36 @@ func DoneFrom(p Policy, dueDate time.Time, contacts map[string][]time.Time) []st
 	return out
 }
 
+// Ladder start options (Policy.LadderStart).
+const (
+	StartDue       = "due"
+	StartPlacement = "placement"
+)
+
+// Anchor is the date the ladder's days count from for an account due on
+// due and placed on placed (the placement instant, in the tenant's zone).
+// Under StartPlacement an account placed when its first step had already
+// passed starts the ladder at that first step on the placement day: its
+// days count from placed shifted back by the first step's day (a ladder
+// opening at D-10 puts D-10 on the placement day, D+1 eleven days later).
+// Accounts placed in time, and every account under StartDue, count from
+// the due date. Reminders and letters still say the real days past due.
+func (p Policy) Anchor(due, placed time.Time) time.Time {
+	due = civil(due)
+	if p.LadderStart != StartPlacement || placed.IsZero() || len(p.Steps) == 0 {
+		return due
+	}
+	first := p.Steps[0].Day
+	for _, s := range p.Steps {
+		first = min(first, s.Day)
+	}
+	at := civil(placed)
+	if !due.AddDate(0, 0, first).Before(at) {
+		return due
+	}
+	return at.AddDate(0, 0, -first)
+}
+
 // civil is the calendar date of t in its own location, at UTC midnight.
 func civil(t time.Time) time.Time {
 	y, m, d := t.Date()

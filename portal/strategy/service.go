@@ -91,7 +91,11 @@ func OfTenant(saved *Policy, country string) Policy {
 	if saved == nil || len(saved.Steps) == 0 {
 		return DefaultFor(country)
 	}
-	return *saved
+	p := *saved
+	if p.LadderStart == "" {
+		p.LadderStart = StartDue // policies saved before the option existed
+	}
+	return p
 }
 
 // Put validates and saves a tenant's policy (managers and admins).

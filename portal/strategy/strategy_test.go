@@ -170,3 +170,61 @@ func TestDoneFrom(t *testing.T) {
 		t.Fatalf("next after the contacts: %+v", n)
 	}
 }
+
+// The ladder start decides what the steps' days count from. The default
+// ladder opens at D-10 (courtesy call), so under StartPlacement an account
+// is "in time" when placed on or before due-10; otherwise its D-10 falls on
+// the placement day and every later step follows at the same spacing.
+func TestAnchor(t *testing.T) {
+	due := date("2025-06-01")
+	bogota := time.FixedZone("COT", -5*3600)
+	placement := Default()
+	placement.LadderStart = StartPlacement
+	cases := []struct {
+		name   string
+		p      Policy
+		placed time.Time
+		want   string
+	}{
+		{"due start ignores placement", Default(), date("2026-12-06"), "2025-06-01"},
+		{"empty start is due start", Policy{Steps: Default().Steps}, date("2026-12-06"), "2025-06-01"},
+		{"placed in time (exactly D-10)", placement, date("2025-05-22"), "2025-06-01"},
+		{"placed before the ladder opens", placement, date("2025-04-01"), "2025-06-01"},
+		{"placed one day after D-10: D-10 moves to the placement day", placement, date("2025-05-23"), "2025-06-02"},
+		{"placed 18 months late", placement, date("2026-12-06"), "2026-12-16"},
+		// 21:30 on 5 Dec in Bogotá is already 6 Dec in UTC: the placement
+		// day is the tenant's.
+		{"placement day in the tenant's zone", placement, time.Date(2026, 12, 6, 2, 30, 0, 0, time.UTC).In(bogota), "2026-12-15"},
+	}
+	for _, c := range cases {
+		if got := c.p.Anchor(due, c.placed).Format(time.DateOnly); got != c.want {
+			t.Errorf("%s: anchor %s, want %s", c.name, got, c.want)
+		}
+	}
+	// A ladder whose first step is after the due date: the first step lands
+	// on the placement day all the same.
+	late := Policy{LadderStart: StartPlacement, Steps: []Step{{Day: 5, Channel: ChannelEmail}, {Day: 30, Channel: ChannelLetter}}}
+	if got := late.Anchor(due, date("2026-01-10")).Format(time.DateOnly); got != "2026-01-05" {
+		t.Errorf("ladder from D+5: anchor %s, want 2026-01-05", got)
+	}
+	// Walking it: placed 18 months late, the first step is the courtesy
+	// call today, then the D-3 reminder a week later — never the legal stage.
+	a := placement.Anchor(due, date("2026-12-06"))
+	n := NextStep(placement, a, date("2026-12-06"), nil, Pause{})
+	if n.Step == nil || n.Step.Template != "courtesy_call" || n.Due.Format(time.DateOnly) != "2026-12-06" || n.Skipped != 0 {
+		t.Fatalf("first step: %+v", n)
+	}
+	n = NextStep(placement, a, date("2026-12-13"), []string{n.Step.Key()}, Pause{})
+	if n.Step == nil || n.Step.Template != "reminder_statement" || n.Due.Format(time.DateOnly) != "2026-12-13" {
+		t.Fatalf("second step: %+v", n)
+	}
+	if n := NextStep(Default(), due, date("2026-12-06"), nil, Pause{}); n.Step == nil || n.Step.Channel != ChannelLegal {
+		t.Fatalf("due start, 18 months late: %+v", n)
+	}
+	// The option is validated.
+	bad := Default()
+	bad.LadderStart = "assignment"
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "placement") {
+		t.Fatalf("bad ladder start: %v", err)
+	}
+}

@@ -33,6 +33,9 @@ func (p Policy) Validate() error {
 	case len(p.Steps) > MaxSteps:
 		f.Add("steps", fmt.Sprintf("máximo %d pasos", MaxSteps))
 	}
+	if p.LadderStart != "" && p.LadderStart != StartDue && p.LadderStart != StartPlacement {
+		f.Add("ladderStart", "use due (desde el vencimiento) o placement (desde la asignación, para cuentas asignadas ya vencidas)")
+	}
 	seen := map[string]int{}
 	for i, s := range p.Steps {
 		at := func(field string) string { return fmt.Sprintf("steps[%d].%s", i, field) }

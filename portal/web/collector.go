@@ -1,6 +1,8 @@
 package web
 
 import (
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -48,9 +50,20 @@ func (s *Server) putPolicy(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
+	before, err := s.Policy.For(c.UserContext(), param(c, "tenant"))
+	if err != nil {
+		return err
+	}
 	p, err := s.Policy.Put(c.UserContext(), param(c, "tenant"), req)
 	if err != nil {
 		return err
+	}
+	// A new ladder changes every account's next step: the collectors'
+	// lists follow now, not at the nightly repair.
+	if s.Queue != nil && (before.LadderStart != p.LadderStart || !slices.Equal(before.Steps, p.Steps)) {
+		if _, err := s.Queue.RebuildWorklists(c.UserContext(), param(c, "tenant")); err != nil {
+			return fmt.Errorf("policy saved; worklists: %w", err)
+		}
 	}
 	return c.JSON(p)
 }

@@ -109,6 +109,7 @@ func TestManagerPagesBrowser(t *testing.T) {
 	browsertest.Shot(t, ctx, dir, "manager-policy-errors")
 	setVal(`input[name="steps[0].day"]`, "-10")
 	setVal(`input[name="lateInterestBP"]`, "22.5")
+	browsertest.Eval(t, ctx, `(() => { const s = document.querySelector('#policy-ladder-start'); s.value = 'placement'; s.dispatchEvent(new Event('change')); return s.value; })()`)
 	err = chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS("#policy-save")),
 		chromedp.WaitVisible(chromedp.CSS("#toast:not([hidden])")),
@@ -116,9 +117,10 @@ func TestManagerPagesBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := w.Do("GET", "/api/tenants/acme/policy", w.manager, nil); r.JSON()["lateInterestBP"] != float64(2250) || r.JSON()["default"] != false {
+	if r := w.Do("GET", "/api/tenants/acme/policy", w.manager, nil); r.JSON()["lateInterestBP"] != float64(2250) || r.JSON()["default"] != false || r.JSON()["ladderStart"] != "placement" {
 		t.Fatalf("saved policy: %s", r.Body)
 	}
+	browsertest.ShotOf(t, ctx, dir, "manager-policy-start", "#policy-form")
 	// The bureau list: F-1 waits for its 20 days.
 	err = chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS("#tab-bureau")),

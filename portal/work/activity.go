@@ -333,6 +333,7 @@ func (s *Service) Timeline(ctx context.Context, tenant, key string) (Timeline, e
 	for _, p := range tl.Promises {
 		pause.Promise = pause.Promise || p.Status == PromiseLive
 	}
-	tl.Next = strategy.NextStep(pol, tg.acc.DueDate, civilToday(s.now(), loc), strategy.DoneFrom(pol, tg.acc.DueDate, contacts), pause)
+	anchor := pol.Anchor(tg.acc.DueDate, tg.acc.CreatedAt.In(loc))
+	tl.Next = strategy.NextStep(pol, anchor, civilToday(s.now(), loc), strategy.DoneFrom(pol, anchor, contacts), pause)
 	return tl, nil
 }

@@ -143,8 +143,14 @@
     addTier.onclick = () => { pol.settlement.push({ minDaysPastDue: 90, percentBP: 1000, maxAmount: 0 }); redrawTiers(); };
     const msg = el('p', { class: 'error', id: 'policy-error', role: 'alert', hidden: true });
     const save = el('button', { type: 'submit', class: 'btn primary', id: 'policy-save', text: M('policy.save') });
+    const start = el('select', { id: 'policy-ladder-start', name: 'ladderStart', 'data-field': 'ladderStart' },
+      ['due', 'placement'].map((v) => el('option', { value: v, text: M('policy.start.' + v), selected: (pol.ladderStart || 'due') === v })));
+    start.addEventListener('change', () => { pol.ladderStart = start.value; });
     const form = el('form', { id: 'policy-form', novalidate: true },
       el('h3', { text: M('policy.steps') }), el('p', { class: 'muted small', text: M('policy.stepsHint') }),
+      el('label', {}, M('policy.start'), start,
+        el('small', { class: 'muted', text: M('policy.start.hint') }),
+        el('small', { class: 'error field-error', 'data-error-for': 'ladderStart', hidden: true })),
       el('div', { class: 'table-wrap' }, el('table', { class: 'stack' },
         el('thead', {}, el('tr', {}, ['day', 'channel', 'automatic', 'template', 'label'].map((k) => el('th', { text: M('policy.' + k) })), el('th', {}))),
         body)),
@@ -335,10 +341,16 @@
       el('p', { class: 'small muted', text: C.t('manager.gateway.' + g.gateway + 'Help') }));
   }
 
+  // render draws the section the hash names. Sections other scripts own
+  // (audit.js) get the tabs only; a render overtaken by a newer one (the
+  // home cards still loading when the user clicks a tab) draws nothing.
+  let renderSeq = 0;
   async function render() {
+    const mine = ++renderSeq;
     const s = (location.hash.match(/^#\/(\w+)/) || [])[1] || 'home';
-    const cards = s === 'policy' ? [await policyCard()] : s === 'caps' ? [await capsCard()] : s === 'outbox' ? [await outboxCard()] : s === 'bureau' ? [await bureauCard()]
+    const cards = s === 'audit' ? [] : s === 'policy' ? [await policyCard()] : s === 'caps' ? [await capsCard()] : s === 'outbox' ? [await outboxCard()] : s === 'bureau' ? [await bureauCard()]
       : [await capsStale(), await gatewayCard(), tenantCard(), await usersCard()].filter(Boolean);
+    if (mine !== renderSeq) return;
     view.replaceChildren(tabs(sections.includes(s) ? s : 'home'), ...cards);
     dashboardOnlyHome(s);
   }
