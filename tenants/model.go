@@ -48,7 +48,8 @@ type User struct {
 	PasswordHash string    `bson:"passwordHash" json:"-"`
 	TokenVersion int64     `bson:"tokenVersion" json:"-"`
 	Disabled     bool      `bson:"disabled" json:"disabled,omitempty"`
-	Capacity     int       `bson:"capacity,omitempty" json:"capacity,omitempty"` // collectors: weight in assignment
+	Capacity     int       `bson:"capacity,omitempty" json:"capacity,omitempty"`       // collectors: weight in assignment
+	MaxAccounts  int       `bson:"maxAccounts,omitempty" json:"maxAccounts,omitempty"` // collectors: open accounts at most (0: no limit)
 	CreatedAt    time.Time `bson:"createdAt" json:"createdAt"`
 	Rev          int64     `bson:"rev" json:"-"`
 }

@@ -166,6 +166,7 @@ func (s *Service) Tenants(ctx context.Context) ([]Tenant, error) {
 type NewUser struct {
 	Email, Name, Role, Password string
 	Capacity                    int
+	MaxAccounts                 int // collectors: open accounts at most (0: no limit)
 }
 
 // NormalizeEmail trims and lower-cases an address and checks its shape.
@@ -210,6 +211,9 @@ func (s *Service) CreateUser(ctx context.Context, tenant string, in NewUser) (Us
 	if in.Capacity < 0 || in.Capacity > 100000 {
 		f.Add("capacity", "capacidad fuera de rango")
 	}
+	if in.MaxAccounts < 0 || in.MaxAccounts > 1000000 {
+		f.Add("maxAccounts", "máximo de cuentas fuera de rango (0 = sin límite)")
+	}
 	if err := f.Err(); err != nil {
 		return User{}, err
 	}
@@ -219,7 +223,7 @@ func (s *Service) CreateUser(ctx context.Context, tenant string, in NewUser) (Us
 	}
 	u := User{
 		ID: primitive.NewObjectID().Hex(), Email: email, Name: name, Role: in.Role,
-		Tenants: []string{tenant}, PasswordHash: hash, Capacity: in.Capacity, CreatedAt: time.Now().UTC(),
+		Tenants: []string{tenant}, PasswordHash: hash, Capacity: in.Capacity, MaxAccounts: in.MaxAccounts, CreatedAt: time.Now().UTC(),
 	}
 	if u.Role == RoleCollector && u.Capacity == 0 {
 		u.Capacity = 1
@@ -259,10 +263,11 @@ func (s *Service) User(ctx context.Context, id string) (User, error) {
 
 // UserChange is what a manager may change on a user: nothing else.
 type UserChange struct {
-	Role     *string
-	Disabled *bool
-	Name     *string
-	Capacity *int
+	Role        *string
+	Disabled    *bool
+	Name        *string
+	Capacity    *int
+	MaxAccounts *int
 }
 
 // UpdateUser changes a user of tenant; a role change or disabling revokes
@@ -307,6 +312,12 @@ func (s *Service) UpdateUser(ctx context.Context, tenant, id string, ch UserChan
 				return nil, apperr.Field("capacity", "capacidad fuera de rango")
 			}
 			set = append(set, bson.E{Key: "capacity", Value: *ch.Capacity})
+		}
+		if ch.MaxAccounts != nil {
+			if *ch.MaxAccounts < 0 || *ch.MaxAccounts > 1000000 {
+				return nil, apperr.Field("maxAccounts", "máximo de cuentas fuera de rango (0 = sin límite)")
+			}
+			set = append(set, bson.E{Key: "maxAccounts", Value: *ch.MaxAccounts})
 		}
 		if len(set) == 0 {
 			return nil, nil

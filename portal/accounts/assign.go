@@ -33,15 +33,29 @@ type AssignRule struct {
 type AssignConfig struct {
 	Mode  string       `bson:"mode" json:"mode"`
 	Rules []AssignRule `bson:"rules,omitempty" json:"rules,omitempty"`
+	// Fallback takes what the rules leave: an account no rule matches, or
+	// whose rule's collectors are all at their limit. "" leaves it
+	// unassigned (it shows in the unassigned count), FallbackShare shares
+	// it among every active collector by capacity, a collector id sends it
+	// to that collector.
+	Fallback string `bson:"fallback,omitempty" json:"fallback,omitempty"`
 }
+
+// FallbackShare is the fallback that shares leftovers among everyone.
+const FallbackShare = "round_robin"
 
 // assigner picks collectors with smooth weighted round robin (nginx's
 // algorithm): over any window each collector gets a share proportional to
 // its capacity, interleaved rather than in runs.
 type assigner struct {
-	mode  string
-	rules []AssignRule
-	pools map[string]*wrr // by rule index ("" = everyone)
+	mode     string
+	rules    []AssignRule
+	fallback string
+	pools    map[string]*wrr // by rule index ("" = everyone)
+	// limit and load enforce each collector's maximum of open accounts
+	// (only when some collector has one: load costs a scan).
+	limit map[string]int
+	load  map[string]int
 }
 
 type wrr struct {
@@ -54,17 +68,27 @@ func newWRR(ids []string, weights []int) *wrr {
 	return &wrr{ids: ids, weights: weights, current: make([]int, len(ids))}
 }
 
-func (w *wrr) next() string {
+func (w *wrr) next() string { return w.nextOf(nil) }
+
+// nextOf runs the round over the collectors ok accepts (nil: all), so a
+// collector at its limit drops out without skewing the others' shares.
+func (w *wrr) nextOf(ok func(id string) bool) string {
 	if w == nil || len(w.ids) == 0 {
 		return ""
 	}
-	total, best := 0, 0
-	for i := range w.ids {
+	total, best := 0, -1
+	for i, id := range w.ids {
+		if ok != nil && !ok(id) {
+			continue
+		}
 		w.current[i] += w.weights[i]
 		total += w.weights[i]
-		if w.current[i] > w.current[best] {
+		if best < 0 || w.current[i] > w.current[best] {
 			best = i
 		}
+	}
+	if best < 0 {
+		return ""
 	}
 	w.current[best] -= total
 	return w.ids[best]
@@ -85,22 +109,30 @@ func (s *Service) assignConfig(ctx context.Context, tenant string) (AssignConfig
 
 // collectors lists the tenant's active collectors with their capacity.
 func (s *Service) collectors(ctx context.Context, tenant string) (map[string]int, []string, error) {
-	var us []tenants.User
-	err := s.db.C("users").Find(ctx, bson.D{{Key: "tenants", Value: tenant}, {Key: "role", Value: tenants.RoleCollector}, {Key: "disabled", Value: bson.D{{Key: "$ne", Value: true}}}},
-		&us, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	us, err := s.collectorUsers(ctx, tenant)
 	if err != nil {
 		return nil, nil, err
 	}
 	caps, ids := map[string]int{}, []string{}
 	for _, u := range us {
-		c := u.Capacity
-		if c <= 0 {
-			c = 1
-		}
-		caps[u.ID] = c
+		caps[u.ID] = weight(u)
 		ids = append(ids, u.ID)
 	}
 	return caps, ids, nil
+}
+
+// weight is a collector's share in round robin (capacity, at least 1).
+func weight(u tenants.User) int { return max(u.Capacity, 1) }
+
+// collectorUsers are the tenant's active collectors in id order.
+func (s *Service) collectorUsers(ctx context.Context, tenant string) ([]tenants.User, error) {
+	var us []tenants.User
+	err := s.db.C("users").Find(ctx, bson.D{{Key: "tenants", Value: tenant}, {Key: "role", Value: tenants.RoleCollector}, {Key: "disabled", Value: bson.D{{Key: "$ne", Value: true}}}},
+		&us, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("collectors of %s: %w", tenant, err)
+	}
+	return us, nil
 }
 
 func (s *Service) newAssigner(ctx context.Context, t tenants.Tenant) (*assigner, error) {
@@ -108,17 +140,37 @@ func (s *Service) newAssigner(ctx context.Context, t tenants.Tenant) (*assigner,
 	if err != nil {
 		return nil, err
 	}
-	return s.assignerFor(ctx, t.ID, cfg)
+	a, err := s.assignerFor(ctx, t.ID, cfg)
+	if err != nil || len(a.limit) == 0 {
+		return a, err
+	}
+	// Some collector has a limit: count what each holds now.
+	loads, _, err := s.scanLoads(ctx, s.db.Tenant(t.ID), nil)
+	if err != nil {
+		return nil, err
+	}
+	for id, l := range loads {
+		a.load[id] = l.Accounts
+	}
+	return a, nil
 }
 
 func (s *Service) assignerFor(ctx context.Context, tenant string, cfg AssignConfig) (*assigner, error) {
-	a := &assigner{mode: cfg.Mode, rules: cfg.Rules, pools: map[string]*wrr{}}
+	a := &assigner{mode: cfg.Mode, rules: cfg.Rules, fallback: cfg.Fallback, pools: map[string]*wrr{},
+		limit: map[string]int{}, load: map[string]int{}}
 	if cfg.Mode == AssignNone {
 		return a, nil
 	}
-	caps, ids, err := s.collectors(ctx, tenant)
+	us, err := s.collectorUsers(ctx, tenant)
 	if err != nil {
 		return nil, err
+	}
+	caps, ids := map[string]int{}, []string{}
+	for _, u := range us {
+		caps[u.ID], ids = weight(u), append(ids, u.ID)
+		if u.MaxAccounts > 0 {
+			a.limit[u.ID] = u.MaxAccounts
+		}
 	}
 	pool := func(list []string) *wrr {
 		var is []string
@@ -135,14 +187,42 @@ func (s *Service) assignerFor(ctx context.Context, tenant string, cfg AssignConf
 	for i, r := range cfg.Rules {
 		a.pools[fmt.Sprint(i)] = pool(r.Collectors)
 	}
+	if f := cfg.Fallback; f != "" && f != FallbackShare {
+		a.pools["fallback"] = pool([]string{f})
+	}
 	return a, nil
 }
 
-// pick chooses the collector of a new account ("" when none applies).
+// Why an account went where it went (AssignPlan).
+const (
+	ViaShare    = "round_robin" // round robin over everyone
+	ViaFallback = "fallback"    // no rule took it; the fallback did
+	ViaNoRule   = "no_rule"     // no rule matched and there is no fallback
+	ViaFull     = "full"        // every collector it could go to is at its limit
+)
+
+// pick chooses the collector of a new account ("" when none applies) and
+// says why: ViaShare, "rule:<i>", ViaFallback, ViaNoRule or ViaFull.
 func (a *assigner) pick(acc Account) string {
+	c, _ := a.pickWhy(acc)
+	return c
+}
+
+func (a *assigner) pickWhy(acc Account) (string, string) {
+	room := func(id string) bool { l, ok := a.limit[id]; return !ok || a.load[id] < l }
+	take := func(c, via string) (string, string) {
+		if c != "" {
+			a.load[c]++
+		}
+		return c, via
+	}
+	full := false
 	switch a.mode {
 	case AssignRoundRobin:
-		return a.pools[""].next()
+		if c := a.pools[""].nextOf(room); c != "" {
+			return take(c, ViaShare)
+		}
+		return "", ViaFull
 	case AssignRules:
 		for i, r := range a.rules {
 			if r.Segment != "" && r.Segment != acc.Segment {
@@ -151,14 +231,49 @@ func (a *assigner) pick(acc Account) string {
 			if acc.Balance < r.MinAmount || (r.MaxAmount > 0 && acc.Balance > r.MaxAmount) {
 				continue
 			}
-			return a.pools[fmt.Sprint(i)].next()
+			if c := a.pools[fmt.Sprint(i)].nextOf(room); c != "" {
+				return take(c, fmt.Sprintf("rule:%d", i))
+			}
+			full = true // the first matching rule decides; its people are full
+			break
 		}
+		switch a.fallback {
+		case "":
+		case FallbackShare:
+			if c := a.pools[""].nextOf(room); c != "" {
+				return take(c, ViaFallback)
+			}
+			full = true
+		default:
+			if c := a.pools["fallback"].nextOf(room); c != "" {
+				return take(c, ViaFallback)
+			}
+			full = true
+		}
+		if full {
+			return "", ViaFull
+		}
+		return "", ViaNoRule
 	}
-	return ""
+	return "", ViaNoRule
 }
 
 // SetAssignConfig stores the tenant's rule for new accounts (managers).
 func (s *Service) SetAssignConfig(ctx context.Context, tenant string, cfg AssignConfig) error {
+	if err := s.checkConfig(ctx, tenant, cfg); err != nil {
+		return err
+	}
+	err := s.db.C("tenants").Update(ctx, bson.D{{Key: "_id", Value: tenant}}, bson.D{{Key: "$set", Value: bson.D{{Key: "assignment", Value: cfg}}}})
+	if err != nil {
+		return fmt.Errorf("save assignment rule: %w", err)
+	}
+	_ = s.audit.Record(ctx, tenant, "assignment.rule", tenant, map[string]any{"mode": cfg.Mode, "rules": len(cfg.Rules), "fallback": cfg.Fallback})
+	return nil
+}
+
+// checkConfig is the rule check shared by saving and previewing a rule:
+// managers only, known mode, every collector one of the tenant's.
+func (s *Service) checkConfig(ctx context.Context, tenant string, cfg AssignConfig) error {
 	if r := actor.From(ctx).Role; r != tenants.RoleAdmin && r != tenants.RoleManager {
 		return forbidden("assignment rule")
 	}
@@ -174,24 +289,36 @@ func (s *Service) SetAssignConfig(ctx context.Context, tenant string, cfg Assign
 	if err != nil {
 		return err
 	}
+	f := apperr.Fields{}
+	if len(cfg.Rules) > 50 {
+		f.Add("rules", "máximo 50 reglas")
+	}
 	for i, r := range cfg.Rules {
+		at := func(k string) string { return fmt.Sprintf("rules[%d].%s", i, k) }
 		if len(r.Collectors) == 0 {
-			return apperr.Field(fmt.Sprintf("rules[%d].collectors", i), "indique al menos un gestor")
+			f.Add(at("collectors"), "indique al menos un gestor")
 		}
 		for _, c := range r.Collectors {
 			if _, ok := caps[c]; !ok {
-				return apperr.Field(fmt.Sprintf("rules[%d].collectors", i), "gestor desconocido en este cliente: "+c)
+				f.Add(at("collectors"), "gestor desconocido en este cliente: "+c)
 			}
 		}
 		if r.MinAmount < 0 || (r.MaxAmount != 0 && r.MaxAmount < r.MinAmount) {
-			return apperr.Field(fmt.Sprintf("rules[%d]", i), "banda de valores inválida")
+			f.Add(at("maxAmount"), "banda de valores inválida: el máximo es menor que el mínimo")
+		}
+		if len(r.Segment) > 60 {
+			f.Add(at("segment"), "máximo 60 caracteres")
 		}
 	}
-	err = s.db.C("tenants").Update(ctx, bson.D{{Key: "_id", Value: tenant}}, bson.D{{Key: "$set", Value: bson.D{{Key: "assignment", Value: cfg}}}})
-	if err == nil {
-		_ = s.audit.Record(ctx, tenant, "assignment.rule", tenant, map[string]any{"mode": cfg.Mode})
+	if fb := cfg.Fallback; fb != "" && fb != FallbackShare {
+		if _, ok := caps[fb]; !ok {
+			f.Add("fallback", "gestor desconocido en este cliente: "+fb)
+		}
 	}
-	return err
+	if cfg.Mode == AssignRules && len(cfg.Rules) == 0 {
+		f.Add("rules", "el modo por reglas necesita al menos una regla")
+	}
+	return f.Err()
 }
 
 // Move is an account that changed collector (From or To may be empty).
@@ -252,7 +379,9 @@ func (s *Service) Assign(ctx context.Context, tenant string, ids []string, colle
 		if s.Worklist != nil {
 			_ = sc.C("accounts").Get(ctx, id, &prev)
 		}
-		err := sc.C("accounts").Update(ctx, id, bson.D{{Key: "$set", Value: bson.D{{Key: "collectorId", Value: collector}, {Key: "updatedAt", Value: now}}}})
+		// A manual move takes the account out of any run (a recall leaves it).
+		err := sc.C("accounts").Update(ctx, id, bson.D{{Key: "$set", Value: bson.D{{Key: "collectorId", Value: collector}, {Key: "updatedAt", Value: now}}},
+			{Key: "$unset", Value: bson.D{{Key: "assignRunId", Value: ""}}}})
 		switch {
 		case apperr.Is(err, apperr.ErrNotFound):
 			res.Skipped++
@@ -265,57 +394,6 @@ func (s *Service) Assign(ctx context.Context, tenant string, ids []string, colle
 	}
 	s.moved(ctx, tenant, moves)
 	_ = s.audit.Record(ctx, tenant, "assignment.manual", collector, map[string]any{"assigned": res.Assigned})
-	return res, nil
-}
-
-// AssignUnassigned distributes the tenant's open, unassigned accounts by the
-// given mode (weighted round robin, or the tenant's rules).
-func (s *Service) AssignUnassigned(ctx context.Context, tenant, mode string) (AssignResult, error) {
-	if r := actor.From(ctx).Role; r != tenants.RoleAdmin && r != tenants.RoleManager {
-		return AssignResult{}, forbidden("assign")
-	}
-	sc, _, err := s.scope(ctx, tenant)
-	if err != nil {
-		return AssignResult{}, err
-	}
-	cfg := AssignConfig{Mode: mode}
-	if mode == AssignRules {
-		if cfg, err = s.assignConfig(ctx, tenant); err != nil {
-			return AssignResult{}, err
-		}
-	} else if mode != AssignRoundRobin {
-		return AssignResult{}, apperr.Field("rule", "use round_robin o rules")
-	}
-	as, err := s.assignerFor(ctx, tenant, cfg)
-	if err != nil {
-		return AssignResult{}, err
-	}
-	if len(as.pools[""].ids) == 0 {
-		return AssignResult{}, &apperr.Refusal{Code: "no_collectors", Reason: "este cliente no tiene gestores activos"}
-	}
-	var open []Account
-	err = sc.C("accounts").Find(ctx, bson.D{{Key: "status", Value: StatusOpen}, {Key: "collectorId", Value: bson.D{{Key: "$in", Value: bson.A{"", nil}}}}},
-		&open, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetProjection(bson.D{{Key: "history", Value: 0}}))
-	if err != nil {
-		return AssignResult{}, err
-	}
-	var res AssignResult
-	var moves []Move
-	now := time.Now().UTC()
-	for _, a := range open {
-		c := as.pick(a)
-		if c == "" {
-			res.Skipped++
-			continue
-		}
-		if err := sc.C("accounts").Update(ctx, a.ID, bson.D{{Key: "$set", Value: bson.D{{Key: "collectorId", Value: c}, {Key: "updatedAt", Value: now}}}}); err != nil {
-			return res, err
-		}
-		res.Assigned++
-		moves = append(moves, Move{AccountID: a.ID, To: c})
-	}
-	s.moved(ctx, tenant, moves)
-	_ = s.audit.Record(ctx, tenant, "assignment.rule.run", tenant, map[string]any{"mode": mode, "assigned": res.Assigned})
 	return res, nil
 }
 

@@ -15,7 +15,7 @@ import (
 var Collections = []string{
 	"meta", "tenants", "users", "debtors", "accounts", "ledger", "activities",
 	"promises", "disputes", "plans", "imports", "importrows", "jobs", "outbox",
-	"audit", "worklists", "counters", "payments", "webhooks", "files", "tallies", "monthly", "accountindex", "caps", "settings",
+	"audit", "worklists", "counters", "payments", "webhooks", "files", "tallies", "monthly", "accountindex", "caps", "settings", "assignruns",
 }
 
 // index declares an index MongoDB proper needs; on the embedded server only

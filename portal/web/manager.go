@@ -86,11 +86,12 @@ func (s *Server) getTenant(c *fiber.Ctx) error {
 }
 
 type userReq struct {
-	Email    string `json:"email"`
-	Name     string `json:"name"`
-	Role     string `json:"role"`
-	Password string `json:"password"`
-	Capacity int    `json:"capacity"`
+	Email       string `json:"email"`
+	Name        string `json:"name"`
+	Role        string `json:"role"`
+	Password    string `json:"password"`
+	Capacity    int    `json:"capacity"`
+	MaxAccounts int    `json:"maxAccounts"`
 }
 
 func (s *Server) createUser(c *fiber.Ctx) error {
@@ -99,7 +100,7 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 		return err
 	}
 	u, err := s.Tenants.CreateUser(c.UserContext(), param(c, "tenant"), tenants.NewUser{
-		Email: req.Email, Name: req.Name, Role: req.Role, Password: req.Password, Capacity: req.Capacity,
+		Email: req.Email, Name: req.Name, Role: req.Role, Password: req.Password, Capacity: req.Capacity, MaxAccounts: req.MaxAccounts,
 	})
 	if err != nil {
 		return err
@@ -121,10 +122,11 @@ func (s *Server) listUsers(c *fiber.Ctx) error {
 
 // userPatch is the allowlist of what a manager may change on a user.
 type userPatch struct {
-	Role     *string `json:"role"`
-	Disabled *bool   `json:"disabled"`
-	Name     *string `json:"name"`
-	Capacity *int    `json:"capacity"`
+	Role        *string `json:"role"`
+	Disabled    *bool   `json:"disabled"`
+	Name        *string `json:"name"`
+	Capacity    *int    `json:"capacity"`
+	MaxAccounts *int    `json:"maxAccounts"`
 }
 
 func (s *Server) updateUser(c *fiber.Ctx) error {
@@ -133,7 +135,7 @@ func (s *Server) updateUser(c *fiber.Ctx) error {
 		return err
 	}
 	u, err := s.Tenants.UpdateUser(c.UserContext(), param(c, "tenant"), param(c, "id"), tenants.UserChange{
-		Role: req.Role, Disabled: req.Disabled, Name: req.Name, Capacity: req.Capacity,
+		Role: req.Role, Disabled: req.Disabled, Name: req.Name, Capacity: req.Capacity, MaxAccounts: req.MaxAccounts,
 	})
 	if err != nil {
 		return err

@@ -37,6 +37,9 @@ func (s *Server) portfolioRoutes(r fiber.Router) {
 	s.route(r, fiber.MethodPost, "/tenants/:tenant/accounts/:id/recall", s.recallAccount, portfolioOwners...)
 	s.route(r, fiber.MethodPost, "/tenants/:tenant/assignments", s.assign, managers...)
 	s.route(r, fiber.MethodPut, "/tenants/:tenant/assignment-rule", s.setAssignRule, managers...)
+	s.route(r, fiber.MethodGet, "/tenants/:tenant/assignment", s.assignmentState, managers...)
+	s.route(r, fiber.MethodPost, "/tenants/:tenant/assignments/preview", s.previewAssign, managers...)
+	s.route(r, fiber.MethodPost, "/tenants/:tenant/assignments/runs/:run/recall", s.recallAssignRun, managers...)
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/debtors/:document", s.getDebtor, portfolioReaders...)
 	s.route(r, fiber.MethodPost, "/tenants/:tenant/debtors/:document/access-code", s.newAccessCode, portfolioReaders...)
 }
@@ -363,7 +366,11 @@ func (s *Server) assign(c *fiber.Ctx) error {
 	var err error
 	switch {
 	case req.Rule != "":
-		res, err = s.Accounts.AssignUnassigned(c.UserContext(), param(c, "tenant"), req.Rule)
+		p, err := s.Accounts.AssignUnassigned(c.UserContext(), param(c, "tenant"), req.Rule)
+		if err != nil {
+			return err
+		}
+		return c.JSON(p)
 	case req.CollectorID != nil && req.Filter != nil:
 		f := req.Filter
 		res, err = s.Accounts.AssignByFilter(c.UserContext(), param(c, "tenant"), accounts.Filter{
@@ -377,6 +384,41 @@ func (s *Server) assign(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(res)
+}
+
+// assignmentState is the assignment page: the rule, each collector's
+// capacity and load, the unassigned accounts and the recent runs.
+func (s *Server) assignmentState(c *fiber.Ctx) error {
+	st, err := s.Accounts.AssignmentState(c.UserContext(), param(c, "tenant"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(st)
+}
+
+type previewReq struct {
+	Rule   string                 `json:"rule"`
+	Config *accounts.AssignConfig `json:"config"` // a draft rule, not yet saved
+}
+
+func (s *Server) previewAssign(c *fiber.Ctx) error {
+	var req previewReq
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	p, err := s.Accounts.PreviewAssign(c.UserContext(), param(c, "tenant"), req.Rule, req.Config)
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}
+
+func (s *Server) recallAssignRun(c *fiber.Ctx) error {
+	run, err := s.Accounts.RecallRun(c.UserContext(), param(c, "tenant"), param(c, "run"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(run)
 }
 
 func (s *Server) setAssignRule(c *fiber.Ctx) error {
