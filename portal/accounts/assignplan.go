@@ -264,8 +264,10 @@ func (s *Service) plan(ctx context.Context, tenant, mode string, draft *AssignCo
 	for _, l := range lines {
 		p.ByCollector = append(p.ByCollector, *l)
 	}
-	sort.Slice(p.ByCollector, func(i, j int) bool { return p.ByCollector[i].Accounts > p.ByCollector[j].Accounts ||
-		p.ByCollector[i].Accounts == p.ByCollector[j].Accounts && p.ByCollector[i].CollectorID < p.ByCollector[j].CollectorID })
+	sort.Slice(p.ByCollector, func(i, j int) bool {
+		return p.ByCollector[i].Accounts > p.ByCollector[j].Accounts ||
+			p.ByCollector[i].Accounts == p.ByCollector[j].Accounts && p.ByCollector[i].CollectorID < p.ByCollector[j].CollectorID
+	})
 	return p, names, nil
 }
 
