@@ -69,10 +69,14 @@
   const enc = encodeURIComponent;
   const tbase = () => '/api/tenants/' + enc(C.tenant);
   const sections = ['home', 'policy', 'caps', 'outbox', 'bureau'];
+  // Sections kept in their own files (assign.js) register here before the
+  // first render: C.managerSections[name] = async () => card.
+  C.managerSections = C.managerSections || {};
+  const all = () => sections.concat(Object.keys(C.managerSections));
 
   function tabs(current) {
     return el('nav', { class: 'letter-links', id: 'manager-tabs', 'aria-label': M('tabs') },
-      sections.map((s) => el('a', { class: 'btn' + (s === current ? ' primary' : ''), href: '#/' + (s === 'home' ? '' : s), id: 'tab-' + s,
+      all().map((s) => el('a', { class: 'btn' + (s === current ? ' primary' : ''), href: '#/' + (s === 'home' ? '' : s), id: 'tab-' + s,
         'aria-current': s === current ? 'page' : null, text: M('tab.' + s) })));
   }
 
@@ -348,10 +352,11 @@
   async function render() {
     const mine = ++renderSeq;
     const s = (location.hash.match(/^#\/(\w+)/) || [])[1] || 'home';
-    const cards = s === 'audit' ? [] : s === 'policy' ? [await policyCard()] : s === 'caps' ? [await capsCard()] : s === 'outbox' ? [await outboxCard()] : s === 'bureau' ? [await bureauCard()]
+    const own = C.managerSections[s];
+    const cards = s === 'audit' ? [] : own ? [await own()] : s === 'policy' ? [await policyCard()] : s === 'caps' ? [await capsCard()] : s === 'outbox' ? [await outboxCard()] : s === 'bureau' ? [await bureauCard()]
       : [await capsStale(), await gatewayCard(), tenantCard(), await usersCard()].filter(Boolean);
     if (mine !== renderSeq) return;
-    view.replaceChildren(tabs(sections.includes(s) ? s : 'home'), ...cards);
+    view.replaceChildren(tabs(all().includes(s) ? s : 'home'), ...cards);
     dashboardOnlyHome(s);
   }
 
