@@ -102,6 +102,30 @@ func Shot(t testing.TB, ctx context.Context, dir, name string) string {
 	return p
 }
 
+// ShotView saves what the viewport shows (fixed bars and sheets where a
+// person sees them), like Shot.
+func ShotView(t testing.TB, ctx context.Context, dir, name string) string {
+	t.Helper()
+	return save(t, ctx, dir, name, chromedp.CaptureScreenshot())
+}
+
+func save(t testing.TB, ctx context.Context, dir, name string, shot chromedp.Action[[]byte]) string {
+	t.Helper()
+	if d := os.Getenv("SCREENSHOT_DIR"); d != "" {
+		dir = d
+		_ = os.MkdirAll(dir, 0o755)
+	}
+	buf, err := chromedp.Run(ctx, shot)
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	p := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(p, buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // ShotOf saves a screenshot of the element sel only, like Shot.
 func ShotOf(t testing.TB, ctx context.Context, dir, name, sel string) string {
 	t.Helper()

@@ -63,7 +63,7 @@ func (s *Service) notify(ctx context.Context, sc *store.Scope, t tenants.Tenant,
 	if dis.Status == DisputeAccepted && dis.CreditTotal < disputed {
 		kind = "partial"
 	}
-	portal := strings.TrimRight(s.PublicURL, "/") + "/debtor"
+	portal := tenants.DebtorURL(s.PublicURL, t.ID)
 	note := dis.Note
 	if doc := strings.TrimSpace(d.Document); doc != "" {
 		note = strings.ReplaceAll(note, doc, Mask(doc))

@@ -17,7 +17,7 @@ import (
 type PDFOptions struct {
 	T         func(key string) string // the translation table, in the reader's language
 	Lang      string
-	PortalURL string // where the debtor logs in to pay
+	PortalURL string // the tenant's debtor link (tenants.DebtorURL)
 }
 
 func (o PDFOptions) date(s Statement, t interface{ Format(string) string }) string {
@@ -191,7 +191,7 @@ func StatementPDF(s Statement, o PDFOptions) ([]byte, error) {
 	pdf.SetFont("Helvetica", "B", 11)
 	pdf.CellFormat(0, 7, tr(t("debtor.pdf.howToPay")), "", 1, "L", false, 0, "")
 	pdf.SetFont("Helvetica", "", 10)
-	url := strings.TrimSuffix(o.PortalURL, "/") + "/debtor"
+	url := o.PortalURL
 	pdf.MultiCell(0, 5, tr(strings.ReplaceAll(t("debtor.pdf.payText"), "{url}", url)), "", "L", false)
 
 	var buf bytes.Buffer

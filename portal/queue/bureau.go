@@ -432,7 +432,7 @@ func (s *Service) BureauExportRows(ctx context.Context, tenant string) ([][]stri
 // the same on paper).
 func bureauText(c *ctxTenant, a accountDoc, publicURL string) (string, string) {
 	amount := money.Format(a.Balance, a.Currency, c.t.Locale)
-	portal := strings.TrimRight(publicURL, "/") + "/debtor"
+	portal := tenants.DebtorURL(publicURL, c.t.ID)
 	subject := "Aviso previo de reporte a centrales de riesgo — factura " + a.Invoice
 	body := "Estimado(a) " + a.DebtorName + ":\n\n" +
 		"La factura " + a.Invoice + " de " + c.t.Name + ", vencida desde el " + spanishDate(a.DueDate) + ", presenta un saldo de " + amount + ". " +

@@ -7,6 +7,7 @@ import (
 
 	"cartera/portal/accounts"
 	"cartera/portal/strategy"
+	"cartera/tenants"
 )
 
 // Access codes sent to the debtor (accounts.CodeCourier): a client company
@@ -76,7 +77,7 @@ func (s *Service) SendCode(ctx context.Context, tenant string, d accounts.Debtor
 	m := Message{ID: sc.ID("access-code:" + sc.Key(d.ID) + ":" + fmt.Sprint(now.UnixNano())), TenantID: tenant, AccountID: d.AccountIDs[0],
 		DebtorID: d.ID, Step: "access_code", Channel: channel, Template: "access_code", To: to, Status: StatusQueued,
 		NextAttemptAt: now, CreatedAt: now}
-	m.Subject, m.Body = codeText(t.Name, d.Name, code, s.PublicURL, channel)
+	m.Subject, m.Body = codeText(t.Name, d.Name, code, tenants.DebtorURL(s.PublicURL, t.ID), channel)
 	if err := sc.C("outbox").Insert(ctx, m); err != nil {
 		return fmt.Errorf("access code: outbox: %w", err)
 	}
@@ -85,8 +86,7 @@ func (s *Service) SendCode(ctx context.Context, tenant string, d accounts.Debtor
 }
 
 // codeText is the message with a new access code, Spanish first.
-func codeText(company, name, code, publicURL, channel string) (subject, body string) {
-	portal := strings.TrimRight(publicURL, "/") + "/debtor"
+func codeText(company, name, code, portal, channel string) (subject, body string) {
 	subject = "Su nuevo código de acceso a " + company
 	if channel != strategy.ChannelEmail {
 		return subject, company + ": su nuevo código de acceso es " + code + ". Ingrese en " + portal + " con su documento. No lo comparta."

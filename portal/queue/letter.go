@@ -103,7 +103,7 @@ func (s *Service) Letter(ctx context.Context, tenant, key, level string, withCod
 	loc := t.Location()
 	today := civilToday(now, loc)
 	d := LetterData{Level: level, Company: t.Name, Date: now.In(loc), DebtorName: det.Debtor.Name, Currency: det.Currency,
-		Locale: t.Locale, PortalURL: strings.TrimRight(s.PublicURL, "/") + "/debtor",
+		Locale: t.Locale, PortalURL: tenants.DebtorURL(s.PublicURL, t.ID),
 		Reference: accounts.PaymentReference(tenant, det.Debtor.Document)}
 	for i := len(det.Debtor.Contacts) - 1; i >= 0; i-- {
 		if c := det.Debtor.Contacts[i]; c.Kind == "address" && !c.Invalid {

@@ -266,7 +266,7 @@ func TestOutboxDelivery(t *testing.T) {
 		t.Fatalf("SMTP got %d messages, want 3", n)
 	}
 	body := smtpSrv.msgs[0]
-	if !strings.Contains(body, "Subject: Factura F-") || !strings.Contains(body, "/debtor") || !strings.Contains(body, "From: cobranza@acme.test") {
+	if !strings.Contains(body, "Subject: Factura F-") || !strings.Contains(body, "/pay/acme") || !strings.Contains(body, "From: cobranza@acme.test") {
 		t.Fatalf("e-mail: %s", body)
 	}
 	// D+15 the WhatsApps go; the provider fails the first.

@@ -2,11 +2,11 @@ package queue
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"cartera/portal/money"
 	"cartera/portal/strategy"
+	"cartera/tenants"
 )
 
 // compose writes an automatic message in Spanish for a ladder step. Texts
@@ -14,7 +14,7 @@ import (
 func compose(c *ctxTenant, a accountDoc, st *strategy.Step, publicURL string) (subject, body string) {
 	amount := money.Format(a.Balance, a.Currency, c.t.Locale)
 	due := spanishDate(a.DueDate)
-	portal := strings.TrimRight(publicURL, "/") + "/debtor"
+	portal := tenants.DebtorURL(publicURL, c.t.ID)
 	name := c.t.Name
 	switch {
 	case st.Day < 0:

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"cartera/portal/accounts"
 	"errors"
 	"io"
 	"mime"
@@ -13,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"cartera/payments"
+	"cartera/portal/accounts"
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
 	"cartera/portal/debtors"
@@ -26,6 +26,7 @@ func (s *Server) debtorRoutes(r fiber.Router) {
 	s.route(r, fiber.MethodPost, "/debtor/login", s.debtorLogin)
 	s.route(r, fiber.MethodPost, "/debtor/login/email-code", s.debtorEmailCode)
 	s.route(r, fiber.MethodGet, "/debtor/login/options", s.debtorLoginOptions)
+	s.route(r, fiber.MethodGet, "/debtor/company/:slug", s.debtorCompany)
 	s.route(r, fiber.MethodPost, "/debtor/logout", s.debtorLogout, tenants.RoleDebtor)
 	s.route(r, fiber.MethodGet, "/debtor/statement", s.debtorStatement, tenants.RoleDebtor)
 	s.route(r, fiber.MethodGet, "/debtor/statement.pdf", s.debtorStatementPDF, tenants.RoleDebtor)
@@ -70,11 +71,22 @@ type debtorLoginReq struct {
 	EmailOTP string `json:"emailCode"` // or a one-time code sent by e-mail
 }
 
+// debtorCompany names the company a debtor link points at (public: the
+// link is printed on letters).
+func (s *Server) debtorCompany(c *fiber.Ctx) error {
+	t, err := s.Tenants.Public(c.UserContext(), param(c, "slug"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(t)
+}
+
 func (s *Server) debtorLogin(c *fiber.Ctx) error {
 	var req debtorLoginReq
 	if err := decode(c, &req); err != nil {
 		return err
 	}
+	req.Tenant = s.Tenants.FindCompany(c.UserContext(), req.Tenant)
 	var sess debtors.Session
 	var err error
 	switch {
@@ -106,6 +118,7 @@ func (s *Server) debtorEmailCode(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
+	req.Tenant = s.Tenants.FindCompany(c.UserContext(), req.Tenant)
 	if err := s.DebtorPortal.RequestEmailCode(c.UserContext(), req.Tenant, req.Document); err != nil {
 		return err
 	}
@@ -130,6 +143,7 @@ func (s *Server) debtorLogout(c *fiber.Ctx) error {
 type statementLineJSON struct {
 	debtors.Line
 	DueDate string `json:"dueDate"`
+	Total   int64  `json:"total"` // what paying this invoice alone costs today (owed − discount), as checkout prices it
 }
 
 func (s *Server) debtorStatement(c *fiber.Ctx) error {
@@ -139,7 +153,7 @@ func (s *Server) debtorStatement(c *fiber.Ctx) error {
 	}
 	lines := make([]statementLineJSON, 0, len(st.Lines))
 	for _, l := range st.Lines {
-		lines = append(lines, statementLineJSON{Line: l, DueDate: l.DueDate.Format(time.DateOnly)})
+		lines = append(lines, statementLineJSON{Line: l, DueDate: l.DueDate.Format(time.DateOnly), Total: l.Total()})
 	}
 	var plan any // null when no plan covers an account
 	if st.Plan != nil {
@@ -169,7 +183,7 @@ func (s *Server) debtorStatementPDF(c *fiber.Ctx) error {
 		return err
 	}
 	l := lang(c)
-	b, err := debtors.StatementPDF(st, debtors.PDFOptions{T: func(k string) string { return s.msg.T(l, k) }, Lang: l, PortalURL: s.PublicURL})
+	b, err := debtors.StatementPDF(st, debtors.PDFOptions{T: func(k string) string { return s.msg.T(l, k) }, Lang: l, PortalURL: tenants.DebtorURL(s.PublicURL, st.Tenant.ID)})
 	if err != nil {
 		return err
 	}

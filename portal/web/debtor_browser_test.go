@@ -58,6 +58,7 @@ func TestDebtorBrowserPhone(t *testing.T) {
 			t.Errorf("statement head lacks %q:\n%s", want, head)
 		}
 	}
+	clientRun(t, ctx, "A1 details", chromedp.Click(chromedp.CSS(`.invoice-card[data-id="A1"] summary`)))
 	a1 := browsertest.Text(t, ctx, `.invoice-card[data-id="A1"]`)
 	for _, want := range []string{"Factura A1", "30 días de mora", "1.000.000,00", "17.685,60", "1.017.685,60"} {
 		if !strings.Contains(a1, want) {
@@ -75,7 +76,7 @@ func TestDebtorBrowserPhone(t *testing.T) {
 
 	// Dispute A1 from its card, with a photo of the transfer.
 	clientRun(t, ctx, "dispute",
-		chromedp.Click(chromedp.CSS(`.invoice-card[data-id="A1"] button`)),
+		chromedp.Click(chromedp.CSS(`.invoice-card[data-id="A1"] .inv-details button`)),
 		chromedp.SetValue(chromedp.CSS("#dispute-reason"), "already_paid"),
 		chromedp.SendKeys(chromedp.CSS("#dispute-description"), "Pagué por transferencia el 3 de octubre."),
 		chromedp.SetUploadFiles(chromedp.CSS("#dispute-file"), []string{photo}),

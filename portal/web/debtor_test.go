@@ -552,7 +552,7 @@ func TestDebtorStatementPDF(t *testing.T) {
 		"Empresa acme", "Estado de cuenta", "José Núñez", "••••3456", "31/10/2025",
 		"A1", "01/10/2025", "$ 1.000.000,00", "$ 17.685,60", "A2 *", "$ 200.000,00",
 		"$ 1.213.685,60", // 1.000.000 + 17.685,60 + 200.000 − 4.000 (the house 2 % early-payment discount on A2)
-		"Cómo pagar", "http://127.0.0.1/debtor", "Página 1 de 1", "tasa máxima legal", "24,00 %", "Días mora",
+		"Cómo pagar", "http://127.0.0.1/pay/acme", "Página 1 de 1", "tasa máxima legal", "24,00 %", "Días mora",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("PDF lacks %q:\n%s", want, text)

@@ -49,7 +49,7 @@ func TestDisputeNotice(t *testing.T) {
 	if m.Channel != "email" || m.To != "jose@nunez.co" || m.Status != queue.StatusQueued || m.Template != "dispute_partial" || m.DebtorID != "acme:80123456" {
 		t.Errorf("partial notice: %+v", m)
 	}
-	for _, want := range []string{"José Núñez", "A1, A2", "aceptó en parte", "$ 300.000,00", "Abonamos el flete", "http://127.0.0.1/debtor"} {
+	for _, want := range []string{"José Núñez", "A1, A2", "aceptó en parte", "$ 300.000,00", "Abonamos el flete", "http://127.0.0.1/pay/acme"} {
 		if !strings.Contains(m.Subject+m.Body, want) {
 			t.Errorf("partial notice lacks %q:\n%s\n%s", want, m.Subject, m.Body)
 		}

@@ -35,11 +35,12 @@ type tenantReq struct {
 type tenantJSON struct {
 	tenants.Tenant
 	CommissionRate float64 `json:"commissionRate"`
+	DebtorURL      string  `json:"debtorUrl"` // the link letters and messages carry
 	Policy         any     `json:"policy,omitempty"`
 }
 
-func toTenantJSON(t tenants.Tenant) tenantJSON {
-	return tenantJSON{Tenant: t, CommissionRate: float64(t.CommissionBP) / 10000}
+func (s *Server) toTenantJSON(t tenants.Tenant) tenantJSON {
+	return tenantJSON{Tenant: t, CommissionRate: float64(t.CommissionBP) / 10000, DebtorURL: tenants.DebtorURL(s.PublicURL, t.ID)}
 }
 
 func (s *Server) createTenant(c *fiber.Ctx) error {
@@ -54,7 +55,7 @@ func (s *Server) createTenant(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(toTenantJSON(t))
+	return c.Status(fiber.StatusCreated).JSON(s.toTenantJSON(t))
 }
 
 func (s *Server) listTenants(c *fiber.Ctx) error {
@@ -64,7 +65,7 @@ func (s *Server) listTenants(c *fiber.Ctx) error {
 	}
 	items := make([]tenantJSON, 0, len(ts))
 	for _, t := range ts {
-		items = append(items, toTenantJSON(t))
+		items = append(items, s.toTenantJSON(t))
 	}
 	return c.JSON(fiber.Map{"items": items, "next": ""})
 }
@@ -74,7 +75,7 @@ func (s *Server) getTenant(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := toTenantJSON(t)
+	out := s.toTenantJSON(t)
 	if s.Policy != nil {
 		pol, err := s.Policy.Get(c.UserContext(), t.ID)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"html"
 	"html/template"
 	"io/fs"
 	"mime"
@@ -88,6 +89,24 @@ func (s *Server) pageRoutes(app *fiber.App) {
 			return c.Send(body)
 		})
 	}
+	// A tenant's debtor link: the debtor page with the company named, in
+	// the tenant's language unless the person chose another.
+	debtorPage := s.pages.html["debtor"]
+	app.Get("/pay/:slug", func(c *fiber.Ctx) error {
+		t, err := s.Tenants.Public(c.UserContext(), c.Params("slug"))
+		if err != nil {
+			return err
+		}
+		lang := "es"
+		if strings.HasPrefix(t.Locale, "en") {
+			lang = "en"
+		}
+		attrs := fmt.Sprintf(`data-face="debtor" data-company="%s" data-default-lang="%s"`, html.EscapeString(t.Slug), lang)
+		body := bytes.Replace(debtorPage, []byte(`data-face="debtor"`), []byte(attrs), 1)
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		c.Type("html", "utf-8")
+		return c.Send(body)
+	})
 	app.Get("/i18n/:lang.json", func(c *fiber.Ctx) error {
 		b, err := s.msg.JSON(c.Params("lang"))
 		if err != nil {

@@ -64,9 +64,11 @@ func TestDebtorPaysInSandbox(t *testing.T) {
 	}
 }
 
-// The same on a phone: pay everything, confirm on the clearly marked test
-// page, come back to a receipt.
-func TestDebtorBrowserPaysInSandbox(t *testing.T) {
+// The same on a phone, from the tenant's link: the company is named and
+// not asked for; from the statement, paying everything takes three taps —
+// Pay on the bar, Pay $X in the sheet, and the gateway's button — and
+// lands on the receipt.
+func TestDebtorBrowserPaysInThreeTaps(t *testing.T) {
 	browsertest.Browser(t)
 	e := newDebtorEnv(t)
 	url := e.Listen()
@@ -74,24 +76,95 @@ func TestDebtorBrowserPaysInSandbox(t *testing.T) {
 	dir := t.TempDir()
 	ctx := browsertest.New(t, 390, 844)
 	clientRun(t, ctx, "phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulatePortrait, chromedp.EmulateMobile, chromedp.EmulateTouch))
-	clientRun(t, ctx, "login", chromedp.Navigate(url+"/debtor"), chromedp.WaitVisible(chromedp.CSS("#d-tenant")),
-		chromedp.SendKeys(chromedp.CSS("#d-tenant"), "acme"),
+	clientRun(t, ctx, "open the link", chromedp.Navigate(url+"/pay/acme"), chromedp.WaitVisible(chromedp.CSS("#d-company")))
+	if name := browsertest.Text(t, ctx, "#d-company"); name != "Empresa acme" {
+		t.Fatalf("company on the login page: %q", name)
+	}
+	if v := browsertest.Eval(t, ctx, `String(document.getElementById('d-tenant-row').hidden)`); v != "true" {
+		t.Fatal("the company field is still asked for")
+	}
+	browsertest.Shot(t, ctx, dir, "pay-link-login-phone")
+	clientRun(t, ctx, "login",
 		chromedp.SendKeys(chromedp.CSS("#d-document"), "80123456"),
 		chromedp.SendKeys(chromedp.CSS("#d-code"), code),
 		chromedp.Click(chromedp.CSS(`#debtor-login-form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS("#pay-all")))
-	if txt := browsertest.Text(t, ctx, "#pay-all"); !strings.Contains(txt, "1.213.685,60") || txt != "Pagar todo ("+browsertest.Text(t, ctx, "#st-total")+")" {
-		t.Fatalf("pay button %q", txt)
+		chromedp.WaitVisible(chromedp.CSS("#pay-bar-go")))
+	total := browsertest.Text(t, ctx, "#st-total")
+	if bar := browsertest.Text(t, ctx, "#pay-bar"); !strings.Contains(bar, total) || !strings.Contains(total, "1.213.685,60") || !strings.Contains(bar, "Total a pagar hoy") {
+		t.Fatalf("pay bar %q, statement total %q", bar, total)
 	}
-	browsertest.Shot(t, ctx, dir, "pay-statement-phone")
-	clientRun(t, ctx, "checkout", chromedp.Click(chromedp.CSS("#pay-all")), chromedp.WaitVisible(chromedp.CSS("#sandbox-pay")))
+	// The bar stays in view at the bottom of the phone.
+	if v := browsertest.Eval(t, ctx, `(() => { const r = document.getElementById('pay-bar').getBoundingClientRect(); return String(Math.round(r.bottom)); })()`); v != "844" {
+		t.Fatalf("bar bottom at %s px, want 844", v)
+	}
+	if w := browsertest.Eval(t, ctx, `String(document.documentElement.scrollWidth)`); w != "390" {
+		t.Errorf("phone page is %s px wide, want 390", w)
+	}
+	browsertest.ShotView(t, ctx, dir, "pay-statement-phone")
+	taps := 0
+	tap := func(sel, next string) {
+		t.Helper()
+		taps++
+		clientRun(t, ctx, "tap "+sel, chromedp.Click(chromedp.CSS(sel)), chromedp.WaitVisible(chromedp.CSS(next)))
+	}
+	tap("#pay-bar-go", "#pay-confirm")
+	if txt := browsertest.Text(t, ctx, "#pay-confirm"); txt != "Pagar "+total {
+		t.Fatalf("sheet button %q, want Pagar %s", txt, total)
+	}
+	browsertest.ShotView(t, ctx, dir, "pay-sheet-phone")
+	tap("#pay-confirm", "#sandbox-pay")
 	if txt := browsertest.Text(t, ctx, ".sandbox-banner"); !strings.Contains(txt, "MODO DE PRUEBA") {
 		t.Fatalf("sandbox page not marked: %q", txt)
 	}
 	browsertest.Shot(t, ctx, dir, "pay-sandbox-phone")
-	clientRun(t, ctx, "pay", chromedp.Click(chromedp.CSS("#sandbox-pay")), chromedp.WaitVisible(chromedp.CSS("#pay-done")))
+	tap("#sandbox-pay", "#pay-done")
+	if taps != 3 {
+		t.Fatalf("statement to paid took %d taps, want 3", taps)
+	}
 	if txt := browsertest.Text(t, ctx, "#pay-done"); !strings.Contains(txt, "1.213.685,60") || !strings.Contains(txt, "recibo") {
 		t.Fatalf("after paying: %q", txt)
 	}
+	// Nothing is owed: the bar is gone.
+	if v := browsertest.Eval(t, ctx, `String(document.getElementById('pay-bar').hidden)`); v != "true" {
+		t.Error("pay bar still shown with nothing owed")
+	}
 	browsertest.Shot(t, ctx, dir, "pay-done-phone")
+}
+
+// Picking invoices on the page pays exactly those, at the figure their
+// cards show.
+func TestDebtorBrowserPaysPickedInvoices(t *testing.T) {
+	browsertest.Browser(t)
+	e := newDebtorEnv(t)
+	url := e.Listen()
+	code := e.code("acme", "80123456")
+	ctx := browsertest.New(t, 390, 844)
+	clientRun(t, ctx, "phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulatePortrait, chromedp.EmulateMobile, chromedp.EmulateTouch))
+	clientRun(t, ctx, "login", chromedp.Navigate(url+"/pay/acme"), chromedp.WaitVisible(chromedp.CSS("#d-document")),
+		chromedp.SendKeys(chromedp.CSS("#d-document"), "80123456"),
+		chromedp.SendKeys(chromedp.CSS("#d-code"), code),
+		chromedp.Click(chromedp.CSS(`#debtor-login-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#pay-bar-go")))
+	a2 := browsertest.Text(t, ctx, `.invoice-card[data-id="A2"] .inv-total strong`)
+	clientRun(t, ctx, "pick A2", chromedp.Click(chromedp.CSS(`.invoice-card[data-id="A2"] .pick-box`)))
+	if bar := browsertest.Text(t, ctx, "#pay-bar"); !strings.Contains(bar, "Facturas marcadas: 1") || !strings.Contains(bar, a2) {
+		t.Fatalf("bar after picking A2 (%s): %q", a2, bar)
+	}
+	clientRun(t, ctx, "open sheet", chromedp.Click(chromedp.CSS("#pay-bar-go")), chromedp.WaitVisible(chromedp.CSS("#pay-confirm")))
+	if v := browsertest.Eval(t, ctx, `String(document.getElementById('pay-opt-picked').checked)`); v != "true" {
+		t.Fatal("the picked invoices are not the sheet's choice")
+	}
+	if txt := browsertest.Text(t, ctx, "#pay-confirm"); txt != "Pagar "+a2 {
+		t.Fatalf("sheet button %q, want Pagar %s", txt, a2)
+	}
+	clientRun(t, ctx, "pay", chromedp.Click(chromedp.CSS("#pay-confirm")), chromedp.WaitVisible(chromedp.CSS("#sandbox-pay")),
+		chromedp.Click(chromedp.CSS("#sandbox-pay")), chromedp.WaitVisible(chromedp.CSS("#pay-done")))
+	if txt := browsertest.Text(t, ctx, "#pay-done"); !strings.Contains(txt, a2) {
+		t.Fatalf("receipt %q, want %s", txt, a2)
+	}
+	// A2 is paid; A1 is still owed and the bar says so.
+	clientWait(t, ctx, `document.querySelector('.invoice-card[data-id="A2"] .pick-box') === null`)
+	if bar := browsertest.Text(t, ctx, "#pay-bar"); !strings.Contains(bar, "1.017.685,60") {
+		t.Fatalf("bar after paying A2: %q", bar)
+	}
 }

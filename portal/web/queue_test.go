@@ -197,7 +197,7 @@ func TestLetters(t *testing.T) {
 		}
 		text := letterPDFText(t, r.Body, filepath.Join(dir, "letter-"+c.level))
 		for _, s := range append(c.want, "Empresa acme", "Ferretería Núñez", "Calle 10 # 20-30, oficina 501 Medellín", "10 de marzo de 2026",
-			"F-1", "F-2", "1.000.000,00", "250.000,00", "1.250.000,00", "http://127.0.0.1/debtor",
+			"F-1", "F-2", "1.000.000,00", "250.000,00", "1.250.000,00", "http://127.0.0.1/pay/acme",
 			// Late interest to 10 March at 24 % EA, as the statement prices it
 			// (each cap month its own run, rounded half-up):
 			// F-1 10^8 × (28 + 9) days → 1.650.656 + 530.568 = 21.812,24;

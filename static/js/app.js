@@ -7,7 +7,10 @@
     return m ? decodeURIComponent(m[1]) : '';
   };
   // Spanish first; English only when the person chose it.
-  C.lang = cookie('lang') === 'en' ? 'en' : 'es';
+  // The person's choice (cookie) wins; else the page's default (a tenant's
+  // debtor link carries the tenant's language); else Spanish.
+  C.lang = (cookie('lang') || document.body.dataset.defaultLang) === 'en' ? 'en' : 'es';
+  C.langChosen = !!cookie('lang');
   let catalog = {};
   C.t = (key, vars) => {
     let s = catalog[key] || key;
@@ -68,6 +71,19 @@
     const name = (k) => catalog['input.' + k] || catalog['input.' + k.split('.')[0]] || k;
     if (e && e.data && e.data.fields) return e.message + '. ' + Object.entries(e.data.fields).map(([k, v]) => name(k) + ': ' + v).join('; ');
     return (e && e.message) || String(e);
+  };
+  // toMinor reads an amount as people type it in a locale (es-CO
+  // 1.234.567,89; en-US 1,234,567.89; default: the page's language) and
+  // returns integer minor units, or NaN: the one parser of typed money.
+  C.toMinor = (text, locale) => {
+    let s = String(text || '').replace(/[^\d.,]/g, '');
+    if (!s) return NaN;
+    const en = /^en/.test(locale || C.lang);
+    const dec = en ? '.' : ',', thou = en ? ',' : '.';
+    s = s.split(thou).join('');
+    const [units, cents = ''] = s.split(dec);
+    if (!/^\d+$/.test(units) || !/^\d{0,2}$/.test(cents)) return NaN;
+    return Number(units) * 100 + Number((cents + '00').slice(0, 2));
   };
   // Money arrives as integer minor units with its currency (API.md).
   C.money = (minor, currency, locale) => {

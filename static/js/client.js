@@ -62,7 +62,9 @@
     const item = (k, v) => el('div', { class: 'fact' }, el('span', { class: 'kpi-label', text: C.t(k) }), el('strong', { text: v }));
     return el('section', { class: 'company-strip', id: 'company', 'aria-label': t.name },
       el('strong', { class: 'company-name', text: t.name }),
-      item('tenant.country', t.country), item('tenant.currency', t.currency), item('tenant.commission', pct));
+      item('tenant.country', t.country), item('tenant.currency', t.currency), item('tenant.commission', pct),
+      t.debtorUrl ? el('div', { class: 'fact' }, el('span', { class: 'kpi-label', text: C.t('tenant.debtorUrl') }),
+        el('a', { href: t.debtorUrl, id: 'company-debtor-url', text: t.debtorUrl.replace(/^https?:\/\//, '') })) : null);
   }
 
   // ---- 1. Upload a portfolio ----------------------------------------------
@@ -485,18 +487,8 @@
   const DISPUTE_STATUSES = ['open', 'accepted', 'rejected'];
   let tenantLocale = 'es-CO';
 
-  // toMinor reads an amount as typed in the tenant's locale (es-CO
-  // 1.234.567,89; en-US 1,234,567.89) as integer minor units, or NaN.
-  function toMinor(text) {
-    let s = String(text || '').replace(/[^\d.,]/g, '');
-    if (!s) return NaN;
-    const en = /^en/.test(tenantLocale);
-    const dec = en ? '.' : ',', thou = en ? ',' : '.';
-    s = s.split(thou).join('');
-    const [units, cents = ''] = s.split(dec);
-    if (!/^\d+$/.test(units) || !/^\d{0,2}$/.test(cents)) return NaN;
-    return Number(units) * 100 + Number((cents + '00').slice(0, 2));
-  }
+  // Amounts are typed in the tenant's locale.
+  const toMinor = (text) => C.toMinor(text, tenantLocale);
   const fmtSize = (n) => new Intl.NumberFormat(C.lang === 'en' ? 'en-US' : 'es-CO', { maximumFractionDigits: 1 }).format(n / 1024) + ' KB';
 
   function disputesCard(onChange) {

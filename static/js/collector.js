@@ -9,17 +9,7 @@
   const enc = encodeURIComponent;
   const base = () => '/api/tenants/' + enc(C.tenant);
 
-  // toMinor reads an amount as people type it (es: 1.234.567,89; en:
-  // 1,234,567.89) and returns integer minor units, or NaN.
-  function toMinor(text) {
-    let s = String(text || '').replace(/[^\d.,]/g, '');
-    if (!s) return NaN;
-    const dec = C.lang === 'en' ? '.' : ',', thou = C.lang === 'en' ? ',' : '.';
-    s = s.split(thou).join('');
-    const [units, cents = ''] = s.split(dec);
-    if (!/^\d+$/.test(units) || !/^\d{0,2}$/.test(cents)) return NaN;
-    return Number(units) * 100 + Number((cents + '00').slice(0, 2));
-  }
+  const toMinor = (text) => C.toMinor(text);
   // Contact times read in the tenant's zone, where the contact rules apply.
   const zone = () => ((C.tenants || []).find((t) => t.slug === C.tenant) || {}).timezone || 'America/Bogota';
   const when = (iso) => new Intl.DateTimeFormat(C.lang === 'en' ? 'en-US' : 'es-CO',

@@ -11,9 +11,23 @@
   const money = (v) => C.money(v, st.currency, st.tenant && st.tenant.locale);
   const lateText = (n) => (n === 1 ? C.t('debtor.lateOne') : C.t('debtor.late', { n }));
 
+  // A tenant's link (/pay/<slug>) names the company: the field goes away
+  // and the page says whose account this is.
+  const linked = document.body.dataset.company || '';
+  async function companyFromLink() {
+    if (!linked) return;
+    $('d-tenant').value = linked;
+    $('d-tenant-row').hidden = true;
+    try {
+      const t = await C.api('GET', '/api/debtor/company/' + encodeURIComponent(linked), undefined, { allow401: true });
+      $('d-company').textContent = t.name;
+      $('d-company').hidden = false;
+    } catch (e) { $('d-tenant-row').hidden = false; }
+  }
+
   async function showLogin() {
     $('debtor-login').hidden = false;
-    $('d-tenant').focus();
+    (linked ? $('d-document') : $('d-tenant')).focus();
     // Offer codes by e-mail only where the portal can send them.
     try {
       const o = await C.api('GET', '/api/debtor/login/options', undefined, { allow401: true });
@@ -25,21 +39,33 @@
     return el('div', { class: 'fact' }, el('dt', { text: label }), el('dd', { class: cls, text: value }));
   }
 
+  // A compact card: what it is, how late, what it costs today, and a box
+  // to pick it for payment; the breakdown and the dispute link on tap.
   function invoiceCard(a) {
     const badges = el('span', { class: 'badges' },
       a.disputed ? el('span', { class: 'badge warn', text: C.t('debtor.disputed') }) : null,
       a.planId ? el('span', { class: 'badge info', text: C.t('debtor.inPlan') }) : null,
       el('span', { class: 'badge ' + (a.daysPastDue > 0 ? 'bad' : 'ok'), text: a.daysPastDue > 0 ? lateText(a.daysPastDue) : C.t('debtor.current') }));
-    const total = a.balance + a.interest - a.discount;
-    return el('li', { class: 'card invoice-card' + (a.disputed ? ' disputed' : '') + (a.planId ? ' in-plan' : ''), 'data-id': a.id },
-      el('div', { class: 'inv-head' }, el('strong', { text: C.t('debtor.invoice', { n: a.invoice }) }), badges),
+    const total = a.total != null ? a.total : a.balance + a.interest - a.discount;
+    const payable = a.status === 'open' && !a.planId && total > 0;
+    const pick = payable ? el('input', { type: 'checkbox', class: 'pick-box', 'data-id': a.id, 'aria-label': C.t('debtor.pickToPay', { n: a.invoice }) }) : null;
+    if (pick) pick.addEventListener('change', () => document.dispatchEvent(new CustomEvent('cartera:picked')));
+    const details = el('details', { class: 'inv-details' },
+      el('summary', { class: 'small', text: C.t('debtor.details') }),
       el('dl', { class: 'facts' },
         fact(C.t('debtor.col.dueDate'), C.date(a.dueDate)),
         fact(C.t('debtor.col.balance'), money(a.balance)),
         fact(C.t('debtor.col.interest'), money(a.interest)),
-        fact(C.t('debtor.col.discount'), a.discount ? '−' + money(a.discount) : money(0)),
-        fact(C.t('debtor.col.total'), money(total), 'big')),
+        fact(C.t('debtor.col.discount'), a.discount ? '−' + money(a.discount) : money(0))),
       a.disputed ? null : el('button', { type: 'button', class: 'link small', text: C.t('debtor.disputeThis'), onclick: () => pickForDispute(a.id) }));
+    return el('li', { class: 'card invoice-card' + (a.disputed ? ' disputed' : '') + (a.planId ? ' in-plan' : ''), 'data-id': a.id, 'data-total': String(total) },
+      el('div', { class: 'inv-row' },
+        pick ? el('label', { class: 'pick' }, pick) : null,
+        el('div', { class: 'inv-main' },
+          el('div', { class: 'inv-head' }, el('strong', { text: C.t('debtor.invoice', { n: a.invoice }) }), badges),
+          el('div', { class: 'small muted', text: C.t(a.daysPastDue > 0 ? 'debtor.dueOn' : 'debtor.dueOnFuture', { date: C.date(a.dueDate) }) })),
+        el('div', { class: 'inv-total' }, el('span', { class: 'kpi-label', text: C.t('debtor.col.total') }), el('strong', { text: money(total) }))),
+      details);
   }
 
   function pickForDispute(id) {
@@ -144,6 +170,12 @@
       C.toast(C.errorText(e));
       return;
     }
+    // A tenant's language is its debtors' default until they choose one.
+    if (!C.langChosen && st.tenant && st.tenant.locale && (st.tenant.locale.startsWith('en') ? 'en' : 'es') !== C.lang) {
+      document.cookie = 'lang=' + (st.tenant.locale.startsWith('en') ? 'en' : 'es') + '; path=/; SameSite=Strict';
+      location.reload();
+      return;
+    }
     $('debtor-login').hidden = true;
     $('logout').hidden = false;
     renderStatement();
@@ -214,6 +246,6 @@
     });
     setupDisputeForm();
     document.addEventListener('cartera:reload', () => load());
-    load();
+    companyFromLink().finally(load);
   });
 })();

@@ -5,7 +5,8 @@
 
   function tenantCard() {
     const list = el('tbody', {}, C.tenants.map((t) => el('tr', {},
-      el('td', {}, el('strong', { text: t.name }), el('div', { class: 'muted small', text: t.slug })),
+      el('td', {}, el('strong', { text: t.name }), el('div', { class: 'muted small', text: t.slug }),
+        t.debtorUrl ? el('a', { class: 'small', href: t.debtorUrl, text: C.t('tenant.debtorUrl') + ': ' + t.debtorUrl.replace(/^https?:\/\//, '') }) : null),
       el('td', { text: t.country }), el('td', { text: t.currency }), el('td', { text: t.timezone }),
       el('td', { class: 'num', text: (t.commissionRate * 100).toFixed(2) + ' %' }))));
     const card = el('section', { class: 'card', id: 'tenants' },

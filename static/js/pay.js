@@ -1,11 +1,18 @@
-// Debtor face, payments: pay the whole balance or another amount through the
-// configured gateway (Stripe Checkout or the sandbox page), and show the
-// receipt when the person comes back.
+// Debtor face, payments. A bar stays at the bottom of the phone with what
+// is owed (or what the picked invoices cost) and "Pay"; it opens a sheet
+// with everything, the picked invoices, or any amount, and one button that
+// goes to the gateway (Stripe Checkout or the sandbox page). Statement →
+// paid is three taps: Pay, Pay $X, and the gateway's own button. The #pay
+// section keeps the receipt after coming back and says how else to pay
+// when no gateway is set up.
 (function () {
   'use strict';
   const C = window.Cartera;
   const el = C.el;
   const sec = document.getElementById('pay');
+  let st = null;
+
+  const money = (v) => C.money(v, st.currency, st.tenant && st.tenant.locale);
 
   async function go(body, btn, err) {
     btn.disabled = true; err.hidden = true;
@@ -20,45 +27,103 @@
     if (!id) return null;
     try {
       const p = await C.api('GET', '/api/debtor/payments/' + encodeURIComponent(id));
-      if (p.status !== 'succeeded') return el('p', { class: 'small muted', text: C.t('pay.pending') });
+      if (p.status !== 'succeeded') return el('p', { class: 'small muted', id: 'pay-pending', text: C.t('pay.pending') });
       return el('div', { class: 'paid-notice', id: 'pay-done' },
         el('p', { class: 'ok-text', text: C.t('pay.done', { amount: C.money(p.amount, p.currency) }) }),
         el('a', { class: 'btn', href: '/api/debtor/payments/' + encodeURIComponent(id) + '/receipt.pdf', text: C.t('pay.receipt') }));
     } catch (e) { return null; }
   }
 
+  // What can be paid now: open invoices outside a plan (a plan's invoices
+  // are paid by installment, in the plan section).
+  const payable = () => st.accounts.filter((a) => a.status === 'open' && !a.planId && (a.total || 0) > 0);
+  const picked = () => [...document.querySelectorAll('#st-invoices .pick-box:checked')].map((b) => b.dataset.id);
+  const sum = (ids) => st.accounts.filter((a) => ids.includes(a.id)).reduce((s, a) => s + a.total, 0);
+
+  // The sticky bar and its sheet, made once per page.
+  let bar, sheet;
+  function ensureUI() {
+    if (bar) return;
+    bar = el('div', { class: 'pay-bar', id: 'pay-bar', hidden: true },
+      el('div', { class: 'pay-bar-text' }, el('span', { class: 'kpi-label', id: 'pay-bar-label' }), el('strong', { id: 'pay-bar-total' })),
+      el('button', { type: 'button', class: 'btn primary', id: 'pay-bar-go', text: C.t('pay.bar.go') }));
+    sheet = el('dialog', { class: 'sheet', id: 'pay-sheet', 'aria-labelledby': 'pay-sheet-title' });
+    document.body.append(bar, sheet);
+    document.body.classList.add('has-pay-bar');
+    bar.querySelector('#pay-bar-go').onclick = openSheet;
+    document.addEventListener('cartera:picked', drawBar);
+  }
+
+  function drawBar() {
+    const ids = picked();
+    const all = payable();
+    bar.hidden = all.length === 0 || st.onlinePayments === false;
+    document.body.classList.toggle('has-pay-bar', !bar.hidden);
+    document.getElementById('pay-bar-label').textContent = ids.length ? C.t('pay.bar.picked', { n: ids.length }) : C.t('pay.bar.all');
+    document.getElementById('pay-bar-total').textContent = money(ids.length ? sum(ids) : sum(all.map((a) => a.id)));
+  }
+
+  function openSheet() {
+    const ids = picked();
+    const allIds = payable().map((a) => a.id);
+    const err = el('p', { class: 'error', role: 'alert', hidden: true, id: 'pay-error' });
+    const amount = el('input', { id: 'pay-amount', type: 'text', inputmode: 'decimal', autocomplete: 'off', placeholder: C.t('pay.amountHint') });
+    const option = (value, label, figure, checked, disabled) => el('label', { class: 'pay-option' + (disabled ? ' disabled' : '') },
+      el('input', { type: 'radio', name: 'pay-what', value, id: 'pay-opt-' + value, checked, disabled }),
+      el('span', { class: 'pay-option-text' }, el('span', { text: label }), figure ? el('strong', { text: figure }) : null));
+    const confirm = el('button', { type: 'button', class: 'btn primary wide', id: 'pay-confirm' });
+    const choice = () => (sheet.querySelector('input[name="pay-what"]:checked') || {}).value;
+    const other = () => C.toMinor(amount.value);
+    const label = () => {
+      const c = choice();
+      const v = c === 'all' ? sum(allIds) : c === 'picked' ? sum(ids) : other();
+      confirm.textContent = v > 0 ? C.t('pay.confirm', { amount: money(v) }) : C.t('pay.confirmEmpty');
+    };
+    const list = el('div', { class: 'pay-options', role: 'radiogroup' },
+      option('all', C.t('pay.opt.all', { n: allIds.length }), money(sum(allIds)), ids.length === 0),
+      option('picked', ids.length ? C.t('pay.opt.picked', { n: ids.length }) : C.t('pay.opt.pickedNone'), ids.length ? money(sum(ids)) : '', ids.length > 0, ids.length === 0),
+      option('other', C.t('pay.opt.other'), '', false),
+      el('div', { class: 'pay-other', id: 'pay-other' }, amount));
+    list.addEventListener('change', () => { if (choice() === 'other') amount.focus(); label(); });
+    amount.addEventListener('focus', () => { sheet.querySelector('#pay-opt-other').checked = true; label(); });
+    amount.addEventListener('input', label);
+    confirm.onclick = () => {
+      const c = choice();
+      if (c === 'all') return go({}, confirm, err);
+      if (c === 'picked') return go({ accountIds: ids }, confirm, err);
+      const v = other();
+      if (!(v > 0)) { err.textContent = C.t('pay.badAmount'); err.hidden = false; return; }
+      return go({ amount: v }, confirm, err);
+    };
+    const close = el('button', { type: 'button', class: 'link', id: 'pay-sheet-close', text: C.t('pay.close') });
+    close.onclick = () => sheet.close();
+    sheet.replaceChildren(el('div', { class: 'sheet-body' },
+      el('div', { class: 'sheet-head' }, el('h2', { id: 'pay-sheet-title', text: C.t('pay.title') }), close),
+      list, err, confirm,
+      el('p', { class: 'small muted', text: C.t('pay.interestNote') })));
+    label();
+    sheet.showModal();
+    confirm.focus();
+  }
+
   document.addEventListener('cartera:statement', async (ev) => {
-    const st = ev.detail;
-    const open = st.accounts.filter((a) => a.status === 'open');
-    const owed = open.reduce((s, a) => s + a.balance, 0);
-    // "Pay everything" is what the statement asks for today: balance plus
-    // late interest less discounts (the server prices it the same way).
-    const all = open.reduce((s, a) => s + a.balance + a.interest - Math.min(a.discount, a.balance), 0);
+    st = ev.detail;
+    ensureUI();
+    drawBar();
     const notice = await paidNotice();
-    const err = el('p', { class: 'error', hidden: true, id: 'pay-error' });
-    const money = (v) => C.money(v, st.currency);
-    const kids = [el('h2', { text: C.t('pay.title') })];
-    if (notice) kids.push(notice);
-    if (owed > 0 && st.onlinePayments === false) {
-      // No gateway configured: no pay buttons, and how else to pay.
+    const kids = [];
+    const owed = payable().length > 0;
+    if (notice) kids.push(el('h2', { text: C.t('pay.title') }), notice);
+    if (owed && st.onlinePayments === false) {
+      // No gateway configured: no pay button, and how else to pay.
+      if (!notice) kids.push(el('h2', { text: C.t('pay.title') }));
       kids.push(el('p', { class: 'notice', id: 'pay-off', text: C.t('pay.off', { company: (st.tenant && st.tenant.name) || '' }) }));
-    } else if (owed > 0) {
-      const payAll = el('button', { type: 'button', class: 'btn primary wide', id: 'pay-all', text: C.t('pay.all', { amount: money(all) }) });
-      payAll.onclick = () => go({}, payAll, err);
-      const amount = el('input', { id: 'pay-amount', type: 'number', min: '1', step: '0.01', inputmode: 'decimal', placeholder: C.t('pay.amountHint') });
-      const some = el('button', { type: 'button', class: 'btn wide', id: 'pay-some', text: C.t('pay.some') });
-      some.onclick = () => {
-        const v = Math.round(parseFloat(String(amount.value).replace(',', '.')) * 100);
-        if (!(v > 0)) { err.textContent = C.t('pay.badAmount'); err.hidden = false; return; }
-        go({ amount: v }, some, err);
-      };
-      kids.push(el('p', { class: 'small muted', text: C.t('pay.help') }), payAll,
-        el('label', {}, C.t('pay.other'), amount), some, err,
-        el('p', { class: 'small muted', text: C.t('pay.interestNote') }));
-    } else if (!notice) {
-      kids.push(el('p', { class: 'ok-text', text: C.t('pay.nothing') }));
+    } else if (!owed && !notice && !st.plan) {
+      kids.push(el('h2', { text: C.t('pay.title') }), el('p', { class: 'ok-text', id: 'pay-nothing', text: C.t('pay.nothing') }));
     }
     sec.replaceChildren(...kids);
-    sec.hidden = false;
+    sec.hidden = kids.length === 0;
+    // Back from the gateway: the receipt first.
+    if (notice) sec.scrollIntoView({ block: 'start' });
   });
 })();

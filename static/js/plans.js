@@ -86,8 +86,10 @@
           el('span', {},
             el('strong', { text: C.t('plans.offerTitle', { n: o.installments, amount: money(o.installmentAmount) }) }),
             el('span', { class: 'small muted', text: (o.downPayment ? C.t('plans.offerDown', { amount: money(o.downPayment) }) + ' · ' : '') + C.t('plans.offerTotal', { amount: money(o.total) }) }))),
-        scheduleList((o.downPayment ? [{ n: 0, date: st.asOf, amount: o.downPayment }] : []).concat(o.schedule), false));
-      radio.addEventListener('change', () => pick(o, li));
+        // The schedule on tap: four offers in full are several phone screens.
+        el('details', { class: 'offer-schedule' }, el('summary', { class: 'small', text: C.t('plans.showSchedule') }),
+          scheduleList((o.downPayment ? [{ n: 0, date: st.asOf, amount: o.downPayment }] : []).concat(o.schedule), false)));
+      radio.addEventListener('change', () => { li.querySelector('.offer-schedule').open = true; pick(o, li); });
       return li;
     });
     check.addEventListener('change', () => { accept.disabled = !check.checked || !chosen; });
