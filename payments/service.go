@@ -405,7 +405,7 @@ func (s *Service) giveBack(ctx context.Context, tenant, paymentID string, r Refu
 		left := rf.Amount
 		for i := len(p.Targets) - 1; i >= 0 && left > 0; i-- {
 			acct := p.Targets[i]
-			rev, err := accounts.ReversePayment(ctx, sc, acct, sc.ID("pay:"+pk+":"+sc.Key(acct)), sc.ID("rev:"+rf.Key+":"+sc.Key(acct)), left, "online", note)
+			rev, err := accounts.ReversePayment(ctx, sc, acct, sc.ID("pay:"+pk+":"+sc.Key(acct)), sc.ID("rev:"+rf.Key+":"+sc.Key(acct)), left, "online", note, s.now())
 			if err != nil {
 				return p, err
 			}

@@ -107,6 +107,22 @@ type Tally struct {
 	tenants TenantLookup
 	log     *slog.Logger
 	locs    sync.Map // tenant → *time.Location
+	paused  sync.Map // tenant → true while a bulk load runs (Suspend)
+}
+
+// Suspend stops keeping a tenant's counters while a bulk load writes it
+// (the demo's year); Resume rebuilds them from the accounts in one pass,
+// far cheaper than thousands of increments. Reports read in between are
+// stale: nobody reads them during a load.
+func (t *Tally) Suspend(tenant string) { t.paused.Store(tenant, true) }
+
+// Resume rebuilds a suspended tenant's counters and keeps them again.
+func (t *Tally) Resume(ctx context.Context, tenant string) error {
+	t.paused.Delete(tenant)
+	if err := t.replace(ctx, tenant); err != nil {
+		return fmt.Errorf("resume counters %s: %w", tenant, err)
+	}
+	return nil
 }
 
 // NewTally returns the counters' keeper; Watch starts it.
@@ -143,6 +159,9 @@ func (t *Tally) observe(ctx context.Context, changes []store.Change) {
 	segs := map[string]string{} // account → segment, for this batch
 	for _, ch := range changes {
 		if ch.Tenant == "" {
+			continue
+		}
+		if _, off := t.paused.Load(ch.Tenant); off {
 			continue
 		}
 		loc, err := t.loc(ctx, ch.Tenant)

@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -32,6 +33,12 @@ type Service struct {
 	byAcct  *ratelimit.Limiter
 	byAddr  *ratelimit.Limiter
 	hashPwd func(string) (string, error)
+	// known caches tenants by slug. A tenant's own fields never change
+	// after creation (policy and assignment live beside them in the same
+	// document but are read by their owners), so an entry cannot go stale,
+	// on this replica or another; it saves decoding the whole tenant
+	// document, policy included, on every request.
+	known sync.Map // slug → Tenant
 }
 
 // NewService wires the service.
@@ -134,10 +141,14 @@ func (s *Service) Tenant(ctx context.Context, slug string) (Tenant, error) {
 
 // TenantByID loads a tenant without a membership check (background work).
 func (s *Service) TenantByID(ctx context.Context, slug string) (Tenant, error) {
+	if t, ok := s.known.Load(slug); ok {
+		return t.(Tenant), nil
+	}
 	var t Tenant
 	if err := s.db.C("tenants").Get(ctx, slug, &t); err != nil {
 		return Tenant{}, fmt.Errorf("tenant %q: %w", slug, err)
 	}
+	s.known.Store(slug, t)
 	return t, nil
 }
 

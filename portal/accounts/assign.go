@@ -3,7 +3,6 @@ package accounts
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo/options"
@@ -367,7 +366,7 @@ func (s *Service) Assign(ctx context.Context, tenant string, ids []string, colle
 	}
 	var res AssignResult
 	var moves []Move
-	now := time.Now().UTC()
+	now := s.now()
 	for _, key := range ids {
 		id := key
 		if !sc.Owns(id) {

@@ -287,7 +287,7 @@ func (s *Service) AssignUnassigned(ctx context.Context, tenant, mode string) (As
 		return AssignPlan{}, err
 	}
 	key := primitive.NewObjectID().Hex()
-	now := time.Now().UTC()
+	now := s.now()
 	run := AssignRun{ID: sc.ID(key), Key: key, TenantID: sc.Slug(), Mode: p.Mode, ByCollector: p.ByCollector, At: now, By: actor.From(ctx).UserID, Left: p.Skipped}
 	// The run is written first: a crash half way leaves a run that
 	// recalls exactly the accounts that carry its id.
@@ -353,7 +353,7 @@ func (s *Service) RecallRun(ctx context.Context, tenant, key string) (AssignRun,
 	if err != nil {
 		return AssignRun{}, fmt.Errorf("recall run: %w", err)
 	}
-	now := time.Now().UTC()
+	now := s.now()
 	var moves []Move
 	for _, a := range ids {
 		var cur struct {

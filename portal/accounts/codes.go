@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 
@@ -242,7 +241,7 @@ func (s *Service) codeDebtor(ctx context.Context, tenant, document string) (*sto
 func (s *Service) replaceCode(ctx context.Context, sc *store.Scope, id, code string) error {
 	var d Debtor
 	return sc.C("debtors").Mutate(ctx, id, &d, func() (bson.D, error) {
-		return bson.D{{Key: "$set", Value: bson.D{{Key: "accessCodeHash", Value: s.HashCode(id, code)}, {Key: "updatedAt", Value: time.Now().UTC()}}},
+		return bson.D{{Key: "$set", Value: bson.D{{Key: "accessCodeHash", Value: s.HashCode(id, code)}, {Key: "updatedAt", Value: s.now()}}},
 			{Key: "$inc", Value: bson.D{{Key: "tokenVersion", Value: int64(1)}}}}, nil
 	})
 }

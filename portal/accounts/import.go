@@ -233,7 +233,7 @@ func (s *Service) createImport(ctx context.Context, tenant string, u Upload) (Im
 	imp := Import{
 		ID: id, TenantID: tenant, FileName: cleanName(u.Name), FileID: id, SHA256: hex.EncodeToString(h.Sum(nil)),
 		Size: u.Size, Kind: kind.String(), Mapping: u.Mapping, SavedMapping: u.savedMapping, DateOrder: u.DateOrder, Status: "queued", Errors: []RowError{},
-		CreatedBy: actor.From(ctx).UserID, CreatedAt: time.Now().UTC(),
+		CreatedBy: actor.From(ctx).UserID, CreatedAt: s.now(),
 	}
 	if err := s.db.PutFile(ctx, id, imp.FileName, io.NewSectionReader(u.File, 0, u.Size)); err != nil {
 		return Import{}, err
@@ -361,7 +361,7 @@ func (s *Service) RunImport(ctx context.Context, tenant, id string) error {
 	if imp.Status == "done" || imp.Status == "failed" {
 		return nil
 	}
-	now := time.Now().UTC()
+	now := s.now()
 	// Counters restart with the file: a resumed run counts every row again.
 	err = sc.C("imports").Update(ctx, id, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "status", Value: "running"}, {Key: "startedAt", Value: now},
@@ -393,7 +393,7 @@ func (s *Service) failImport(ctx context.Context, sc *store.Scope, id string, ca
 	if errors.As(cause, &inv) {
 		msg = inv.Msg
 	}
-	fin := time.Now().UTC()
+	fin := s.now()
 	_ = sc.C("imports").Update(ctx, id, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: "failed"}, {Key: "failure", Value: msg}, {Key: "finishedAt", Value: fin}}}})
 	return cause
 }
@@ -472,7 +472,7 @@ func (rn *run) process(ctx context.Context) error {
 	if err := rn.flushErrors(ctx, true); err != nil {
 		return err
 	}
-	fin := time.Now().UTC()
+	fin := rn.s.now()
 	rn.imp.Status = "done"
 	if err := rn.progress(ctx, bson.E{Key: "finishedAt", Value: fin}, bson.E{Key: "codesReady", Value: rn.codeChunks > 0 || rn.imp.NewDebtors > 0}); err != nil {
 		return err

@@ -68,7 +68,7 @@ func (s *Service) ForgetLayout(ctx context.Context, tenant string) error {
 
 func (s *Service) saveLayout(ctx context.Context, sc *store.Scope, u Upload, by string) error {
 	set := bson.D{{Key: "mapping", Value: u.Mapping}, {Key: "dateOrder", Value: u.DateOrder},
-		{Key: "savedBy", Value: by}, {Key: "savedAt", Value: time.Now().UTC()}}
+		{Key: "savedBy", Value: by}, {Key: "savedAt", Value: s.now()}}
 	if _, err := sc.C("settings").Upsert(ctx, sc.ID(layoutKey), bson.D{{Key: "$set", Value: set}}); err != nil {
 		return fmt.Errorf("save layout: %w", err)
 	}

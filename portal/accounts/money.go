@@ -265,14 +265,14 @@ func (r Reversed) Total() int64 { return r.Principal + r.Interest + r.Excess }
 // the payment had been smaller, and each part is dated back to the
 // payment's value date, so the interest afterwards is what it would have
 // been without it. Any reversal revokes the payment's settlement discount.
-func ReversePayment(ctx context.Context, sc *store.Scope, accountID, payKey, revKey string, amount int64, channel, note string) (Reversed, error) {
+func ReversePayment(ctx context.Context, sc *store.Scope, accountID, payKey, revKey string, amount int64, channel, note string, now time.Time) (Reversed, error) {
 	if amount <= 0 || !sc.Owns(revKey) {
 		return Reversed{}, nil
 	}
 	var a Account
 	var res Reversed
 	var ms []Movement
-	now := time.Now().UTC()
+	now = now.UTC()
 	err := sc.C("accounts").Mutate(ctx, accountID, &a, func() (bson.D, error) {
 		res, ms = Reversed{}, nil
 		if done := movementsOf(a, revKey); len(done) > 0 {

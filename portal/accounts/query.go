@@ -202,7 +202,7 @@ func (s *Service) account(ctx context.Context, sc *store.Scope, key string) (Acc
 
 // ViewOf computes days past due and bucket in the tenant's time zone.
 func (s *Service) view(a Account, t tenants.Tenant) View {
-	dpd := calc.DaysPastDue(a.DueDate, time.Now(), t.Location())
+	dpd := calc.DaysPastDue(a.DueDate, s.now(), t.Location())
 	return View{Account: a, DaysPastDue: dpd, Bucket: calc.Bucket(dpd)}
 }
 
@@ -244,7 +244,7 @@ func (s *Service) Recall(ctx context.Context, tenant, key, reason string) (Accou
 		if acc.Status == StatusPaid {
 			return nil, &apperr.Refusal{Code: "already_paid", Reason: "la cuenta ya está pagada"}
 		}
-		now := time.Now().UTC()
+		now := s.now()
 		return bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusRecalled}, {Key: "recallNote", Value: reason}, {Key: "recalledAt", Value: now}, {Key: "updatedAt", Value: now}}}}, nil
 	})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
@@ -38,6 +39,17 @@ type Service struct {
 	// Courier sends access codes to debtors' verified channels (nil: codes
 	// can only be shown to managers, admins and collectors).
 	Courier CodeCourier
+	// Now is the clock that dates placements, assignments and recalls
+	// (the demo replays a year through it; nil: the real time).
+	Now func() time.Time
+}
+
+// now is the service's clock in UTC.
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now().UTC()
+	}
+	return s.Now().UTC()
 }
 
 // NewService wires the service; codeKey must be secret and stable.
