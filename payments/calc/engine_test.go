@@ -7,7 +7,9 @@ import (
 
 // The figures below are computed by hand with Python's decimal module:
 // d = round_half_up((1 + 0.24)^(1/365) − 1, 40 places)
-//   = 0.0005895199441456363517614388559167501642,
+//
+//	= 0.0005895199441456363517614388559167501642,
+//
 // and a segment's interest is round_half_up(principal × days × d).
 func TestPriceTable(t *testing.T) {
 	due := day(2026, 2, 9) // 300 days before 2026-12-06

@@ -15,6 +15,7 @@ var public = map[string]bool{
 	"POST /api/debtor/login":            true,
 	"POST /api/debtor/login/email-code": true,
 	"GET /api/debtor/login/options":     true,
+	"GET /api/debtor/company/:slug":     true, // the debtor link names its company (printed on letters)
 	"POST /api/webhooks/stripe":         true,
 }
 
