@@ -136,7 +136,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	}
 	// wiring: queue and ladder (lines below)
 	worklists := queue.New(db, a.Tenants, policies, a.Accounts, log)
-	worklists.PublicURL = cfg.PublicURL
+	worklists.PublicURL, worklists.Translate = cfg.PublicURL, cat.T
 	if cfg.SMTPURL != "" {
 		mail, err := queue.NewSMTP(cfg.SMTPURL)
 		if err != nil {

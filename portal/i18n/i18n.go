@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"time"
 )
 
 // Default is the language used when none is asked for.
@@ -83,4 +84,44 @@ func Pick(choice string) string {
 		return "en"
 	}
 	return Default
+}
+
+// OfLocale is the catalogue language of a locale (en-US → en; es-CO,
+// es-MX, es-PE and anything else → es).
+func OfLocale(locale string) string {
+	if strings.HasPrefix(strings.ToLower(locale), "en") {
+		return "en"
+	}
+	return Default
+}
+
+// Fill replaces {name} placeholders in text with vars.
+func Fill(text string, vars map[string]string) string {
+	for k, v := range vars {
+		text = strings.ReplaceAll(text, "{"+k+"}", v)
+	}
+	return text
+}
+
+var months = map[string][12]string{
+	"es": {"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"},
+	"en": {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
+}
+
+// LongDate writes a date in words: "5 de marzo de 2026", "March 5, 2026".
+func LongDate(t time.Time, lang string) string {
+	m := months[Pick(lang)][t.Month()-1]
+	if Pick(lang) == "en" {
+		return fmt.Sprintf("%s %d, %d", m, t.Day(), t.Year())
+	}
+	return fmt.Sprintf("%d de %s de %d", t.Day(), m, t.Year())
+}
+
+// ShortDate writes a date in figures: 05/03/2026 (day first), 03/05/2026 in
+// English (month first, as US readers expect).
+func ShortDate(t time.Time, lang string) string {
+	if Pick(lang) == "en" {
+		return t.Format("01/02/2006")
+	}
+	return t.Format("02/01/2006")
 }

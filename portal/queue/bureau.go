@@ -164,7 +164,7 @@ func (s *Service) SendBureauNotice(ctx context.Context, tenant, key, channel str
 	m := Message{ID: fmt.Sprintf("%s:%s:bureau:%d:%s", c.t.ID, key, n, channel), TenantID: c.t.ID, AccountID: a.ID, DebtorID: a.DebtorID,
 		Step: "bureau_notice", Channel: channel, Template: "bureau_notice", To: addressFor(d, channel), Status: StatusQueued,
 		NextAttemptAt: now, CreatedAt: now}
-	m.Subject, m.Body = bureauText(c, a, s.PublicURL)
+	m.Subject, m.Body = bureauText(c, a, s.PublicURL, s.tr)
 	if m.To == "" {
 		m.Status, m.Code, m.Reason = StatusHeld, "no_contact", "El deudor no tiene un dato de contacto válido para "+channelName(channel)+"."
 	} else if dec := s.checker.Check(s.request(c, d, channel, now)); !dec.Allowed && channel == "email" {
@@ -430,13 +430,14 @@ func (s *Service) BureauExportRows(ctx context.Context, tenant string) ([][]stri
 
 // bureauText is the notice's subject and body (the letter of level 3 says
 // the same on paper).
-func bureauText(c *ctxTenant, a accountDoc, publicURL string) (string, string) {
+// It is Colombian law (bureauCountries), so it is written in Spanish.
+func bureauText(c *ctxTenant, a accountDoc, publicURL string, tr func(lang, key string) string) (string, string) {
 	amount := money.Format(a.Balance, a.Currency, c.t.Locale)
 	portal := tenants.DebtorURL(publicURL, c.t.ID)
 	subject := "Aviso previo de reporte a centrales de riesgo — factura " + a.Invoice
 	body := "Estimado(a) " + a.DebtorName + ":\n\n" +
 		"La factura " + a.Invoice + " de " + c.t.Name + ", vencida desde el " + spanishDate(a.DueDate) + ", presenta un saldo de " + amount + ". " +
-		letterTexts["3"].opening + "\n\n" + letterTexts["3"].closing +
+		tr("es", "letter.3.opening") + "\n\n" + tr("es", "letter.3.closing") +
 		"\n\nPuede consultar su estado de cuenta, pagar o presentar una reclamación en " + portal +
 		"\n\nCordialmente,\nÁrea de cartera — " + c.t.Name
 	return subject, body

@@ -279,7 +279,7 @@ func (s *Service) message(ctx context.Context, c *ctxTenant, a accountDoc, n str
 		return Message{}, err
 	}
 	now := s.now()
-	subject, body := compose(c, a, n.Step, s.PublicURL)
+	subject, body := compose(c, a, n.Step, s.PublicURL, s.tr)
 	m := Message{ID: id, TenantID: c.t.ID, AccountID: a.ID, DebtorID: a.DebtorID, Step: n.Step.Key(), Channel: n.Step.Channel,
 		Template: n.Step.Template, To: addressFor(d, n.Step.Channel), Subject: subject, Body: body, Status: StatusQueued,
 		NextAttemptAt: now, CreatedAt: now}

@@ -5,14 +5,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jung-kurt/gofpdf"
+	"github.com/skip2/go-qrcode"
 
 	"cartera/portal/accounts"
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
+	"cartera/portal/i18n"
 	"cartera/portal/money"
 	"cartera/tenants"
 )
@@ -33,6 +36,13 @@ type LetterData struct {
 	PortalURL  string
 	Code       string // a new access code issued for this letter, or empty
 	Reference  string // the debtor's payment reference (accounts.PaymentReference)
+	// T is the catalogue in the letter's language (the tenant's): the
+	// bodies by level are letter.<level>.* — a courteous reminder, a firm
+	// request, a notice before credit reporting (in Colombia naming Ley
+	// 1266 de 2008 art. 12 and its 20 days) and a final notice before
+	// legal action.
+	T    func(key string) string
+	Lang string
 }
 
 // LetterInvoice is one open invoice in a letter, priced by the money
@@ -47,30 +57,6 @@ type LetterInvoice struct {
 
 // Owed is the invoice's principal and interest.
 func (l LetterInvoice) Owed() int64 { return l.Balance + l.Interest }
-
-type letterText struct {
-	title   string
-	opening string
-	closing string
-}
-
-// letterTexts are the bodies by level: a courteous reminder, a firm
-// request, a pre-legal notice that names credit-bureau reporting under Ley
-// 1266 de 2008 with its 20 days, and a final notice before legal action.
-var letterTexts = map[string]letterText{
-	"1": {"Recordatorio de pago",
-		"Reciba un cordial saludo. Revisando nuestros registros encontramos que las facturas relacionadas a continuación se encuentran vencidas. Es posible que se trate de un olvido; por eso le escribimos para recordarle el saldo pendiente y ofrecerle nuestra ayuda.",
-		"Si ya realizó el pago, le agradecemos hacernos llegar el soporte y por favor ignore esta comunicación. Si necesita aclarar algún valor o acordar una fecha de pago, estamos a su disposición."},
-	"2": {"Requerimiento de pago",
-		"Pese a nuestro recordatorio anterior, a la fecha no registramos el pago de las facturas relacionadas a continuación. Le solicitamos de manera formal cancelar el saldo pendiente dentro de los próximos diez (10) días calendario.",
-		"Si atraviesa dificultades para pagar el total, comuníquese con nosotros: podemos estudiar un acuerdo de pago. De no recibir respuesta, continuaremos con las siguientes etapas del proceso de cobro."},
-	"3": {"Aviso previo de reporte a centrales de riesgo",
-		"Las facturas relacionadas a continuación continúan vencidas a pesar de nuestras comunicaciones anteriores. En cumplimiento del artículo 12 de la Ley 1266 de 2008, le informamos que, si dentro de los veinte (20) días calendario siguientes al envío de esta comunicación no paga la obligación o no presenta una reclamación fundada, el incumplimiento será reportado a los operadores de información financiera (centrales de riesgo).",
-		"Durante este plazo puede pagar, acordar un plan de pago o controvertir la deuda si no está de acuerdo con ella. Un reporte negativo puede afectar su acceso a crédito; le invitamos a evitarlo."},
-	"final": {"Último aviso antes de cobro jurídico",
-		"Hemos agotado las gestiones de cobro amistoso sin obtener el pago de las facturas relacionadas a continuación. Este es el último aviso: si en un plazo de cinco (5) días hábiles no se ha pagado el saldo total o suscrito un acuerdo de pago, el caso será trasladado a cobro jurídico.",
-		"El cobro jurídico puede implicar costas procesales, honorarios y medidas cautelares a su cargo, conforme a la ley. Aún está a tiempo de evitarlo comunicándose con nosotros de inmediato."},
-}
 
 // Letter renders the letter of a level for an account's debtor, with every
 // open invoice the debtor owes the tenant that the caller may see (a
@@ -103,7 +89,7 @@ func (s *Service) Letter(ctx context.Context, tenant, key, level string, withCod
 	loc := t.Location()
 	today := civilToday(now, loc)
 	d := LetterData{Level: level, Company: t.Name, Date: now.In(loc), DebtorName: det.Debtor.Name, Currency: det.Currency,
-		Locale: t.Locale, PortalURL: tenants.DebtorURL(s.PublicURL, t.ID),
+		Locale: t.Locale, PortalURL: tenants.DebtorURL(s.PublicURL, t.ID), Lang: i18n.OfLocale(t.Locale),
 		Reference: accounts.PaymentReference(tenant, det.Debtor.Document)}
 	for i := len(det.Debtor.Contacts) - 1; i >= 0; i-- {
 		if c := det.Debtor.Contacts[i]; c.Kind == "address" && !c.Invalid {
@@ -141,19 +127,31 @@ func (s *Service) Letter(ctx context.Context, tenant, key, level string, withCod
 			return nil, err
 		}
 	}
+	d.T = func(key string) string { return s.tr(d.Lang, key) }
 	return LetterPDF(d)
 }
 
 // LetterPDF renders a letter on A4 with the core Helvetica font (cp1252
 // through the translator, so Spanish accents print without a font file).
 func LetterPDF(d LetterData) ([]byte, error) {
-	txt, ok := letterTexts[d.Level]
-	if !ok {
+	if !slices.Contains(letterLevels, d.Level) {
 		return nil, apperr.Field("level", "use 1, 2, 3 o final")
 	}
+	t := d.T
+	if t == nil {
+		t = func(key string) string { return key }
+	}
+	f := func(key string, kv ...string) string {
+		vars := map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			vars[kv[i]] = kv[i+1]
+		}
+		return i18n.Fill(t(key), vars)
+	}
+	title := t("letter." + d.Level + ".title")
 	pdf := gofpdf.New("P", "mm", "A4", "")
 	tr := pdf.UnicodeTranslatorFromDescriptor("")
-	pdf.SetTitle(tr(txt.title+" — "+d.Company), false)
+	pdf.SetTitle(tr(title+" — "+d.Company), false)
 	pdf.SetCreator("Cartera", false)
 	pdf.SetMargins(22, 20, 22)
 	pdf.SetAutoPageBreak(true, 22)
@@ -162,28 +160,38 @@ func LetterPDF(d LetterData) ([]byte, error) {
 		pdf.SetY(-15)
 		pdf.SetFont("Helvetica", "", 8)
 		pdf.SetTextColor(110, 120, 130)
-		pdf.CellFormat(0, 5, tr(fmt.Sprintf("%s · Página %d de {nb}", d.Company, pdf.PageNo())), "", 0, "C", false, 0, "")
+		pdf.CellFormat(0, 5, tr(f("letter.page", "company", d.Company, "n", fmt.Sprint(pdf.PageNo()), "nb", "{nb}")), "", 0, "C", false, 0, "")
 	})
 	pdf.AddPage()
 	ink := func() { pdf.SetTextColor(29, 39, 51) }
 
-	// Letterhead.
+	// Letterhead, with the QR of the debtor link at the right.
 	pdf.SetTextColor(15, 92, 140)
 	pdf.SetFont("Helvetica", "B", 15)
 	pdf.CellFormat(0, 8, tr(d.Company), "", 1, "L", false, 0, "")
 	pdf.SetFont("Helvetica", "", 9)
 	pdf.SetTextColor(93, 107, 122)
-	pdf.CellFormat(0, 5, tr("Área de cartera"), "", 1, "L", false, 0, "")
+	pdf.CellFormat(0, 5, tr(t("letter.area")), "", 1, "L", false, 0, "")
+	if d.PortalURL != "" {
+		if png, err := qrcode.Encode(d.PortalURL, qrcode.Medium, 256); err == nil {
+			pdf.RegisterImageOptionsReader("qr", gofpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(png))
+			pdf.ImageOptions("qr", 166, 14, 22, 22, false, gofpdf.ImageOptions{ImageType: "PNG"}, 0, d.PortalURL)
+			pdf.SetXY(160, 36)
+			pdf.SetFont("Helvetica", "", 7)
+			pdf.CellFormat(34, 4, tr(t("letter.qr")), "", 0, "C", false, 0, "")
+			pdf.SetXY(22, 30)
+		}
+	}
 	pdf.SetDrawColor(15, 92, 140)
 	pdf.SetLineWidth(0.6)
-	pdf.Line(22, pdf.GetY()+2, 188, pdf.GetY()+2)
-	pdf.Ln(8)
+	pdf.Line(22, 41, 188, 41)
+	pdf.SetY(44)
 
 	ink()
 	pdf.SetFont("Helvetica", "", 10)
-	pdf.CellFormat(0, 5, tr(spanishDate(d.Date)), "", 1, "R", false, 0, "")
+	pdf.CellFormat(0, 5, tr(i18n.LongDate(d.Date, d.Lang)), "", 1, "R", false, 0, "")
 	pdf.Ln(4)
-	pdf.CellFormat(0, 5, tr("Señor(a)"), "", 1, "L", false, 0, "")
+	pdf.CellFormat(0, 5, tr(t("letter.to")), "", 1, "L", false, 0, "")
 	pdf.SetFont("Helvetica", "B", 10)
 	pdf.CellFormat(0, 5, tr(d.DebtorName), "", 1, "L", false, 0, "")
 	pdf.SetFont("Helvetica", "", 10)
@@ -198,13 +206,13 @@ func LetterPDF(d LetterData) ([]byte, error) {
 	red := map[string][3]int{"1": {15, 92, 140}, "2": {176, 96, 0}, "3": {180, 40, 40}, "final": {150, 20, 20}}[d.Level]
 	pdf.SetTextColor(red[0], red[1], red[2])
 	pdf.SetFont("Helvetica", "B", 12)
-	pdf.CellFormat(0, 7, tr("Asunto: "+txt.title), "", 1, "L", false, 0, "")
+	pdf.CellFormat(0, 7, tr(f("letter.subject", "title", title)), "", 1, "L", false, 0, "")
 	ink()
 	pdf.Ln(2)
 	pdf.SetFont("Helvetica", "", 10)
-	pdf.MultiCell(0, 5.2, tr("Respetado(a) "+d.DebtorName+":"), "", "L", false)
+	pdf.MultiCell(0, 5.2, tr(f("letter.dear", "name", d.DebtorName)), "", "L", false)
 	pdf.Ln(2)
-	pdf.MultiCell(0, 5.2, tr(txt.opening), "", "J", false)
+	pdf.MultiCell(0, 5.2, tr(t("letter."+d.Level+".opening")), "", "J", false)
 	pdf.Ln(4)
 
 	// The open invoices.
@@ -213,7 +221,7 @@ func LetterPDF(d LetterData) ([]byte, error) {
 		title string
 		w     float64
 		align string
-	}{{"Factura", 36, "L"}, {"Vencimiento", 26, "L"}, {"Días de mora", 22, "R"}, {"Capital", 28, "R"}, {"Intereses", 26, "R"}, {"Total", 30, "R"}}
+	}{{t("letter.col.invoice"), 36, "L"}, {t("letter.col.due"), 26, "L"}, {t("letter.col.days"), 22, "R"}, {t("letter.col.principal"), 28, "R"}, {t("letter.col.interest"), 26, "R"}, {t("letter.col.total"), 30, "R"}}
 	pdf.SetFont("Helvetica", "B", 9)
 	pdf.SetFillColor(15, 92, 140)
 	pdf.SetTextColor(255, 255, 255)
@@ -226,7 +234,7 @@ func LetterPDF(d LetterData) ([]byte, error) {
 	var principal, interest int64
 	for i, inv := range d.Invoices {
 		pdf.SetFillColor(241, 245, 249)
-		vals := []string{inv.Invoice, inv.DueDate.Format("02/01/2006"), fmt.Sprint(inv.DaysPastDue), fmtMoney(inv.Balance), fmtMoney(inv.Interest), fmtMoney(inv.Owed())}
+		vals := []string{inv.Invoice, i18n.ShortDate(inv.DueDate, d.Lang), fmt.Sprint(inv.DaysPastDue), fmtMoney(inv.Balance), fmtMoney(inv.Interest), fmtMoney(inv.Owed())}
 		for j, c := range cols {
 			pdf.CellFormat(c.w, 6.5, tr(vals[j]), "B", 0, c.align, i%2 == 1, 0, "")
 		}
@@ -238,38 +246,38 @@ func LetterPDF(d LetterData) ([]byte, error) {
 	// is owed, the figures the debtor's statement shows on that day.
 	pdf.SetFont("Helvetica", "B", 9)
 	pdf.SetFillColor(228, 240, 248)
-	pdf.CellFormat(cols[0].w+cols[1].w+cols[2].w, 8, tr("Total adeudado a la fecha"), "T", 0, "L", true, 0, "")
+	pdf.CellFormat(cols[0].w+cols[1].w+cols[2].w, 8, tr(t("letter.total")), "T", 0, "L", true, 0, "")
 	pdf.CellFormat(cols[3].w, 8, tr(fmtMoney(principal)), "T", 0, "R", true, 0, "")
 	pdf.CellFormat(cols[4].w, 8, tr(fmtMoney(interest)), "T", 0, "R", true, 0, "")
 	pdf.CellFormat(cols[5].w, 8, tr(fmtMoney(principal+interest)), "T", 1, "R", true, 0, "")
 	pdf.Ln(5)
 
 	pdf.SetFont("Helvetica", "", 10)
-	pdf.MultiCell(0, 5.2, tr(txt.closing), "", "J", false)
+	pdf.MultiCell(0, 5.2, tr(t("letter."+d.Level+".closing")), "", "J", false)
 	pdf.Ln(4)
 
 	// How to pay.
 	pdf.SetFont("Helvetica", "B", 10)
-	pdf.CellFormat(0, 6, tr("Cómo pagar"), "", 1, "L", false, 0, "")
+	pdf.CellFormat(0, 6, tr(t("letter.howToPay")), "", 1, "L", false, 0, "")
 	pdf.SetFont("Helvetica", "", 10)
-	pdf.MultiCell(0, 5.2, tr("Ingrese a "+d.PortalURL+" con su número de documento y su código de acceso: allí verá su estado de cuenta, podrá pagar en línea, proponer una fecha de pago o presentar una reclamación."), "", "L", false)
+	pdf.MultiCell(0, 5.2, tr(f("letter.howText", "url", d.PortalURL)), "", "L", false)
 	if d.Reference != "" {
-		pdf.MultiCell(0, 5.2, tr("Para pagar por transferencia o en la sucursal bancaria, use la referencia de pago "+d.Reference+"."), "", "L", false)
+		pdf.MultiCell(0, 5.2, tr(f("letter.reference", "ref", d.Reference)), "", "L", false)
 	}
 	if d.Code != "" {
 		pdf.Ln(2)
 		pdf.SetFont("Helvetica", "B", 11)
 		pdf.SetFillColor(255, 247, 230)
-		pdf.CellFormat(0, 9, tr("Su código de acceso: "+d.Code), "1", 1, "C", true, 0, "")
+		pdf.CellFormat(0, 9, tr(f("letter.code", "code", d.Code)), "1", 1, "C", true, 0, "")
 		pdf.SetFont("Helvetica", "", 8)
-		pdf.CellFormat(0, 5, tr("Este código reemplaza cualquier código anterior. No lo comparta."), "", 1, "L", false, 0, "")
+		pdf.CellFormat(0, 5, tr(t("letter.codeNote")), "", 1, "L", false, 0, "")
 	}
 	pdf.Ln(10)
 	pdf.SetFont("Helvetica", "", 10)
-	pdf.CellFormat(0, 5, tr("Cordialmente,"), "", 1, "L", false, 0, "")
+	pdf.CellFormat(0, 5, tr(t("letter.regards")), "", 1, "L", false, 0, "")
 	pdf.Ln(10)
 	pdf.SetFont("Helvetica", "B", 10)
-	pdf.CellFormat(0, 5, tr("Área de cartera"), "", 1, "L", false, 0, "")
+	pdf.CellFormat(0, 5, tr(t("letter.area")), "", 1, "L", false, 0, "")
 	pdf.SetFont("Helvetica", "", 10)
 	pdf.CellFormat(0, 5, tr(d.Company), "", 1, "L", false, 0, "")
 

@@ -24,8 +24,12 @@ type Service struct {
 	Email Sender
 	// Messenger sends WhatsApp and SMS (nil: they stay held).
 	Messenger Sender
-	// PublicURL is where debtors log in (letters and messages link to /debtor).
+	// PublicURL is where debtors log in (letters and messages carry the
+	// tenant's link under it).
 	PublicURL string
+	// Translate is the catalogue (letters and messages are written in the
+	// tenant's language); nil shows the keys.
+	Translate func(lang, key string) string
 	// MaxAttempts bounds delivery retries before a message is failed.
 	MaxAttempts int
 	// Now is the clock (tests move it).
@@ -35,6 +39,14 @@ type Service struct {
 	// checked remembers the queue rows' account checks (nil: read each
 	// time; cache.go).
 	checked *checkMemo
+}
+
+// tr is Translate, or the key itself when no catalogue is wired.
+func (s *Service) tr(lang, key string) string {
+	if s.Translate == nil {
+		return key
+	}
+	return s.Translate(lang, key)
 }
 
 // New wires the service.
