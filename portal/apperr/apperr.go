@@ -81,6 +81,10 @@ type Refusal struct {
 	Reason string // empty: the catalogue's "error.<code>" in the caller's language
 	Rule   string
 	Fields map[string]string // figures the person needs (e.g. "owed")
+	// Next is the next allowed moment as a wall-clock time in the
+	// tenant's zone ("2006-01-02 15:04"), for refusals by the contact
+	// rules; the HTTP face words it in the caller's language.
+	Next string
 }
 
 func (e *Refusal) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Reason) }

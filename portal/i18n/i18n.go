@@ -68,6 +68,12 @@ func (c *Catalog) T(lang, key string) string {
 	return key
 }
 
+// Has reports whether lang defines key itself (no fallback).
+func (c *Catalog) Has(lang, key string) bool {
+	_, ok := c.langs[lang][key]
+	return ok
+}
+
 // Keys lists the keys of lang (tests compare catalogues).
 func (c *Catalog) Keys(lang string) []string {
 	out := make([]string, 0, len(c.langs[lang]))

@@ -3,10 +3,12 @@ package web
 import (
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"cartera/portal/apperr"
+	"cartera/portal/i18n"
 )
 
 // errorBody is the JSON shape of every 4xx/5xx answer (API.md, Conventions).
@@ -35,6 +37,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		status, body = fiber.StatusBadRequest, errorBody{Code: "invalid", Error: inv.Msg, Fields: inv.Fields, Detail: inv.Detail}
 	case errors.As(err, &ref):
 		status, body = fiber.StatusUnprocessableEntity, errorBody{Code: ref.Code, Error: ref.Reason, Fields: ref.Fields}
+		body.Error = s.refusalText(lang, ref)
 	case errors.As(err, &uns):
 		status, body = fiber.StatusUnsupportedMediaType, errorBody{Code: uns.Code}
 	case errors.As(err, &off):
@@ -74,6 +77,28 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		body.Error = s.msg.T(lang, "error."+body.Code)
 	}
 	return c.Status(status).JSON(body)
+}
+
+// refusalText words a refusal in the caller's language: the domain's
+// reason is Spanish; where the catalogue has refusal.<code> for the
+// language asked, that text is used, with the next allowed moment.
+func (s *Server) refusalText(lang string, ref *apperr.Refusal) string {
+	if lang == i18n.Default {
+		return ref.Reason
+	}
+	key := "refusal." + ref.Code
+	text := s.msg.T(lang, key)
+	if !s.msg.Has(lang, key) {
+		return ref.Reason
+	}
+	if ref.Next != "" {
+		when := ref.Next
+		if t, err := time.Parse("2006-01-02 15:04", ref.Next); err == nil {
+			when = i18n.ShortDate(t, lang) + " " + t.Format("3:04 PM")
+		}
+		text += " " + i18n.Fill(s.msg.T(lang, "refusal.next"), map[string]string{"when": when})
+	}
+	return text
 }
 
 func codeOf(status int) string {

@@ -70,3 +70,20 @@ func TestUSLettersAndMessagesInEnglish(t *testing.T) {
 		t.Errorf("subject %q", s)
 	}
 }
+
+// A refusal by the contact rules reads in English for an English page,
+// with the next allowed moment in US format; Spanish keeps the rule's
+// own wording.
+func TestRefusalInEnglish(t *testing.T) {
+	w := newWorkEnv(t)
+	w.setClock(at("2026-03-15 10:00")) // Sunday
+	r := w.Do("POST", "/api/tenants/acme/accounts/F-1/activities?lang=en", w.collector, map[string]any{"channel": "call", "outcome": "no_answer"})
+	msg, _ := r.JSON()["error"].(string)
+	if r.Status != 422 || !strings.Contains(msg, "contacting on a Sunday is not allowed") || !strings.Contains(msg, "Next allowed moment: 03/16/2026 7:00 AM") {
+		t.Fatalf("English refusal: %d %s", r.Status, r.Body)
+	}
+	r = w.Do("POST", "/api/tenants/acme/accounts/F-1/activities", w.collector, map[string]any{"channel": "call", "outcome": "no_answer"})
+	if msg, _ := r.JSON()["error"].(string); !strings.Contains(msg, "Próximo momento permitido: 16/03/2026 07:00") {
+		t.Fatalf("Spanish refusal: %s", r.Body)
+	}
+}

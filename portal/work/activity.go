@@ -253,11 +253,12 @@ func (s *Service) newPromise(ctx context.Context, tg target, aw accountWork, in 
 // refusal turns a compliance decision into the 422 the collector sees,
 // saying when the contact would next be allowed.
 func refusal(d compliance.Decision, loc *time.Location) error {
-	reason := d.Reason
+	reason, next := d.Reason, ""
 	if !d.Next.IsZero() {
 		reason += " Próximo momento permitido: " + d.Next.In(loc).Format("02/01/2006 15:04") + "."
+		next = d.Next.In(loc).Format("2006-01-02 15:04")
 	}
-	return &apperr.Refusal{Code: d.Code, Reason: reason, Rule: d.Rule}
+	return &apperr.Refusal{Code: d.Code, Reason: reason, Rule: d.Rule, Next: next}
 }
 
 func trimRecent(list []RecentContact, now time.Time) []RecentContact {
