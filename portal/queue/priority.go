@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"cartera/portal/i18n"
 	"cartera/portal/money"
 )
 
@@ -71,40 +72,57 @@ func score(f Factors, explain bool) (int, []string) {
 	if explain {
 		amount = money.Format(f.Balance, f.Currency, f.Locale)
 	}
+	// The reasons speak the tenant's language (its collectors').
+	w := reasonWords[i18n.OfLocale(f.Locale)]
 	if bp := balancePoints(f.Balance, f.Currency); bp >= 24 {
-		add(bp, "saldo alto: "+amount)
+		add(bp, w["high"]+amount)
 	} else {
-		add(bp, "saldo: "+amount)
+		add(bp, w["balance"]+amount)
 	}
 	switch d := f.DaysPastDue; {
 	case d > 0:
-		add(min(d, 180)/6, pl(d, "día de mora", "días de mora"))
+		add(min(d, 180)/6, pl(d, w["late1"], w["late"]))
 	case d == 0:
-		add(0, "vence hoy")
+		add(0, w["today"])
 	default:
-		add(0, "vence en "+pl(-d, "día", "días"))
+		add(0, w["in"]+pl(-d, w["day1"], w["days"]))
 	}
 	if n := f.BrokenPromises; n > 0 {
-		add(min(n*8, 24), pl(n, "promesa incumplida", "promesas incumplidas"))
+		add(min(n*8, 24), pl(n, w["broken1"], w["broken"]))
 		if n >= 2 {
-			add(6, "alerta: incumple promesas repetidamente")
+			add(6, w["alertBroken"])
 		}
 	}
 	if n := f.UnansweredCalls; n >= 3 {
-		add(6, "alerta: "+pl(n, "llamada sin respuesta", "llamadas sin respuesta")+" seguidas")
+		add(6, w["alert"]+pl(n, w["unanswered1"], w["unanswered"])+w["inARow"])
 	}
 	switch {
 	case f.ValidContacts == 0:
-		add(-15, "sin datos de contacto válidos")
+		add(-15, w["noContact"])
 	case f.Channels == 0:
-		add(-10, "sin canal autorizado por el deudor")
+		add(-10, w["noChannel"])
 	default:
-		add(4, "contactable por "+pl(f.Channels, "canal", "canales"))
+		add(4, w["reach"]+pl(f.Channels, w["channel1"], w["channels"]))
 	}
 	if p := segmentPoints[strings.ToLower(strings.TrimSpace(f.Segment))]; p > 0 {
-		add(p, "segmento "+strings.TrimSpace(f.Segment))
+		add(p, w["segment"]+strings.TrimSpace(f.Segment))
 	}
 	return max(total, 0), reasons
+}
+
+// reasonWords are the reasons' words by language (pages match "alerta" /
+// "alert" to mark them).
+var reasonWords = map[string]map[string]string{
+	"es": {"high": "saldo alto: ", "balance": "saldo: ", "late1": "día de mora", "late": "días de mora", "today": "vence hoy", "in": "vence en ",
+		"day1": "día", "days": "días", "broken1": "promesa incumplida", "broken": "promesas incumplidas", "alertBroken": "alerta: incumple promesas repetidamente",
+		"alert": "alerta: ", "unanswered1": "llamada sin respuesta", "unanswered": "llamadas sin respuesta", "inARow": " seguidas",
+		"noContact": "sin datos de contacto válidos", "noChannel": "sin canal autorizado por el deudor", "reach": "contactable por ",
+		"channel1": "canal", "channels": "canales", "segment": "segmento "},
+	"en": {"high": "high balance: ", "balance": "balance: ", "late1": "day past due", "late": "days past due", "today": "due today", "in": "due in ",
+		"day1": "day", "days": "days", "broken1": "broken promise", "broken": "broken promises", "alertBroken": "alert: breaks promises repeatedly",
+		"alert": "alert: ", "unanswered1": "unanswered call", "unanswered": "unanswered calls", "inARow": " in a row",
+		"noContact": "no valid contact details", "noChannel": "no channel the debtor allows", "reach": "reachable on ",
+		"channel1": "channel", "channels": "channels", "segment": "segment "},
 }
 
 // balancePoints is 8 × log10 of the balance in US dollars, within 0..35.

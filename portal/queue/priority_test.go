@@ -35,7 +35,7 @@ func TestScore(t *testing.T) {
 		{"unknown segment counts nothing", with(func(f *Factors) { f.Balance = 100_000_000; f.Segment = "otros" }), 19 + 4,
 			[]string{"saldo: $ 1.000.000,00", "vence hoy", "contactable por 2 canales"}},
 		{"dollars: the same scale", Factors{Currency: "USD", Locale: "en-US", Balance: 1_200_000, ValidContacts: 1, Channels: 1, DaysPastDue: 6}, 32 + 1 + 4,
-			[]string{"saldo alto: $12,000.00", "6 días de mora", "contactable por 1 canal"}},
+			[]string{"high balance: $12,000.00", "6 days past due", "reachable on 1 channel"}},
 		{"balance cap", with(func(f *Factors) { f.Balance = 4_000_000_000_000 }), 35 + 4,
 			[]string{"saldo alto: $ 40.000.000.000,00", "vence hoy", "contactable por 2 canales"}},
 	}

@@ -51,7 +51,7 @@
         el('div', { class: 'muted small', text: Q('due', { date: C.date(it.nextAction.due) }) })),
       el('td', { 'data-label': cols[3], class: 'num', text: C.money(it.balance, it.currency) }),
       el('td', { 'data-label': cols[4] }, el('ul', { class: 'reasons' },
-        it.reasons.map((r) => el('li', { class: /^alerta|incumplid/.test(r) ? 'alert' : '', text: r }))))));
+        it.reasons.map((r) => el('li', { class: /^alert|incumplid|broken promise/.test(r) ? 'alert' : '', text: r }))))));
     card.replaceChildren(
       el('div', { class: 'queue-head' },
         el('div', {}, el('h2', { text: Q('title') }), el('p', { class: 'muted small', id: 'queue-count', text: (res.items.length === 1 ? Q('count.one') : Q('count', { n: res.items.length })) + ' · ' + Q('hint') })),
