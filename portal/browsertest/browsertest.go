@@ -87,19 +87,7 @@ func Eval(t testing.TB, ctx context.Context, js string) string {
 // dir unless SCREENSHOT_DIR is set) and returns its path.
 func Shot(t testing.TB, ctx context.Context, dir, name string) string {
 	t.Helper()
-	if d := os.Getenv("SCREENSHOT_DIR"); d != "" {
-		dir = d
-		_ = os.MkdirAll(dir, 0o755)
-	}
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	p := filepath.Join(dir, name+".png")
-	if err := os.WriteFile(p, buf, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return save(t, ctx, dir, name, chromedp.FullScreenshot(100))
 }
 
 // ShotView saves what the viewport shows (fixed bars and sheets where a
@@ -129,17 +117,5 @@ func save(t testing.TB, ctx context.Context, dir, name string, shot chromedp.Act
 // ShotOf saves a screenshot of the element sel only, like Shot.
 func ShotOf(t testing.TB, ctx context.Context, dir, name, sel string) string {
 	t.Helper()
-	if d := os.Getenv("SCREENSHOT_DIR"); d != "" {
-		dir = d
-		_ = os.MkdirAll(dir, 0o755)
-	}
-	buf, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(sel)))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	p := filepath.Join(dir, name+".png")
-	if err := os.WriteFile(p, buf, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return save(t, ctx, dir, name, chromedp.Screenshot(chromedp.CSS(sel)))
 }

@@ -31,19 +31,8 @@ func TestAssignmentBrowser(t *testing.T) {
 			t.Fatalf("wait for %s: %v", js, err)
 		}
 	}
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(url+"/"),
-		chromedp.WaitVisible(chromedp.CSS("#email")),
-		chromedp.SendKeys(chromedp.CSS("#email"), email),
-		chromedp.SendKeys(chromedp.CSS("#password"), apptest.Password),
-		chromedp.Click(chromedp.CSS("#login-submit")),
-		chromedp.WaitVisible(chromedp.CSS("#tab-assignment")),
-		chromedp.Click(chromedp.CSS("#tab-assignment")),
-		chromedp.WaitVisible(chromedp.CSS("#assign-load-table")),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
+	staffLogin(t, ctx, url, email, "", "#tab-assignment")
+	clientRun(t, ctx, "open assignment", chromedp.Click(chromedp.CSS("#tab-assignment")), chromedp.WaitVisible(chromedp.CSS("#assign-load-table")))
 	browsertest.Eval(t, ctx, `(window.confirm = () => true, 'ok')`)
 	if u := browsertest.Text(t, ctx, "#assign-unassigned"); !strings.Contains(u, "Sin asignar: 12 cuentas") || !strings.Contains(u, "4.800,00") {
 		t.Fatalf("unassigned: %q", u)

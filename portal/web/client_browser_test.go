@@ -214,6 +214,23 @@ func clientLogin(t *testing.T, ctx context.Context, url, email string) {
 	}
 }
 
+// staffLogin logs a staff user in with the test password, optionally with
+// the page language set first ("" keeps the default), and waits for sel.
+func staffLogin(t *testing.T, ctx context.Context, url, email, lang, sel string) {
+	t.Helper()
+	if lang != "" {
+		clientRun(t, ctx, "language", chromedp.Navigate(url+"/"), chromedp.Evaluate[chromedp.Void](`document.cookie = 'lang=`+lang+`; path=/'`))
+	}
+	clientRun(t, ctx, "login "+email,
+		chromedp.Navigate(url+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#password"), apptest.Password),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+		chromedp.WaitVisible(chromedp.CSS(sel)),
+	)
+}
+
 // clientRun runs steps, failing the test with what was being done.
 func clientRun[T any](t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[T]) {
 	t.Helper()

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"cartera/portal/apptest"
 	"cartera/portal/browsertest"
 )
@@ -51,10 +49,7 @@ func TestFacesInEnglishHaveNoSpanish(t *testing.T) {
 	for _, role := range []string{"client", "collector", "manager"} {
 		t.Run(role, func(t *testing.T) {
 			ctx := browsertest.New(t, 1366, 900)
-			clientRun(t, ctx, "login", chromedp.Navigate(url+"/"), chromedp.Evaluate[chromedp.Void](`document.cookie = 'lang=en; path=/'`),
-				chromedp.Navigate(url+"/"), chromedp.WaitVisible(chromedp.CSS("#email")),
-				chromedp.SendKeys(chromedp.CSS("#email"), users[role]), chromedp.SendKeys(chromedp.CSS("#password"), apptest.Password),
-				chromedp.Click(chromedp.CSS("#login-submit")), chromedp.WaitVisible(chromedp.CSS("#view")))
+			staffLogin(t, ctx, url, users[role], "en", "#view")
 			time.Sleep(2 * time.Second) // the face's cards load
 			text := browsertest.Eval(t, ctx, `document.body.innerText`)
 			if found := spanishWords.FindAllString(text, -1); len(found) > 0 {

@@ -40,19 +40,8 @@ func TestCollectorBrowserPeopleAndConsent(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(url+"/"),
-		chromedp.WaitVisible(chromedp.CSS("#email")),
-		chromedp.SendKeys(chromedp.CSS("#email"), "carla@acme.test"),
-		chromedp.SendKeys(chromedp.CSS("#password"), apptest.Password),
-		chromedp.Click(chromedp.CSS("#login-submit")),
-		chromedp.WaitVisible(chromedp.CSS("#queue table")),
-		chromedp.Click(chromedp.CSS("#open-F-1")),
-		chromedp.WaitVisible(chromedp.CSS("#log-form")),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
+	staffLogin(t, ctx, url, "carla@acme.test", "", "#queue table")
+	clientRun(t, ctx, "open F-1", chromedp.Click(chromedp.CSS("#open-F-1")), chromedp.WaitVisible(chromedp.CSS("#log-form")))
 	choose("#log-channel", "call")
 	choose("#log-outcome", "no_answer")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#log-submit")), chromedp.WaitVisible(chromedp.CSS("#log-error"))); err != nil {
@@ -66,7 +55,7 @@ func TestCollectorBrowserPeopleAndConsent(t *testing.T) {
 	// The treasurer's billing address.
 	choose("#contact-kind", "address")
 	choose("#contact-label", "billing")
-	err = chromedp.Do(ctx,
+	err := chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS("#contact-value"), "Cra 7 # 71-21 Of. 502"),
 		chromedp.SendKeys(chromedp.CSS("#contact-person"), "Marta Ruiz"),
 		chromedp.SendKeys(chromedp.CSS("#contact-role"), "Tesorería"),
