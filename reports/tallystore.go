@@ -33,6 +33,7 @@ type tallyDoc struct {
 	NB  []byte            `bson:"nb"`
 	S   map[string][]byte `bson:"s"` // roaring bitmaps of account numbers
 	V   int               `bson:"v,omitempty"`
+	PB  int64             `bson:"pb,omitempty"` // last projection batch applied
 	Rev int64             `bson:"rev"`
 	N   map[string]int64  `bson:"-"` // NB unpacked
 }
@@ -118,6 +119,10 @@ func (t *Tally) Suspend(tenant string) { t.paused.Store(tenant, true) }
 
 // Resume rebuilds a suspended tenant's counters and keeps them again.
 func (t *Tally) Resume(ctx context.Context, tenant string) error {
+	// The changes of the load still queued are skipped while paused.
+	if err := t.db.Settle(ctx, store.TenantKey(tenant)); err != nil {
+		return err
+	}
 	t.paused.Delete(tenant)
 	if err := t.replace(ctx, tenant); err != nil {
 		return fmt.Errorf("resume counters %s: %w", tenant, err)
@@ -130,11 +135,10 @@ func NewTally(db *store.DB, ts TenantLookup, log *slog.Logger) *Tally {
 	return &Tally{db: db, tenants: ts, log: log}
 }
 
-// Watch registers the keeper on every source collection.
+// Watch keeps the counters from every source collection (a projection:
+// off the request path; a report read waits for its tenant's changes).
 func (t *Tally) Watch() {
-	for coll, fields := range sources {
-		t.db.Watch("reports.tally", coll, fields, t.observe)
-	}
+	t.db.Project(store.Projection{Name: "reports.tally", Sources: sources, Apply: t.observe})
 }
 
 func (t *Tally) loc(ctx context.Context, tenant string) (*time.Location, error) {
@@ -150,14 +154,14 @@ func (t *Tally) loc(ctx context.Context, tenant string) (*time.Location, error) 
 	return l, nil
 }
 
-// observe applies the counters' share of committed writes. The write
-// already happened, so a failure here is logged, not returned: the
-// reconciliation job repairs the counters.
-func (t *Tally) observe(ctx context.Context, changes []store.Change) {
-	ctx = context.WithoutCancel(ctx)
+// observe applies the counters' share of a batch of committed writes:
+// every figure of every tenant merged first, so a document gets one write
+// per batch. Each counters document remembers the last batch it took
+// (pb), so a batch replayed after a crash adds nothing twice.
+func (t *Tally) observe(ctx context.Context, b store.Batch) error {
 	deltas := map[string]*contrib{}
 	segs := map[string]string{} // account → segment, for this batch
-	for _, ch := range changes {
+	for _, ch := range b.Changes {
 		if ch.Tenant == "" {
 			continue
 		}
@@ -200,11 +204,13 @@ func (t *Tally) observe(ctx context.Context, changes []store.Change) {
 		}
 		deltas[ch.Tenant].merge(d)
 	}
+	var errs []error
 	for tenant, d := range deltas {
-		if err := t.apply(ctx, t.db.Tenant(tenant), d, true); err != nil {
-			t.log.Error("report counters left behind; the reconciliation job will repair them", "tenant", tenant, "err", err)
+		if err := t.apply(ctx, t.db.Tenant(tenant), d, b.Seq); err != nil {
+			errs = append(errs, fmt.Errorf("report counters %s: %w", tenant, err))
 		}
 	}
+	return errors.Join(errs...)
 }
 
 // merge adds o into c.
@@ -222,8 +228,9 @@ func (c *contrib) merge(o *contrib) {
 
 // apply adds a delta to the stored counters: each dated figure to its day,
 // its month and the state; undated ones to the state; members to the
-// day's and month's sets.
-func (t *Tally) apply(ctx context.Context, sc *store.Scope, d *contrib, live bool) error {
+// day's and month's sets. batch is the projection batch (0: a rebuild or a
+// repair, which the batch guard does not concern).
+func (t *Tally) apply(ctx context.Context, sc *store.Scope, d *contrib, batch int64) error {
 	docs, sets := layout(d)
 	var accts []string
 	for _, byName := range sets {
@@ -253,7 +260,7 @@ func (t *Tally) apply(ctx context.Context, sc *store.Scope, d *contrib, live boo
 			}
 		}
 		// The state of a tenant born with the counters is complete.
-		if err := addToDoc(ctx, sc, key, docs[key], add, live && key == stateDocKey); err != nil {
+		if err := addToDoc(ctx, sc, key, docs[key], add, batch > 0 && key == stateDocKey, batch); err != nil {
 			return fmt.Errorf("counters %s: %w", key, err)
 		}
 	}
@@ -262,7 +269,7 @@ func (t *Tally) apply(ctx context.Context, sc *store.Scope, d *contrib, live boo
 
 // addToDoc adds counter increments and set members to one document in one
 // compare-and-set, creating it when missing.
-func addToDoc(ctx context.Context, sc *store.Scope, key string, inc map[string]int64, add map[string][]uint32, born bool) error {
+func addToDoc(ctx context.Context, sc *store.Scope, key string, inc map[string]int64, add map[string][]uint32, born bool, batch int64) error {
 	coll := sc.C("tallies")
 	var init bson.D
 	if born {
@@ -270,7 +277,13 @@ func addToDoc(ctx context.Context, sc *store.Scope, key string, inc map[string]i
 	}
 	var doc tallyDoc
 	return coll.MutateOrCreate(ctx, sc.ID(key), &doc, init, func() (bson.D, error) {
+		if batch > 0 && doc.PB >= batch {
+			return nil, nil // this batch is already in (a replay after a crash)
+		}
 		set := bson.D{}
+		if batch > 0 {
+			set = append(set, bson.E{Key: "pb", Value: batch})
+		}
 		if len(inc) > 0 {
 			if err := doc.unpack(); err != nil {
 				return nil, err
@@ -305,7 +318,7 @@ func addToDoc(ctx context.Context, sc *store.Scope, key string, inc map[string]i
 			}
 			set = append(set, bson.E{Key: "s." + name, Value: b})
 		}
-		if len(set) == 0 {
+		if len(set) == 0 || (batch > 0 && len(set) == 1) {
 			return nil, nil
 		}
 		return bson.D{{Key: "$set", Value: set}}, nil
@@ -405,6 +418,9 @@ func (t *Tally) seqs(ctx context.Context, sc *store.Scope, accts []string) (map[
 // readDocs fetches counters documents by key, a few at a time in parallel;
 // a missing document reads as empty.
 func readDocs(ctx context.Context, sc *store.Scope, keys []string) (map[string]*tallyDoc, error) {
+	if err := sc.DB().Settle(ctx, store.TenantKey(sc.Slug())); err != nil {
+		return nil, err
+	}
 	out := make(map[string]*tallyDoc, len(keys))
 	var mu sync.Mutex
 	var firstErr error
@@ -509,6 +525,9 @@ func (t *Tally) Compare(ctx context.Context, tenant string) ([]Drift, error) {
 }
 
 func (t *Tally) compare(ctx context.Context, tenant string) ([]Drift, *contrib, error) {
+	if err := t.db.Settle(ctx, store.TenantKey(tenant)); err != nil {
+		return nil, nil, err
+	}
 	rebuilt, err := t.rebuild(ctx, tenant)
 	if err != nil {
 		return nil, nil, err
@@ -639,7 +658,7 @@ func (t *Tally) Repair(ctx context.Context, tenant string) ([]Drift, error) {
 		incs[d.Doc][d.Key] += d.Rebuilt - d.Stored
 	}
 	for doc, inc := range incs {
-		if err := addToDoc(ctx, sc, doc, inc, nil, false); err != nil {
+		if err := addToDoc(ctx, sc, doc, inc, nil, false, 0); err != nil {
 			return fixed, fmt.Errorf("repair %s: %w", doc, err)
 		}
 	}
@@ -648,7 +667,7 @@ func (t *Tally) Repair(ctx context.Context, tenant string) ([]Drift, error) {
 		for m := range rebuilt.members {
 			fix.members[m] = true
 		}
-		if err := t.apply(ctx, sc, fix, false); err != nil {
+		if err := t.apply(ctx, sc, fix, 0); err != nil {
 			return fixed, err
 		}
 	}
@@ -711,7 +730,7 @@ func (t *Tally) replace(ctx context.Context, tenant string) error {
 			return err
 		}
 	}
-	if err := t.apply(ctx, sc, rebuilt, false); err != nil {
+	if err := t.apply(ctx, sc, rebuilt, 0); err != nil {
 		return err
 	}
 	_, err = sc.C("tallies").Upsert(ctx, sc.ID(stateDocKey), bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: tallyVersion}}}})

@@ -106,14 +106,38 @@ type DebtorViews struct {
 // NewDebtorViews returns the views; Watch starts keeping them.
 func NewDebtorViews(db *store.DB) *DebtorViews { return &DebtorViews{db: db} }
 
-// Watch keeps the rows of existing accounts current.
-func (v *DebtorViews) Watch() { v.db.Watch("accounts.debtorview", "accounts", viewFields, v.observe) }
+// Watch keeps the rows of existing accounts current (a projection, off the
+// request path; a statement read waits for its debtor's own changes).
+func (v *DebtorViews) Watch() {
+	v.db.Project(store.Projection{Name: "accounts.debtorview", Sources: map[string][]string{"accounts": viewFields}, Apply: v.apply, Keys: viewKeys})
+}
 
-func (v *DebtorViews) observe(ctx context.Context, changes []store.Change) {
-	ctx = context.WithoutCancel(ctx)
+// debtorKey is the read barrier of one debtor's view.
+func debtorKey(tenant, debtorID string) string { return "dv/" + tenant + "/" + debtorID }
+
+// viewKeys names the debtors whose view a change moves.
+func viewKeys(ch store.Change) []string {
+	var keys []string
+	for _, img := range []bson.Raw{ch.Before, ch.After} {
+		if img == nil {
+			continue
+		}
+		if d, ok := img.Lookup("debtorId").StringValueOK(); ok && d != "" {
+			k := debtorKey(ch.Tenant, d)
+			if len(keys) == 0 || keys[0] != k {
+				keys = append(keys, k)
+			}
+		}
+	}
+	return keys
+}
+
+// apply writes the rows of a batch's changed accounts; the higher account
+// rev wins, so running it again changes nothing.
+func (v *DebtorViews) apply(ctx context.Context, b store.Batch) error {
 	type key struct{ tenant, debtor string }
 	by := map[key][]ViewRow{}
-	for _, ch := range changes {
+	for _, ch := range b.Changes {
 		if ch.Before == nil || ch.After == nil || ch.Tenant == "" {
 			continue // new accounts reach the view through the debtor's accountIds
 		}
@@ -124,11 +148,13 @@ func (v *DebtorViews) observe(ctx context.Context, changes []store.Change) {
 		k := key{ch.Tenant, a.DebtorID}
 		by[k] = append(by[k], a.row())
 	}
+	var errs []error
 	for k, rows := range by {
-		// A failure leaves a stale row; the next rebuild of that view (an
-		// import for the debtor, or the daily check) replaces it.
-		_ = v.merge(ctx, v.db.Tenant(k.tenant), k.debtor, rows, nil)
+		if err := v.merge(ctx, v.db.Tenant(k.tenant), k.debtor, rows, nil); err != nil {
+			errs = append(errs, err)
+		}
 	}
+	return errors.Join(errs...)
 }
 
 // merge writes rows into a debtor's view, the higher rev winning, and, when
@@ -185,6 +211,9 @@ func (v *DebtorViews) merge(ctx context.Context, sc *store.Scope, debtorID strin
 // One Get when the view is current; otherwise the accounts are read by _id
 // and the view rebuilt.
 func (v *DebtorViews) Rows(ctx context.Context, sc *store.Scope, debtorID string, ids []string) ([]ViewRow, error) {
+	if err := v.db.Settle(ctx, debtorKey(sc.Slug(), debtorID)); err != nil {
+		return nil, err
+	}
 	var doc viewDoc
 	err := sc.C("accountindex").Get(ctx, viewKey(debtorID, sc), &doc)
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {

@@ -10,6 +10,7 @@ import (
 	"hash/fnv"
 	"io"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -173,14 +174,19 @@ func NewIndex(db *store.DB, log *slog.Logger) *Index {
 	return &Index{db: db, log: log, cache: map[string]cachedChunk{}, segs: map[string][]indexRow{}, merged: map[string]mergedView{}}
 }
 
-// Watch keeps the rows current on every account write.
-func (x *Index) Watch() { x.db.Watch("accounts.index", "accounts", indexFields, x.observe) }
+// Watch keeps the rows current from the account changes (a projection:
+// off the request path, see store.Projection).
+func (x *Index) Watch() {
+	x.db.Project(store.Projection{Name: "accounts.index", Sources: map[string][]string{"accounts": indexFields}, Apply: x.apply})
+}
 
-func (x *Index) observe(ctx context.Context, changes []store.Change) {
-	ctx = context.WithoutCancel(ctx)
+// apply brings the rows up to date with one batch of account changes. Safe
+// to run again on the same batch: rows are set from after-images and an
+// insert segment is named by the batch.
+func (x *Index) apply(ctx context.Context, b store.Batch) error {
 	by := map[string]map[string]*indexRow{} // tenant → id → row (nil: gone)
 	ins := map[string][]indexRow{}          // tenant → new accounts
-	for _, ch := range changes {
+	for _, ch := range b.Changes {
 		if ch.Tenant == "" || ch.ID == "" {
 			continue
 		}
@@ -188,7 +194,7 @@ func (x *Index) observe(ctx context.Context, changes []store.Change) {
 		if ch.After != nil {
 			var a Account
 			if err := bson.Unmarshal(ch.After, &a); err != nil {
-				x.log.Error("portfolio index: decode", "err", err)
+				x.log.Error("portfolio index: decode", "id", ch.ID, "err", err)
 				continue
 			}
 			r := rowOf(a)
@@ -203,35 +209,45 @@ func (x *Index) observe(ctx context.Context, changes []store.Change) {
 		}
 		by[ch.Tenant][ch.ID] = row
 	}
+	var errs []error
 	for tenant, rows := range ins {
-		if err := x.insert(ctx, x.db.Tenant(tenant), rows); err != nil {
-			x.log.Error("portfolio index left behind; the daily check repairs it", "tenant", tenant, "err", err)
+		if err := x.insert(ctx, x.db.Tenant(tenant), rows, b.Seq); err != nil {
+			errs = append(errs, fmt.Errorf("portfolio index %s: %w", tenant, err))
 		}
 	}
 	for tenant, rows := range by {
 		if err := x.put(ctx, x.db.Tenant(tenant), rows); err != nil {
-			x.log.Error("portfolio index left behind; the daily check repairs it", "tenant", tenant, "err", err)
+			errs = append(errs, fmt.Errorf("portfolio index %s: %w", tenant, err))
 		}
 	}
+	return errors.Join(errs...)
 }
 
 // insert writes new accounts' rows as one insert segment and lists it in
 // the manifest; past maxSegments the segments are folded into the chunks.
-func (x *Index) insert(ctx context.Context, sc *store.Scope, rows []indexRow) error {
+func (x *Index) insert(ctx context.Context, sc *store.Scope, rows []indexRow, batch int64) error {
 	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
 	b, err := packRows(rows)
 	if err != nil {
 		return err
 	}
 	coll := sc.C("accountindex")
-	id := sc.ID("lx:s:" + primitive.NewObjectID().Hex())
-	if err := coll.Insert(ctx, bson.D{{Key: "_id", Value: id}, {Key: "tenantId", Value: sc.Slug()}, {Key: "rows", Value: b}, {Key: "n", Value: len(rows)}}); err != nil {
+	// Named by the batch, so a replayed batch finds its segment written.
+	id := sc.ID("lx:s:" + strconv.FormatInt(batch, 10))
+	if batch == 0 {
+		id = sc.ID("lx:s:" + primitive.NewObjectID().Hex())
+	}
+	err = coll.Insert(ctx, bson.D{{Key: "_id", Value: id}, {Key: "tenantId", Value: sc.Slug()}, {Key: "rows", Value: b}, {Key: "n", Value: len(rows)}})
+	if err != nil && !errors.Is(err, apperr.ErrConflict) {
 		return err
 	}
 	var man manifestDoc
 	// A manifest born here belongs to a tenant created after start-up (see put).
 	born := bson.D{{Key: "v", Value: indexVersion}, {Key: "segs", Value: bson.A{}}}
 	err = coll.MutateOrCreate(ctx, sc.ID(manifestKey), &man, born, func() (bson.D, error) {
+		if slices.Contains(man.Segs, id) {
+			return nil, nil
+		}
 		return bson.D{{Key: "$set", Value: bson.D{{Key: "segs", Value: append(man.Segs, id)}}}}, nil
 	})
 	if err != nil {
@@ -388,6 +404,9 @@ func (x *Index) rows(ctx context.Context, sc *store.Scope) ([]indexRow, bool, er
 
 // view is rows with the search text, cached per manifest state.
 func (x *Index) view(ctx context.Context, sc *store.Scope) (mv mergedView, ok bool, err error) {
+	if err := x.db.Settle(ctx, store.TenantKey(sc.Slug())); err != nil {
+		return mv, false, err
+	}
 	var out []indexRow
 	coll := sc.C("accountindex")
 	var man manifestDoc

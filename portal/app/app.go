@@ -97,11 +97,21 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a := &App{Config: cfg, Log: log, DB: db, Audit: audit.New(db)}
 	a.Tenants = tenants.NewService(db, a.Audit, tokens)
 	a.Accounts = accounts.NewService(db, a.Audit, a.Tenants, nil, log, derive(secret, "access-code"))
+	// The projections: registered before anything reads them, then the
+	// journal a previous run left is applied before any model is rebuilt.
 	a.Accounts.Index = accounts.NewIndex(db, log)
 	a.Accounts.Index.Watch()
 	views := accounts.NewDebtorViews(db)
 	views.Watch()
+	a.Tally = reports.NewTally(db, a.Tenants, log)
+	a.Tally.Watch()
+	if err := db.Drain(ctx); err != nil {
+		return nil, err
+	}
 	if err := a.Accounts.Index.Backfill(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.Tally.Backfill(ctx); err != nil {
 		return nil, err
 	}
 	app, srv, err := web.New(web.Deps{
@@ -129,11 +139,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	// wiring: reports (lines below)
 	a.Web.Reports = reports.New(db, a.Tenants, a.Audit, log)
 	a.Web.Reports.Translate = cat.T
-	a.Tally = reports.NewTally(db, a.Tenants, log)
-	a.Tally.Watch()
-	if err := a.Tally.Backfill(ctx); err != nil {
-		return nil, err
-	}
 	// wiring: queue and ladder (lines below)
 	worklists := queue.New(db, a.Tenants, policies, a.Accounts, log)
 	worklists.PublicURL, worklists.Translate = cfg.PublicURL, cat.T

@@ -7,8 +7,9 @@
 // after its duration, and a request gives up after the client timeout) and
 // by count (each phase starts at most maxRequests requests).
 //
-// LOADTEST_PROFILE=dir writes a CPU and a heap profile of each mixed-load
-// phase (only the phase, not the fixture) to dir, e.g. cpu-users=100.pprof;
+// LOADTEST_PROFILE=dir writes a CPU, a heap and a mutex-contention profile
+// of each mixed-load phase (only the phase, not the fixture) to dir, e.g.
+// cpu-users=100.pprof;
 // read them with `go tool pprof -top -cum`.
 package loadtest
 
@@ -343,9 +344,15 @@ func profile(b *testing.B, name string) func() {
 	if err := pprof.StartCPUProfile(cpu); err != nil {
 		b.Fatal(err)
 	}
+	runtime.SetMutexProfileFraction(5)
 	return func() {
 		pprof.StopCPUProfile()
 		cpu.Close()
+		if mu, err := os.Create(filepath.Join(dir, "mutex-"+name+".pprof")); err == nil {
+			_ = pprof.Lookup("mutex").WriteTo(mu, 0)
+			mu.Close()
+		}
+		runtime.SetMutexProfileFraction(0)
 		heap, err := os.Create(filepath.Join(dir, "heap-"+name+".pprof"))
 		if err != nil {
 			b.Fatal(err)

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -33,8 +32,8 @@ type Embedded struct {
 	lock   *os.File
 	cancel context.CancelFunc
 	done   chan struct{}
-	// writeMu is shared by every DB handle on this server.
-	writeMu sync.Mutex
+	// locks are shared by every DB handle on this server.
+	locks writeLocks
 }
 
 // StartEmbedded locks dir, starts FerretDB on it and returns once it accepts

@@ -13,7 +13,7 @@ import (
 // Collections are created up front: the embedded server needs a table to
 // exist before the _id expression index can be added to it.
 var Collections = []string{
-	"meta", "tenants", "users", "debtors", "accounts", "ledger", "activities",
+	"meta", "changes", "tenants", "users", "debtors", "accounts", "ledger", "activities",
 	"promises", "disputes", "plans", "imports", "importrows", "jobs", "outbox",
 	"audit", "worklists", "counters", "payments", "webhooks", "files", "tallies", "monthly", "accountindex", "caps", "settings", "assignruns",
 }

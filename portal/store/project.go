@@ -1,0 +1,593 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+)
+
+// Projections: read models kept off the request path.
+//
+// A write to a watched collection records its change (the document before
+// and after) in the journal collection "changes", numbered, while it still
+// holds the write lock, and returns. One consumer per DB takes the journal
+// in order, in batches, coalesces the changes of one document (first
+// before, last after: the images chain under the lock), and hands each
+// projection its share. So a payment costs its own writes plus one journal
+// insert, and a hundred payments cost the counters one write per document
+// touched, not a hundred.
+//
+// Exactly once, across a crash. Before applying a batch the consumer writes
+// its range to the checkpoint ("in flight"); after, it marks it applied and
+// drops those journal entries. A restart loads what the journal still holds
+// and replays the in-flight batch with the same range and the same Batch.Seq
+// first, so a projection that is not idempotent (counters) guards each of
+// its documents by the last Batch.Seq it applied; idempotent ones (rows set
+// from after-images) need nothing.
+//
+// Reading one's own writes. A projection read calls Settle with the key it
+// depends on (a tenant, a debtor): it waits until every change with that key
+// recorded before the call has been applied. So a statement read right
+// after a payment shows the payment; a read for a tenant nobody is writing
+// never waits.
+
+// Projection is a read model kept from a collection's changes.
+type Projection struct {
+	Name string
+	// Sources maps each collection it is kept from to the fields it reads;
+	// an update touching none of them is not a change for it (nil fields:
+	// every update is).
+	Sources map[string][]string
+	// Apply brings the model up to date with one batch. An error is retried
+	// (so Apply must be safe to run again on the same batch), then logged.
+	Apply func(ctx context.Context, b Batch) error
+	// Keys returns the read-barrier keys of a change besides its tenant's
+	// (TenantKey), e.g. the debtor whose statement it moves.
+	Keys func(Change) []string
+}
+
+// Batch is a run of changes applied together. Seq names it: the number of
+// its last change, the same when a crashed batch is replayed.
+type Batch struct {
+	Seq     int64
+	Changes []Change
+}
+
+// TenantKey is the read-barrier key every change of a tenant carries.
+func TenantKey(tenant string) string { return "t/" + tenant }
+
+const (
+	journalColl    = "changes"
+	checkpointColl = "meta"
+	// maxBatch bounds one batch (memory and the size of its writes).
+	maxBatch = 2000
+	// backlogLimit makes writers wait (outside the write lock) while the
+	// consumer is this far behind, so memory stays bounded during imports.
+	backlogLimit = 20_000
+	applyAttempts = 4
+)
+
+// projector is the DB's consumer of the journal.
+type projector struct {
+	db       *DB
+	instance string // names this process's journal and checkpoint
+
+	mu       sync.Mutex
+	list     []Projection
+	pending  []*entry
+	next     int64 // number of the next change
+	applied  int64 // every change up to this is applied
+	inflight int64 // a replayed batch must end exactly here (0: none)
+	lastKey  map[string]int64
+	wake     chan struct{} // closed when pending grows
+	moved    chan struct{} // closed when applied moves
+	started  bool
+	stopping bool
+	done     chan struct{}
+	// crashAfterApply (tests) ends the consumer after its next batch is
+	// applied and before it is recorded, as a killed process would.
+	crashAfterApply bool
+}
+
+// entry is one recorded change and the projections it is for.
+type entry struct {
+	seq   int64
+	ch    Change
+	names []string
+	ready bool // its journal write returned
+}
+
+type journalDoc struct {
+	ID     string   `bson:"_id"`
+	Inst   string   `bson:"o"`
+	Seq    int64    `bson:"n"`
+	Coll   string   `bson:"c"`
+	Tenant string   `bson:"t"`
+	DocID  string   `bson:"i"`
+	Before bson.Raw `bson:"b,omitempty"`
+	After  bson.Raw `bson:"a,omitempty"`
+	Names  []string `bson:"p"`
+}
+
+type checkpointDoc struct {
+	Applied  int64 `bson:"applied"`
+	Inflight int64 `bson:"inflight"`
+}
+
+func newProjector(d *DB) *projector {
+	inst := "local"
+	if d.embedded == nil { // MongoDB proper: one journal per replica
+		if h, err := os.Hostname(); err == nil && h != "" {
+			inst = h
+		}
+		if v := os.Getenv("PORTAL_INSTANCE"); v != "" {
+			inst = v
+		}
+	}
+	return &projector{db: d, instance: inst, lastKey: map[string]int64{}, wake: make(chan struct{}), moved: make(chan struct{})}
+}
+
+func (p *projector) journalID(seq int64) string { return fmt.Sprintf("%s:%019d", p.instance, seq) }
+func (p *projector) checkpointID() string       { return "projector:" + p.instance }
+
+// load reads the checkpoint and what the journal still holds (at Open,
+// before any write): those changes go first in the queue.
+func (p *projector) load(ctx context.Context) error {
+	var cp checkpointDoc
+	err := p.db.db.Collection(checkpointColl).FindOne(ctx, bson.D{{Key: "_id", Value: p.checkpointID()}}).Decode(&cp)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return fmt.Errorf("projections: read checkpoint: %w", err)
+	}
+	cur, err := p.db.db.Collection(journalColl).Find(ctx, bson.D{{Key: "o", Value: p.instance}})
+	if err != nil {
+		return fmt.Errorf("projections: read journal: %w", err)
+	}
+	var docs []journalDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return fmt.Errorf("projections: read journal: %w", err)
+	}
+	sort.Slice(docs, func(i, j int) bool { return docs[i].Seq < docs[j].Seq })
+	p.applied, p.next = cp.Applied, cp.Applied+1
+	for _, j := range docs {
+		if j.Seq >= p.next {
+			p.next = j.Seq + 1
+		}
+		if j.Seq <= cp.Applied {
+			continue // applied; the crash came before the entries were dropped
+		}
+		p.pending = append(p.pending, &entry{seq: j.Seq, names: j.Names, ready: true,
+			ch: Change{Coll: j.Coll, Tenant: j.Tenant, ID: j.DocID, Before: j.Before, After: j.After}})
+	}
+	if cp.Inflight > cp.Applied {
+		p.inflight = cp.Inflight
+	}
+	if len(p.pending) > 0 {
+		p.db.log.Info("projections: replaying changes not yet applied", "changes", len(p.pending), "inflight", p.inflight)
+	}
+	return nil
+}
+
+// register adds a projection.
+func (p *projector) register(pr Projection) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, old := range p.list {
+		if old.Name == pr.Name {
+			p.list[i] = pr
+			return
+		}
+	}
+	p.list = append(p.list, pr)
+}
+
+// interested returns the projections of coll an update concerns (nil update:
+// insert or delete, which concerns all).
+func (p *projector) interested(coll string, update any) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var paths []string
+	if update != nil {
+		paths = updatedPaths(update)
+	}
+	var names []string
+	for _, pr := range p.list {
+		fields, ok := pr.Sources[coll]
+		if ok && (update == nil || touches(paths, fields)) {
+			names = append(names, pr.Name)
+		}
+	}
+	return names
+}
+
+// record journals changes for the named projections. Numbers are taken
+// and the entries queued in one step, so the queue is in number order; the
+// consumer takes only entries whose journal write has returned.
+func (p *projector) record(ctx context.Context, names []string, changes []Change) {
+	if len(names) == 0 || len(changes) == 0 {
+		return
+	}
+	p.mu.Lock()
+	es := make([]*entry, len(changes))
+	for i, ch := range changes {
+		es[i] = &entry{seq: p.next, ch: ch, names: names}
+		p.next++
+		p.pending = append(p.pending, es[i])
+		for _, k := range p.keysOf(ch, names) {
+			p.lastKey[k] = es[i].seq
+		}
+	}
+	p.mu.Unlock()
+	docs := make([]any, len(es))
+	for i, e := range es {
+		docs[i] = journalDoc{ID: p.journalID(e.seq), Inst: p.instance, Seq: e.seq, Coll: e.ch.Coll, Tenant: e.ch.Tenant, DocID: e.ch.ID,
+			Before: e.ch.Before, After: e.ch.After, Names: names}
+	}
+	coll := p.db.db.Collection(journalColl)
+	var err error
+	if len(docs) == 1 {
+		_, err = coll.InsertOne(context.WithoutCancel(ctx), docs[0])
+	} else {
+		_, err = coll.InsertMany(context.WithoutCancel(ctx), docs)
+	}
+	if err != nil {
+		// The write itself committed; only a crash before the consumer
+		// applies it would lose it (then the repair job restores it).
+		p.db.log.Error("projections: journal write failed", "coll", changes[0].Coll, "err", err)
+	}
+	p.mu.Lock()
+	for _, e := range es {
+		e.ready = true
+	}
+	close(p.wake)
+	p.wake = make(chan struct{})
+	p.mu.Unlock()
+}
+
+// keysOf lists a change's read-barrier keys. p.mu is held.
+func (p *projector) keysOf(ch Change, names []string) []string {
+	keys := []string{TenantKey(ch.Tenant)}
+	for _, pr := range p.list {
+		if pr.Keys != nil && contains(names, pr.Name) {
+			keys = append(keys, pr.Keys(ch)...)
+		}
+	}
+	return keys
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// throttle makes a writer wait while the backlog is too long.
+func (p *projector) throttle(ctx context.Context) {
+	for {
+		p.mu.Lock()
+		n, moved, running := len(p.pending), p.moved, p.started && !p.stopping
+		p.mu.Unlock()
+		if n < backlogLimit || !running {
+			return
+		}
+		select {
+		case <-moved:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+type projectorCtxKey struct{}
+
+// settle waits until every change carrying one of keys, recorded before the
+// call, is applied. The consumer's own reads never wait (they would wait
+// for themselves).
+func (p *projector) settle(ctx context.Context, keys ...string) error {
+	if ctx.Value(projectorCtxKey{}) != nil {
+		return nil
+	}
+	p.mu.Lock()
+	var target int64
+	for _, k := range keys {
+		if s := p.lastKey[k]; s > target {
+			target = s
+		}
+	}
+	if target <= p.applied {
+		p.mu.Unlock()
+		return nil
+	}
+	p.startLocked()
+	p.mu.Unlock()
+	for {
+		p.mu.Lock()
+		applied, moved, stopped := p.applied, p.moved, p.stopping
+		p.mu.Unlock()
+		if applied >= target || stopped {
+			return nil
+		}
+		select {
+		case <-moved:
+		case <-ctx.Done():
+			return fmt.Errorf("projections: waiting for own writes: %w", ctx.Err())
+		}
+	}
+}
+
+// start runs the consumer (once).
+func (p *projector) start() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.startLocked()
+}
+
+func (p *projector) startLocked() {
+	if p.started || p.stopping {
+		return
+	}
+	p.started = true
+	p.done = make(chan struct{})
+	go p.run()
+}
+
+// stop ends the consumer; with drain it first applies what is queued
+// (bounded by ctx). Whatever is left stays in the journal for the next start.
+func (p *projector) stop(ctx context.Context, drain bool) {
+	p.mu.Lock()
+	last, started, done := p.next-1, p.started, p.done
+	p.mu.Unlock()
+	for drain && started {
+		p.mu.Lock()
+		applied, moved := p.applied, p.moved
+		p.mu.Unlock()
+		if applied >= last {
+			break
+		}
+		select {
+		case <-moved:
+			continue
+		case <-done: // the consumer is gone (a simulated crash)
+		case <-ctx.Done():
+		}
+		break
+	}
+	p.mu.Lock()
+	p.stopping = true
+	close(p.wake)
+	p.wake = make(chan struct{})
+	p.mu.Unlock()
+	if started {
+		<-done
+	}
+}
+
+// readyLocked is how many queued entries, from the front, are journaled.
+func (p *projector) readyLocked() int {
+	n := 0
+	for n < len(p.pending) && p.pending[n].ready {
+		n++
+	}
+	return n
+}
+
+func (p *projector) run() {
+	defer close(p.done)
+	ctx := context.WithValue(context.Background(), projectorCtxKey{}, true)
+	for {
+		p.mu.Lock()
+		for p.readyLocked() == 0 && !p.stopping {
+			wake := p.wake
+			p.mu.Unlock()
+			<-wake
+			p.mu.Lock()
+		}
+		if p.stopping {
+			p.mu.Unlock()
+			return
+		}
+		n := p.readyLocked()
+		if n > maxBatch {
+			n = maxBatch
+		}
+		if p.inflight > 0 { // a replay: exactly the crashed batch
+			if m := sort.Search(n, func(i int) bool { return p.pending[i].seq > p.inflight }); m > 0 {
+				n = m
+			}
+			p.inflight = 0
+		}
+		batch := append([]*entry(nil), p.pending[:n]...)
+		list := append([]Projection(nil), p.list...)
+		p.mu.Unlock()
+
+		last := batch[len(batch)-1].seq
+		if !p.applyBatch(ctx, list, batch, last) {
+			return
+		}
+
+		p.mu.Lock()
+		p.pending = p.pending[n:]
+		p.applied = last
+		if len(p.lastKey) > 50_000 {
+			for k, s := range p.lastKey {
+				if s <= last {
+					delete(p.lastKey, k)
+				}
+			}
+		}
+		close(p.moved)
+		p.moved = make(chan struct{})
+		p.mu.Unlock()
+	}
+}
+
+// applyBatch marks the batch in flight, hands each projection its
+// coalesced changes, then marks it applied and drops its journal entries.
+func (p *projector) applyBatch(ctx context.Context, list []Projection, batch []*entry, last int64) (survived bool) {
+	log := p.db.log
+	cps := p.db.db.Collection(checkpointColl)
+	cpID := bson.D{{Key: "_id", Value: p.checkpointID()}}
+	up := options.Update().SetUpsert(true)
+	mark := func(set bson.D) error {
+		return p.db.lockDoc(checkpointColl, p.checkpointID(), func() error {
+			_, err := cps.UpdateOne(ctx, cpID, bson.D{{Key: "$set", Value: set}}, up)
+			return err
+		})
+	}
+	if err := mark(bson.D{{Key: "inflight", Value: last}}); err != nil {
+		log.Error("projections: checkpoint", "err", err)
+	}
+	for _, pr := range list {
+		changes := coalesce(batch, pr.Name)
+		if len(changes) == 0 {
+			continue
+		}
+		b := Batch{Seq: last, Changes: changes}
+		var err error
+		for attempt := 0; attempt < applyAttempts; attempt++ {
+			if err = pr.Apply(ctx, b); err == nil {
+				break
+			}
+			time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
+		}
+		if err != nil {
+			log.Error("projection left behind; the repair job fixes it", "projection", pr.Name, "batch", last, "changes", len(changes), "err", err)
+		}
+	}
+	p.mu.Lock()
+	crash := p.crashAfterApply
+	p.mu.Unlock()
+	if crash {
+		return false
+	}
+	if err := mark(bson.D{{Key: "applied", Value: last}, {Key: "inflight", Value: int64(0)}}); err != nil {
+		log.Error("projections: checkpoint", "err", err)
+	}
+	// Journal entries are only ever inserted and deleted: no document lock.
+	err := p.db.lockInsert(func() error {
+		_, err := p.db.db.Collection(journalColl).DeleteMany(ctx, bson.D{{Key: "o", Value: p.instance}, {Key: "n", Value: bson.D{{Key: "$lte", Value: last}}}})
+		return err
+	})
+	if err != nil {
+		log.Error("projections: trim journal", "err", err)
+	}
+	return true
+}
+
+// coalesce returns the batch's changes for one projection, one per
+// document: the first before and the last after, in order of first write.
+// A document created and deleted within the batch drops out.
+func coalesce(batch []*entry, name string) []Change {
+	type key struct{ coll, id string }
+	at := map[key]int{}
+	var out []Change
+	for _, e := range batch {
+		if !contains(e.names, name) {
+			continue
+		}
+		k := key{e.ch.Coll, e.ch.ID}
+		if e.ch.ID == "" {
+			out = append(out, e.ch)
+			continue
+		}
+		if i, ok := at[k]; ok {
+			out[i].After = e.ch.After
+			if e.ch.After != nil {
+				out[i].Tenant = e.ch.Tenant
+			}
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, e.ch)
+	}
+	kept := out[:0]
+	for _, c := range out {
+		if c.Before != nil || c.After != nil {
+			kept = append(kept, c)
+		}
+	}
+	return kept
+}
+
+// Project registers a projection of coll (see the top of this file).
+// Register every projection before the first write it should see, then
+// StartProjections.
+func (d *DB) Project(p Projection) { d.proj.register(p) }
+
+// StartProjections starts applying the journal (what a previous run left,
+// then every new change). Settle starts it too.
+func (d *DB) StartProjections() { d.proj.start() }
+
+// Settle waits until the projections have applied every change carrying
+// one of keys that was recorded before the call (read your own writes).
+func (d *DB) Settle(ctx context.Context, keys ...string) error { return d.proj.settle(ctx, keys...) }
+
+// Drain starts the projections and waits until every change recorded so
+// far is applied (start-up, before rebuilding a model from scratch).
+func (d *DB) Drain(ctx context.Context) error {
+	p := d.proj
+	p.mu.Lock()
+	target := p.next - 1
+	p.startLocked()
+	p.mu.Unlock()
+	for {
+		p.mu.Lock()
+		applied, moved, stopped := p.applied, p.moved, p.stopping
+		p.mu.Unlock()
+		if applied >= target || stopped {
+			return nil
+		}
+		select {
+		case <-moved:
+		case <-ctx.Done():
+			return fmt.Errorf("projections: drain: %w", ctx.Err())
+		}
+	}
+}
+
+// ProjectionLag reports how many recorded changes are not yet applied.
+func (d *DB) ProjectionLag() int {
+	d.proj.mu.Lock()
+	defer d.proj.mu.Unlock()
+	return len(d.proj.pending)
+}
+
+
+// observers are who must hear of one write: the in-process watchers (told
+// on the writer's goroutine) and the projections (told through the journal).
+type observers struct {
+	ws    []watch
+	names []string
+}
+
+func (d *DB) observersOf(coll string, update any) observers {
+	return observers{ws: d.watchersFor(coll, update), names: d.proj.interested(coll, update)}
+}
+
+// any reports whether the write's images are needed.
+func (o observers) any() bool { return len(o.ws) > 0 || len(o.names) > 0 }
+
+// record journals the changes for the projections; call it holding the
+// write lock.
+func (o observers) record(ctx context.Context, d *DB, changes []Change) {
+	d.proj.record(ctx, o.names, changes)
+}
+
+// tell informs the watchers, after the lock is released, and holds the
+// writer back while the projections are far behind.
+func (o observers) tell(ctx context.Context, d *DB, changes []Change) {
+	notify(ctx, o.ws, changes)
+	if len(o.names) > 0 {
+		d.proj.throttle(ctx)
+	}
+}
