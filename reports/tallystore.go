@@ -14,6 +14,7 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo/options"
+	"golang.org/x/sync/errgroup"
 
 	"cartera/portal/apperr"
 	"cartera/portal/store"
@@ -252,6 +253,8 @@ func (t *Tally) apply(ctx context.Context, sc *store.Scope, d *contrib, batch in
 	for k := range sets {
 		keys[k] = true
 	}
+	var g errgroup.Group
+	g.SetLimit(4) // a day, its month and the state are separate documents
 	for key := range keys {
 		add := map[string][]uint32{}
 		for name, list := range sets[key] {
@@ -259,12 +262,15 @@ func (t *Tally) apply(ctx context.Context, sc *store.Scope, d *contrib, batch in
 				add[name] = append(add[name], seqs[a])
 			}
 		}
-		// The state of a tenant born with the counters is complete.
-		if err := addToDoc(ctx, sc, key, docs[key], add, batch > 0 && key == stateDocKey, batch); err != nil {
-			return fmt.Errorf("counters %s: %w", key, err)
-		}
+		g.Go(func() error {
+			// The state of a tenant born with the counters is complete.
+			if err := addToDoc(ctx, sc, key, docs[key], add, batch > 0 && key == stateDocKey, batch); err != nil {
+				return fmt.Errorf("counters %s: %w", key, err)
+			}
+			return nil
+		})
 	}
-	return nil
+	return g.Wait()
 }
 
 // addToDoc adds counter increments and set members to one document in one

@@ -12,6 +12,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo/options"
+	"golang.org/x/sync/errgroup"
 
 	"cartera/portal/apperr"
 	"cartera/portal/store"
@@ -148,13 +149,12 @@ func (v *DebtorViews) apply(ctx context.Context, b store.Batch) error {
 		k := key{ch.Tenant, a.DebtorID}
 		by[k] = append(by[k], a.row())
 	}
-	var errs []error
+	var g errgroup.Group
+	g.SetLimit(4) // one document per debtor: they do not wait for each other
 	for k, rows := range by {
-		if err := v.merge(ctx, v.db.Tenant(k.tenant), k.debtor, rows, nil); err != nil {
-			errs = append(errs, err)
-		}
+		g.Go(func() error { return v.merge(ctx, v.db.Tenant(k.tenant), k.debtor, rows, nil) })
 	}
-	return errors.Join(errs...)
+	return g.Wait()
 }
 
 // merge writes rows into a debtor's view, the higher rev winning, and, when

@@ -20,6 +20,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
 	"go.mongodb.org/mongo-driver/mongo/options"
+	"golang.org/x/sync/errgroup"
 
 	"cartera/portal/apperr"
 	"cartera/portal/store"
@@ -348,51 +349,65 @@ func (x *Index) putWith(ctx context.Context, sc *store.Scope, rows map[string]*i
 	}
 	coll := sc.C("accountindex")
 	revs := bson.D{}
+	var revMu sync.Mutex
+	var g errgroup.Group
+	g.SetLimit(4) // chunks are separate documents: written side by side
 	for n, upd := range byChunk {
-		id := sc.ID(chunkKey(n))
-		var rev int64
-		var doc chunkDoc
-		err := coll.MutateOrCreate(ctx, id, &doc, bson.D{{Key: "n", Value: 0}}, func() (bson.D, error) {
-			cur, err := unpackRows(doc.Rows)
-			if err != nil {
-				return nil, err
-			}
-			m := make(map[string]indexRow, len(cur)+len(upd))
-			for _, r := range cur {
-				m[r.ID] = r
-			}
-			for id, r := range upd {
-				if _, had := m[id]; had && onlyNew {
-					continue
-				}
-				if r == nil {
-					m[id] = indexRow{ID: id, Status: goneStatus} // hides an older segment row
-				} else {
-					m[id] = *r
-				}
-			}
-			out := make([]indexRow, 0, len(m))
-			for _, r := range m {
-				out = append(out, r)
-			}
-			sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-			b, err := packRows(out)
-			if err != nil {
-				return nil, err
-			}
-			rev = doc.Rev + 1
-			return bson.D{{Key: "$set", Value: bson.D{{Key: "rows", Value: b}, {Key: "n", Value: len(out)}}}}, nil
-		})
-		if err != nil {
-			return fmt.Errorf("portfolio index chunk %d: %w", n, err)
-		}
-		revs = append(revs, bson.E{Key: "revs." + strconv.Itoa(n), Value: rev})
+		g.Go(func() error { return putChunk(ctx, coll, sc, n, upd, onlyNew, &revMu, &revs) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	// $max: a slower writer never moves a chunk's revision back. A manifest
 	// born here belongs to a tenant created after start-up (older ones were
 	// backfilled before any write), so its index is complete.
 	_, err := coll.Upsert(ctx, sc.ID(manifestKey), bson.D{{Key: "$max", Value: revs}, {Key: "$setOnInsert", Value: bson.D{{Key: "v", Value: indexVersion}}}})
 	return err
+}
+
+// putChunk writes rows into one chunk and adds its new revision to revs.
+func putChunk(ctx context.Context, coll *store.TColl, sc *store.Scope, n int, upd map[string]*indexRow, onlyNew bool, revMu *sync.Mutex, revs *bson.D) error {
+	id := sc.ID(chunkKey(n))
+	var rev int64
+	var doc chunkDoc
+	err := coll.MutateOrCreate(ctx, id, &doc, bson.D{{Key: "n", Value: 0}}, func() (bson.D, error) {
+		cur, err := unpackRows(doc.Rows)
+		if err != nil {
+			return nil, err
+		}
+		m := make(map[string]indexRow, len(cur)+len(upd))
+		for _, r := range cur {
+			m[r.ID] = r
+		}
+		for id, r := range upd {
+			if _, had := m[id]; had && onlyNew {
+				continue
+			}
+			if r == nil {
+				m[id] = indexRow{ID: id, Status: goneStatus} // hides an older segment row
+			} else {
+				m[id] = *r
+			}
+		}
+		out := make([]indexRow, 0, len(m))
+		for _, r := range m {
+			out = append(out, r)
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+		b, err := packRows(out)
+		if err != nil {
+			return nil, err
+		}
+		rev = doc.Rev + 1
+		return bson.D{{Key: "$set", Value: bson.D{{Key: "rows", Value: b}, {Key: "n", Value: len(out)}}}}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("portfolio index chunk %d: %w", n, err)
+	}
+	revMu.Lock()
+	*revs = append(*revs, bson.E{Key: "revs." + strconv.Itoa(n), Value: rev})
+	revMu.Unlock()
+	return nil
 }
 
 // rows returns every row of a tenant's index, or ok false when the tenant

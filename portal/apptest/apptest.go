@@ -109,8 +109,14 @@ func (r Resp) Decode(tb testing.TB, v any) {
 }
 
 // Request sends req through the app (no network) and reads the response.
+// It first lets the projections catch up, so a test's next request sees
+// every earlier write whoever made it (a person's live reads see only their
+// own at once: store.Settle; TestReadYourOwnWrites covers that rule).
 func (e *Env) Request(req *http.Request) Resp {
 	e.T.Helper()
+	if err := e.App.DB.Drain(context.Background()); err != nil {
+		e.T.Fatalf("projections: %v", err)
+	}
 	res, err := e.App.HTTP.Test(req, 60_000)
 	if err != nil {
 		e.T.Fatalf("request %s %s: %v", req.Method, req.URL, err)

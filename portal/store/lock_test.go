@@ -37,7 +37,9 @@ func TestDocumentLockIsPerDocument(t *testing.T) {
 	}()
 	<-inside
 	other := make(chan error, 1)
-	go func() { other <- c.Update(ctx, sc.ID("b"), bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}}) }()
+	go func() {
+		other <- c.Update(ctx, sc.ID("b"), bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}})
+	}()
 	select {
 	case err := <-other:
 		if err != nil {
@@ -47,7 +49,9 @@ func TestDocumentLockIsPerDocument(t *testing.T) {
 		t.Fatal("a write to another document waited for the held one")
 	}
 	same := make(chan error, 1)
-	go func() { same <- c.Update(ctx, sc.ID("a"), bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(10)}}}}) }()
+	go func() {
+		same <- c.Update(ctx, sc.ID("a"), bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(10)}}}})
+	}()
 	select {
 	case <-same:
 		t.Fatal("a write to the held document did not wait")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,11 +34,18 @@ import (
 // its documents by the last Batch.Seq it applied; idempotent ones (rows set
 // from after-images) need nothing.
 //
-// Reading one's own writes. A projection read calls Settle with the key it
-// depends on (a tenant, a debtor): it waits until every change with that key
-// recorded before the call has been applied. So a statement read right
-// after a payment shows the payment; a read for a tenant nobody is writing
-// never waits.
+// Reading one's own writes. A projection read calls Settle with the keys it
+// depends on; it waits until the changes recorded before the call with
+// those keys are applied:
+//
+//   - a tenant's key (TenantKey: the account list, the reports): the changes
+//     of the person reading (WithWriter, set per request), or of everyone
+//     when the context names nobody (jobs, services called directly). A
+//     client reading the dashboard while debtors pay does not wait for
+//     them; it sees their payments one batch later;
+//   - any other key (a debtor's statement): every change with it, whoever
+//     wrote it, so a debtor back from paying sees the payment the webhook
+//     recorded.
 
 // Projection is a read model kept from a collection's changes.
 type Projection struct {
@@ -71,7 +79,7 @@ const (
 	maxBatch = 2000
 	// backlogLimit makes writers wait (outside the write lock) while the
 	// consumer is this far behind, so memory stays bounded during imports.
-	backlogLimit = 20_000
+	backlogLimit  = 20_000
 	applyAttempts = 4
 )
 
@@ -95,6 +103,7 @@ type projector struct {
 	// crashAfterApply (tests) ends the consumer after its next batch is
 	// applied and before it is recorded, as a killed process would.
 	crashAfterApply bool
+	held            chan struct{} // non-nil: the consumer waits before its next batch
 }
 
 // entry is one recorded change and the projections it is for.
@@ -214,6 +223,7 @@ func (p *projector) record(ctx context.Context, names []string, changes []Change
 	if len(names) == 0 || len(changes) == 0 {
 		return
 	}
+	w := writerOf(ctx)
 	p.mu.Lock()
 	es := make([]*entry, len(changes))
 	for i, ch := range changes {
@@ -222,6 +232,9 @@ func (p *projector) record(ctx context.Context, names []string, changes []Change
 		p.pending = append(p.pending, es[i])
 		for _, k := range p.keysOf(ch, names) {
 			p.lastKey[k] = es[i].seq
+			if w != "" && strings.HasPrefix(k, "t/") {
+				p.lastKey[barrier(w, k)] = es[i].seq
+			}
 		}
 	}
 	p.mu.Unlock()
@@ -271,6 +284,31 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+type writerCtxKey struct{}
+
+// WithWriter names the person on whose behalf ctx writes and reads (a user
+// or debtor id), for Settle's rule on tenant keys.
+func WithWriter(ctx context.Context, who string) context.Context {
+	if who == "" {
+		return ctx
+	}
+	return context.WithValue(ctx, writerCtxKey{}, who)
+}
+
+func writerOf(ctx context.Context) string {
+	w, _ := ctx.Value(writerCtxKey{}).(string)
+	return w
+}
+
+// barrier is the lastKey entry Settle reads for key: tenant keys are kept
+// per writer too.
+func barrier(writer, key string) string {
+	if writer != "" && strings.HasPrefix(key, "t/") {
+		return writer + "|" + key
+	}
+	return key
+}
+
 // throttle makes a writer wait while the backlog is too long.
 func (p *projector) throttle(ctx context.Context) {
 	for {
@@ -297,10 +335,11 @@ func (p *projector) settle(ctx context.Context, keys ...string) error {
 	if ctx.Value(projectorCtxKey{}) != nil {
 		return nil
 	}
+	w := writerOf(ctx)
 	p.mu.Lock()
 	var target int64
 	for _, k := range keys {
-		if s := p.lastKey[k]; s > target {
+		if s := p.lastKey[barrier(w, k)]; s > target {
 			target = s
 		}
 	}
@@ -396,6 +435,11 @@ func (p *projector) run() {
 			p.mu.Unlock()
 			return
 		}
+		if h := p.held; h != nil {
+			p.mu.Unlock()
+			<-h
+			continue
+		}
 		n := p.readyLocked()
 		if n > maxBatch {
 			n = maxBatch
@@ -447,23 +491,28 @@ func (p *projector) applyBatch(ctx context.Context, list []Projection, batch []*
 	if err := mark(bson.D{{Key: "inflight", Value: last}}); err != nil {
 		log.Error("projections: checkpoint", "err", err)
 	}
+	// The projections keep different documents: they run side by side.
+	var wg sync.WaitGroup
 	for _, pr := range list {
 		changes := coalesce(batch, pr.Name)
 		if len(changes) == 0 {
 			continue
 		}
-		b := Batch{Seq: last, Changes: changes}
-		var err error
-		for attempt := 0; attempt < applyAttempts; attempt++ {
-			if err = pr.Apply(ctx, b); err == nil {
-				break
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b := Batch{Seq: last, Changes: changes}
+			var err error
+			for attempt := 0; attempt < applyAttempts; attempt++ {
+				if err = pr.Apply(ctx, b); err == nil {
+					return
+				}
+				time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
 			}
-			time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
-		}
-		if err != nil {
 			log.Error("projection left behind; the repair job fixes it", "projection", pr.Name, "batch", last, "changes", len(changes), "err", err)
-		}
+		}()
 	}
+	wg.Wait()
 	p.mu.Lock()
 	crash := p.crashAfterApply
 	p.mu.Unlock()
@@ -555,13 +604,32 @@ func (d *DB) Drain(ctx context.Context) error {
 	}
 }
 
+// HoldProjections stops the consumer before its next batch until release
+// is called: writes keep being journaled, reads that must see them wait
+// (tests of the reading rule).
+func (d *DB) HoldProjections() (release func()) {
+	p := d.proj
+	h := make(chan struct{})
+	p.mu.Lock()
+	p.held = h
+	p.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			p.mu.Lock()
+			p.held = nil
+			p.mu.Unlock()
+			close(h)
+		})
+	}
+}
+
 // ProjectionLag reports how many recorded changes are not yet applied.
 func (d *DB) ProjectionLag() int {
 	d.proj.mu.Lock()
 	defer d.proj.mu.Unlock()
 	return len(d.proj.pending)
 }
-
 
 // observers are who must hear of one write: the in-process watchers (told
 // on the writer's goroutine) and the projections (told through the journal).

@@ -138,8 +138,9 @@ func TestProjectionBatchesAndCoalesces(t *testing.T) {
 }
 
 // Settle waits for the changes carrying its key and no others: a reader of
-// another tenant does not wait behind a slow batch, the writer's own read
-// does, and gives up with its context.
+// another tenant, or another person reading the same tenant, does not wait
+// behind a slow batch; the writer's own read does, and so does a read that
+// names nobody (a job); a wait gives up with its context.
 func TestSettleWaitsOnlyForOwnKey(t *testing.T) {
 	db := storetest.New(t)
 	ctx := context.Background()
@@ -147,19 +148,25 @@ func TestSettleWaitsOnlyForOwnKey(t *testing.T) {
 	db.Project(k.projection())
 	db.StartProjections()
 	sc := db.Tenant("acme")
-	if err := sc.C("accounts").Insert(ctx, account(sc, "a", 5)); err != nil {
+	ana, bob := store.WithWriter(ctx, "ana"), store.WithWriter(ctx, "bob")
+	if err := sc.C("accounts").Insert(ana, account(sc, "a", 5)); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Settle(ctx, store.TenantKey("other")); err != nil {
+	if err := db.Settle(ana, store.TenantKey("other")); err != nil {
 		t.Fatalf("another tenant's read waited: %v", err)
 	}
-	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
-	defer cancel()
-	if err := db.Settle(short, store.TenantKey("acme")); err == nil {
-		t.Fatal("the writer's read did not wait for its change")
+	if err := db.Settle(bob, store.TenantKey("acme")); err != nil {
+		t.Fatalf("another person's read waited: %v", err)
+	}
+	for name, c := range map[string]context.Context{"the writer's": ana, "a job's": ctx} {
+		short, cancel := context.WithTimeout(c, 100*time.Millisecond)
+		if err := db.Settle(short, store.TenantKey("acme")); err == nil {
+			t.Fatalf("%s read did not wait for the change", name)
+		}
+		cancel()
 	}
 	close(k.hold)
-	if err := db.Settle(ctx, store.TenantKey("acme")); err != nil {
+	if err := db.Settle(ana, store.TenantKey("acme")); err != nil {
 		t.Fatal(err)
 	}
 	if got := sumOf(t, db, "acme"); got != 5 {

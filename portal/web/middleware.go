@@ -15,6 +15,7 @@ import (
 
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
+	"cartera/portal/store"
 	"cartera/tenants"
 )
 
@@ -80,7 +81,8 @@ func (s *Server) principal(c *fiber.Ctx) error {
 			}
 		}
 	}
-	c.SetUserContext(actor.With(c.UserContext(), a))
+	// The person is also who the read models' Settle waits for.
+	c.SetUserContext(store.WithWriter(actor.With(c.UserContext(), a), a.UserID))
 	return c.Next()
 }
 
