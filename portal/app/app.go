@@ -97,23 +97,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a := &App{Config: cfg, Log: log, DB: db, Audit: audit.New(db)}
 	a.Tenants = tenants.NewService(db, a.Audit, tokens)
 	a.Accounts = accounts.NewService(db, a.Audit, a.Tenants, nil, log, derive(secret, "access-code"))
-	// The projections: registered before anything reads them, then the
-	// journal a previous run left is applied before any model is rebuilt.
+	// The projections: registered before anything reads them (Drain below).
 	a.Accounts.Index = accounts.NewIndex(db, log)
 	a.Accounts.Index.Watch()
 	views := accounts.NewDebtorViews(db)
 	views.Watch()
 	a.Tally = reports.NewTally(db, a.Tenants, log)
 	a.Tally.Watch()
-	if err := db.Drain(ctx); err != nil {
-		return nil, err
-	}
-	if err := a.Accounts.Index.Backfill(ctx); err != nil {
-		return nil, err
-	}
-	if err := a.Tally.Backfill(ctx); err != nil {
-		return nil, err
-	}
+
 	app, srv, err := web.New(web.Deps{
 		DB: db, Tenants: a.Tenants, Accounts: a.Accounts, Audit: a.Audit, Static: static.FS, Catalog: cat, Log: log,
 		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, ImportMaxBytes: cfg.ImportMaxBytes,
@@ -156,6 +147,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Web.Work.Hooks = worklists
 	a.Accounts.Worklist = worklists
 	a.Accounts.Courier = worklists // access codes sent to the debtor, never shown to a client
+	// Every projection is registered (the queue's worklists too): apply
+	// what a previous run left in the journal, then rebuild what is missing.
+	if err := db.Drain(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.Accounts.Index.Backfill(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.Tally.Backfill(ctx); err != nil {
+		return nil, err
+	}
 	// wiring: plans (lines below)
 	a.Web.Plans = payments.NewPlans(db, a.Tenants, policies, a.Audit, cfg.PublicURL)
 	// wiring: payments (lines below)

@@ -62,6 +62,7 @@ func New(db *store.DB, t *tenants.Service, p *strategy.Service, acc *accounts.Se
 		// keep their own memo current.
 		db.Watch(fmt.Sprintf("queue.checks.%p", s), "accounts", nil, s.checked.forget)
 	}
+	s.project()
 	return s
 }
 

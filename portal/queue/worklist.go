@@ -235,6 +235,9 @@ func (w *wlWrites) apply(ctx context.Context, sc *store.Scope, now time.Time) er
 				delete(m, k)
 			}
 			for k, e := range w.set[c] {
+				if old, ok := m[k]; ok && old.Rev > e.Rev {
+					continue // built from an older image of the account
+				}
 				m[k] = e
 			}
 		})
@@ -707,7 +710,8 @@ func itemOf(c *ctxTenant, e Entry, typ string) (Item, bool) {
 }
 
 // verify checks a row against its account; when the account changed since
-// the entry was built, the entry is rebuilt first.
+// the entry was built, the row is computed from the account (no write: the
+// worklist projection rewrites the entry).
 func (s *Service) verify(ctx context.Context, c *ctxTenant, collector string, it Item, typ string) (Item, bool, error) {
 	if s.checked != nil && s.checked.ok(it.id, it.rev, collector) {
 		_, it.Reasons = it.entry.score(c.t.Locale, c.today)
@@ -723,9 +727,7 @@ func (s *Service) verify(ctx context.Context, c *ctxTenant, collector string, it
 	}
 	err := c.sc.C("accounts").Get(ctx, it.id, &a)
 	if errors.Is(err, apperr.ErrNotFound) {
-		w := s.newWrites()
-		w.remove(collector, it.AccountID)
-		return Item{}, false, w.apply(ctx, c.sc, s.now())
+		return Item{}, false, nil // the projection drops its entry
 	} else if err != nil {
 		return Item{}, false, err
 	}
@@ -736,30 +738,9 @@ func (s *Service) verify(ctx context.Context, c *ctxTenant, collector string, it
 		_, it.Reasons = it.entry.score(c.t.Locale, c.today)
 		return it, true, nil
 	}
-	if a.CollectorID != collector {
-		if err := s.assigned(ctx, c.t.ID, []Move{{AccountID: it.id, From: collector, To: a.CollectorID}}); err != nil {
-			return Item{}, false, err
-		}
-		return Item{}, false, nil
-	}
-	if err := s.touch(ctx, c.t.ID, it.id, nil); err != nil {
-		return Item{}, false, err
-	}
-	var wl Worklist
-	if err := c.sc.C("worklists").Get(ctx, worklistID(c.sc, collector), &wl); err != nil {
-		return Item{}, false, err
-	}
-	entries, err := wl.Entries()
-	if err != nil {
-		return Item{}, false, err
-	}
-	e, ok := entries[it.AccountID]
-	if !ok {
-		return Item{}, false, nil
-	}
-	fresh, ok := itemOf(c, e, typ)
-	_, fresh.Reasons = e.score(c.t.Locale, c.today)
-	return fresh, ok, nil
+	// Changed since its entry was built (or moved to another collector):
+	// shown as it is now; the projection rewrites the entry.
+	return s.freshItem(ctx, c.t.ID, collector, it.id, typ)
 }
 
 // RebuildWorklists recomputes every worklist of a tenant from its accounts

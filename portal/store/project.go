@@ -237,6 +237,7 @@ func (p *projector) record(ctx context.Context, names []string, changes []Change
 			}
 		}
 	}
+	p.startLocked() // the first change starts the consumer (if nobody did)
 	p.mu.Unlock()
 	docs := make([]any, len(es))
 	for i, e := range es {
@@ -574,7 +575,8 @@ func coalesce(batch []*entry, name string) []Change {
 func (d *DB) Project(p Projection) { d.proj.register(p) }
 
 // StartProjections starts applying the journal (what a previous run left,
-// then every new change). Settle starts it too.
+// then every new change). The first change recorded, Settle and Drain
+// start it too; register every projection before any of these.
 func (d *DB) StartProjections() { d.proj.start() }
 
 // Settle waits until the projections have applied every change carrying

@@ -95,6 +95,7 @@ func TestProjectionBatchesAndCoalesces(t *testing.T) {
 	ctx := context.Background()
 	k := &sumProjection{db: db}
 	db.Project(k.projection())
+	release := db.HoldProjections()
 	sc := db.Tenant("acme")
 	c := sc.C("accounts")
 	for i := 0; i < 3; i++ {
@@ -123,6 +124,7 @@ func TestProjectionBatchesAndCoalesces(t *testing.T) {
 	if len(k.batches) != 0 {
 		t.Fatal("a projection ran on the request path")
 	}
+	release()
 	if err := db.Settle(ctx, store.TenantKey("acme")); err != nil {
 		t.Fatal(err)
 	}
@@ -185,13 +187,14 @@ func TestProjectionReplayAfterCrashIsExactlyOnce(t *testing.T) {
 	db.Project(k.projection())
 	sc := db.Tenant("acme")
 	c := sc.C("accounts")
+	release := db.HoldProjections()
 	for i := 0; i < 5; i++ {
 		if err := c.Insert(ctx, account(sc, fmt.Sprint("a", i), 10)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	store.CrashProjectionsAfterApply(db)
-	db.StartProjections()
+	release()
 	deadline := time.Now().Add(10 * time.Second)
 	for sumOf(t, db, "acme") != 50 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
