@@ -752,6 +752,9 @@ func (t *Tally) RepairAll(ctx context.Context) error {
 		return fmt.Errorf("repair counters: %w", err)
 	}
 	for _, tn := range ts {
+		if _, off := t.paused.Load(tn.ID); off {
+			continue // a bulk load: Resume rebuilds them
+		}
 		if _, err := t.Repair(ctx, tn.ID); err != nil {
 			return err
 		}
