@@ -2,9 +2,11 @@ package accounts_test
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"runtime/metrics"
 	"sort"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -47,9 +49,20 @@ func peakHeap() func() uint64 {
 // raw InsertMany batches into the same embedded database: the ratio is the
 // import's overhead over the fastest possible write.
 func BenchmarkImport(b *testing.B) {
-	for _, rows := range []int{10_000, 100_000} {
-		b.Run(fmt.Sprintf("rows=%d", rows), func(b *testing.B) {
-			csv := portfolioCSV(rows)
+	for _, c := range []struct {
+		rows   int
+		spread bool
+	}{{10_000, false}, {10_000, true}, {100_000, false}, {100_000, true}} {
+		rows := c.rows
+		order := "debtor"
+		if c.spread {
+			order = "invoice"
+		}
+		b.Run(fmt.Sprintf("rows=%d/order=%s", rows, order), func(b *testing.B) {
+			if s := benchSizes(); s != 0 && s != rows {
+				b.Skip("CARTERA_BENCH_SIZES")
+			}
+			csv := portfolioFile(rows, c.spread)
 			for i := 0; i < b.N; i++ {
 				e := apptest.New(b, func(c *config.Config) { c.ImportMaxBytes = 64 << 20 })
 				e.Tenant("acme")
@@ -86,12 +99,16 @@ func BenchmarkImport(b *testing.B) {
 				}
 				start = time.Now()
 				for r := 0; r < rows; r++ {
-					inv, doc := fmt.Sprintf("F-%06d", r), fmt.Sprint(5000+r/3)
+					d := r / 3
+					if c.spread {
+						d = r % max(rows/3, 1)
+					}
+					inv, doc := fmt.Sprintf("F-%06d", r), fmt.Sprint(5000+d)
 					due := time.Date(2026, time.Month(1+r%12), 15, 0, 0, 0, 0, time.UTC)
 					ledg = append(ledg, accounts.LedgerEntry{ID: sc.ID("place:" + inv), TenantID: "raw", AccountID: sc.ID(inv), DebtorID: sc.ID(doc), Kind: accounts.KindPlacement, Amount: int64(r), Currency: "COP", At: now})
 					accs = append(accs, accounts.Account{ID: sc.ID(inv), TenantID: "raw", Invoice: inv, DebtorID: sc.ID(doc), Document: doc, DebtorName: "Deudor", DueDate: due, Original: int64(r), Balance: int64(r), Currency: "COP", Status: "open",
 						History: []accounts.Movement{{LedgerID: sc.ID("place:" + inv), Kind: accounts.KindPlacement, Amount: int64(r), At: now}}, CreatedAt: now, UpdatedAt: now})
-					if r%3 == 0 {
+					if (!c.spread && r%3 == 0) || (c.spread && r < rows/3) {
 						debts = append(debts, accounts.Debtor{ID: sc.ID(doc), TenantID: "raw", Document: doc, Name: "Deudor", Contacts: []accounts.Contact{{Kind: "email", Value: "d@x.co", Source: "import", AddedAt: now}},
 							AccountIDs: []string{sc.ID(inv)}, AccessCodeHash: primitive.NewObjectID().Hex(), CreatedAt: now, UpdatedAt: now})
 					}
@@ -182,4 +199,10 @@ func BenchmarkAccountList(b *testing.B) {
 			b.ReportMetric(float64(scanFailed), "scan-failed")
 		})
 	}
+}
+
+// benchSizes is CARTERA_BENCH_SIZES as one size (0: every size).
+func benchSizes() int {
+	n, _ := strconv.Atoi(os.Getenv("CARTERA_BENCH_SIZES"))
+	return n
 }

@@ -14,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
 	"go.mongodb.org/mongo-driver/mongo/options"
+	"golang.org/x/sync/errgroup"
 
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
@@ -343,6 +344,13 @@ type run struct {
 	codes      []issuedCode // new debtors' codes of the current batch
 	codeChunks int
 	batchNo    int
+	// pending are the debtors of the batches so far, merged, written in
+	// bulk at the end of the run (or when maxPending wait): a debtor whose
+	// invoices are spread over the file (ERPs export by date) is then one
+	// row of one InsertMany, as if the file were sorted by debtor.
+	pending      map[string]*Debtor
+	pendingOrder []string
+	pendingMoves []Move
 }
 
 // RunImport processes an import's file from the start. Every write is keyed
@@ -467,6 +475,9 @@ func (rn *run) process(ctx context.Context) error {
 		}
 	}
 	if err := rn.flush(ctx, batch); err != nil {
+		return err
+	}
+	if err := rn.writePending(ctx); err != nil {
 		return err
 	}
 	if err := rn.flushErrors(ctx, true); err != nil {
@@ -605,11 +616,8 @@ func (rn *run) flush(ctx context.Context, batch []ingest.Record) error {
 		}
 		owned[a.DebtorID] = append(owned[a.DebtorID], a.ID)
 	}
-	if err := rn.upsertDebtors(ctx, batch, owned); err != nil {
-		return err
-	}
-	rn.s.moved(ctx, rn.t.ID, moves)
-	if err := rn.storeCodes(ctx); err != nil {
+	rn.pendingMoves = append(rn.pendingMoves, moves...)
+	if err := rn.stageDebtors(ctx, batch, owned); err != nil {
 		return err
 	}
 	if err := rn.flushErrors(ctx, false); err != nil {
@@ -709,18 +717,23 @@ func hasMovement(a Account, ledgerID string) bool {
 	return false
 }
 
-// upsertDebtors creates the batch's new debtors in bulk (with a fresh access
-// code each) and merges the rest: contacts added, never blanked.
-func (rn *run) upsertDebtors(ctx context.Context, batch []ingest.Record, owned map[string][]string) error {
-	byID := map[string]*Debtor{}
-	order := []string{}
+// maxPending bounds the debtors waiting for the end of the run (a few
+// hundred bytes each); past it they are written at once.
+const maxPending = 50_000
+
+// stageDebtors merges the batch's debtors into the run's pending ones:
+// name and document type the latest, contacts added, accounts collected.
+func (rn *run) stageDebtors(ctx context.Context, batch []ingest.Record, owned map[string][]string) error {
+	if rn.pending == nil {
+		rn.pending = map[string]*Debtor{}
+	}
 	for _, rec := range batch {
 		id := rn.sc.ID(rec.Document)
-		d := byID[id]
+		d := rn.pending[id]
 		if d == nil {
 			d = &Debtor{ID: id, TenantID: rn.t.ID, Document: rec.Document, Contacts: []Contact{}, AccountIDs: []string{}, CreatedAt: rn.now}
-			byID[id] = d
-			order = append(order, id)
+			rn.pending[id] = d
+			rn.pendingOrder = append(rn.pendingOrder, id)
 		}
 		d.Name = rec.Name
 		if rec.DocumentType != "" {
@@ -728,14 +741,47 @@ func (rn *run) upsertDebtors(ctx context.Context, batch []ingest.Record, owned m
 		}
 		d.Contacts = mergeContacts(d.Contacts, rowContacts(rec, rn.now))
 	}
+	for id, accts := range owned {
+		if d := rn.pending[id]; d != nil {
+			for _, a := range accts {
+				if !containsStr(d.AccountIDs, a) {
+					d.AccountIDs = append(d.AccountIDs, a)
+				}
+			}
+		}
+	}
+	if len(rn.pending) >= maxPending {
+		return rn.writePending(ctx)
+	}
+	return nil
+}
+
+// writePending writes the pending debtors a thousand at a time, then tells
+// the worklists of the accounts assigned meanwhile (their entries show the
+// debtor's contacts) and seals the new access codes.
+func (rn *run) writePending(ctx context.Context) error {
+	for len(rn.pendingOrder) > 0 {
+		n := min(len(rn.pendingOrder), 1000)
+		if err := rn.writeDebtors(ctx, rn.pendingOrder[:n]); err != nil {
+			return err
+		}
+		rn.pendingOrder = rn.pendingOrder[n:]
+	}
+	clear(rn.pending)
+	rn.s.moved(ctx, rn.t.ID, rn.pendingMoves)
+	rn.pendingMoves = nil
+	return rn.storeCodes(ctx)
+}
+
+// writeDebtors creates the new debtors among order in bulk (with a fresh
+// access code each) and merges the others, eight at a time (each is its
+// own document): contacts added, never blanked; accounts added.
+func (rn *run) writeDebtors(ctx context.Context, order []string) error {
+	byID := rn.pending
 	docs := make([]any, 0, len(order))
 	codes := make([]string, 0, len(order))
 	for _, id := range order {
 		d := byID[id]
-		d.AccountIDs = owned[id]
-		if d.AccountIDs == nil {
-			d.AccountIDs = []string{}
-		}
 		code := NewAccessCode()
 		codes = append(codes, code)
 		d.AccessCodeHash = rn.s.HashCode(d.ID, code)
@@ -750,6 +796,8 @@ func (rn *run) upsertDebtors(ctx context.Context, batch []ingest.Record, owned m
 	for _, i := range dups {
 		isDup[i] = true
 	}
+	var g errgroup.Group
+	g.SetLimit(8)
 	for i, id := range order {
 		d := byID[id]
 		if !isDup[i] {
@@ -757,37 +805,43 @@ func (rn *run) upsertDebtors(ctx context.Context, batch []ingest.Record, owned m
 			rn.codes = append(rn.codes, issuedCode{Document: d.Document, Name: d.Name, Code: codes[i]})
 			continue
 		}
-		var cur Debtor
-		err := rn.sc.C("debtors").Mutate(ctx, id, &cur, func() (bson.D, error) {
-			set := bson.D{}
-			if d.Name != "" && d.Name != cur.Name {
-				set = append(set, bson.E{Key: "name", Value: d.Name})
-			}
-			if d.DocumentType != "" && d.DocumentType != cur.DocumentType {
-				set = append(set, bson.E{Key: "documentType", Value: d.DocumentType})
-			}
-			merged := mergeContacts(cur.Contacts, d.Contacts)
-			if len(merged) != len(cur.Contacts) {
-				set = append(set, bson.E{Key: "contacts", Value: merged})
-			}
-			var add []string
-			for _, a := range owned[id] {
-				if !containsStr(cur.AccountIDs, a) {
-					add = append(add, a)
-				}
-			}
-			if len(add) > 0 {
-				set = append(set, bson.E{Key: "accountIds", Value: append(append([]string{}, cur.AccountIDs...), add...)})
-			}
-			if len(set) == 0 {
-				return nil, nil
-			}
-			set = append(set, bson.E{Key: "updatedAt", Value: rn.now})
-			return bson.D{{Key: "$set", Value: set}}, nil
-		})
-		if err != nil {
-			return fmt.Errorf("debtor merge: %w", err)
+		g.Go(func() error { return rn.mergeDebtor(ctx, id, d) })
+	}
+	return g.Wait()
+}
+
+// mergeDebtor adds a staged debtor's data to the stored one.
+func (rn *run) mergeDebtor(ctx context.Context, id string, d *Debtor) error {
+	var cur Debtor
+	err := rn.sc.C("debtors").Mutate(ctx, id, &cur, func() (bson.D, error) {
+		set := bson.D{}
+		if d.Name != "" && d.Name != cur.Name {
+			set = append(set, bson.E{Key: "name", Value: d.Name})
 		}
+		if d.DocumentType != "" && d.DocumentType != cur.DocumentType {
+			set = append(set, bson.E{Key: "documentType", Value: d.DocumentType})
+		}
+		merged := mergeContacts(cur.Contacts, d.Contacts)
+		if len(merged) != len(cur.Contacts) {
+			set = append(set, bson.E{Key: "contacts", Value: merged})
+		}
+		var add []string
+		for _, a := range d.AccountIDs {
+			if !containsStr(cur.AccountIDs, a) {
+				add = append(add, a)
+			}
+		}
+		if len(add) > 0 {
+			set = append(set, bson.E{Key: "accountIds", Value: append(append([]string{}, cur.AccountIDs...), add...)})
+		}
+		if len(set) == 0 {
+			return nil, nil
+		}
+		set = append(set, bson.E{Key: "updatedAt", Value: rn.now})
+		return bson.D{{Key: "$set", Value: set}}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("debtor merge: %w", err)
 	}
 	return nil
 }

@@ -15,11 +15,21 @@ import (
 
 func TestMain(m *testing.M) { storetest.Main(m) }
 
-func portfolioCSV(rows int) []byte {
+func portfolioCSV(rows int) []byte { return portfolioFile(rows, false) }
+
+// portfolioFile is rows invoices of rows/3 debtors; spread puts a debtor's
+// invoices far apart (as an ERP exporting in invoice or date order does)
+// instead of next to each other.
+func portfolioFile(rows int, spread bool) []byte {
 	var b bytes.Buffer
 	b.WriteString("documento;nombre;factura;vencimiento;valor;correo\n")
+	debtors := max(rows/3, 1)
 	for i := 0; i < rows; i++ {
-		fmt.Fprintf(&b, "%d;Deudor %d;F-%06d;15/%02d/2026;%d.%03d,50;d%d@x.co\n", 5000+i/3, i/3, i, 1+i%12, 1+i%900, i%1000, i/3)
+		d := i / 3
+		if spread {
+			d = i % debtors
+		}
+		fmt.Fprintf(&b, "%d;Deudor %d;F-%06d;15/%02d/2026;%d.%03d,50;d%d@x.co\n", 5000+d, d, i, 1+i%12, 1+i%900, i%1000, d)
 	}
 	return b.Bytes()
 }

@@ -81,6 +81,7 @@ const (
 	// consumer is this far behind, so memory stays bounded during imports.
 	backlogLimit  = 20_000
 	applyAttempts = 4
+	trimEvery     = 5000
 )
 
 // projector is the DB's consumer of the journal.
@@ -88,18 +89,19 @@ type projector struct {
 	db       *DB
 	instance string // names this process's journal and checkpoint
 
-	mu       sync.Mutex
-	list     []Projection
-	pending  []*entry
-	next     int64 // number of the next change
-	applied  int64 // every change up to this is applied
-	inflight int64 // a replayed batch must end exactly here (0: none)
-	lastKey  map[string]int64
-	wake     chan struct{} // closed when pending grows
-	moved    chan struct{} // closed when applied moves
-	started  bool
-	stopping bool
-	done     chan struct{}
+	mu        sync.Mutex
+	list      []Projection
+	pending   []*entry
+	next      int64 // number of the next change
+	applied   int64 // every change up to this is applied
+	inflight  int64 // a replayed batch must end exactly here (0: none)
+	untrimmed int   // entries applied since the journal was last trimmed
+	lastKey   map[string]int64
+	wake      chan struct{} // closed when pending grows
+	moved     chan struct{} // closed when applied moves
+	started   bool
+	stopping  bool
+	done      chan struct{}
 	// crashAfterApply (tests) ends the consumer after its next batch is
 	// applied and before it is recorded, as a killed process would.
 	crashAfterApply bool
@@ -115,14 +117,17 @@ type entry struct {
 }
 
 type journalDoc struct {
-	ID     string   `bson:"_id"`
-	Inst   string   `bson:"o"`
-	Seq    int64    `bson:"n"`
-	Coll   string   `bson:"c"`
-	Tenant string   `bson:"t"`
-	DocID  string   `bson:"i"`
+	ID     string `bson:"_id"`
+	Inst   string `bson:"o"`
+	Seq    int64  `bson:"n"`
+	Coll   string `bson:"c"`
+	Tenant string `bson:"t"`
+	DocID  string `bson:"i"`
+	// Before is the document before the write (nil: an insert). The after
+	// image is not stored: it is the next entry's before for the same
+	// document (writes of one document chain under its lock), or the
+	// document as it is now for the last one (see load).
 	Before bson.Raw `bson:"b,omitempty"`
-	After  bson.Raw `bson:"a,omitempty"`
 	Names  []string `bson:"p"`
 }
 
@@ -165,15 +170,37 @@ func (p *projector) load(ctx context.Context) error {
 	}
 	sort.Slice(docs, func(i, j int) bool { return docs[i].Seq < docs[j].Seq })
 	p.applied, p.next = cp.Applied, cp.Applied+1
+	type docRef struct{ coll, id string }
+	var keep []journalDoc
 	for _, j := range docs {
 		if j.Seq >= p.next {
 			p.next = j.Seq + 1
 		}
-		if j.Seq <= cp.Applied {
-			continue // applied; the crash came before the entries were dropped
+		if j.Seq > cp.Applied { // at or below: applied; the crash came before the entries were dropped
+			keep = append(keep, j)
 		}
+	}
+	// After images: the next entry's before, or the document now.
+	afters := make([]bson.Raw, len(keep))
+	seen := map[docRef]bson.Raw{}
+	for i := len(keep) - 1; i >= 0; i-- {
+		j := keep[i]
+		ref := docRef{j.Coll, j.DocID}
+		if b, ok := seen[ref]; ok {
+			afters[i] = b
+		} else {
+			var now bson.Raw
+			err := p.db.db.Collection(j.Coll).FindOne(ctx, bson.D{{Key: "_id", Value: j.DocID}}).Decode(&now)
+			if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+				return fmt.Errorf("projections: read %s %s: %w", j.Coll, j.DocID, err)
+			}
+			afters[i] = now
+		}
+		seen[ref] = j.Before
+	}
+	for i, j := range keep {
 		p.pending = append(p.pending, &entry{seq: j.Seq, names: j.Names, ready: true,
-			ch: Change{Coll: j.Coll, Tenant: j.Tenant, ID: j.DocID, Before: j.Before, After: j.After}})
+			ch: Change{Coll: j.Coll, Tenant: j.Tenant, ID: j.DocID, Before: j.Before, After: afters[i]}})
 	}
 	if cp.Inflight > cp.Applied {
 		p.inflight = cp.Inflight
@@ -242,7 +269,7 @@ func (p *projector) record(ctx context.Context, names []string, changes []Change
 	docs := make([]any, len(es))
 	for i, e := range es {
 		docs[i] = journalDoc{ID: p.journalID(e.seq), Inst: p.instance, Seq: e.seq, Coll: e.ch.Coll, Tenant: e.ch.Tenant, DocID: e.ch.ID,
-			Before: e.ch.Before, After: e.ch.After, Names: names}
+			Before: e.ch.Before, Names: names}
 	}
 	coll := p.db.db.Collection(journalColl)
 	var err error
@@ -463,6 +490,11 @@ func (p *projector) run() {
 		p.mu.Lock()
 		p.pending = p.pending[n:]
 		p.applied = last
+		p.untrimmed += n
+		trim := p.untrimmed >= trimEvery || p.readyLocked() == 0
+		if trim {
+			p.untrimmed = 0
+		}
 		if len(p.lastKey) > 50_000 {
 			for k, s := range p.lastKey {
 				if s <= last {
@@ -473,6 +505,24 @@ func (p *projector) run() {
 		close(p.moved)
 		p.moved = make(chan struct{})
 		p.mu.Unlock()
+		if trim {
+			p.trim(ctx, last)
+		}
+	}
+}
+
+// trim drops the applied entries from the journal. The delete scans the
+// journal (it is filtered by number, which the embedded server does not
+// index), so it runs when the queue empties or every trimEvery entries,
+// not after every batch.
+func (p *projector) trim(ctx context.Context, upTo int64) {
+	// Journal entries are only ever inserted and deleted: no document lock.
+	err := p.db.lockInsert(func() error {
+		_, err := p.db.db.Collection(journalColl).DeleteMany(ctx, bson.D{{Key: "o", Value: p.instance}, {Key: "n", Value: bson.D{{Key: "$lte", Value: upTo}}}})
+		return err
+	})
+	if err != nil {
+		p.db.log.Error("projections: trim journal", "err", err)
 	}
 }
 
@@ -522,14 +572,6 @@ func (p *projector) applyBatch(ctx context.Context, list []Projection, batch []*
 	}
 	if err := mark(bson.D{{Key: "applied", Value: last}, {Key: "inflight", Value: int64(0)}}); err != nil {
 		log.Error("projections: checkpoint", "err", err)
-	}
-	// Journal entries are only ever inserted and deleted: no document lock.
-	err := p.db.lockInsert(func() error {
-		_, err := p.db.db.Collection(journalColl).DeleteMany(ctx, bson.D{{Key: "o", Value: p.instance}, {Key: "n", Value: bson.D{{Key: "$lte", Value: last}}}})
-		return err
-	})
-	if err != nil {
-		log.Error("projections: trim journal", "err", err)
 	}
 	return true
 }
