@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
 	"go.mongodb.org/mongo-driver/mongo/options"
@@ -147,15 +148,22 @@ func decodeGzipGob(p []byte, v any) error {
 	return nil
 }
 
-// Index is the portfolio index of every tenant (one per process).
+// Index is the portfolio index of every tenant (one per process). Its
+// caches are bounded (least recently used out): a tenant's merged rows are
+// about 200 bytes an account (20 MB at 100,000), so at most
+// indexCacheTenants tenants are held merged, and their chunks besides.
 type Index struct {
 	db     *store.DB
 	log    *slog.Logger
-	mu     sync.Mutex
-	cache  map[string]cachedChunk // chunk _id → decoded rows at a revision
-	segs   map[string][]indexRow  // segment _id → rows (segments never change)
-	merged map[string]mergedView  // tenant → rows at a manifest state
+	cache  *lru.Cache[string, cachedChunk] // chunk _id → decoded rows at a revision
+	segs   *lru.Cache[string, []indexRow]  // segment _id → rows (segments never change)
+	merged *lru.Cache[string, mergedView]  // tenant → rows at a manifest state
 }
+
+const (
+	indexCacheTenants = 8
+	indexCacheSegs    = 256
+)
 
 // mergedView is a tenant's rows in _id order with their lowercased search
 // text, at one manifest state.
@@ -172,7 +180,10 @@ type cachedChunk struct {
 
 // NewIndex returns the index; Watch starts keeping it.
 func NewIndex(db *store.DB, log *slog.Logger) *Index {
-	return &Index{db: db, log: log, cache: map[string]cachedChunk{}, segs: map[string][]indexRow{}, merged: map[string]mergedView{}}
+	chunks, _ := lru.New[string, cachedChunk](indexChunks * indexCacheTenants)
+	segs, _ := lru.New[string, []indexRow](indexCacheSegs)
+	merged, _ := lru.New[string, mergedView](indexCacheTenants)
+	return &Index{db: db, log: log, cache: chunks, segs: segs, merged: merged}
 }
 
 // Watch keeps the rows current from the account changes (a projection:
@@ -304,15 +315,14 @@ func (x *Index) fold(ctx context.Context, sc *store.Scope) error {
 		if err := coll.Delete(ctx, sid); err != nil {
 			return err
 		}
+		x.segs.Remove(sid)
 	}
 	return nil
 }
 
 // segment reads an insert segment (cached: segments never change).
 func (x *Index) segment(ctx context.Context, coll *store.TColl, id string) ([]indexRow, error) {
-	x.mu.Lock()
-	rows, ok := x.segs[id]
-	x.mu.Unlock()
+	rows, ok := x.segs.Get(id)
 	if ok {
 		return rows, nil
 	}
@@ -324,9 +334,7 @@ func (x *Index) segment(ctx context.Context, coll *store.TColl, id string) ([]in
 	if err != nil {
 		return nil, err
 	}
-	x.mu.Lock()
-	x.segs[id] = rows
-	x.mu.Unlock()
+	x.segs.Add(id, rows)
 	return rows, nil
 }
 
@@ -434,9 +442,7 @@ func (x *Index) view(ctx context.Context, sc *store.Scope) (mv mergedView, ok bo
 		return mv, false, nil
 	}
 	key := fmt.Sprint(man.Revs, man.Segs)
-	x.mu.Lock()
-	mv, hit := x.merged[sc.Slug()]
-	x.mu.Unlock()
+	mv, hit := x.merged.Get(sc.Slug())
 	if hit && mv.key == key {
 		return mv, true, nil
 	}
@@ -444,9 +450,7 @@ func (x *Index) view(ctx context.Context, sc *store.Scope) (mv mergedView, ok bo
 	for n := 0; n < indexChunks; n++ {
 		id := sc.ID(chunkKey(n))
 		rev := man.Revs[strconv.Itoa(n)]
-		x.mu.Lock()
-		c, hit := x.cache[id]
-		x.mu.Unlock()
+		c, hit := x.cache.Get(id)
 		if !hit || c.rev != rev {
 			var doc chunkDoc
 			if err := coll.Get(ctx, id, &doc); err != nil && !errors.Is(err, apperr.ErrNotFound) {
@@ -457,9 +461,7 @@ func (x *Index) view(ctx context.Context, sc *store.Scope) (mv mergedView, ok bo
 				return mv, false, fmt.Errorf("portfolio index chunk %d: %w", n, err)
 			}
 			c = cachedChunk{rev: doc.Rev, rows: rows}
-			x.mu.Lock()
-			x.cache[id] = c
-			x.mu.Unlock()
+			x.cache.Add(id, c)
 		}
 		chunkRows = append(chunkRows, c.rows...)
 	}
@@ -486,9 +488,7 @@ func (x *Index) view(ctx context.Context, sc *store.Scope) (mv mergedView, ok bo
 	for i, r := range out {
 		mv.search[i] = strings.ToLower(r.Invoice + "\x00" + r.DebtorName + "\x00" + r.Document)
 	}
-	x.mu.Lock()
-	x.merged[sc.Slug()] = mv
-	x.mu.Unlock()
+	x.merged.Add(sc.Slug(), mv)
 	return mv, true, nil
 }
 
