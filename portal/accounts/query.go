@@ -52,35 +52,52 @@ func bucketRange(bucket string, today time.Time) (from, to time.Time, ok bool) {
 	return today.AddDate(0, 0, -s[1]), today.AddDate(0, 0, -s[0]), true
 }
 
+// ListQuery is a validated Filter, as the account lists answer it.
+type ListQuery struct {
+	Collector      *string // nil: any; "": unassigned
+	Status, Debtor string
+	Text           string
+	HasDue         bool
+	DueFrom, DueTo int64 // due dates, Unix seconds
+	Cursor         string
+	Limit          int
+}
+
+// Lister serves account lists from a read model (the portfolio index,
+// portal/readside); ok false means it has none for the tenant yet.
+type Lister interface {
+	List(ctx context.Context, sc *store.Scope, tenant string, q ListQuery) (p Page, ok bool, err error)
+}
+
 // List returns a page of the tenant's accounts, in _id order after the
 // cursor. Collectors see only their own. It is served from the portfolio
-// index (index.go); a tenant without one yet is scanned.
+// index (Service.Index); a tenant without one yet is scanned.
 func (s *Service) List(ctx context.Context, tenant string, f Filter) (Page, error) {
 	sc, t, err := s.scope(ctx, tenant)
 	if err != nil {
 		return Page{}, err
 	}
-	lq := listQuery{cursor: "", limit: f.Limit}
+	lq := ListQuery{Limit: f.Limit}
 	a := actor.From(ctx)
 	if a.Role == tenants.RoleCollector {
-		lq.collector = &a.UserID
+		lq.Collector = &a.UserID
 	} else if f.Collector == "none" {
 		none := ""
-		lq.collector = &none
+		lq.Collector = &none
 	} else if f.Collector != "" {
-		lq.collector = &f.Collector
+		lq.Collector = &f.Collector
 	}
 	fields := apperr.Fields{}
 	if f.Status != "" {
 		switch f.Status {
 		case StatusOpen, StatusPaid, StatusRecalled, StatusLegal:
-			lq.status = f.Status
+			lq.Status = f.Status
 		default:
 			fields.Add("status", "use open, paid, recalled o legal")
 		}
 	}
 	if f.Debtor != "" {
-		lq.debtor = sc.ID(f.Debtor)
+		lq.Debtor = sc.ID(f.Debtor)
 	}
 	if f.Bucket != "" {
 		today := civilToday(t.Location())
@@ -88,28 +105,28 @@ func (s *Service) List(ctx context.Context, tenant string, f Filter) (Page, erro
 		if !ok {
 			fields.Add("bucket", "use current, 1-30, 31-60, 61-90, 91-180, 181-360 o 360+")
 		}
-		lq.hasDue, lq.dueFrom, lq.dueTo = true, from.Unix(), to.Unix()
+		lq.HasDue, lq.DueFrom, lq.DueTo = true, from.Unix(), to.Unix()
 	}
 	if qs := strings.TrimSpace(f.Q); qs != "" {
 		if len(qs) > 100 {
 			fields.Add("q", "búsqueda demasiado larga")
 		}
-		lq.text = qs
+		lq.Text = qs
 	}
 	if err := fields.Err(); err != nil {
 		return Page{}, err
 	}
 	if f.Cursor != "" {
-		lq.cursor = sc.ID(f.Cursor)
+		lq.Cursor = sc.ID(f.Cursor)
 	}
-	if lq.limit <= 0 {
-		lq.limit = 50
+	if lq.Limit <= 0 {
+		lq.Limit = 50
 	}
-	if lq.limit > 500 {
-		lq.limit = 500
+	if lq.Limit > 500 {
+		lq.Limit = 500
 	}
 	if s.Index != nil {
-		p, ok, err := s.Index.list(ctx, sc, tenant, lq)
+		p, ok, err := s.Index.List(ctx, sc, tenant, lq)
 		if err != nil || ok {
 			return p, err
 		}
@@ -118,42 +135,42 @@ func (s *Service) List(ctx context.Context, tenant string, f Filter) (Page, erro
 }
 
 // scanList is List without the index: a scan and sort of the collection.
-func (s *Service) scanList(ctx context.Context, sc *store.Scope, lq listQuery) (Page, error) {
+func (s *Service) scanList(ctx context.Context, sc *store.Scope, lq ListQuery) (Page, error) {
 	q := bson.D{}
-	if lq.collector != nil {
-		if *lq.collector == "" {
+	if lq.Collector != nil {
+		if *lq.Collector == "" {
 			q = append(q, bson.E{Key: "collectorId", Value: bson.D{{Key: "$in", Value: bson.A{"", nil}}}})
 		} else {
-			q = append(q, bson.E{Key: "collectorId", Value: *lq.collector})
+			q = append(q, bson.E{Key: "collectorId", Value: *lq.Collector})
 		}
 	}
-	if lq.status != "" {
-		q = append(q, bson.E{Key: "status", Value: lq.status})
+	if lq.Status != "" {
+		q = append(q, bson.E{Key: "status", Value: lq.Status})
 	}
-	if lq.debtor != "" {
-		q = append(q, bson.E{Key: "debtorId", Value: lq.debtor})
+	if lq.Debtor != "" {
+		q = append(q, bson.E{Key: "debtorId", Value: lq.Debtor})
 	}
-	if lq.hasDue {
-		q = append(q, bson.E{Key: "dueDate", Value: bson.D{{Key: "$gte", Value: time.Unix(lq.dueFrom, 0).UTC()}, {Key: "$lte", Value: time.Unix(lq.dueTo, 0).UTC()}}})
+	if lq.HasDue {
+		q = append(q, bson.E{Key: "dueDate", Value: bson.D{{Key: "$gte", Value: time.Unix(lq.DueFrom, 0).UTC()}, {Key: "$lte", Value: time.Unix(lq.DueTo, 0).UTC()}}})
 	}
-	if lq.text != "" {
-		re := bson.D{{Key: "$regex", Value: regexp.QuoteMeta(lq.text)}, {Key: "$options", Value: "i"}}
+	if lq.Text != "" {
+		re := bson.D{{Key: "$regex", Value: regexp.QuoteMeta(lq.Text)}, {Key: "$options", Value: "i"}}
 		q = append(q, bson.E{Key: "$or", Value: bson.A{
 			bson.D{{Key: "invoice", Value: re}}, bson.D{{Key: "debtorName", Value: re}}, bson.D{{Key: "document", Value: re}},
 		}})
 	}
-	if lq.cursor != "" {
-		q = append(q, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: lq.cursor}}})
+	if lq.Cursor != "" {
+		q = append(q, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: lq.Cursor}}})
 	}
 	var items []Account
-	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(lq.limit + 1)).SetProjection(bson.D{{Key: "history", Value: 0}})
+	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(lq.Limit + 1)).SetProjection(bson.D{{Key: "history", Value: 0}})
 	if err := sc.C("accounts").Find(ctx, q, &items, opts); err != nil {
 		return Page{}, err
 	}
 	p := Page{Items: items}
-	if len(items) > lq.limit {
-		p.Items = items[:lq.limit]
-		p.Next = sc.Key(items[lq.limit-1].ID)
+	if len(items) > lq.Limit {
+		p.Items = items[:lq.Limit]
+		p.Next = sc.Key(items[lq.Limit-1].ID)
 	}
 	if p.Items == nil {
 		p.Items = []Account{}

@@ -35,7 +35,7 @@ type Service struct {
 	// Worklist is told about accounts that change collector (nil: nobody).
 	Worklist WorklistHook
 	// Index serves the account lists (nil: they scan).
-	Index *Index
+	Index Lister
 	// Courier sends access codes to debtors' verified channels (nil: codes
 	// can only be shown to managers, admins and collectors).
 	Courier CodeCourier

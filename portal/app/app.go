@@ -27,6 +27,7 @@ import (
 	"cartera/portal/debtors"
 	"cartera/portal/i18n"
 	"cartera/portal/queue"
+	"cartera/portal/readside"
 	"cartera/portal/store"
 	"cartera/portal/strategy"
 	"cartera/portal/web"
@@ -55,7 +56,9 @@ type App struct {
 
 	// DebtorsSvc is the debtor self-service (sessions, statement, disputes).
 	DebtorsSvc *debtors.Service
-	Tally      *reports.Tally // report counters, kept by a store watcher
+	Tally      *reports.Tally
+	Index      *readside.Index       // the portfolio index (account lists)
+	Views      *readside.DebtorViews // debtors' statement rows // report counters, kept by a store watcher
 }
 
 // Open opens the database named by cfg and builds the app on it.
@@ -98,10 +101,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Tenants = tenants.NewService(db, a.Audit, tokens)
 	a.Accounts = accounts.NewService(db, a.Audit, a.Tenants, nil, log, derive(secret, "access-code"))
 	// The projections: registered before anything reads them (Drain below).
-	a.Accounts.Index = accounts.NewIndex(db, log)
-	a.Accounts.Index.Watch()
-	views := accounts.NewDebtorViews(db)
-	views.Watch()
+	a.Index = readside.NewIndex(db, log)
+	a.Index.Watch()
+	a.Accounts.Index = a.Index
+	a.Views = readside.NewDebtorViews(db)
+	a.Views.Watch()
 	a.Tally = reports.NewTally(db, a.Tenants, log)
 	a.Tally.Watch()
 
@@ -122,7 +126,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Web.Work = work.NewService(db, a.Tenants, a.Accounts, policies, a.Audit)
 	// wiring: debtor self-service (lines below)
 	a.DebtorsSvc = debtors.New(db, a.Audit, a.Tenants, a.Accounts)
-	a.DebtorsSvc.Views = views
+	a.DebtorsSvc.Views = a.Views
 	a.DebtorsSvc.Rules = policies
 	a.DebtorsSvc.Translate, a.DebtorsSvc.PublicURL = cat.T, cfg.PublicURL // dispute notices
 	a.Web.DebtorPortal = a.DebtorsSvc
@@ -152,7 +156,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	if err := db.Drain(ctx); err != nil {
 		return nil, err
 	}
-	if err := a.Accounts.Index.Backfill(ctx); err != nil {
+	if err := a.Index.Backfill(ctx); err != nil {
 		return nil, err
 	}
 	if err := a.Tally.Backfill(ctx); err != nil {
@@ -354,10 +358,10 @@ func (a *App) jobList() []jobs.Job {
 				return err
 			}
 			for _, t := range ts {
-				if _, err := a.Accounts.Index.Verify(ctx, t.ID); err != nil {
+				if _, err := a.Index.Verify(ctx, t.ID); err != nil {
 					return fmt.Errorf("portfolio index %s: %w", t.ID, err)
 				}
-				if _, err := a.DebtorsSvc.Views.Reset(ctx, t.ID); err != nil {
+				if _, err := a.Views.Reset(ctx, t.ID); err != nil {
 					return fmt.Errorf("debtor views %s: %w", t.ID, err)
 				}
 			}

@@ -39,7 +39,7 @@ type Service struct {
 	// Mail sends one-time login codes (nil: the option is off).
 	Mail SendMail
 	// Views serves a debtor's accounts in one read (nil: read one by one).
-	Views *accounts.DebtorViews
+	Views AccountsOf
 	// rates and zones hold values that never change for a given key (the
 	// daily rate of an annual rate, the location of a zone name), computed
 	// once instead of on every statement line and request.
@@ -59,6 +59,12 @@ type Service struct {
 // RuleSource builds the money rules of a tenant's policy.
 type RuleSource interface {
 	RulesOf(ctx context.Context, country string, p strategy.Policy) (calc.Rules, error)
+}
+
+// AccountsOf reads a debtor's accounts (ids: the debtor's accountIds, in
+// that order; missing ones left out) from a read model (portal/readside).
+type AccountsOf interface {
+	Accounts(ctx context.Context, sc *store.Scope, debtorID string, ids []string) ([]accounts.Account, error)
 }
 
 // New wires the service.

@@ -2,6 +2,7 @@ package debtors
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"cartera/payments/calc"
 	"cartera/portal/accounts"
+	"cartera/portal/apperr"
 	"cartera/portal/store"
 	"cartera/portal/strategy"
 	"cartera/tenants"
@@ -164,22 +166,21 @@ func (s *Service) Statement(ctx context.Context) (Statement, error) {
 }
 
 // debtorAccounts reads a debtor's accounts from the debtor view (one Get
-// when it is current, accounts.DebtorViews), or by _id without one.
+// when it is current; Service.Views), or by _id without one.
 func (s *Service) debtorAccounts(ctx context.Context, sc *store.Scope, debtorID string, ids []string) ([]accounts.Account, error) {
-	var rows []accounts.ViewRow
-	var err error
 	if s.Views != nil {
-		rows, err = s.Views.Rows(ctx, sc, debtorID, ids)
-	} else {
-		rows, err = accounts.ReadViewRows(ctx, sc, ids)
+		return s.Views.Accounts(ctx, sc, debtorID, ids)
 	}
-	if err != nil {
-		return nil, err
-	}
-	out := make([]accounts.Account, len(rows))
-	for i, r := range rows {
-		out[i] = r.Account()
-		out[i].TenantID = sc.Slug()
+	out := make([]accounts.Account, 0, len(ids))
+	for _, id := range ids {
+		var a accounts.Account
+		err := sc.C("accounts").Get(ctx, id, &a)
+		if errors.Is(err, apperr.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
 	}
 	return out, nil
 }

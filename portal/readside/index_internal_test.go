@@ -1,4 +1,4 @@
-package accounts
+package readside
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/bson"
 
+	"cartera/portal/accounts"
 	"cartera/portal/store/storetest"
 )
 
@@ -44,7 +45,7 @@ func TestIndexSegmentsFold(t *testing.T) {
 		var docs []any
 		for i := 0; i < 5; i++ {
 			inv := fmt.Sprintf("F-%03d-%d", b, i)
-			docs = append(docs, Account{ID: sc.ID(inv), TenantID: "acme", Invoice: inv, DebtorID: sc.ID("d"), DueDate: now, Balance: int64(b), Status: StatusOpen, History: []Movement{}})
+			docs = append(docs, accounts.Account{ID: sc.ID(inv), TenantID: "acme", Invoice: inv, DebtorID: sc.ID("d"), DueDate: now, Balance: int64(b), Status: accounts.StatusOpen, History: []accounts.Movement{}})
 		}
 		if _, err := sc.C("accounts").InsertMany(ctx, docs); err != nil {
 			t.Fatal(err)
@@ -52,7 +53,7 @@ func TestIndexSegmentsFold(t *testing.T) {
 		if b == 3 {
 			check("segments only")
 			// An update lands in a chunk and hides the segment's row.
-			if err := sc.C("accounts").Update(ctx, sc.ID("F-001-1"), bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusPaid}, {Key: "balance", Value: int64(0)}}}}); err != nil {
+			if err := sc.C("accounts").Update(ctx, sc.ID("F-001-1"), bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: accounts.StatusPaid}, {Key: "balance", Value: int64(0)}}}}); err != nil {
 				t.Fatal(err)
 			}
 			if err := sc.C("accounts").Delete(ctx, sc.ID("F-002-2")); err != nil {

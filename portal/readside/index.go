@@ -1,4 +1,4 @@
-package accounts
+package readside
 
 import (
 	"bytes"
@@ -23,6 +23,7 @@ import (
 	"go.mongodb.org/mongo-driver/mongo/options"
 	"golang.org/x/sync/errgroup"
 
+	"cartera/portal/accounts"
 	"cartera/portal/apperr"
 	"cartera/portal/store"
 )
@@ -63,14 +64,14 @@ type indexRow struct {
 	Credit                                      int64 // money held for the debtor beyond the debt
 }
 
-func rowOf(a Account) indexRow {
+func rowOf(a accounts.Account) indexRow {
 	return indexRow{ID: a.ID, Invoice: a.Invoice, DebtorID: a.DebtorID, Document: a.Document, DebtorName: a.DebtorName,
 		Due: a.DueDate.Unix(), Original: a.Original, Balance: a.Balance, Currency: a.Currency, Status: a.Status,
 		CollectorID: a.CollectorID, Segment: a.Segment, Credit: a.Credit}
 }
 
-func (r indexRow) account(tenant string) Account {
-	return Account{ID: r.ID, TenantID: tenant, Invoice: r.Invoice, DebtorID: r.DebtorID, Document: r.Document, DebtorName: r.DebtorName,
+func (r indexRow) account(tenant string) accounts.Account {
+	return accounts.Account{ID: r.ID, TenantID: tenant, Invoice: r.Invoice, DebtorID: r.DebtorID, Document: r.Document, DebtorName: r.DebtorName,
 		DueDate: time.Unix(r.Due, 0).UTC(), Original: r.Original, Balance: r.Balance, Credit: r.Credit, Currency: r.Currency, Status: r.Status,
 		CollectorID: r.CollectorID, Segment: r.Segment}
 }
@@ -204,7 +205,7 @@ func (x *Index) apply(ctx context.Context, b store.Batch) error {
 		}
 		var row *indexRow
 		if ch.After != nil {
-			var a Account
+			var a accounts.Account
 			if err := bson.Unmarshal(ch.After, &a); err != nil {
 				x.log.Error("portfolio index: decode", "id", ch.ID, "err", err)
 				continue
@@ -547,7 +548,7 @@ func (x *Index) scan(ctx context.Context, sc *store.Scope) ([]indexRow, error) {
 	}
 	var rows []indexRow
 	err := sc.C("accounts").Each(ctx, bson.D{}, options.Find().SetProjection(proj), func(raw bson.Raw) error {
-		var a Account
+		var a accounts.Account
 		if err := bson.Unmarshal(raw, &a); err != nil {
 			return err
 		}
@@ -620,7 +621,7 @@ func (x *Index) Verify(ctx context.Context, tenant string) (int, error) {
 		fix[id] = nil // a row whose account is gone, unless it is back
 	}
 	for id := range fix {
-		var a Account
+		var a accounts.Account
 		err := sc.C("accounts").Get(ctx, id, &a)
 		switch {
 		case err == nil:
@@ -644,29 +645,32 @@ func (x *Index) Verify(ctx context.Context, tenant string) (int, error) {
 // the scan it replaces. The view is in _id order, so a page starts at the
 // cursor (binary search) and stops at the limit. ok is false when the
 // tenant has no index.
-func (x *Index) list(ctx context.Context, sc *store.Scope, tenant string, q listQuery) (Page, bool, error) {
+// List serves accounts.Service.List from the index: the same matches,
+// order and cursor as the scan it replaces. ok is false when the tenant has
+// no index yet (the caller scans).
+func (x *Index) List(ctx context.Context, sc *store.Scope, tenant string, q accounts.ListQuery) (accounts.Page, bool, error) {
 	v, ok, err := x.view(ctx, sc)
 	if err != nil || !ok {
-		return Page{}, ok, err
+		return accounts.Page{}, ok, err
 	}
-	needle := strings.ToLower(q.text)
-	p := Page{Items: []Account{}}
+	needle := strings.ToLower(q.Text)
+	p := accounts.Page{Items: []accounts.Account{}}
 	start := 0
-	if q.cursor != "" {
-		start = sort.Search(len(v.rows), func(i int) bool { return v.rows[i].ID > q.cursor })
+	if q.Cursor != "" {
+		start = sort.Search(len(v.rows), func(i int) bool { return v.rows[i].ID > q.Cursor })
 	}
 	var last string
 	for i := start; i < len(v.rows); i++ {
 		r := v.rows[i]
 		switch {
-		case q.collector != nil && r.CollectorID != *q.collector,
-			q.status != "" && r.Status != q.status,
-			q.debtor != "" && r.DebtorID != q.debtor,
-			q.hasDue && (r.Due < q.dueFrom || r.Due > q.dueTo),
+		case q.Collector != nil && r.CollectorID != *q.Collector,
+			q.Status != "" && r.Status != q.Status,
+			q.Debtor != "" && r.DebtorID != q.Debtor,
+			q.HasDue && (r.Due < q.DueFrom || r.Due > q.DueTo),
 			needle != "" && !strings.Contains(v.search[i], needle):
 			continue
 		}
-		if len(p.Items) == q.limit {
+		if len(p.Items) == q.Limit {
 			p.Next = sc.Key(last)
 			break
 		}
@@ -674,15 +678,4 @@ func (x *Index) list(ctx context.Context, sc *store.Scope, tenant string, q list
 		last = r.ID
 	}
 	return p, true, nil
-}
-
-// listQuery is a validated Filter.
-type listQuery struct {
-	collector      *string // nil: any; "": unassigned
-	status, debtor string
-	text           string
-	hasDue         bool
-	dueFrom, dueTo int64
-	cursor         string
-	limit          int
 }

@@ -1,4 +1,4 @@
-package accounts
+package readside
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/bson"
 
+	"cartera/portal/accounts"
 	"cartera/portal/store/storetest"
 )
 
@@ -22,8 +23,8 @@ func TestDebtorView(t *testing.T) {
 	debtor := sc.ID("900")
 	add := func(inv string, bal int64) {
 		t.Helper()
-		if err := sc.C("accounts").Insert(ctx, Account{ID: sc.ID(inv), TenantID: "acme", Invoice: inv, DebtorID: debtor, DueDate: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
-			Balance: bal, Status: StatusOpen, History: []Movement{}}); err != nil {
+		if err := sc.C("accounts").Insert(ctx, accounts.Account{ID: sc.ID(inv), TenantID: "acme", Invoice: inv, DebtorID: debtor, DueDate: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+			Balance: bal, Status: accounts.StatusOpen, History: []accounts.Movement{}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -41,7 +42,7 @@ func TestDebtorView(t *testing.T) {
 	}
 	pay := func(inv string, bal int64) {
 		t.Helper()
-		var a Account
+		var a accounts.Account
 		if err := sc.C("accounts").Mutate(ctx, sc.ID(inv), &a, func() (bson.D, error) {
 			return bson.D{{Key: "$set", Value: bson.D{{Key: "balance", Value: bal}}}}, nil
 		}); err != nil {

@@ -1,4 +1,4 @@
-package accounts
+package readside
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/mongo/options"
 	"golang.org/x/sync/errgroup"
 
+	"cartera/portal/accounts"
 	"cartera/portal/apperr"
 	"cartera/portal/store"
 )
@@ -51,13 +52,13 @@ type ViewRow struct {
 	// What the money engine prices the account from.
 	Interest int64
 	Credit   int64
-	History  []Movement
-	Pauses   []Pause
+	History  []accounts.Movement
+	Pauses   []accounts.Pause
 }
 
 // Account is the row as an account, for the money engine (Price).
-func (r ViewRow) Account() Account {
-	return Account{ID: r.ID, Invoice: r.Invoice, DebtorID: r.DebtorID, DueDate: r.DueDate, Original: r.Original, Balance: r.Balance,
+func (r ViewRow) Account() accounts.Account {
+	return accounts.Account{ID: r.ID, Invoice: r.Invoice, DebtorID: r.DebtorID, DueDate: r.DueDate, Original: r.Original, Balance: r.Balance,
 		Interest: r.Interest, Credit: r.Credit, Currency: r.Currency, Status: r.Status, PlanID: r.PlanID, Description: r.Description,
 		History: r.History, Pauses: r.Pauses, DisputeIDs: r.DisputeIDs, Rev: r.Rev}
 }
@@ -67,22 +68,22 @@ var viewFields = []string{"invoice", "debtorId", "dueDate", "original", "balance
 	"interest", "credit", "history", "pauses"}
 
 type viewAccount struct {
-	ID          string     `bson:"_id"`
-	Invoice     string     `bson:"invoice"`
-	DebtorID    string     `bson:"debtorId"`
-	DueDate     time.Time  `bson:"dueDate"`
-	Original    int64      `bson:"original"`
-	Balance     int64      `bson:"balance"`
-	Currency    string     `bson:"currency"`
-	Status      string     `bson:"status"`
-	DisputeIDs  []string   `bson:"disputeIds"`
-	PlanID      string     `bson:"planId"`
-	Description string     `bson:"description"`
-	Rev         int64      `bson:"rev"`
-	Interest    int64      `bson:"interest"`
-	Credit      int64      `bson:"credit"`
-	History     []Movement `bson:"history"`
-	Pauses      []Pause    `bson:"pauses"`
+	ID          string              `bson:"_id"`
+	Invoice     string              `bson:"invoice"`
+	DebtorID    string              `bson:"debtorId"`
+	DueDate     time.Time           `bson:"dueDate"`
+	Original    int64               `bson:"original"`
+	Balance     int64               `bson:"balance"`
+	Currency    string              `bson:"currency"`
+	Status      string              `bson:"status"`
+	DisputeIDs  []string            `bson:"disputeIds"`
+	PlanID      string              `bson:"planId"`
+	Description string              `bson:"description"`
+	Rev         int64               `bson:"rev"`
+	Interest    int64               `bson:"interest"`
+	Credit      int64               `bson:"credit"`
+	History     []accounts.Movement `bson:"history"`
+	Pauses      []accounts.Pause    `bson:"pauses"`
 }
 
 func (a viewAccount) row() ViewRow {
@@ -241,6 +242,20 @@ func (v *DebtorViews) Rows(ctx context.Context, sc *store.Scope, debtorID string
 		return nil, err
 	}
 	return ordered(rows, ids), nil
+}
+
+// Accounts is Rows as accounts (what the statement prices).
+func (v *DebtorViews) Accounts(ctx context.Context, sc *store.Scope, debtorID string, ids []string) ([]accounts.Account, error) {
+	rows, err := v.Rows(ctx, sc, debtorID, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]accounts.Account, len(rows))
+	for i, r := range rows {
+		out[i] = r.Account()
+		out[i].TenantID = sc.Slug()
+	}
+	return out, nil
 }
 
 // ReadViewRows reads accounts by _id, four at a time, as view rows (a

@@ -1,0 +1,9 @@
+package readside
+
+import (
+	"testing"
+
+	"cartera/portal/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
