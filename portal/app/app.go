@@ -56,9 +56,15 @@ type App struct {
 
 	// DebtorsSvc is the debtor self-service (sessions, statement, disputes).
 	DebtorsSvc *debtors.Service
-	Tally      *reports.Tally
+	Tally      *reports.Tally        // report counters (a store projection)
 	Index      *readside.Index       // the portfolio index (account lists)
-	Views      *readside.DebtorViews // debtors' statement rows // report counters, kept by a store watcher
+	Views      *readside.DebtorViews // debtors' statement rows
+
+	// The services the jobs run (the HTTP server holds them too).
+	Work    *work.Service
+	Reports *reports.Service
+	Queue   *queue.Service
+	Plans   *payments.Plans
 }
 
 // Open opens the database named by cfg and builds the app on it.
@@ -123,7 +129,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	policies := strategy.NewService(db, a.Tenants, a.Audit, a.Caps)
 	a.Web.Policy = policies
 	a.Web.Caps = a.Caps
-	a.Web.Work = work.NewService(db, a.Tenants, a.Accounts, policies, a.Audit)
+	a.Work = work.NewService(db, a.Tenants, a.Accounts, policies, a.Audit)
+	a.Web.Work = a.Work
 	// wiring: debtor self-service (lines below)
 	a.DebtorsSvc = debtors.New(db, a.Audit, a.Tenants, a.Accounts)
 	a.DebtorsSvc.Views = a.Views
@@ -132,8 +139,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Web.DebtorPortal = a.DebtorsSvc
 	a.Web.Debtors = a.Web.DebtorSessions()
 	// wiring: reports (lines below)
-	a.Web.Reports = reports.New(db, a.Tenants, a.Audit, log)
-	a.Web.Reports.Translate = cat.T
+	a.Reports = reports.New(db, a.Tenants, a.Audit, log)
+	a.Reports.Translate = cat.T
+	a.Web.Reports = a.Reports
 	// wiring: queue and ladder (lines below)
 	worklists := queue.New(db, a.Tenants, policies, a.Accounts, log)
 	worklists.PublicURL, worklists.Translate = cfg.PublicURL, cat.T
@@ -147,8 +155,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	if cfg.MessagingURL != "" { // WhatsApp/SMS provider (HTTP)
 		worklists.Messenger = &queue.HTTPMessenger{URL: cfg.MessagingURL, Token: cfg.MessagingToken}
 	}
-	a.Web.Queue = worklists
-	a.Web.Work.Hooks = worklists
+	a.Queue, a.Web.Queue = worklists, worklists
+	a.Work.Hooks = worklists
 	a.Accounts.Worklist = worklists
 	a.Accounts.Courier = worklists // access codes sent to the debtor, never shown to a client
 	// Every projection is registered (the queue's worklists too): apply
@@ -163,7 +171,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 		return nil, err
 	}
 	// wiring: plans (lines below)
-	a.Web.Plans = payments.NewPlans(db, a.Tenants, policies, a.Audit, cfg.PublicURL)
+	a.Plans = payments.NewPlans(db, a.Tenants, policies, a.Audit, cfg.PublicURL)
+	a.Web.Plans = a.Plans
 	// wiring: payments (lines below)
 	// The sandbox only when asked for: a deployment that forgets its Stripe
 	// key has online payment off, never a test button that clears debts.
@@ -281,7 +290,7 @@ func (a *App) jobList() []jobs.Job {
 				return err
 			}
 			for _, t := range ts {
-				if _, _, err := a.Web.Work.CheckPromises(ctx, t.ID, time.Now()); err != nil {
+				if _, _, err := a.Work.CheckPromises(ctx, t.ID, time.Now()); err != nil {
 					return fmt.Errorf("promises %s: %w", t.ID, err)
 				}
 			}
@@ -292,7 +301,7 @@ func (a *App) jobList() []jobs.Job {
 			return a.Tally.RepairAll(ctx)
 		}},
 		{Name: "reports.monthly", Period: jobs.Hourly, Lease: 30 * time.Minute, Run: func(ctx context.Context) error {
-			_, err := a.Web.Reports.RunMonthly(ctx, time.Now())
+			_, err := a.Reports.RunMonthly(ctx, time.Now())
 			return err
 		}},
 		// jobs: queue and ladder (entries below)
@@ -302,7 +311,7 @@ func (a *App) jobList() []jobs.Job {
 				return err
 			}
 			for _, t := range ts {
-				if _, err := a.Web.Queue.RunLadder(ctx, t.ID); err != nil {
+				if _, err := a.Queue.RunLadder(ctx, t.ID); err != nil {
 					return fmt.Errorf("ladder %s: %w", t.ID, err)
 				}
 			}
@@ -314,7 +323,7 @@ func (a *App) jobList() []jobs.Job {
 				return err
 			}
 			for _, t := range ts {
-				if _, err := a.Web.Queue.Deliver(ctx, t.ID); err != nil {
+				if _, err := a.Queue.Deliver(ctx, t.ID); err != nil {
 					return fmt.Errorf("outbox %s: %w", t.ID, err)
 				}
 			}
@@ -326,7 +335,7 @@ func (a *App) jobList() []jobs.Job {
 				return err
 			}
 			for _, t := range ts {
-				if _, err := a.Web.Queue.RebuildWorklists(ctx, t.ID); err != nil {
+				if _, err := a.Queue.RebuildWorklists(ctx, t.ID); err != nil {
 					return fmt.Errorf("worklists %s: %w", t.ID, err)
 				}
 			}
@@ -346,7 +355,7 @@ func (a *App) jobList() []jobs.Job {
 				return err
 			}
 			for _, t := range ts {
-				if _, err := a.Web.Plans.Check(ctx, t.ID, time.Now()); err != nil {
+				if _, err := a.Plans.Check(ctx, t.ID, time.Now()); err != nil {
 					return fmt.Errorf("plans %s: %w", t.ID, err)
 				}
 			}
