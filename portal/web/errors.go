@@ -34,9 +34,9 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	)
 	switch {
 	case errors.As(err, &inv):
-		status, body = fiber.StatusBadRequest, errorBody{Code: "invalid", Error: inv.Msg, Fields: inv.Fields, Detail: inv.Detail}
+		status, body = fiber.StatusBadRequest, errorBody{Code: "invalid", Error: s.phrases.T(lang, inv.Msg), Fields: s.phrases.Fields(lang, inv.Fields), Detail: inv.Detail}
 	case errors.As(err, &ref):
-		status, body = fiber.StatusUnprocessableEntity, errorBody{Code: ref.Code, Error: ref.Reason, Fields: ref.Fields}
+		status, body = fiber.StatusUnprocessableEntity, errorBody{Code: ref.Code, Fields: s.phrases.Fields(lang, ref.Fields)}
 		body.Error = s.refusalText(lang, ref)
 	case errors.As(err, &uns):
 		status, body = fiber.StatusUnsupportedMediaType, errorBody{Code: uns.Code}
@@ -65,7 +65,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		status = fe.Code
 		body.Code = codeOf(fe.Code)
 		if fe.Code < 500 && fe.Message != "" && fe.Message != fiber.ErrNotFound.Message {
-			body.Error = fe.Message
+			body.Error = s.phrases.T(lang, fe.Message)
 		}
 	}
 	if status >= 500 && off == nil {
@@ -89,7 +89,7 @@ func (s *Server) refusalText(lang string, ref *apperr.Refusal) string {
 	key := "refusal." + ref.Code
 	text := s.msg.T(lang, key)
 	if !s.msg.Has(lang, key) {
-		return ref.Reason
+		return s.phrases.T(lang, ref.Reason)
 	}
 	if ref.Next != "" {
 		when := ref.Next

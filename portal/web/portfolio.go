@@ -124,7 +124,7 @@ func (s *Server) startImport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusAccepted).JSON(importJSON(imp))
+	return c.Status(fiber.StatusAccepted).JSON(s.importJSON(c, imp))
 }
 
 type importOut struct {
@@ -148,10 +148,19 @@ type importOut struct {
 	Mapping    map[string]string   `json:"mapping,omitempty"`
 }
 
-func importJSON(i accounts.Import) importOut {
-	errs := i.Errors
-	if errs == nil {
-		errs = []accounts.RowError{}
+func (s *Server) importJSON(c *fiber.Ctx, i accounts.Import) importOut {
+	errs := make([]accounts.RowError, len(i.Errors))
+	l := lang(c)
+	for k, e := range i.Errors { // in the reader's language
+		e.Message = s.phrases.T(l, e.Message)
+		errs[k] = e
+	}
+	if i.Failure != "" { // header problems come joined by "; "
+		parts := strings.Split(i.Failure, "; ")
+		for k := range parts {
+			parts[k] = s.phrases.T(l, parts[k])
+		}
+		i.Failure = strings.Join(parts, "; ")
 	}
 	return importOut{ID: keyOf(i.ID), FileName: i.FileName, Status: i.Status, Expected: i.Expected, Total: i.Total, Processed: i.Processed,
 		Inserted: i.Inserted, Updated: i.Updated, Unchanged: i.Unchanged, Rejected: i.Rejected, NewDebtors: i.NewDebtors,
@@ -176,7 +185,7 @@ func (s *Server) listImports(c *fiber.Ctx) error {
 	}
 	items := make([]importOut, 0, len(list))
 	for _, i := range list {
-		items = append(items, importJSON(i))
+		items = append(items, s.importJSON(c, i))
 	}
 	return c.JSON(fiber.Map{"items": items, "next": ""})
 }
@@ -188,14 +197,15 @@ func (s *Server) getImport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(importJSON(imp))
+	return c.JSON(s.importJSON(c, imp))
 }
 
 func (s *Server) importErrors(c *fiber.Ctx) error {
 	w := newCSV(c, "errores-"+param(c, "id")+".csv")
-	_ = w.Write([]string{"fila", "columna", "motivo"})
+	l := lang(c)
+	_ = w.Write([]string{s.phrases.T(l, "fila"), s.phrases.T(l, "columna"), s.phrases.T(l, "motivo")})
 	err := s.Accounts.ImportErrors(c.UserContext(), param(c, "tenant"), s.importID(c), func(e accounts.RowError) error {
-		return w.Write([]string{strconv.Itoa(e.Row), accounts.SafeCell(e.Column), accounts.SafeCell(e.Message)})
+		return w.Write([]string{strconv.Itoa(e.Row), accounts.SafeCell(e.Column), accounts.SafeCell(s.phrases.T(l, e.Message))})
 	})
 	if err != nil {
 		c.Response().ResetBody()

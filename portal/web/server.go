@@ -68,9 +68,11 @@ type Deps struct {
 // Server holds the handlers' dependencies.
 type Server struct {
 	Deps
-	log   *slog.Logger
-	msg   *i18n.Catalog
-	pages *pages
+	log *slog.Logger
+	msg *i18n.Catalog
+	// phrases words the domain's Spanish messages in the caller's language.
+	phrases *i18n.Phrasebook
+	pages   *pages
 	// routes records every route with the roles allowed on it, for the
 	// access-control matrix test.
 	routes []RouteInfo
@@ -87,7 +89,11 @@ const jsonLimit = 1 << 20
 
 // New builds the Fiber app with every route.
 func New(d Deps) (*fiber.App, *Server, error) {
-	s := &Server{Deps: d, log: d.Log, msg: d.Catalog}
+	phrases, err := i18n.LoadPhrases(d.Static, "en")
+	if err != nil {
+		return nil, nil, err
+	}
+	s := &Server{Deps: d, log: d.Log, msg: d.Catalog, phrases: phrases}
 	p, err := newPages(d.Static)
 	if err != nil {
 		return nil, nil, err

@@ -1,0 +1,127 @@
+package i18n
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Phrasebook translates the messages the Go code writes in Spanish (field
+// errors, refusals, import row errors) into the caller's language, keyed by
+// the Spanish text itself, as gettext is: i18n/phrases/<lang>.json maps
+// each Spanish message (or its fmt format, e.g. "máximo %d caracteres") to
+// the translation (the same verbs in the same order). The domain keeps one
+// plain message per rule; TestEveryServerMessageHasEnglish keeps the book
+// complete.
+type Phrasebook struct {
+	sources  map[string]map[string]bool   // lang → every Spanish entry (formats as written)
+	exact    map[string]map[string]string // lang → Spanish → translation
+	patterns map[string][]phrasePattern   // lang → formats with verbs
+}
+
+type phrasePattern struct {
+	re    *regexp.Regexp
+	out   string // the translation's format, %-verbs in the source's order
+	fixed int    // length of the format without its verbs
+}
+
+// verb is one fmt verb of a message format (%% is not one).
+var verb = regexp.MustCompile(`%[-+# 0-9.]*[dsqvf]`)
+
+// LoadPhrases reads i18n/phrases/<lang>.json for each language.
+func LoadPhrases(fsys fs.FS, langs ...string) (*Phrasebook, error) {
+	p := &Phrasebook{sources: map[string]map[string]bool{}, exact: map[string]map[string]string{}, patterns: map[string][]phrasePattern{}}
+	for _, l := range langs {
+		b, err := fs.ReadFile(fsys, "i18n/phrases/"+l+".json")
+		if err != nil {
+			return nil, fmt.Errorf("phrases %s: %w", l, err)
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("phrases %s: %w", l, err)
+		}
+		p.exact[l], p.sources[l] = map[string]string{}, map[string]bool{}
+		for src, dst := range m {
+			p.sources[l][src] = true
+			if len(verb.FindAllString(src, -1)) != len(verb.FindAllString(dst, -1)) {
+				return nil, fmt.Errorf("phrases %s: %q and %q differ in their values", l, src, dst)
+			}
+			if !verb.MatchString(src) {
+				p.exact[l][strings.ReplaceAll(src, "%%", "%")] = strings.ReplaceAll(dst, "%%", "%")
+				continue
+			}
+			p.patterns[l] = append(p.patterns[l], phrasePattern{re: formatRegexp(src), out: dst, fixed: len(verb.ReplaceAllString(src, ""))})
+		}
+		// The most specific format first (more fixed text), so the order
+		// of the file never decides between two that match.
+		sort.SliceStable(p.patterns[l], func(i, j int) bool { return p.patterns[l][i].fixed > p.patterns[l][j].fixed })
+	}
+	return p, nil
+}
+
+// formatRegexp matches what fmt.Sprintf(format, …) can print, one group a
+// verb.
+func formatRegexp(format string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("^")
+	rest := format
+	for {
+		loc := verb.FindStringIndex(rest)
+		if loc == nil {
+			break
+		}
+		b.WriteString(regexp.QuoteMeta(strings.ReplaceAll(rest[:loc[0]], "%%", "%")))
+		b.WriteString("(.+?)")
+		rest = rest[loc[1]:]
+	}
+	b.WriteString(regexp.QuoteMeta(strings.ReplaceAll(rest, "%%", "%")))
+	b.WriteString("$")
+	return regexp.MustCompile(b.String())
+}
+
+// T returns msg in lang: the book's translation, or msg itself (Spanish,
+// or a message the book does not know).
+func (p *Phrasebook) T(lang, msg string) string {
+	if p == nil || msg == "" {
+		return msg
+	}
+	lang = OfLocale(lang) // en, en-US → en; the rest is Spanish
+	if out, ok := p.exact[lang][msg]; ok {
+		return out
+	}
+	for _, pt := range p.patterns[lang] {
+		m := pt.re.FindStringSubmatch(msg)
+		if m == nil {
+			continue
+		}
+		i := 0
+		out := verb.ReplaceAllStringFunc(pt.out, func(string) string {
+			i++
+			if w, ok := p.exact[lang][m[i]]; ok { // a word the message was built from ("falta el valor")
+				return w
+			}
+			return m[i]
+		})
+		return strings.ReplaceAll(out, "%%", "%")
+	}
+	return msg
+}
+
+// Has reports whether the book of lang has an entry for src (a message or
+// a format, as the code writes it).
+func (p *Phrasebook) Has(lang, src string) bool { return p.sources[lang][src] }
+
+// Fields translates every message of a field map (a copy; nil stays nil).
+func (p *Phrasebook) Fields(lang string, fields map[string]string) map[string]string {
+	if fields == nil {
+		return nil
+	}
+	out := make(map[string]string, len(fields))
+	for k, v := range fields {
+		out[k] = p.T(lang, v)
+	}
+	return out
+}
