@@ -190,7 +190,7 @@ var auditCSVColumns = []string{"at", "tenant", "action", "record", "actorId", "a
 func (s *Server) auditCSV(c *fiber.Ctx, q audit.Query, name string, loc *time.Location) error {
 	l := lang(c)
 	who := s.people(c.UserContext())
-	return s.streamCSV(c, name, func(write func([]string) error) error {
+	return s.streamCSV(c, l, name, func(write func([]string) error) error {
 		head := make([]string, len(auditCSVColumns))
 		for i, k := range auditCSVColumns {
 			head[i] = s.msg.T(l, "audit.col."+k)

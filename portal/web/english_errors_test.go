@@ -48,4 +48,22 @@ func TestErrorsInTheCallersLanguage(t *testing.T) {
 	if !strings.Contains(csv, "row") || !strings.Contains(csv, "reason") || !strings.Contains(csv, "invalid amount") {
 		t.Errorf("errors CSV in English: %s", csv)
 	}
+
+	// Files follow the person's choice, else the tenant's locale.
+	first := func(path string) string {
+		b := strings.TrimPrefix(string(e.Do("GET", path, e.client, nil).Body), "\ufeff")
+		return strings.SplitN(b, "\n", 2)[0]
+	}
+	if h := first("/api/tenants/acme/reports/accounts.csv"); !strings.HasPrefix(h, "factura") {
+		t.Errorf("a Colombian company's accounts.csv: %q", h)
+	}
+	if h := first("/api/tenants/acme/reports/accounts.csv?lang=en"); !strings.HasPrefix(h, "invoice") || !strings.Contains(h, "days_past_due") {
+		t.Errorf("accounts.csv in English: %q", h)
+	}
+	e.TenantIn("acme-us", "US")
+	_, us := e.User("acme-us", "client")
+	r = e.Do("GET", "/api/tenants/acme-us/reports/remittance.csv", us, nil)
+	if h := strings.SplitN(strings.TrimPrefix(string(r.Body), "\ufeff"), "\n", 2)[0]; !strings.Contains(h, "collected") || !strings.Contains(r.Header.Get("Content-Disposition"), "remittance-") {
+		t.Errorf("a US company's remittance.csv: %q %q", h, r.Header.Get("Content-Disposition"))
+	}
 }

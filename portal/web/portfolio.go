@@ -201,8 +201,8 @@ func (s *Server) getImport(c *fiber.Ctx) error {
 }
 
 func (s *Server) importErrors(c *fiber.Ctx) error {
-	w := newCSV(c, "errores-"+param(c, "id")+".csv")
-	l := lang(c)
+	l := s.docLang(c, param(c, "tenant"))
+	w := newCSV(c, s.phrases.T(l, "errores")+"-"+param(c, "id")+".csv")
 	_ = w.Write([]string{s.phrases.T(l, "fila"), s.phrases.T(l, "columna"), s.phrases.T(l, "motivo")})
 	err := s.Accounts.ImportErrors(c.UserContext(), param(c, "tenant"), s.importID(c), func(e accounts.RowError) error {
 		return w.Write([]string{strconv.Itoa(e.Row), accounts.SafeCell(e.Column), accounts.SafeCell(s.phrases.T(l, e.Message))})

@@ -62,8 +62,9 @@ func (s *Server) bureauExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	w := newCSV(c, "centrales-"+tenant+"-"+time.Now().Format("20060102")+".csv")
-	if err := w.Write(queue.BureauExportHeader); err != nil {
+	l := s.docLang(c, tenant)
+	w := newCSV(c, s.phrases.T(l, "centrales")+"-"+tenant+"-"+time.Now().Format("20060102")+".csv")
+	if err := w.Write(s.header(l, queue.BureauExportHeader)); err != nil {
 		return err
 	}
 	for _, r := range rows {

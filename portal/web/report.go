@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"cartera/portal/i18n"
 	"cartera/reports"
 	"cartera/tenants"
 )
@@ -105,17 +106,27 @@ func (s *Server) reportRemittanceCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	w := newCSV(c, "liquidacion-"+r.Tenant+"-"+r.From+"-"+r.To+".csv")
-	_ = w.Write(reports.RemittanceHeader)
+	l := s.docLang(c, r.Tenant)
+	w := newCSV(c, s.phrases.T(l, "liquidacion")+"-"+r.Tenant+"-"+r.From+"-"+r.To+".csv")
+	_ = w.Write(s.header(l, reports.RemittanceHeader))
 	_ = w.WriteAll(r.Rows())
 	return w.Error()
 }
 
-// streamCSV runs export into a CSV download; a failure before the end
-// drops what was written and answers the error instead.
-func (s *Server) streamCSV(c *fiber.Ctx, name string, export func(write func([]string) error) error) error {
+// streamCSV runs export into a CSV download (its first row, the header,
+// in the document's language); a failure before the end drops what was
+// written and answers the error instead.
+func (s *Server) streamCSV(c *fiber.Ctx, lang, name string, export func(write func([]string) error) error) error {
 	w := newCSV(c, name)
-	if err := export(w.Write); err != nil {
+	first := true
+	write := func(row []string) error {
+		if first {
+			first = false
+			row = s.header(lang, row)
+		}
+		return w.Write(row)
+	}
+	if err := export(write); err != nil {
 		c.Response().ResetBody()
 		c.Set(fiber.HeaderContentDisposition, "")
 		return err
@@ -126,14 +137,42 @@ func (s *Server) streamCSV(c *fiber.Ctx, name string, export func(write func([]s
 
 func (s *Server) reportAccountsCSV(c *fiber.Ctx) error {
 	tenant := param(c, "tenant")
-	return s.streamCSV(c, "cuentas-"+tenant+".csv", func(write func([]string) error) error {
+	l := s.docLang(c, tenant)
+	return s.streamCSV(c, l, s.phrases.T(l, "cuentas")+"-"+tenant+".csv", func(write func([]string) error) error {
 		return s.Reports.ExportAccounts(c.UserContext(), tenant, write)
 	})
 }
 
 func (s *Server) reportActivitiesCSV(c *fiber.Ctx) error {
 	tenant := param(c, "tenant")
-	return s.streamCSV(c, "gestiones-"+tenant+".csv", func(write func([]string) error) error {
+	l := s.docLang(c, tenant)
+	return s.streamCSV(c, l, s.phrases.T(l, "gestiones")+"-"+tenant+".csv", func(write func([]string) error) error {
 		return s.Reports.ExportActivities(c.UserContext(), tenant, query(c, "from"), query(c, "to"), write)
 	})
+}
+
+// docLang is the language of a tenant's documents for this caller: the
+// person's choice (?lang= or the pages' lang cookie), else the tenant's
+// locale (a US company's files are in English).
+func (s *Server) docLang(c *fiber.Ctx, tenant string) string {
+	if q := c.Query("lang"); q != "" {
+		return i18n.Pick(q)
+	}
+	if ck := c.Cookies("lang"); ck != "" {
+		return i18n.Pick(ck)
+	}
+	if t, err := s.Tenants.TenantByID(c.UserContext(), tenant); err == nil {
+		return i18n.OfLocale(t.Locale)
+	}
+	return i18n.Default
+}
+
+// header words a CSV header in lang (the column names are Spanish in the
+// code; static/i18n/phrases has them).
+func (s *Server) header(lang string, cols []string) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = s.phrases.T(lang, c)
+	}
+	return out
 }
