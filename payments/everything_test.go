@@ -14,7 +14,9 @@ import (
 	"cartera/portal/accounts"
 	"cartera/portal/actor"
 	"cartera/portal/strategy"
+	"cartera/portal/i18n"
 	"cartera/portal/testtool"
+	"cartera/static"
 )
 
 // "Pay everything" charges what the statement asks for today: balance plus
@@ -117,10 +119,21 @@ func TestPayEverythingChargesTheStatement(t *testing.T) {
 		t.Errorf("remittance collected %d, the debtor paid %d", got, p.Amount)
 	}
 	// The receipt names the interest.
-	pdf, err := payments.Receipt(payments.ReceiptData{TenantName: "Empresa acme", Locale: "es-CO", DebtorName: "Deudor Uno", Payment: mustGet(t, svc, ctx, p.ID),
-		Invoices: map[string]string{"acme:A1": "A1", "acme:A2": "A2", "acme:B1": "B1"}})
+	cat, err := i18n.Load(static.FS, "es", "en")
 	if err != nil {
 		t.Fatal(err)
+	}
+	receipt := func(lang string) []byte {
+		pdf, err := payments.Receipt(payments.ReceiptData{TenantName: "Empresa acme", Locale: "es-CO", DebtorName: "Deudor Uno", Payment: mustGet(t, svc, ctx, p.ID),
+			Invoices: map[string]string{"acme:A1": "A1", "acme:A2": "A2", "acme:B1": "B1"}, Lang: lang, T: cat.T})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pdf
+	}
+	pdf := receipt("es")
+	if txt := testtool.PDFText(t, receipt("en")); !strings.Contains(txt, "Late interest, invoice A1") || !strings.Contains(txt, "Discounts granted") || strings.Contains(txt, "Factura") {
+		t.Errorf("receipt in English:\n%s", txt)
 	}
 	if d := os.Getenv("SCREENSHOT_DIR"); d != "" { // to look at it
 		_ = os.WriteFile(filepath.Join(d, "receipt-everything.pdf"), pdf, 0o644)

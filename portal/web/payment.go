@@ -91,12 +91,14 @@ func (s *Server) receipt(c *fiber.Ctx) error {
 			inv[al.ID] = a.Invoice
 		}
 	}
-	b, err := payments.Receipt(payments.ReceiptData{TenantName: t.Name, Locale: t.Locale, DebtorName: d.Name, Payment: p, Invoices: inv, Loc: t.Location()})
+	l := s.docLang(c, tenant)
+	b, err := payments.Receipt(payments.ReceiptData{TenantName: t.Name, Locale: t.Locale, DebtorName: d.Name, Payment: p, Invoices: inv, Loc: t.Location(),
+		Lang: l, T: s.msg.T})
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, `inline; filename="recibo-`+keyOf(p.ID)+`.pdf"`)
+	c.Set(fiber.HeaderContentDisposition, `inline; filename="`+s.msg.T(l, "receipt.file")+`-`+keyOf(p.ID)+`.pdf"`)
 	return c.Send(b)
 }
 
