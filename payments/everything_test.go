@@ -13,8 +13,8 @@ import (
 	"cartera/payments"
 	"cartera/portal/accounts"
 	"cartera/portal/actor"
-	"cartera/portal/strategy"
 	"cartera/portal/i18n"
+	"cartera/portal/strategy"
 	"cartera/portal/testtool"
 	"cartera/static"
 )
