@@ -14,6 +14,7 @@ type Factors struct {
 	Balance         int64  // minor units
 	Currency        string // ISO 4217
 	Locale          string // how reasons print amounts
+	Lang            string // the reasons' language ("": the locale's)
 	DaysPastDue     int
 	BrokenPromises  int
 	UnansweredCalls int
@@ -72,8 +73,12 @@ func score(f Factors, explain bool) (int, []string) {
 	if explain {
 		amount = money.Format(f.Balance, f.Currency, f.Locale)
 	}
-	// The reasons speak the tenant's language (its collectors').
-	w := reasonWords[i18n.OfLocale(f.Locale)]
+	// The reasons speak the reader's language, by default the tenant's.
+	lang := f.Lang
+	if lang == "" {
+		lang = i18n.OfLocale(f.Locale)
+	}
+	w := reasonWords[i18n.Pick(lang)]
 	if bp := balancePoints(f.Balance, f.Currency); bp >= 24 {
 		add(bp, w["high"]+amount)
 	} else {

@@ -518,6 +518,7 @@ type QueueFilter struct {
 	Type      string // next action type, e.g. call
 	Collector string // managers and admins: whose queue
 	Limit     int
+	Lang      string // the reasons' language ("": the tenant's)
 }
 
 // Queue returns the caller's accounts with a task due, highest priority
@@ -613,6 +614,14 @@ func (s *Service) Queue(ctx context.Context, f QueueFilter) ([]Item, error) {
 		}
 	}
 	sortItems(out)
+	if f.Lang != "" { // the reader chose a language: the reasons in it
+		for i := range out {
+			c := byTenant[out[i].Tenant]
+			fac := out[i].entry.factors(c.t.Locale, c.today)
+			fac.Lang = f.Lang
+			_, out[i].Reasons = Score(fac)
+		}
+	}
 	return out, nil
 }
 

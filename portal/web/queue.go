@@ -101,7 +101,7 @@ func (s *Server) stepDone(c *fiber.Ctx) error {
 func (s *Server) workQueue(c *fiber.Ctx) error {
 	limit, _ := strconv.Atoi(c.Query("limit"))
 	items, err := s.Queue.Queue(c.UserContext(), queue.QueueFilter{Tenant: query(c, "tenant"), Type: query(c, "type"),
-		Collector: query(c, "collector"), Limit: limit})
+		Collector: query(c, "collector"), Limit: limit, Lang: chosenLang(c)})
 	if err != nil {
 		return err
 	}

@@ -75,6 +75,11 @@ func TestQueueOrderAndEvents(t *testing.T) {
 	if strings.Join(f1.Reasons, "|") != "saldo: $ 1.000.000,00|37 días de mora|contactable por 3 canales" {
 		t.Fatalf("F-1 reasons: %q", f1.Reasons)
 	}
+	// A collector who chose English reads the reasons in English (amounts
+	// still in the company's format).
+	if en := w.queue(w.collector, "?tenant=acme&lang=en"); strings.Join(en[0].Reasons, "|") != "balance: $ 1.000.000,00|37 days past due|reachable on 3 channels" {
+		t.Fatalf("F-1 reasons in English: %q", en[0].Reasons)
+	}
 	// Filter by task type.
 	if v := w.queue(w.collector, "?type=visit"); len(v) != 0 {
 		t.Fatalf("visits: %+v", v)

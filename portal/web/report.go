@@ -155,11 +155,8 @@ func (s *Server) reportActivitiesCSV(c *fiber.Ctx) error {
 // person's choice (?lang= or the pages' lang cookie), else the tenant's
 // locale (a US company's files are in English).
 func (s *Server) docLang(c *fiber.Ctx, tenant string) string {
-	if q := c.Query("lang"); q != "" {
-		return i18n.Pick(q)
-	}
-	if ck := c.Cookies("lang"); ck != "" {
-		return i18n.Pick(ck)
+	if l := chosenLang(c); l != "" {
+		return l
 	}
 	if t, err := s.Tenants.TenantByID(c.UserContext(), tenant); err == nil {
 		return i18n.OfLocale(t.Locale)

@@ -238,6 +238,18 @@ func requestID(c *fiber.Ctx) string {
 	return v
 }
 
+// chosenLang is the language the person chose (?lang= or the pages' lang
+// cookie), or "" when they chose none (then a tenant's own decides).
+func chosenLang(c *fiber.Ctx) string {
+	if q := c.Query("lang"); q != "" {
+		return i18n.Pick(q)
+	}
+	if ck := c.Cookies("lang"); ck != "" {
+		return i18n.Pick(ck)
+	}
+	return ""
+}
+
 func lang(c *fiber.Ctx) string {
 	if q := c.Query("lang"); q != "" {
 		return i18n.Pick(q)
