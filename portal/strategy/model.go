@@ -153,12 +153,32 @@ func (p Policy) Rules(caps calc.CapTable) calc.Rules {
 // a US collector may charge only what the agreement or the law authorises
 // (FDCPA 15 U.S.C. §1692f(1)); the client sets its contract rate
 // (docs/money.md).
+//
+// The steps' labels are the client's own words once it saves its policy;
+// the house ladder's are written in the language of the country's staff
+// (a US company's collectors read English).
 func DefaultFor(country string) Policy {
 	p := Default()
-	if !strings.EqualFold(strings.TrimSpace(country), "CO") {
+	c := strings.ToUpper(strings.TrimSpace(country))
+	if c != "CO" {
 		p.LateInterestBP = 0
 	}
+	if c == "US" {
+		for i := range p.Steps {
+			if l, ok := englishLabels[p.Steps[i].Template]; ok {
+				p.Steps[i].Label = l
+			}
+		}
+	}
 	return p
+}
+
+// englishLabels are the house ladder's labels in English, by template.
+var englishLabels = map[string]string{
+	"courtesy_call": "Courtesy call", "reminder_statement": "Reminder with statement", "overdue_notice": "Past-due notice",
+	"follow_up_call": "Follow-up call", "whatsapp_reminder": "WhatsApp reminder", "letter_1": "Letter 1", "visit": "Visit",
+	"letter_2": "Letter 2", "credit_suspension_notice": "Credit suspension notice to the client",
+	"final_deadline": "Final deadline before legal collection", "legal_stage": "Legal stage",
 }
 
 // Default is the house policy, the staged practice of the collections

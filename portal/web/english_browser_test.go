@@ -12,7 +12,7 @@ import (
 
 // spanishWords are words that show a page was not translated (each would
 // be wrong on an English page; kept short so it stays honest).
-var spanishWords = regexp.MustCompile(`(?i)\b(factura|facturas|deudor|saldo|guardar|pagar|cuenta|cuentas|gestor|vencimiento|cargar|mora|empresa|usuarios|cerrar|buscar|descargar|tablero|promesas|llamada)\b`)
+var spanishWords = regexp.MustCompile(`(?i)\b(factura|facturas|deudor|saldo|guardar|pagar|cuenta|cuentas|gestor|vencimiento|cargar|mora|empresa|usuarios|cerrar|buscar|descargar|tablero|promesas|llamada|etapa|jurídica|carta|visita|aviso|recordatorio)\b`)
 
 // Each face of a US company, switched to English, shows no Spanish word.
 func TestFacesInEnglishHaveNoSpanish(t *testing.T) {

@@ -53,10 +53,23 @@
     const canvas = el('canvas', { id, role: 'img', 'aria-label': title });
     return { canvas, node: el('figure', { class: 'dash-chart' }, el('figcaption', { text: title }), el('div', { class: 'dash-canvas' }, canvas)) };
   }
-  const common = (k, yfmt) => ({
+  // common is the charts' shared options. An axis never repeats a label
+  // (small ranges round to the same text), and a chart with nothing yet
+  // gets a readable range (emptyMax) instead of 0 … 1 in tenths.
+  const common = (k, yfmt, data, emptyMax) => ({
     responsive: true, maintainAspectRatio: false, animation: false,
     plugins: { legend: { display: false }, tooltip: { callbacks: { label: (ctx) => yfmt(ctx.raw) } } },
-    scales: { y: { beginAtZero: true, ticks: { color: MUTED, callback: (v) => yfmt(v) } }, x: { ticks: { color: MUTED } } },
+    scales: {
+      y: {
+        beginAtZero: true, suggestedMax: Math.max(0, ...data) > 0 ? undefined : emptyMax,
+        ticks: { color: MUTED, maxTicksLimit: 6, callback: (v) => yfmt(v) },
+        afterBuildTicks: (axis) => {
+          const seen = new Set();
+          axis.ticks = axis.ticks.filter((t) => { const s = yfmt(t.value); if (seen.has(s)) return false; seen.add(s); return true; });
+        },
+      },
+      x: { ticks: { color: MUTED } },
+    },
   });
 
   function drawCharts(k, boxes) {
@@ -70,12 +83,13 @@
       sel.dispatchEvent(new Event('change'));
       sel.scrollIntoView({ behavior: 'smooth', block: 'center' });
     };
-    chart(boxes.aging.canvas, { type: 'bar', options: Object.assign(common(k, (v) => compact(k, v)), { onClick: drill, onHover: (ev, els) => { ev.native.target.style.cursor = els.length && document.getElementById('accounts-bucket') ? 'pointer' : 'default'; } }),
-      data: { labels: k.aging.map((b) => C.t('reports.bucket.' + b.bucket)), datasets: [{ data: k.aging.map((b) => b.amount), backgroundColor: BRAND }] } });
-    chart(boxes.monthly.canvas, { type: 'bar', options: common(k, (v) => compact(k, v)),
-      data: { labels: k.monthly.map((m) => monthLabel(m.month)), datasets: [{ data: k.monthly.map((m) => m.recovered), backgroundColor: ACCENT }] } });
-    chart(boxes.rate.canvas, { type: 'line', options: common(k, (v) => pct(v)),
-      data: { labels: k.monthly.map((m) => monthLabel(m.month)), datasets: [{ data: k.monthly.map((m) => m.rateBp), borderColor: BRAND, backgroundColor: BRAND, tension: 0 }] } });
+    const aging = k.aging.map((b) => b.amount), recovered = k.monthly.map((m) => m.recovered), rate = k.monthly.map((m) => m.rateBp);
+    chart(boxes.aging.canvas, { type: 'bar', options: Object.assign(common(k, (v) => compact(k, v), aging, 100000), { onClick: drill, onHover: (ev, els) => { ev.native.target.style.cursor = els.length && document.getElementById('accounts-bucket') ? 'pointer' : 'default'; } }),
+      data: { labels: k.aging.map((b) => C.t('reports.bucket.' + b.bucket)), datasets: [{ data: aging, backgroundColor: BRAND }] } });
+    chart(boxes.monthly.canvas, { type: 'bar', options: common(k, (v) => compact(k, v), recovered, 100000),
+      data: { labels: k.monthly.map((m) => monthLabel(m.month)), datasets: [{ data: recovered, backgroundColor: ACCENT }] } });
+    chart(boxes.rate.canvas, { type: 'line', options: common(k, (v) => pct(v), rate, 1000),
+      data: { labels: k.monthly.map((m) => monthLabel(m.month)), datasets: [{ data: rate, borderColor: BRAND, backgroundColor: BRAND, tension: 0 }] } });
   }
 
   function downloads(from, to, segment) {
