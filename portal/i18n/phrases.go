@@ -92,6 +92,12 @@ func (p *Phrasebook) T(lang, msg string) string {
 	if out, ok := p.exact[lang][msg]; ok {
 		return out
 	}
+	if parts := strings.Split(msg, "; "); len(parts) > 1 { // problems listed together
+		for i := range parts {
+			parts[i] = p.T(lang, parts[i])
+		}
+		return strings.Join(parts, "; ")
+	}
 	for _, pt := range p.patterns[lang] {
 		m := pt.re.FindStringSubmatch(msg)
 		if m == nil {

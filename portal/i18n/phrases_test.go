@@ -38,6 +38,7 @@ func TestPhrasebook(t *testing.T) {
 		{"es", "máximo 120 caracteres", "máximo 120 caracteres"},
 		{"en", "un mensaje que el libro no tiene", "un mensaje que el libro no tiene"},
 		{"en-US", "fecha AAAA-MM-DD", "date YYYY-MM-DD"},
+		{"en", "falta el valor; máximo 3 caracteres", "the amount is missing; at most 3 characters"},
 	} {
 		if got := p.T(c.lang, c.in); got != c.want {
 			t.Errorf("T(%s, %q) = %q, want %q", c.lang, c.in, got, c.want)
@@ -104,6 +105,24 @@ func TestEveryServerMessageHasEnglish(t *testing.T) {
 func messagesIn(n ast.Node) []string {
 	switch v := n.(type) {
 	case *ast.CallExpr:
+		if id, ok := v.Fun.(*ast.Ident); ok && id.Name == "append" && len(v.Args) > 1 {
+			// the reader's header problems: append(problems, …)
+			if p, ok := v.Args[0].(*ast.Ident); ok && p.Name == "problems" {
+				var out []string
+				for _, a := range v.Args[1:] {
+					exprs := []ast.Expr{a}
+					if cl, ok := a.(*ast.CompositeLit); ok {
+						exprs = cl.Elts
+					}
+					for _, x := range exprs {
+						if m, ok := literal(x); ok {
+							out = append(out, m)
+						}
+					}
+				}
+				return out
+			}
+		}
 		sel, ok := v.Fun.(*ast.SelectorExpr)
 		if !ok {
 			return nil
@@ -121,7 +140,7 @@ func messagesIn(n ast.Node) []string {
 			}
 		}
 	case *ast.KeyValueExpr:
-		if k, ok := v.Key.(*ast.Ident); ok && (k.Name == "Msg" || k.Name == "Message") {
+		if k, ok := v.Key.(*ast.Ident); ok && (k.Name == "Msg" || k.Name == "Message" || k.Name == "Reason") {
 			if m, ok := literal(v.Value); ok {
 				return []string{m}
 			}
@@ -130,8 +149,8 @@ func messagesIn(n ast.Node) []string {
 	return nil
 }
 
-// literal is a string literal, the format of fmt.Sprintf, or "text "+x as
-// the format "text %s".
+// literal is a string literal, the format of fmt.Sprintf, or a sum like
+// "text "+x+" more" as the format "text %s more".
 func literal(e ast.Expr) (string, bool) {
 	switch v := e.(type) {
 	case *ast.BasicLit:
@@ -145,9 +164,18 @@ func literal(e ast.Expr) (string, bool) {
 		}
 	case *ast.BinaryExpr:
 		if v.Op == token.ADD {
-			if s, ok := literal(v.X); ok {
-				return s + "%s", true
+			l, lok := literal(v.X)
+			r, rok := literal(v.Y)
+			if !lok && !rok {
+				return "", false
 			}
+			if !lok {
+				l = "%s"
+			}
+			if !rok {
+				r = "%s"
+			}
+			return l + r, true
 		}
 	}
 	return "", false
