@@ -163,6 +163,7 @@ func load(ctx context.Context, a *app.App, spec tenantSpec, today time.Time) (St
 	// kept through every write of the year; the month-end reports are
 	// written after, from them.
 	a.Tally.Suspend(spec.Slug)
+	a.Queue.Suspend(spec.Slug)
 	if err := s.replay(ctx, today.In(t.Location())); err != nil {
 		return s.stats, true, err
 	}
@@ -172,7 +173,7 @@ func load(ctx context.Context, a *app.App, spec tenantSpec, today time.Time) (St
 	if err := s.monthlyReports(ctx, today.In(t.Location())); err != nil {
 		return s.stats, true, err
 	}
-	if _, err := a.Web.Queue.RebuildWorklists(ctx, spec.Slug); err != nil {
+	if err := a.Queue.Resume(ctx, spec.Slug); err != nil { // rebuilds the worklists
 		return s.stats, true, fmt.Errorf("worklists: %w", err)
 	}
 	return s.stats, true, nil

@@ -46,7 +46,26 @@ func (s *Service) applyWorklists(ctx context.Context, b store.Batch) error {
 	return errors.Join(errs...)
 }
 
+// Suspend stops the projection for a tenant while a bulk load writes it
+// (the demo's year: the queue's reads check each row against its account
+// meanwhile); Resume lets the queued changes pass, then rebuilds the
+// tenant's worklists in one pass.
+func (s *Service) Suspend(tenant string) { s.paused.Store(tenant, true) }
+
+// Resume ends Suspend and rebuilds the tenant's worklists.
+func (s *Service) Resume(ctx context.Context, tenant string) error {
+	if err := s.db.Settle(ctx, store.TenantKey(tenant)); err != nil {
+		return err
+	}
+	s.paused.Delete(tenant)
+	_, err := s.RebuildWorklists(ctx, tenant)
+	return err
+}
+
 func (s *Service) refreshEntries(ctx context.Context, tenant string, chs []store.Change) error {
+	if _, off := s.paused.Load(tenant); off {
+		return nil
+	}
 	c, err := s.load(ctx, tenant)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return nil // the tenant is gone, and its worklists with it

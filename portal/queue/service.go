@@ -3,6 +3,7 @@ package queue
 import (
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"cartera/portal/accounts"
@@ -39,6 +40,8 @@ type Service struct {
 	// checked remembers the queue rows' account checks (nil: read each
 	// time; cache.go).
 	checked *checkMemo
+	// paused holds the tenants whose worklist projection waits (Suspend).
+	paused sync.Map
 }
 
 // tr is Translate, or the key itself when no catalogue is wired.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -230,16 +231,23 @@ func (w *wlWrites) apply(ctx context.Context, sc *store.Scope, now time.Time) er
 		cols[c] = true
 	}
 	for c := range cols {
-		err := editWorklist(ctx, sc, c, now, w.written, func(m map[string]Entry) {
+		err := editWorklist(ctx, sc, c, now, w.written, func(m map[string]Entry) bool {
+			changed := false
 			for _, k := range w.unset[c] {
-				delete(m, k)
+				if _, ok := m[k]; ok {
+					delete(m, k)
+					changed = true
+				}
 			}
 			for k, e := range w.set[c] {
-				if old, ok := m[k]; ok && old.Rev > e.Rev {
-					continue // built from an older image of the account
+				old, ok := m[k]
+				if ok && (old.Rev > e.Rev || reflect.DeepEqual(old, e)) {
+					continue // built from an older image of the account, or the same
 				}
 				m[k] = e
+				changed = true
 			}
+			return changed
 		})
 		if err != nil {
 			return fmt.Errorf("worklist %s: %w", c, err)
@@ -251,7 +259,7 @@ func (w *wlWrites) apply(ctx context.Context, sc *store.Scope, now time.Time) er
 // editWorklist applies fn to a collector's entries with a compare-and-set,
 // creating the worklist when it does not exist, then stamps the new token.
 // fn only computes.
-func editWorklist(ctx context.Context, sc *store.Scope, collector string, now time.Time, written func(id, token string, m map[string]Entry), fn func(map[string]Entry)) error {
+func editWorklist(ctx context.Context, sc *store.Scope, collector string, now time.Time, written func(id, token string, m map[string]Entry), fn func(map[string]Entry) bool) error {
 	id := worklistID(sc, collector)
 	for range 5 {
 		var wl Worklist
@@ -264,7 +272,9 @@ func editWorklist(ctx context.Context, sc *store.Scope, collector string, now ti
 			if err != nil {
 				return nil, err
 			}
-			fn(m)
+			if !fn(m) {
+				return nil, nil // nothing to write
+			}
 			final = m
 			data, err := EncodeEntries(m)
 			if err != nil {
@@ -280,12 +290,14 @@ func editWorklist(ctx context.Context, sc *store.Scope, collector string, now ti
 			}
 			return writeStamp(ctx, sc, collector, token)
 		}
+		if err == nil {
+			return nil // unchanged
+		}
 		if ferr != nil || !errors.Is(err, apperr.ErrNotFound) {
 			return err
 		}
 		m := map[string]Entry{}
-		fn(m)
-		if len(m) == 0 {
+		if !fn(m) || len(m) == 0 {
 			return nil
 		}
 		data, err := EncodeEntries(m)
@@ -790,9 +802,10 @@ func (s *Service) RebuildWorklists(ctx context.Context, tenant string) (int, err
 	}
 	now := s.now()
 	for col, entries := range lists {
-		err := editWorklist(ctx, c.sc, col, now, s.lists.putEntries, func(m map[string]Entry) {
+		err := editWorklist(ctx, c.sc, col, now, s.lists.putEntries, func(m map[string]Entry) bool {
 			clear(m)
 			maps.Copy(m, entries)
+			return true
 		})
 		if err != nil {
 			return n, err

@@ -82,6 +82,7 @@ const (
 	backlogLimit  = 20_000
 	applyAttempts = 4
 	trimEvery     = 5000
+	trimIdle      = 5 * time.Second
 )
 
 // projector is the DB's consumer of the journal.
@@ -92,10 +93,11 @@ type projector struct {
 	mu        sync.Mutex
 	list      []Projection
 	pending   []*entry
-	next      int64 // number of the next change
-	applied   int64 // every change up to this is applied
-	inflight  int64 // a replayed batch must end exactly here (0: none)
-	untrimmed int   // entries applied since the journal was last trimmed
+	next      int64     // number of the next change
+	applied   int64     // every change up to this is applied
+	inflight  int64     // a replayed batch must end exactly here (0: none)
+	untrimmed int       // entries applied since the journal was last trimmed
+	lastTrim  time.Time // when it was
 	lastKey   map[string]int64
 	wake      chan struct{} // closed when pending grows
 	moved     chan struct{} // closed when applied moves
@@ -433,9 +435,28 @@ func (p *projector) stop(ctx context.Context, drain bool) {
 	p.stopping = true
 	close(p.wake)
 	p.wake = make(chan struct{})
+	applied, untrimmed := p.applied, p.untrimmed
 	p.mu.Unlock()
 	if started {
 		<-done
+	}
+	if drain && applied > 0 { // a clean stop: nothing in flight
+		p.checkpoint(ctx, applied)
+		if untrimmed > 0 {
+			p.trim(ctx, applied)
+		}
+	}
+}
+
+// checkpoint records that every change up to applied is applied.
+func (p *projector) checkpoint(ctx context.Context, applied int64) {
+	err := p.db.lockDoc(checkpointColl, p.checkpointID(), func() error {
+		_, err := p.db.db.Collection(checkpointColl).UpdateOne(ctx, bson.D{{Key: "_id", Value: p.checkpointID()}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "applied", Value: applied}, {Key: "inflight", Value: int64(0)}}}}, options.Update().SetUpsert(true))
+		return err
+	})
+	if err != nil {
+		p.db.log.Error("projections: checkpoint", "err", err)
 	}
 }
 
@@ -491,9 +512,12 @@ func (p *projector) run() {
 		p.pending = p.pending[n:]
 		p.applied = last
 		p.untrimmed += n
-		trim := p.untrimmed >= trimEvery || p.readyLocked() == 0
+		// Trim when many are applied, or when idle and the last trim is a
+		// while ago (a trim per batch would double the writes of a quiet
+		// portal); Close trims what is left.
+		trim := p.untrimmed >= trimEvery || (p.readyLocked() == 0 && time.Since(p.lastTrim) > trimIdle)
 		if trim {
-			p.untrimmed = 0
+			p.untrimmed, p.lastTrim = 0, time.Now()
 		}
 		if len(p.lastKey) > 50_000 {
 			for k, s := range p.lastKey {
@@ -539,7 +563,13 @@ func (p *projector) applyBatch(ctx context.Context, list []Projection, batch []*
 			return err
 		})
 	}
-	if err := mark(bson.D{{Key: "inflight", Value: last}}); err != nil {
+	// One checkpoint write a batch: the previous batch applied, this one in
+	// flight. The last batch before a pause stays "in flight" until the
+	// next one: replaying it (same range, same Seq) changes nothing.
+	p.mu.Lock()
+	prev := p.applied
+	p.mu.Unlock()
+	if err := mark(bson.D{{Key: "applied", Value: prev}, {Key: "inflight", Value: last}}); err != nil {
 		log.Error("projections: checkpoint", "err", err)
 	}
 	// The projections keep different documents: they run side by side.
@@ -567,13 +597,7 @@ func (p *projector) applyBatch(ctx context.Context, list []Projection, batch []*
 	p.mu.Lock()
 	crash := p.crashAfterApply
 	p.mu.Unlock()
-	if crash {
-		return false
-	}
-	if err := mark(bson.D{{Key: "applied", Value: last}, {Key: "inflight", Value: int64(0)}}); err != nil {
-		log.Error("projections: checkpoint", "err", err)
-	}
-	return true
+	return !crash
 }
 
 // coalesce returns the batch's changes for one projection, one per
