@@ -122,11 +122,10 @@ func (s *Service) freshItem(ctx context.Context, tenant, collector, accountID, t
 	if err != nil {
 		return Item{}, false, err
 	}
-	d, err := c.getDebtor(ctx, a.DebtorID)
+	e, err := entryLive(ctx, c, a, live)
 	if err != nil {
 		return Item{}, false, err
 	}
-	e := buildEntry(c, a, d, live, wantedAction(c, a, live))
 	it, ok := itemOf(c, e, typ)
 	if ok {
 		_, it.Reasons = e.score(c.t.Locale, c.today)

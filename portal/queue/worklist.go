@@ -375,12 +375,21 @@ func (s *Service) stage(ctx context.Context, c *ctxTenant, w *wlWrites, a accoun
 
 // stageLive is stage when the promise state is known.
 func (s *Service) stageLive(ctx context.Context, c *ctxTenant, w *wlWrites, a accountDoc, live bool) error {
-	d, err := c.getDebtor(ctx, a.DebtorID)
+	e, err := entryLive(ctx, c, a, live)
 	if err != nil {
 		return err
 	}
-	w.put(a.CollectorID, c.sc.Key(a.ID), buildEntry(c, a, d, live, wantedAction(c, a, live)))
+	w.put(a.CollectorID, c.sc.Key(a.ID), e)
 	return nil
+}
+
+// entryLive builds the account's entry when the promise state is known.
+func entryLive(ctx context.Context, c *ctxTenant, a accountDoc, live bool) (Entry, error) {
+	d, err := c.getDebtor(ctx, a.DebtorID)
+	if err != nil {
+		return Entry{}, err
+	}
+	return buildEntry(c, a, d, live, wantedAction(c, a, live)), nil
 }
 
 func fromAccount(x accounts.Account) accountDoc {

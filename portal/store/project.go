@@ -379,6 +379,12 @@ func (p *projector) settle(ctx context.Context, keys ...string) error {
 	}
 	p.startLocked()
 	p.mu.Unlock()
+	return p.waitApplied(ctx, target, "waiting for own writes")
+}
+
+// waitApplied waits until every change up to target is applied (or the
+// consumer stops).
+func (p *projector) waitApplied(ctx context.Context, target int64, what string) error {
 	for {
 		p.mu.Lock()
 		applied, moved, stopped := p.applied, p.moved, p.stopping
@@ -389,7 +395,7 @@ func (p *projector) settle(ctx context.Context, keys ...string) error {
 		select {
 		case <-moved:
 		case <-ctx.Done():
-			return fmt.Errorf("projections: waiting for own writes: %w", ctx.Err())
+			return fmt.Errorf("projections: %s: %w", what, ctx.Err())
 		}
 	}
 }
@@ -657,19 +663,7 @@ func (d *DB) Drain(ctx context.Context) error {
 	target := p.next - 1
 	p.startLocked()
 	p.mu.Unlock()
-	for {
-		p.mu.Lock()
-		applied, moved, stopped := p.applied, p.moved, p.stopping
-		p.mu.Unlock()
-		if applied >= target || stopped {
-			return nil
-		}
-		select {
-		case <-moved:
-		case <-ctx.Done():
-			return fmt.Errorf("projections: drain: %w", ctx.Err())
-		}
-	}
+	return p.waitApplied(ctx, target, "drain")
 }
 
 // HoldProjections stops the consumer before its next batch until release
