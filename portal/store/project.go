@@ -107,6 +107,8 @@ type projector struct {
 	// crashAfterApply (tests) ends the consumer after its next batch is
 	// applied and before it is recorded, as a killed process would.
 	crashAfterApply bool
+	killed          bool // (tests) stopped as by SIGKILL: Close records nothing
+	killAfterWrite  func()
 	held            chan struct{} // non-nil: the consumer waits before its next batch
 }
 
@@ -115,7 +117,8 @@ type entry struct {
 	seq   int64
 	ch    Change
 	names []string
-	ready bool // its journal write returned
+	ready bool // its write returned (or failed: void)
+	void  bool // the write failed: no change
 }
 
 type journalDoc struct {
@@ -131,6 +134,8 @@ type journalDoc struct {
 	// document as it is now for the last one (see load).
 	Before bson.Raw `bson:"b,omitempty"`
 	Names  []string `bson:"p"`
+	// Void, on an entry of its own, lists entries whose write failed.
+	Void []int64 `bson:"v,omitempty"`
 }
 
 type checkpointDoc struct {
@@ -171,14 +176,26 @@ func (p *projector) load(ctx context.Context) error {
 		return fmt.Errorf("projections: read journal: %w", err)
 	}
 	sort.Slice(docs, func(i, j int) bool { return docs[i].Seq < docs[j].Seq })
-	p.applied, p.next = cp.Applied, cp.Applied+1
+	// Numbers go on from the highest ever taken: the in-flight batch's
+	// entries may be trimmed already (a batch stays "in flight" until the
+	// next), and a number taken twice would be skipped by the guards of
+	// projections that add (they keep the last Batch.Seq they took).
+	p.applied, p.next = cp.Applied, max(cp.Applied, cp.Inflight)+1
 	type docRef struct{ coll, id string }
+	void := map[int64]bool{}
+	for _, j := range docs {
+		for _, n := range j.Void {
+			void[n] = true
+		}
+	}
 	var keep []journalDoc
 	for _, j := range docs {
 		if j.Seq >= p.next {
 			p.next = j.Seq + 1
 		}
-		if j.Seq > cp.Applied { // at or below: applied; the crash came before the entries were dropped
+		// At or below the checkpoint: applied (the crash came before the
+		// entries were dropped).
+		if j.Seq > cp.Applied && j.Void == nil && !void[j.Seq] {
 			keep = append(keep, j)
 		}
 	}
@@ -201,10 +218,23 @@ func (p *projector) load(ctx context.Context) error {
 		seen[ref] = j.Before
 	}
 	for i, j := range keep {
-		p.pending = append(p.pending, &entry{seq: j.Seq, names: j.Names, ready: true,
-			ch: Change{Coll: j.Coll, Tenant: j.Tenant, ID: j.DocID, Before: j.Before, After: afters[i]}})
+		ch := changeOf(j.Coll, j.Before, afters[i])
+		if ch.ID == "" {
+			ch.ID = j.DocID
+		}
+		if ch.Tenant == "" {
+			ch.Tenant = j.Tenant
+		}
+		p.pending = append(p.pending, &entry{seq: j.Seq, names: j.Names, ready: true, ch: ch})
 	}
-	if cp.Inflight > cp.Applied {
+	// Below the first entry left, everything is applied (trimmed entries
+	// were; void ones change nothing).
+	if len(keep) > 0 {
+		p.applied = keep[0].Seq - 1
+	} else {
+		p.applied = p.next - 1
+	}
+	if cp.Inflight > p.applied {
 		p.inflight = cp.Inflight
 	}
 	if len(p.pending) > 0 {
@@ -245,26 +275,24 @@ func (p *projector) interested(coll string, update any) []string {
 	return names
 }
 
-// record journals changes for the named projections. Numbers are taken
-// and the entries queued in one step, so the queue is in number order; the
-// consumer takes only entries whose journal write has returned.
-func (p *projector) record(ctx context.Context, names []string, changes []Change) {
+// intend journals changes about to be written, before the write: each
+// with its document's before image (nil for an insert). No after image is
+// stored: at replay it is the next entry's before for the same document,
+// or the document as it is then. So a crash between the journal write and
+// the write replays as no change, and a crash after the write as the
+// write: nothing written escapes the projections. Numbers are taken and
+// the entries queued in one step, so the queue is in number order; the
+// consumer takes an entry only once done or void marks it.
+func (p *projector) intend(ctx context.Context, names []string, changes []Change) []*entry {
 	if len(names) == 0 || len(changes) == 0 {
-		return
+		return nil
 	}
-	w := writerOf(ctx)
 	p.mu.Lock()
 	es := make([]*entry, len(changes))
 	for i, ch := range changes {
 		es[i] = &entry{seq: p.next, ch: ch, names: names}
 		p.next++
 		p.pending = append(p.pending, es[i])
-		for _, k := range p.keysOf(ch, names) {
-			p.lastKey[k] = es[i].seq
-			if w != "" && strings.HasPrefix(k, "t/") {
-				p.lastKey[barrier(w, k)] = es[i].seq
-			}
-		}
 	}
 	p.startLocked() // the first change starts the consumer (if nobody did)
 	p.mu.Unlock()
@@ -281,13 +309,73 @@ func (p *projector) record(ctx context.Context, names []string, changes []Change
 		_, err = coll.InsertMany(context.WithoutCancel(ctx), docs)
 	}
 	if err != nil {
-		// The write itself committed; only a crash before the consumer
-		// applies it would lose it (then the repair job restores it).
+		// The queue still has the change: only a crash before the consumer
+		// applies it would lose it (then the repair jobs restore it).
 		p.db.log.Error("projections: journal write failed", "coll", changes[0].Coll, "err", err)
+	}
+	return es
+}
+
+// written marks intended entries written: afters are their after images
+// (nil: keep the ones they carry, as inserts do), and their read barriers
+// are set from the change as written.
+func (p *projector) written(ctx context.Context, es []*entry, afters []bson.Raw) {
+	if len(es) == 0 {
+		return
+	}
+	w := writerOf(ctx)
+	p.mu.Lock()
+	for i, e := range es {
+		if afters != nil {
+			e.ch.After = afters[i]
+			if c := changeOf(e.ch.Coll, e.ch.Before, e.ch.After); c.ID != "" {
+				e.ch.ID, e.ch.Tenant = c.ID, c.Tenant
+			}
+		}
+		for _, k := range p.keysOf(e.ch, e.names) {
+			p.raiseKey(k, e.seq)
+			if w != "" && strings.HasPrefix(k, "t/") {
+				p.raiseKey(barrier(w, k), e.seq)
+			}
+		}
+		e.ready = true
+	}
+	close(p.wake)
+	p.wake = make(chan struct{})
+	p.mu.Unlock()
+}
+
+func (p *projector) raiseKey(k string, seq int64) {
+	if p.lastKey[k] < seq {
+		p.lastKey[k] = seq
+	}
+}
+
+// void marks intended entries not written (the write failed); the consumer
+// passes over them. With drop the journal learns it too, in one small
+// entry listing their numbers: they are inserts that failed (duplicates),
+// which a replay would otherwise take for the creation of the documents
+// already there. A process killed between the failed insert and that entry
+// would count those documents again until the daily repair of the
+// counters: one round trip wide, and only for re-imported rows.
+func (p *projector) void(ctx context.Context, es []*entry, drop bool) {
+	if len(es) == 0 {
+		return
+	}
+	if drop {
+		seqs := make([]int64, len(es))
+		for i, e := range es {
+			seqs[i] = e.seq
+		}
+		last := seqs[len(seqs)-1]
+		doc := journalDoc{ID: p.instance + ":v:" + fmt.Sprintf("%019d", last), Inst: p.instance, Seq: last, Void: seqs}
+		if _, err := p.db.db.Collection(journalColl).InsertOne(context.WithoutCancel(ctx), doc); err != nil {
+			p.db.log.Error("projections: journal the failed inserts", "err", err)
+		}
 	}
 	p.mu.Lock()
 	for _, e := range es {
-		e.ready = true
+		e.void, e.ready = true, true
 	}
 	close(p.wake)
 	p.wake = make(chan struct{})
@@ -420,6 +508,10 @@ func (p *projector) startLocked() {
 // (bounded by ctx). Whatever is left stays in the journal for the next start.
 func (p *projector) stop(ctx context.Context, drain bool) {
 	p.mu.Lock()
+	if p.killed {
+		p.mu.Unlock()
+		return
+	}
 	last, started, done := p.next-1, p.started, p.done
 	p.mu.Unlock()
 	for drain && started {
@@ -491,8 +583,12 @@ func (p *projector) run() {
 			return
 		}
 		if h := p.held; h != nil {
+			wake := p.wake // closed by new changes and by a stop
 			p.mu.Unlock()
-			<-h
+			select {
+			case <-h:
+			case <-wake:
+			}
 			continue
 		}
 		n := p.readyLocked()
@@ -614,7 +710,7 @@ func coalesce(batch []*entry, name string) []Change {
 	at := map[key]int{}
 	var out []Change
 	for _, e := range batch {
-		if !contains(e.names, name) {
+		if e.void || !contains(e.names, name) {
 			continue
 		}
 		k := key{e.ch.Coll, e.ch.ID}
@@ -707,11 +803,75 @@ func (d *DB) observersOf(coll string, update any) observers {
 // any reports whether the write's images are needed.
 func (o observers) any() bool { return len(o.ws) > 0 || len(o.names) > 0 }
 
-// record journals the changes for the projections; call it holding the
-// write lock.
-func (o observers) record(ctx context.Context, d *DB, changes []Change) {
-	d.proj.record(ctx, o.names, changes)
+// intent is a write announced to the projections before it is made (see
+// projector.intend); call intend, then done or fail, holding the write's
+// lock.
+type intent struct {
+	d       *DB
+	es      []*entry
+	changes []Change
 }
+
+// intend journals the changes about to be written: before images (nil for
+// inserts, whose after images are the documents inserted).
+func (o observers) intend(ctx context.Context, d *DB, changes []Change) intent {
+	return intent{d: d, es: d.proj.intend(ctx, o.names, changes), changes: changes}
+}
+
+// done completes the intent with the after images (nil: the changes carry
+// theirs) and returns the changes as written, for the watchers.
+func (in intent) done(ctx context.Context, afters ...bson.Raw) []Change {
+	p := in.d.proj
+	p.mu.Lock()
+	kill := p.killAfterWrite
+	p.killAfterWrite = nil
+	p.mu.Unlock()
+	if kill != nil {
+		kill()
+		return nil
+	}
+	if afters != nil {
+		for i := range in.changes {
+			in.changes[i] = changeOf(in.changes[i].Coll, in.changes[i].Before, afters[i])
+		}
+	}
+	in.d.proj.written(ctx, in.es, afters)
+	return in.changes
+}
+
+// split completes a bulk insert: the documents at the failed indexes did
+// not go in (the journal learns it), the others did. It returns the
+// changes written.
+func (in intent) split(ctx context.Context, failed []int) []Change {
+	if len(failed) == 0 {
+		return in.done(ctx)
+	}
+	bad := make(map[int]bool, len(failed))
+	for _, i := range failed {
+		bad[i] = true
+	}
+	var okEs, badEs []*entry
+	var written []Change
+	for i := range in.changes {
+		if bad[i] {
+			if in.es != nil {
+				badEs = append(badEs, in.es[i])
+			}
+			continue
+		}
+		written = append(written, in.changes[i])
+		if in.es != nil {
+			okEs = append(okEs, in.es[i])
+		}
+	}
+	in.d.proj.void(ctx, badEs, true)
+	in.d.proj.written(ctx, okEs, nil)
+	return written
+}
+
+// fail marks the intent not written; for an insert the journal learns it
+// too (see projector.void).
+func (in intent) fail(ctx context.Context, insert bool) { in.d.proj.void(ctx, in.es, insert) }
 
 // tell informs the watchers, after the lock is released, and holds the
 // writer back while the projections are far behind.

@@ -238,3 +238,109 @@ func TestProjectionReplayAfterCrashIsExactlyOnce(t *testing.T) {
 		t.Fatalf("journal after a clean stop = %d, want 0", got)
 	}
 }
+
+// A process killed while idle, after its last batch was applied and its
+// journal trimmed (that batch still marked in flight): the next run must
+// number its changes past that batch, or a projection guarded by the batch
+// number would take them for the batch it already has and skip them.
+func TestProjectionNumbersGoOnAfterAKillWhenIdle(t *testing.T) {
+	db := storetest.New(t)
+	ctx := context.Background()
+	k := &sumProjection{db: db}
+	db.Project(k.projection())
+	sc := db.Tenant("acme")
+	c := sc.C("accounts")
+	for i := 0; i < 5; i++ {
+		if err := c.Insert(ctx, account(sc, fmt.Sprint("a", i), 10)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sumOf(t, db, "acme"); got != 50 {
+		t.Fatalf("sum = %d, want 50", got)
+	}
+	store.KillProjections(db)
+	db.Close(ctx)
+
+	again, err := store.Open(ctx, store.Config{Server: storetest.Server(t), Database: db.Name(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close(ctx)
+	k2 := &sumProjection{db: again}
+	again.Project(k2.projection())
+	// Nothing is left to apply: a start-up drain returns at once.
+	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := again.Drain(dctx); err != nil {
+		t.Fatalf("drain at start-up: %v", err)
+	}
+	sc2 := again.Tenant("acme")
+	if err := sc2.C("accounts").Update(ctx, sc2.ID("a0"), bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(7)}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := again.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sumOf(t, again, "acme"); got != 57 {
+		t.Fatalf("after the restart sum = %d, want 57: the new change was skipped", got)
+	}
+}
+
+// The journal entry is written before the write, so a process killed
+// between the two replays no change, and one killed right after the write
+// (before the projections heard of it) has the change applied at the next
+// start, exactly once; a failed insert leaves no entry behind that a
+// replay could take for a creation.
+func TestJournalBeforeWrite(t *testing.T) {
+	db := storetest.New(t)
+	ctx := context.Background()
+	k := &sumProjection{db: db}
+	db.Project(k.projection())
+	sc := db.Tenant("acme")
+	c := sc.C("accounts")
+	if err := c.Insert(ctx, account(sc, "a", 10)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	release := db.HoldProjections()
+	// A duplicate insert fails; a guarded update that does not match
+	// changes nothing; a real update is journaled.
+	if err := c.Insert(ctx, account(sc, "a", 99)); !errors.Is(err, apperr.ErrConflict) {
+		t.Fatalf("duplicate insert: %v", err)
+	}
+	var out bson.M
+	if err := db.C("accounts").FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: sc.ID("a")}, {Key: "n", Value: int64(1000)}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(-1000)}}}}, &out, false); !errors.Is(err, apperr.ErrNotFound) {
+		t.Fatalf("guarded update: %v", err)
+	}
+	// Killed after the journal write and before the write: no change.
+	if err := store.JournalOnly(ctx, db, "accounts", sc.ID("a")); err != nil {
+		t.Fatal(err)
+	}
+	// Killed after the write and before the projections heard of it.
+	store.KillAfterNextWrite(db)
+	if err := c.Update(ctx, sc.ID("a"), bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(5)}}}}); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	db.Close(ctx)
+
+	again, err := store.Open(ctx, store.Config{Server: storetest.Server(t), Database: db.Name(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close(ctx)
+	k2 := &sumProjection{db: again}
+	again.Project(k2.projection())
+	if err := again.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sumOf(t, again, "acme"); got != 15 {
+		t.Fatalf("after the restart sum = %d, want 15 (10, then +5; the duplicate and the unmatched guard nothing)", got)
+	}
+}

@@ -283,12 +283,17 @@ func (c *Coll) Insert(ctx context.Context, doc any) error {
 	o := c.db.observersOf(c.name, nil)
 	var changes []Change
 	err := c.db.lockInsert(func() error {
-		_, err := c.c.InsertOne(ctx, doc)
-		if err == nil && o.any() {
-			changes = []Change{changeOf(c.name, nil, rawOf(doc))}
-			o.record(ctx, c.db, changes)
+		if !o.any() {
+			_, err := c.c.InsertOne(ctx, doc)
+			return translate(c.name, err)
 		}
-		return translate(c.name, err)
+		in := o.intend(ctx, c.db, []Change{changeOf(c.name, nil, rawOf(doc))})
+		if _, err := c.c.InsertOne(ctx, doc); err != nil {
+			in.fail(ctx, true)
+			return translate(c.name, err)
+		}
+		changes = in.done(ctx)
+		return nil
 	})
 	o.tell(ctx, c.db, changes)
 	return err
@@ -303,33 +308,41 @@ func (c *Coll) InsertMany(ctx context.Context, docs []any) (dups []int, err erro
 	o := c.db.observersOf(c.name, nil)
 	var changes []Change
 	err = c.db.lockInsert(func() error {
+		var in intent
+		if o.any() {
+			all := make([]Change, len(docs))
+			for i, d := range docs {
+				all[i] = changeOf(c.name, nil, rawOf(d))
+			}
+			in = o.intend(ctx, c.db, all)
+		}
 		_, err := c.c.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+		var failed []int // documents not inserted
+		var other error  // a failure other than duplicates
 		if err != nil {
 			var bwe mongo.BulkWriteException
 			if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+				// Which documents went in is unknown: the journal keeps
+				// them all (a replay reads what is there), the queue none
+				// (the repair jobs bring in any that did).
+				if o.any() {
+					in.fail(ctx, false)
+				}
 				return translate(c.name, err)
 			}
 			for _, we := range bwe.WriteErrors {
-				if !mongo.IsDuplicateKeyError(we) && we.Code != 11000 {
-					return translate(c.name, err)
+				failed = append(failed, we.Index)
+				if mongo.IsDuplicateKeyError(we) || we.Code == 11000 {
+					dups = append(dups, we.Index)
+				} else if other == nil {
+					other = translate(c.name, err)
 				}
-				dups = append(dups, we.Index)
 			}
 		}
 		if o.any() {
-			dup := make(map[int]bool, len(dups))
-			for _, i := range dups {
-				dup[i] = true
-			}
-			changes = make([]Change, 0, len(docs)-len(dups))
-			for i, d := range docs {
-				if !dup[i] {
-					changes = append(changes, changeOf(c.name, nil, rawOf(d)))
-				}
-			}
-			o.record(ctx, c.db, changes)
+			changes = in.split(ctx, failed)
 		}
-		return nil
+		return other
 	})
 	if err != nil {
 		return dups, err
@@ -358,12 +371,13 @@ func (c *Coll) Update(ctx context.Context, filter, update any) error {
 		if err := c.c.FindOne(ctx, filter).Decode(&before); err != nil {
 			return translate(c.name, err)
 		}
+		in := o.intend(ctx, c.db, []Change{changeOf(c.name, before, nil)})
 		after, err := c.updateByID(ctx, before.Lookup("_id"), nil, update)
 		if err != nil {
+			in.fail(ctx, false)
 			return err
 		}
-		changes = []Change{changeOf(c.name, before, after)}
-		o.record(ctx, c.db, changes)
+		changes = in.done(ctx, after)
 		return nil
 	})
 	o.tell(ctx, c.db, changes)
@@ -398,17 +412,48 @@ func (c *Coll) images(ctx context.Context, filter any) ([]bson.Raw, error) {
 }
 
 // afterImages re-reads each document of befores by _id (under the write
-// lock, so nothing came between) and pairs the images.
-func (c *Coll) afterImages(ctx context.Context, befores []bson.Raw) []Change {
-	out := make([]Change, 0, len(befores))
-	for _, b := range befores {
+// lock, so nothing came between).
+func (c *Coll) afterImages(ctx context.Context, befores []bson.Raw) []bson.Raw {
+	out := make([]bson.Raw, len(befores))
+	for i, b := range befores {
 		var after bson.Raw
-		if err := c.c.FindOne(ctx, bson.D{{Key: "_id", Value: b.Lookup("_id")}}).Decode(&after); err != nil {
-			after = nil
+		if err := c.c.FindOne(ctx, bson.D{{Key: "_id", Value: b.Lookup("_id")}}).Decode(&after); err == nil {
+			out[i] = after
 		}
-		out = append(out, changeOf(c.name, b, after))
 	}
 	return out
+}
+
+func beforeChanges(coll string, befores []bson.Raw) []Change {
+	out := make([]Change, len(befores))
+	for i, b := range befores {
+		out[i] = changeOf(coll, b, nil)
+	}
+	return out
+}
+
+// intendUpsert announces an update that may create its document. A
+// creation's intent needs the new document's _id (a replay reads the
+// document by it): from the filter. A filter without one (rare) is
+// journaled after the write instead (early false), as a plain change.
+func (c *Coll) intendUpsert(ctx context.Context, o observers, filter any, before bson.Raw) (in intent, early bool) {
+	ch := changeOf(c.name, before, nil)
+	if before == nil {
+		id, ok := docKey(filter)
+		if !ok {
+			return intent{d: c.db}, false
+		}
+		ch.ID = id
+	}
+	return o.intend(ctx, c.db, []Change{ch}), true
+}
+
+func (c *Coll) doneUpsert(ctx context.Context, o observers, in intent, early bool, before, after bson.Raw) []Change {
+	if !early {
+		in = o.intend(ctx, c.db, []Change{changeOf(c.name, before, after)})
+		return in.done(ctx)
+	}
+	return in.done(ctx, after)
 }
 
 // Upsert updates or inserts the document matched by filter.
@@ -430,12 +475,13 @@ func (c *Coll) Upsert(ctx context.Context, filter, update any) (created bool, er
 		}
 		var after bson.Raw
 		opts := options.FindOneAndUpdate().SetReturnDocument(options.After).SetUpsert(true)
+		in, early := c.intendUpsert(ctx, o, filter, before)
 		if err := c.c.FindOneAndUpdate(ctx, filter, update, opts).Decode(&after); err != nil {
+			in.fail(ctx, before == nil)
 			return translate(c.name, err)
 		}
 		created = before == nil
-		changes = []Change{changeOf(c.name, before, after)}
-		o.record(ctx, c.db, changes)
+		changes = c.doneUpsert(ctx, o, in, early, before, after)
 		return nil
 	})
 	o.tell(ctx, c.db, changes)
@@ -455,14 +501,22 @@ func (c *Coll) UpdateMany(ctx context.Context, filter, update any) (int64, error
 				return err
 			}
 		}
+		var in intent
+		if o.any() {
+			in = o.intend(ctx, c.db, beforeChanges(c.name, befores))
+		}
 		res, err := c.c.UpdateMany(ctx, filter, update)
 		if err != nil {
+			// Which documents changed is unknown: the journal keeps them
+			// all (a replay reads what is there).
+			if o.any() {
+				in.fail(ctx, false)
+			}
 			return translate(c.name, err)
 		}
 		n = res.MatchedCount
 		if o.any() {
-			changes = c.afterImages(ctx, befores)
-			o.record(ctx, c.db, changes)
+			changes = in.done(ctx, c.afterImages(ctx, befores)...)
 		}
 		return nil
 	})
@@ -482,14 +536,23 @@ func (c *Coll) FindOneAndUpdate(ctx context.Context, filter, update any, out any
 				return translate(c.name, err)
 			}
 		}
+		// A guard that matches nothing changes nothing: no intent.
+		watched := o.any() && (before != nil || upsert)
+		var in intent
+		var early bool
+		if watched {
+			in, early = c.intendUpsert(ctx, o, filter, before)
+		}
 		opts := options.FindOneAndUpdate().SetReturnDocument(options.After).SetUpsert(upsert)
 		var after bson.Raw
 		if err := c.c.FindOneAndUpdate(ctx, filter, update, opts).Decode(&after); err != nil {
+			if watched {
+				in.fail(ctx, before == nil)
+			}
 			return translate(c.name, err)
 		}
-		if o.any() {
-			changes = []Change{changeOf(c.name, before, after)}
-			o.record(ctx, c.db, changes)
+		if watched {
+			changes = c.doneUpsert(ctx, o, in, early, before, after)
 		}
 		return bson.Unmarshal(after, out)
 	})
@@ -507,15 +570,24 @@ func (c *Coll) Delete(ctx context.Context, filter any) error {
 			return translate(c.name, err)
 		}
 		var before bson.Raw
-		err := c.c.FindOneAndDelete(ctx, filter).Decode(&before)
+		err := c.c.FindOne(ctx, filter).Decode(&before)
 		if errors.Is(err, mongo.ErrNoDocuments) {
 			return nil
 		}
-		if err == nil {
-			changes = []Change{changeOf(c.name, before, nil)}
-			o.record(ctx, c.db, changes)
+		if err != nil {
+			return translate(c.name, err)
 		}
-		return translate(c.name, err)
+		in := o.intend(ctx, c.db, []Change{changeOf(c.name, before, nil)})
+		err = c.c.FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: before.Lookup("_id")}}).Decode(&before)
+		if err != nil {
+			in.fail(ctx, false)
+			if errors.Is(err, mongo.ErrNoDocuments) {
+				return nil
+			}
+			return translate(c.name, err)
+		}
+		changes = in.done(ctx, nil)
+		return nil
 	})
 	o.tell(ctx, c.db, changes)
 	return err
@@ -534,15 +606,21 @@ func (c *Coll) DeleteMany(ctx context.Context, filter any) (int64, error) {
 				return err
 			}
 		}
+		var in intent
+		if len(befores) > 0 {
+			in = o.intend(ctx, c.db, beforeChanges(c.name, befores))
+		}
 		res, err := c.c.DeleteMany(ctx, filter)
 		if err != nil {
+			if len(befores) > 0 {
+				in.fail(ctx, false)
+			}
 			return translate(c.name, err)
 		}
 		n = res.DeletedCount
-		for _, b := range befores {
-			changes = append(changes, changeOf(c.name, b, nil))
+		if len(befores) > 0 {
+			changes = in.done(ctx, make([]bson.Raw, len(befores))...)
 		}
-		o.record(ctx, c.db, changes)
 		return nil
 	})
 	o.tell(ctx, c.db, changes)
@@ -605,16 +683,17 @@ func (c *Coll) mutate(ctx context.Context, id string, doc any, check func(bson.R
 				retry = res.MatchedCount == 0
 				return nil
 			}
+			in := o.intend(ctx, c.db, []Change{changeOf(c.name, raw, nil)})
 			after, err := c.updateByID(ctx, raw.Lookup("_id"), guard, update)
-			if errors.Is(err, apperr.ErrNotFound) {
-				retry = true
-				return nil
-			}
 			if err != nil {
+				in.fail(ctx, false)
+				if errors.Is(err, apperr.ErrNotFound) {
+					retry = true
+					return nil
+				}
 				return err
 			}
-			changes = []Change{changeOf(c.name, raw, after)}
-			o.record(ctx, c.db, changes)
+			changes = in.done(ctx, after)
 			return nil
 		})
 		o.tell(ctx, c.db, changes)
@@ -669,12 +748,22 @@ func (c *Coll) Take(ctx context.Context, id string, out any) error {
 	var raw bson.Raw
 	var changes []Change
 	err := c.db.lockDoc(c.name, id, func() error {
+		var in intent
+		if o.any() {
+			var before bson.Raw
+			if err := c.c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&before); err != nil {
+				return translate(c.name, err)
+			}
+			in = o.intend(ctx, c.db, []Change{changeOf(c.name, before, nil)})
+		}
 		if err := c.c.FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&raw); err != nil {
+			if o.any() {
+				in.fail(ctx, false)
+			}
 			return translate(c.name, err)
 		}
 		if o.any() {
-			changes = []Change{changeOf(c.name, raw, nil)}
-			o.record(ctx, c.db, changes)
+			changes = in.done(ctx, nil)
 		}
 		return nil
 	})
