@@ -139,7 +139,8 @@ func NewTally(db *store.DB, ts TenantLookup, log *slog.Logger) *Tally {
 // Watch keeps the counters from every source collection (a projection:
 // off the request path; a report read waits for its tenant's changes).
 func (t *Tally) Watch() {
-	t.db.Project(store.Projection{Name: "reports.tally", Sources: sources, Apply: t.observe})
+	t.db.Project(store.Projection{Name: "reports.tally", Sources: sources, Apply: t.observe, Guarded: true,
+		Skips: func(ch store.Change) bool { _, off := t.paused.Load(ch.Tenant); return off }})
 }
 
 func (t *Tally) loc(ctx context.Context, tenant string) (*time.Location, error) {
@@ -230,7 +231,8 @@ func (c *contrib) merge(o *contrib) {
 // apply adds a delta to the stored counters: each dated figure to its day,
 // its month and the state; undated ones to the state; members to the
 // day's and month's sets. batch is the projection batch (0: a rebuild or a
-// repair, which the batch guard does not concern).
+// repair, which the batch guard does not concern; a rebuild passes the
+// position it reflects, see replace).
 func (t *Tally) apply(ctx context.Context, sc *store.Scope, d *contrib, batch int64) error {
 	docs, sets := layout(d)
 	var accts []string
@@ -715,6 +717,9 @@ func (t *Tally) Backfill(ctx context.Context) error {
 // replace drops a tenant's counters documents (not its account numbering)
 // and writes them anew from a rebuild.
 func (t *Tally) replace(ctx context.Context, tenant string) error {
+	// The rebuild holds every change applied so far: stamped as the last
+	// batch taken, a replay of those after a crash adds nothing.
+	stamp := t.db.ProjectedUpTo()
 	rebuilt, err := t.rebuild(ctx, tenant)
 	if err != nil {
 		return err
@@ -736,7 +741,7 @@ func (t *Tally) replace(ctx context.Context, tenant string) error {
 			return err
 		}
 	}
-	if err := t.apply(ctx, sc, rebuilt, 0); err != nil {
+	if err := t.apply(ctx, sc, rebuilt, stamp); err != nil {
 		return err
 	}
 	_, err = sc.C("tallies").Upsert(ctx, sc.ID(stateDocKey), bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: tallyVersion}}}})

@@ -60,6 +60,14 @@ type Projection struct {
 	// Keys returns the read-barrier keys of a change besides its tenant's
 	// (TenantKey), e.g. the debtor whose statement it moves.
 	Keys func(Change) []string
+	// Guarded marks a projection that adds rather than sets (counters): a
+	// batch it takes part in is marked in flight first, so a replay after a
+	// crash has the same range and Batch.Seq. A batch only idempotent
+	// projections take costs no checkpoint write.
+	Guarded bool
+	// Skips, when set, names changes the projection would ignore (a tenant
+	// in a bulk load): they are not handed to it, nor make a batch guarded.
+	Skips func(Change) bool
 }
 
 // Batch is a run of changes applied together. Seq names it: the number of
@@ -632,6 +640,10 @@ func (p *projector) run() {
 		p.moved = make(chan struct{})
 		p.mu.Unlock()
 		if trim {
+			// Nothing is in flight between batches: record everything up to
+			// last applied, then drop it (the checkpoint stays current even
+			// when no guarded batch has written it for a while).
+			p.checkpoint(ctx, last)
 			p.trim(ctx, last)
 		}
 	}
@@ -665,19 +677,36 @@ func (p *projector) applyBatch(ctx context.Context, list []Projection, batch []*
 			return err
 		})
 	}
-	// One checkpoint write a batch: the previous batch applied, this one in
-	// flight. The last batch before a pause stays "in flight" until the
-	// next one: replaying it (same range, same Seq) changes nothing.
-	p.mu.Lock()
-	prev := p.applied
-	p.mu.Unlock()
-	if err := mark(bson.D{{Key: "applied", Value: prev}, {Key: "inflight", Value: last}}); err != nil {
-		log.Error("projections: checkpoint", "err", err)
+	// One checkpoint write a guarded batch: the previous batch applied, this
+	// one in flight. The last batch before a pause stays "in flight" until
+	// the next one: replaying it (same range, same Seq) changes nothing.
+	shares := make([][]Change, len(list))
+	guarded := false
+	for i, pr := range list {
+		shares[i] = coalesce(batch, pr.Name)
+		if pr.Skips != nil {
+			kept := shares[i][:0]
+			for _, c := range shares[i] {
+				if !pr.Skips(c) {
+					kept = append(kept, c)
+				}
+			}
+			shares[i] = kept
+		}
+		guarded = guarded || (pr.Guarded && len(shares[i]) > 0)
+	}
+	if guarded {
+		p.mu.Lock()
+		prev := p.applied
+		p.mu.Unlock()
+		if err := mark(bson.D{{Key: "applied", Value: prev}, {Key: "inflight", Value: last}}); err != nil {
+			log.Error("projections: checkpoint", "err", err)
+		}
 	}
 	// The projections keep different documents: they run side by side.
 	var wg sync.WaitGroup
-	for _, pr := range list {
-		changes := coalesce(batch, pr.Name)
+	for i, pr := range list {
+		changes := shares[i]
 		if len(changes) == 0 {
 			continue
 		}
@@ -780,6 +809,15 @@ func (d *DB) HoldProjections() (release func()) {
 			close(h)
 		})
 	}
+}
+
+// ProjectedUpTo is the number up to which every recorded change is
+// applied. A guarded projection rebuilt from its sources stamps it as the
+// last batch it took, so a replay of older changes adds nothing again.
+func (d *DB) ProjectedUpTo() int64 {
+	d.proj.mu.Lock()
+	defer d.proj.mu.Unlock()
+	return d.proj.applied
 }
 
 // ProjectionLag reports how many recorded changes are not yet applied.

@@ -28,7 +28,7 @@ type sumProjection struct {
 }
 
 func (k *sumProjection) projection() store.Projection {
-	return store.Projection{Name: "test.sum", Sources: map[string][]string{"accounts": {"n"}}, Apply: k.apply}
+	return store.Projection{Name: "test.sum", Sources: map[string][]string{"accounts": {"n"}}, Apply: k.apply, Guarded: true}
 }
 
 func nOf(r bson.Raw) int64 {
