@@ -1,11 +1,13 @@
 package strategy
 
 import (
-	"cartera/payments/calc"
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
+
+	"cartera/payments/calc"
 
 	"go.mongodb.org/mongo-driver/bson"
 
@@ -22,6 +24,23 @@ type Service struct {
 	tenants *tenants.Service
 	audit   *audit.Log
 	caps    CapReader
+	cache   sync.Map // tenant → cachedPolicy
+}
+
+// policyTTL bounds how long a policy read stays cached. The ladder, the
+// queue and the money engine ask for it on every step (a tenant document
+// is one of the largest the store decodes); a save here drops the entry at
+// once, a save on another replica is seen within the TTL.
+const policyTTL = 5 * time.Second
+
+type cachedPolicy struct {
+	raw bson.Raw // the stored fields, decoded afresh on each read (no shared slices)
+	at  time.Time
+}
+
+type policyDoc struct {
+	Country string  `bson:"country"`
+	Policy  *Policy `bson:"policy"`
 }
 
 // CapReader gives the legal caps on late interest in force for a country
@@ -74,12 +93,21 @@ func (s *Service) Get(ctx context.Context, tenant string) (Policy, error) {
 // For returns a tenant's policy without a membership check (domain code and
 // background work that already checked).
 func (s *Service) For(ctx context.Context, tenant string) (Policy, error) {
-	var doc struct {
-		Country string  `bson:"country"`
-		Policy  *Policy `bson:"policy"`
+	var doc policyDoc
+	if c, ok := s.cache.Load(tenant); ok && time.Since(c.(cachedPolicy).at) < policyTTL {
+		if err := bson.Unmarshal(c.(cachedPolicy).raw, &doc); err == nil {
+			return OfTenant(doc.Policy, doc.Country), nil
+		}
 	}
-	if err := s.db.C("tenants").Get(ctx, tenant, &doc); err != nil {
+	var raw bson.Raw
+	if err := s.db.C("tenants").Get(ctx, tenant, &raw); err != nil {
 		return Policy{}, fmt.Errorf("policy of %q: %w", tenant, err)
+	}
+	if err := bson.Unmarshal(raw, &doc); err != nil {
+		return Policy{}, fmt.Errorf("policy of %q: %w", tenant, err)
+	}
+	if b, err := bson.Marshal(doc); err == nil {
+		s.cache.Store(tenant, cachedPolicy{raw: b, at: time.Now()})
 	}
 	return OfTenant(doc.Policy, doc.Country), nil
 }
@@ -126,6 +154,7 @@ func (s *Service) Put(ctx context.Context, tenant string, p Policy) (Policy, err
 	now := time.Now().UTC()
 	p.UpdatedAt, p.UpdatedBy, p.Default = &now, a.UserID, false
 	err = s.db.C("tenants").Update(ctx, bson.D{{Key: "_id", Value: tenant}}, bson.D{{Key: "$set", Value: bson.D{{Key: "policy", Value: p}}}})
+	s.cache.Delete(tenant)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return Policy{}, fmt.Errorf("policy of %q: %w", tenant, err)
 	} else if err != nil {
