@@ -84,8 +84,8 @@ func (s *Service) RecordPayment(ctx context.Context, tenant, key string, in Paym
 // BankPayment is money a bank file shows reaching the client's account.
 type BankPayment struct {
 	Amount int64
-	Key    string    // stable per bank movement and account: the ledger key is "pay:bank:<Key>"
-	Ref    string    // the bank's reference, kept on the entry
+	Key    string // stable per bank movement and account: the ledger key is "pay:bank:<Key>"
+	Ref    string // the bank's reference, kept on the entry
 	Day    string // YYYY-MM-DD the bank credited it (empty: today)
 }
 
