@@ -95,14 +95,6 @@ func (s *Service) Process(ctx context.Context, tenant string, u Upload) (File, e
 	}
 	sum := sha256.Sum256(u.Data)
 	id := sc.ID(hex.EncodeToString(sum[:12]))
-	var f File
-	if err := sc.C("bankfiles").Get(ctx, id, &f); err == nil {
-		if f.Status == "done" || f.Status == "failed" {
-			return f, nil
-		}
-	} else if !errors.Is(err, apperr.ErrNotFound) {
-		return File{}, err
-	}
 	format := u.Format
 	if format == "" {
 		format = detect(u.Data)
@@ -118,6 +110,16 @@ func (s *Service) Process(ctx context.Context, tenant string, u Upload) (File, e
 	}
 	if err != nil {
 		return File{}, readError(err)
+	}
+	// Read first (a wrong mapping is the person's to fix whatever the
+	// bytes), then the same bytes again are the same file.
+	var f File
+	if err := sc.C("bankfiles").Get(ctx, id, &f); err == nil {
+		if f.Status == "done" || f.Status == "failed" {
+			return f, nil
+		}
+	} else if !errors.Is(err, apperr.ErrNotFound) {
+		return File{}, err
 	}
 	if f.ID == "" {
 		f = File{ID: id, TenantID: tenant, Name: cleanName(u.Name), Format: format, Status: "running", Count: len(res.Movements),
