@@ -17,6 +17,9 @@ const (
 	StatusSuggested = "suggested" // a likely debtor and accounts, for a person to confirm
 	StatusUnmatched = "unmatched" // nobody found
 	StatusRejected  = "rejected"  // a person said it is not a debtor's payment
+	// statusPosting is a confirmed movement whose money is being posted;
+	// confirming it again resumes the same plan.
+	statusPosting = "posting"
 )
 
 // Confidence of a match.

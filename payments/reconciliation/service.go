@@ -581,6 +581,18 @@ func (s *Service) Confirm(ctx context.Context, tenant, key, n string, accountIDs
 	if err := sc.C("bankmovements").Get(ctx, mid, &m); err != nil {
 		return Movement{}, err
 	}
+	if m.Status == statusPosting {
+		// A confirmation cut short (a crash, a refusal mid-way): go on with
+		// the plan its claim holds; every posting is keyed.
+		var c claim
+		if err := sc.C("bankclaims").Get(ctx, sc.ID("mv:"+m.BankMoveID), &c); err != nil {
+			return Movement{}, err
+		}
+		if err := s.post(ctx, sc, &m, c.Postings); err != nil {
+			return Movement{}, err
+		}
+		return m, s.recount(ctx, sc, f.ID, "")
+	}
 	if m.Status != StatusSuggested && m.Status != StatusUnmatched {
 		return Movement{}, &apperr.Refusal{Code: "already_decided", Reason: "este movimiento ya fue decidido"}
 	}
@@ -630,7 +642,7 @@ func (s *Service) Confirm(ctx context.Context, tenant, key, n string, accountIDs
 		if m.Status != StatusSuggested && m.Status != StatusUnmatched {
 			return nil, &apperr.Refusal{Code: "already_decided", Reason: "este movimiento ya fue decidido"}
 		}
-		return bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: "posting"}}}}, nil
+		return bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: statusPosting}}}}, nil
 	})
 	if err != nil {
 		return Movement{}, err
