@@ -585,13 +585,21 @@ func (s *Service) Confirm(ctx context.Context, tenant, key, n string, accountIDs
 		// A confirmation cut short (a crash, a refusal mid-way): go on with
 		// the plan its claim holds; every posting is keyed.
 		var c claim
-		if err := sc.C("bankclaims").Get(ctx, sc.ID("mv:"+m.BankMoveID), &c); err != nil {
+		err := sc.C("bankclaims").Get(ctx, sc.ID("mv:"+m.BankMoveID), &c)
+		switch {
+		case err == nil:
+			if err := s.post(ctx, sc, &m, c.Postings); err != nil {
+				return Movement{}, err
+			}
+			return m, s.recount(ctx, sc, f.ID, "")
+		case !errors.Is(err, apperr.ErrNotFound):
 			return Movement{}, err
 		}
-		if err := s.post(ctx, sc, &m, c.Postings); err != nil {
+		// Cut short before its claim: no money moved, decide afresh.
+		if err := sc.C("bankmovements").Update(ctx, mid, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusSuggested}}}}); err != nil {
 			return Movement{}, err
 		}
-		return m, s.recount(ctx, sc, f.ID, "")
+		m.Status = StatusSuggested
 	}
 	if m.Status != StatusSuggested && m.Status != StatusUnmatched {
 		return Movement{}, &apperr.Refusal{Code: "already_decided", Reason: "este movimiento ya fue decidido"}
