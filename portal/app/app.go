@@ -4,6 +4,7 @@ package app
 
 import (
 	"cartera/payments"
+	"cartera/payments/reconciliation"
 	"cartera/portal/jobs"
 	"context"
 	"crypto/hmac"
@@ -199,6 +200,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Payments.Prices = a.DebtorsSvc // checkout prices as the statement does
 	a.Payments.Rules = policies      // completion imputes with the tenant's money rules
 	a.Payments.Now = func() time.Time { return a.DebtorsSvc.Now() }
+	// wiring: bank-file reconciliation (lines below)
+	a.Web.BankFiles = reconciliation.New(db, a.Tenants, policies, a.Work, a.Audit, log)
 	// One-time login codes by e-mail go out through the outbox's e-mail
 	// sender, directly (never stored: the message holds the code).
 	if mailer := worklists.Email; mailer != nil {

@@ -52,6 +52,7 @@ type Deps struct {
 	Plans *payments.Plans // debtor plans, promises and contact preferences
 	// wiring: payments (fields below)
 	Payments            *payments.Service
+	BankFiles           *BankFiles // bank-file reconciliation
 	StripeWebhookSecret string
 	Audit               *audit.Log
 	Static              fs.FS
@@ -147,6 +148,7 @@ func New(d Deps) (*fiber.App, *Server, error) {
 	s.planRoutes(api)
 	s.privacyRoutes(api)
 	s.auditRoutes(api)
+	s.bankFileRoutes(api)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	s.pageRoutes(app)

@@ -74,8 +74,44 @@ func (s *Service) RecordPayment(ctx context.Context, tenant, key string, in Paym
 	if a.Role == tenants.RoleClient && in.Method != MethodClientReported {
 		return Recorded{}, apperr.Field("method", "un cliente reporta pagos con method client_reported")
 	}
+	channel := "manual"
+	if in.Method == MethodClientReported {
+		channel = MethodClientReported
+	}
+	return s.record(ctx, tg, in, ref, tg.sc.ID("pay:manual:"+ref), channel)
+}
+
+// BankPayment is money a bank file shows reaching the client's account.
+type BankPayment struct {
+	Amount int64
+	Key    string // stable per bank movement and account: the ledger key is "pay:bank:<Key>"
+	Ref    string // the bank's reference, kept on the entry
+	Day    string // YYYY-MM-DD the bank credited it (empty: today)
+}
+
+// RecordBankPayment records money reconciled from a bank file through the
+// same path as a manual transfer (imputation by the engine, no excess, plan
+// and promise upkeep). A client may record it: the bank, not the client,
+// says the money arrived. The same key again is accounts.ErrRecorded.
+func (s *Service) RecordBankPayment(ctx context.Context, tenant, accountID string, in BankPayment) (Recorded, error) {
+	if in.Amount <= 0 || in.Key == "" || strings.ContainsAny(in.Key, "$") {
+		return Recorded{}, fmt.Errorf("bank payment %q: %w", in.Key, apperr.ErrInvalid)
+	}
+	tg, err := s.open(ctx, tenant, accountID)
+	if err != nil {
+		return Recorded{}, err
+	}
+	pin := PaymentInput{Amount: in.Amount, Method: MethodTransfer, PaidAt: in.Day}
+	return s.record(ctx, tg, pin, NormalizeReference(in.Ref), tg.sc.ID("pay:bank:"+in.Key), "bank")
+}
+
+// record applies a payment under ledger key id: refused when the key is
+// already in the ledger, imputed by the engine, then the plan and promises
+// of the account follow it.
+func (s *Service) record(ctx context.Context, tg target, in PaymentInput, ref, id, channel string) (Recorded, error) {
+	a := actor.From(ctx)
 	sc, acc, now := tg.sc, tg.acc, s.now()
-	id := sc.ID("pay:manual:" + ref)
+	tenant := sc.Slug()
 	// A repeated reference is a conflict whatever the account (the same
 	// transfer cannot pay twice); the account's own check below closes the
 	// race between two requests at once.
@@ -93,10 +129,6 @@ func (s *Service) RecordPayment(ctx context.Context, tenant, key string, in Paym
 	paidAt, err := parsePaidAt(in.PaidAt, now, tg.tenant.Location())
 	if err != nil {
 		return Recorded{}, err
-	}
-	channel := "manual"
-	if in.Method == MethodClientReported {
-		channel = MethodClientReported
 	}
 	rules, err := s.policy.Rules(ctx, tenant)
 	if err != nil {
@@ -119,7 +151,11 @@ func (s *Service) RecordPayment(ctx context.Context, tenant, key string, in Paym
 		ID: id, TenantID: tenant, AccountID: acc.ID, DebtorID: acc.DebtorID, Kind: accounts.KindPayment, Channel: channel,
 		Amount: -in.Amount, Currency: acc.Currency, Ref: ref, Note: in.Method, By: a.UserID, At: paidAt,
 	}
-	_ = s.audit.Record(ctx, tenant, "payment.manual", id, map[string]any{"account": acc.ID, "amount": in.Amount, "method": in.Method,
+	event := "payment.manual"
+	if channel == "bank" {
+		event = "payment.bank"
+	}
+	_ = s.audit.Record(ctx, tenant, event, id, map[string]any{"account": acc.ID, "amount": in.Amount, "method": in.Method,
 		"interest": applied.Interest, "principal": applied.Principal})
 	// An account under an active installment plan: the payment reduces the
 	// plan's last installments, as an extra online payment does.
