@@ -14,6 +14,10 @@ type Actor struct {
 	IP        string
 	UserAgent string
 	RequestID string
+	// KeyID is set when an API key makes the request (UserID is then
+	// "apikey:<KeyID>"); Scopes are what that key may do.
+	KeyID  string
+	Scopes []string
 }
 
 // Member reports whether the actor may act within tenant. Admins see every
