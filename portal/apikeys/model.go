@@ -27,7 +27,7 @@ const Prefix = "ck_live_"
 
 // Key is a stored API key. The secret is never stored: only its SHA-256.
 type Key struct {
-	ID         string     `bson:"_id"`   // tenant:kid
+	ID         string     `bson:"_id"` // tenant:kid
 	TenantID   string     `bson:"tenantId"`
 	KeyID      string     `bson:"keyId"` // kid, the public part embedded in the key
 	Name       string     `bson:"name"`
