@@ -38,6 +38,9 @@ type Upload struct {
 	DateOrder string
 	// savedMapping marks Mapping as taken from the saved layout.
 	savedMapping bool
+	// api marks a batch placed through the API: its columns are the field
+	// names, so the tenant's saved file layout neither applies nor changes.
+	api bool
 }
 
 // Preview is what a client sees before starting an import: how the columns
@@ -211,15 +214,17 @@ func (s *Service) createImport(ctx context.Context, tenant string, u Upload) (Im
 		return Import{}, err
 	}
 	typed := u
-	if u, u.savedMapping, err = s.withLayout(ctx, sc, u); err != nil {
-		return Import{}, err
+	if !u.api {
+		if u, u.savedMapping, err = s.withLayout(ctx, sc, u); err != nil {
+			return Import{}, err
+		}
 	}
 	r, kind, err := s.openReader(u, t)
 	if err != nil {
 		return Import{}, err
 	}
 	r.Close()
-	if len(typed.Mapping) > 0 || typed.DateOrder != "" {
+	if !u.api && (len(typed.Mapping) > 0 || typed.DateOrder != "") {
 		// What the person typed for a file that reads is what the next
 		// file of this ERP will need.
 		if err := s.saveLayout(ctx, sc, u, actor.From(ctx).UserID); err != nil {
