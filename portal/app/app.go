@@ -22,6 +22,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"cartera/portal/accounts"
+	"cartera/portal/apikeys"
 	"cartera/portal/audit"
 	"cartera/portal/caps"
 	"cartera/portal/config"
@@ -32,6 +33,7 @@ import (
 	"cartera/portal/store"
 	"cartera/portal/strategy"
 	"cartera/portal/web"
+	"cartera/portal/webhooks"
 	"cartera/portal/work"
 	"cartera/portal/worker"
 	"cartera/reports"
@@ -66,6 +68,9 @@ type App struct {
 	Reports *reports.Service
 	Queue   *queue.Service
 	Plans   *payments.Plans
+
+	Keys     *apikeys.Service  // API keys of machine clients
+	Webhooks *webhooks.Service // outbound webhooks and their deliveries
 }
 
 // Open opens the database named by cfg and builds the app on it.
@@ -115,9 +120,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Views.Watch()
 	a.Tally = reports.NewTally(db, a.Tenants, log)
 	a.Tally.Watch()
+	a.Keys = apikeys.New(db, a.Audit, cfg.APIKeyRate)
+	a.Webhooks = webhooks.New(db, a.Audit, log, webhooks.Options{AllowLoopbackHTTP: cfg.WebhookLoopbackHTTP})
+	a.Webhooks.Watch() // events from committed writes, journaled like the other projections
 
 	app, srv, err := web.New(web.Deps{
 		DB: db, Tenants: a.Tenants, Accounts: a.Accounts, Audit: a.Audit, Static: static.FS, Catalog: cat, Log: log,
+		Keys: a.Keys, Webhooks: a.Webhooks,
 		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, ImportMaxBytes: cfg.ImportMaxBytes,
 		SecureCookies: !cfg.InsecureCookies, CSRFSecret: derive(secret, "csrf"),
 	})
@@ -343,6 +352,10 @@ func (a *App) jobList() []jobs.Job {
 				}
 			}
 			return nil
+		}},
+		{Name: "webhooks.deliver", Period: func(now time.Time) string { return now.UTC().Truncate(time.Minute).Format(time.RFC3339) }, Lease: 5 * time.Minute, Run: func(ctx context.Context) error {
+			_, err := a.Webhooks.Deliver(ctx)
+			return err
 		}},
 		// jobs: plans (entries below)
 		{Name: "payments.reconcile", Period: every5, Lease: 10 * time.Minute, Run: func(ctx context.Context) error {

@@ -32,28 +32,40 @@ type Config struct {
 	LogLevel         string
 	DBLog            bool // FerretDB's own log, quiet unless asked
 	Sandbox          bool // the test gateway without Stripe (-demo, PORTAL_SANDBOX=1); neither: payments off
+	APIKeyRate       int  // requests a minute per API key (PORTAL_API_KEY_RATE, default 600)
+	// WebhookLoopbackHTTP lets webhook endpoints be plain http on a
+	// loopback address (PORTAL_WEBHOOK_LOOPBACK_HTTP=1; tests, a local bridge).
+	WebhookLoopbackHTTP bool
 }
 
 // Load reads the environment.
 func Load() (Config, error) {
 	c := Config{
-		Addr:             env("PORTAL_ADDR", "127.0.0.1:8080"),
-		DataDir:          env("PORTAL_DATA", "./data"),
-		MongoURI:         os.Getenv("MONGODB_URI"),
-		JWTSecret:        os.Getenv("PORTAL_JWT_SECRET"),
-		AdminEmail:       os.Getenv("PORTAL_ADMIN_EMAIL"),
-		AdminPassword:    os.Getenv("PORTAL_ADMIN_PASSWORD"),
-		StripeSecretKey:  os.Getenv("STRIPE_SECRET_KEY"),
-		StripeWebhookKey: os.Getenv("STRIPE_WEBHOOK_SECRET"),
-		StripeAPIBase:    os.Getenv("STRIPE_API_BASE"),
-		Sandbox:          os.Getenv("PORTAL_SANDBOX") == "1",
-		SMTPURL:          os.Getenv("SMTP_URL"),
-		MessagingURL:     os.Getenv("MESSAGING_URL"),
-		MessagingToken:   os.Getenv("MESSAGING_TOKEN"),
-		PublicURL:        os.Getenv("PORTAL_PUBLIC_URL"),
-		LogLevel:         env("PORTAL_LOG_LEVEL", "info"),
-		DBLog:            os.Getenv("PORTAL_DB_LOG") == "1",
-		InsecureCookies:  os.Getenv("PORTAL_INSECURE_COOKIES") == "1",
+		Addr:                env("PORTAL_ADDR", "127.0.0.1:8080"),
+		DataDir:             env("PORTAL_DATA", "./data"),
+		MongoURI:            os.Getenv("MONGODB_URI"),
+		JWTSecret:           os.Getenv("PORTAL_JWT_SECRET"),
+		AdminEmail:          os.Getenv("PORTAL_ADMIN_EMAIL"),
+		AdminPassword:       os.Getenv("PORTAL_ADMIN_PASSWORD"),
+		StripeSecretKey:     os.Getenv("STRIPE_SECRET_KEY"),
+		StripeWebhookKey:    os.Getenv("STRIPE_WEBHOOK_SECRET"),
+		StripeAPIBase:       os.Getenv("STRIPE_API_BASE"),
+		Sandbox:             os.Getenv("PORTAL_SANDBOX") == "1",
+		SMTPURL:             os.Getenv("SMTP_URL"),
+		MessagingURL:        os.Getenv("MESSAGING_URL"),
+		MessagingToken:      os.Getenv("MESSAGING_TOKEN"),
+		PublicURL:           os.Getenv("PORTAL_PUBLIC_URL"),
+		LogLevel:            env("PORTAL_LOG_LEVEL", "info"),
+		DBLog:               os.Getenv("PORTAL_DB_LOG") == "1",
+		InsecureCookies:     os.Getenv("PORTAL_INSECURE_COOKIES") == "1",
+		WebhookLoopbackHTTP: os.Getenv("PORTAL_WEBHOOK_LOOPBACK_HTTP") == "1",
+	}
+	if v := os.Getenv("PORTAL_API_KEY_RATE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return c, fmt.Errorf("PORTAL_API_KEY_RATE: want a positive number of requests a minute")
+		}
+		c.APIKeyRate = n
 	}
 	if v := os.Getenv("PORTAL_TRUSTED_PROXIES"); v != "" {
 		for _, p := range strings.Split(v, ",") {

@@ -16,6 +16,7 @@ var Collections = []string{
 	"meta", "changes", "tenants", "users", "debtors", "accounts", "ledger", "activities",
 	"promises", "disputes", "plans", "imports", "importrows", "jobs", "outbox",
 	"audit", "worklists", "counters", "payments", "webhooks", "files", "tallies", "monthly", "accountindex", "caps", "settings", "assignruns",
+	"apikeys", "webhookendpoints", "webhookdeliveries",
 }
 
 // index declares an index MongoDB proper needs; on the embedded server only
@@ -62,6 +63,13 @@ var migrations = []migration{
 		index{coll: "imports", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "createdAt", Value: -1}}},
 		index{coll: "outbox", keys: bson.D{{Key: "status", Value: 1}, {Key: "due", Value: 1}}},
 		index{coll: "disputes", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "status", Value: 1}}},
+	)},
+	// API keys and outbound webhooks (issue #17): the delivery run's scan
+	// and the delivery log's page.
+	{2, "integration indexes", indexes(
+		index{coll: "apikeys", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "createdAt", Value: -1}}},
+		index{coll: "webhookdeliveries", keys: bson.D{{Key: "status", Value: 1}, {Key: "nextAttemptAt", Value: 1}}},
+		index{coll: "webhookdeliveries", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "endpointId", Value: 1}, {Key: "createdAt", Value: -1}}},
 	)},
 }
 

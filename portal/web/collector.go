@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cartera/portal/apikeys"
 	"fmt"
 	"slices"
 	"time"
@@ -31,7 +32,7 @@ func (s *Server) collectorRoutes(r fiber.Router) {
 	s.route(r, fiber.MethodPost, "/tenants/:tenant/accounts/:id/activities", s.logActivity, workers...)
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/accounts/:id/activities", s.listActivities, payers...)
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/accounts/:id/timeline", s.timeline, payers...)
-	s.route(r, fiber.MethodPost, "/tenants/:tenant/accounts/:id/payments", s.manualPayment, payers...)
+	s.keyRoute(r, apikeys.ScopePaymentsWrite, fiber.MethodPost, "/tenants/:tenant/accounts/:id/payments", s.manualPayment, payers...)
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/debtors/:document/consent", s.getConsent, payers...)
 	s.route(r, fiber.MethodPut, "/tenants/:tenant/debtors/:document/consent", s.putConsent, workers...)
 	s.route(r, fiber.MethodPost, "/tenants/:tenant/debtors/:document/contacts", s.addContact, workers...)

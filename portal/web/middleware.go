@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"cartera/portal/actor"
+	"cartera/portal/apikeys"
 	"cartera/portal/apperr"
 	"cartera/portal/store"
 	"cartera/tenants"
@@ -65,6 +66,9 @@ func (s *Server) principal(c *fiber.Ctx) error {
 	if tok == "" {
 		tok, fromCookie = utils.CopyString(c.Cookies(sessionCookie)), true
 	}
+	if !fromCookie && apikeys.Looks(tok) && strings.HasPrefix(c.Path(), "/api/") && s.Keys != nil {
+		return s.keyRequest(c, a, tok)
+	}
 	if tok != "" && strings.HasPrefix(c.Path(), "/api/") {
 		ctx := actor.With(c.UserContext(), a)
 		if u, claims, err := s.Tenants.Authenticate(ctx, tok); err == nil {
@@ -84,6 +88,29 @@ func (s *Server) principal(c *fiber.Ctx) error {
 	// The person is also who the read models' Settle waits for.
 	c.SetUserContext(store.WithWriter(actor.With(c.UserContext(), a), a.UserID))
 	return c.Next()
+}
+
+// keyRequest serves a request made with an API key: a bad, revoked or
+// expired key is 401, one over its rate 429; every request it makes is
+// audited as the key, with the route and the status answered.
+func (s *Server) keyRequest(c *fiber.Ctx, a actor.Actor, tok string) error {
+	k, err := s.Keys.Authenticate(actor.With(c.UserContext(), a), tok)
+	if err != nil {
+		return err
+	}
+	a = apikeys.Actor(k, a)
+	ctx := store.WithWriter(actor.With(c.UserContext(), a), a.UserID)
+	c.SetUserContext(ctx)
+	err = c.Next()
+	if err != nil {
+		// Decide the status now, as accessLog would, so the audit has it.
+		if herr := s.errorHandler(c, err); herr != nil {
+			return herr
+		}
+	}
+	_ = s.Audit.Record(ctx, k.TenantID, "apikey.request", routePattern(c), map[string]any{
+		"method": c.Method(), "status": c.Response().StatusCode(), "key": k.KeyID})
+	return nil
 }
 
 // require lets through only authenticated callers with one of roles.

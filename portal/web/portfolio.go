@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cartera/portal/apikeys"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -25,16 +26,16 @@ var (
 
 func (s *Server) portfolioRoutes(r fiber.Router) {
 	s.route(r, fiber.MethodPost, "/tenants/:tenant/imports/preview", s.previewImport, portfolioOwners...)
-	s.route(r, fiber.MethodPost, "/tenants/:tenant/imports", s.startImport, portfolioOwners...)
+	s.keyRoute(r, apikeys.ScopePlacementsWrite, fiber.MethodPost, "/tenants/:tenant/imports", s.startImport, portfolioOwners...)
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/imports", s.listImports, portfolioOwners...)
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/imports/layout", s.getLayout, portfolioOwners...)
 	s.route(r, fiber.MethodDelete, "/tenants/:tenant/imports/layout", s.forgetLayout, portfolioOwners...)
-	s.route(r, fiber.MethodGet, "/tenants/:tenant/imports/:id", s.getImport, portfolioOwners...)
-	s.route(r, fiber.MethodGet, "/tenants/:tenant/imports/:id/errors.csv", s.importErrors, portfolioOwners...)
+	s.keyRoute(r, apikeys.ScopePlacementsWrite, fiber.MethodGet, "/tenants/:tenant/imports/:id", s.getImport, portfolioOwners...)
+	s.keyRoute(r, apikeys.ScopePlacementsWrite, fiber.MethodGet, "/tenants/:tenant/imports/:id/errors.csv", s.importErrors, portfolioOwners...)
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/imports/:id/access-codes.csv", s.importCodes, managers...)
-	s.route(r, fiber.MethodGet, "/tenants/:tenant/accounts", s.listAccounts, portfolioReaders...)
-	s.route(r, fiber.MethodGet, "/tenants/:tenant/accounts/:id", s.getAccount, portfolioReaders...)
-	s.route(r, fiber.MethodPost, "/tenants/:tenant/accounts/:id/recall", s.recallAccount, portfolioOwners...)
+	s.keyRoute(r, apikeys.ScopeAccountsRead, fiber.MethodGet, "/tenants/:tenant/accounts", s.listAccounts, portfolioReaders...)
+	s.keyRoute(r, apikeys.ScopeAccountsRead, fiber.MethodGet, "/tenants/:tenant/accounts/:id", s.getAccount, portfolioReaders...)
+	s.keyRoute(r, apikeys.ScopePlacementsWrite, fiber.MethodPost, "/tenants/:tenant/accounts/:id/recall", s.recallAccount, portfolioOwners...)
 	s.route(r, fiber.MethodPost, "/tenants/:tenant/assignments", s.assign, managers...)
 	s.route(r, fiber.MethodPut, "/tenants/:tenant/assignment-rule", s.setAssignRule, managers...)
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/assignment", s.assignmentState, managers...)

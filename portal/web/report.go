@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cartera/portal/apikeys"
 	"io"
 	"mime"
 	"strings"
@@ -17,11 +18,11 @@ import (
 var reportReaders = []string{tenants.RoleAdmin, tenants.RoleManager, tenants.RoleClient}
 
 func (s *Server) reportRoutes(r fiber.Router) {
-	s.route(r, fiber.MethodGet, "/tenants/:tenant/reports/summary", s.reportSummary, reportReaders...)
+	s.keyRoute(r, apikeys.ScopeReportsRead, fiber.MethodGet, "/tenants/:tenant/reports/summary", s.reportSummary, reportReaders...)
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/reports/recovery.pdf", s.reportRecoveryPDF, reportReaders...)
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/reports/remittance.pdf", s.reportRemittancePDF, reportReaders...)
-	s.route(r, fiber.MethodGet, "/tenants/:tenant/reports/remittance.csv", s.reportRemittanceCSV, reportReaders...)
-	s.route(r, fiber.MethodGet, "/tenants/:tenant/reports/accounts.csv", s.reportAccountsCSV, reportReaders...)
+	s.keyRoute(r, apikeys.ScopeReportsRead, fiber.MethodGet, "/tenants/:tenant/reports/remittance.csv", s.reportRemittanceCSV, reportReaders...)
+	s.keyRoute(r, apikeys.ScopeReportsRead, fiber.MethodGet, "/tenants/:tenant/reports/accounts.csv", s.reportAccountsCSV, reportReaders...)
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/reports/activities.csv", s.reportActivitiesCSV, reportReaders...)
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/reports/monthly", s.reportMonthlyList, reportReaders...)
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/reports/monthly/:month/:kind", s.reportMonthlyFile, reportReaders...)

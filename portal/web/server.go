@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,12 +24,14 @@ import (
 
 	"cartera/portal/accounts"
 	"cartera/portal/actor"
+	"cartera/portal/apikeys"
 	"cartera/portal/apperr"
 	"cartera/portal/audit"
 	"cartera/portal/caps"
 	"cartera/portal/debtors"
 	"cartera/portal/i18n"
 	"cartera/portal/store"
+	"cartera/portal/webhooks"
 	"cartera/reports"
 	"cartera/tenants"
 )
@@ -55,6 +58,8 @@ type Deps struct {
 	BankFiles           *BankFiles // bank-file reconciliation
 	StripeWebhookSecret string
 	Audit               *audit.Log
+	Keys                *apikeys.Service  // API keys of machine clients
+	Webhooks            *webhooks.Service // outbound webhooks
 	Static              fs.FS
 	Catalog             *i18n.Catalog
 	Log                 *slog.Logger
@@ -83,6 +88,13 @@ type Server struct {
 type RouteInfo struct {
 	Method, Path string
 	Roles        []string // empty: public
+	// Scope is the API-key scope that opens the route to keys (empty: keys
+	// are refused with 403).
+	Scope string
+	// API marks the public API for machine clients: in the OpenAPI
+	// document (every route with a Scope, plus key management and the
+	// document itself).
+	API bool
 }
 
 // jsonLimit bounds every request body except uploads.
@@ -149,6 +161,7 @@ func New(d Deps) (*fiber.App, *Server, error) {
 	s.privacyRoutes(api)
 	s.auditRoutes(api)
 	s.bankFileRoutes(api)
+	s.integrationRoutes(api)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	s.pageRoutes(app)
@@ -158,22 +171,53 @@ func New(d Deps) (*fiber.App, *Server, error) {
 // Routes lists every API route with its allowed roles.
 func (s *Server) Routes() []RouteInfo { return s.routes }
 
-// route registers an API route allowed to roles (none: public).
+// route registers an API route allowed to roles (none: public); API keys
+// are refused on it.
 func (s *Server) route(r fiber.Router, method, path string, h fiber.Handler, roles ...string) {
-	full := strings.TrimSuffix(r.(*fiber.Group).Prefix, "/") + path
-	s.routes = append(s.routes, RouteInfo{Method: method, Path: full, Roles: roles})
-	if len(roles) == 0 {
-		r.Add(method, path, h)
+	s.add(r, RouteInfo{Method: method, Path: path, Roles: roles}, h)
+}
+
+// keyRoute registers a route of the public API that keys holding scope may
+// call too (as the tenant's client company), besides roles.
+func (s *Server) keyRoute(r fiber.Router, scope, method, path string, h fiber.Handler, roles ...string) {
+	s.add(r, RouteInfo{Method: method, Path: path, Roles: roles, Scope: scope, API: true}, h)
+}
+
+func (s *Server) add(r fiber.Router, ri RouteInfo, h fiber.Handler) {
+	path := ri.Path
+	ri.Path = strings.TrimSuffix(r.(*fiber.Group).Prefix, "/") + path
+	s.routes = append(s.routes, ri)
+	if len(ri.Roles) == 0 {
+		r.Add(ri.Method, path, h)
 		return
 	}
 	if strings.Contains(path, ":tenant") {
 		// Who, then membership, then role: a non-member of the tenant gets
 		// the same 404 whatever their role and whatever the body holds
 		// (API.md: 404 for anything of a tenant you do not belong to).
-		r.Add(method, path, s.authenticated, s.member, s.require(roles...), h)
+		r.Add(ri.Method, path, s.authenticated, s.member, s.keyScope(ri.Scope), s.require(ri.Roles...), h)
 		return
 	}
-	r.Add(method, path, s.require(roles...), h)
+	r.Add(ri.Method, path, s.keyScope(ri.Scope), s.require(ri.Roles...), h)
+}
+
+// keyScope lets an API key through only with the route's scope.
+func (s *Server) keyScope(scope string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		a := actor.From(c.UserContext())
+		if a.KeyID == "" || (scope != "" && slices.Contains(a.Scopes, scope)) {
+			return c.Next()
+		}
+		_ = s.Audit.Record(c.UserContext(), firstOf(a.Tenants), "authz.denied", routePattern(c), map[string]any{"method": c.Method(), "scope": scope})
+		return apperr.ErrForbidden
+	}
+}
+
+func firstOf(list []string) string {
+	if len(list) == 0 {
+		return ""
+	}
+	return list[0]
 }
 
 // authenticated answers 401 to an anonymous caller.
