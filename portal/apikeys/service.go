@@ -181,7 +181,7 @@ func (s *Service) Revoke(ctx context.Context, tenant, kid string) error {
 			return nil, nil
 		}
 		changed = true
-		return bson.D{{Key: "$set", Value: bson.D{{Key: "revokedAt", Value: now}}}, {Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}}}, nil
+		return bson.D{{Key: "$set", Value: bson.D{{Key: "revokedAt", Value: now}}}}, nil
 	})
 	if err != nil {
 		return fmt.Errorf("revoke api key: %w", err)

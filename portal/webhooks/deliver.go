@@ -138,14 +138,13 @@ func (s *Service) deliverOne(ctx context.Context, tenant, id string, st *Stats) 
 			return nil, nil
 		}
 		claimed = true
-		return bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusSending}, {Key: "claimUntil", Value: now.Add(claimFor)}}},
-			{Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}}}, nil
+		return bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusSending}, {Key: "claimUntil", Value: now.Add(claimFor)}}}}, nil
 	})
 	if err != nil || !claimed {
 		return err
 	}
 	finish := func(set bson.D) error {
-		return sc.C(deliveriesColl).Update(ctx, id, bson.D{{Key: "$set", Value: set}, {Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}}})
+		return sc.C(deliveriesColl).Update(ctx, id, bson.D{{Key: "$set", Value: set}, {Key: "$inc", Value: bson.D{{Key: "rev", Value: int64(1)}}}})
 	}
 	ep, err := s.endpoint(ctx, tenant, d.EndpointID)
 	if err != nil {

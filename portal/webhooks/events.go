@@ -48,6 +48,9 @@ func (s *Service) observe(ctx context.Context, b store.Batch) error {
 			continue
 		}
 		for _, ev := range eventsOf(ch) {
+			if ev.Type == PaymentSucceeded {
+				ev.Data["amount"] = s.paymentAmount(ctx, ch.Tenant, ch.Tenant+":"+ev.Data["paymentId"].(string))
+			}
 			if err := s.Publish(ctx, ev); err != nil {
 				return err
 			}
@@ -97,6 +100,31 @@ func strs(r bson.Raw, key string, tenant string) []string {
 	return out
 }
 
+// paymentKey is the key of the payment a ledger part belongs to.
+func paymentKey(id string) string {
+	for _, sfx := range []string{":i", ":x"} {
+		if strings.HasSuffix(id, sfx) {
+			return strings.TrimSuffix(id, sfx)
+		}
+	}
+	return id
+}
+
+// paymentAmount is the money a payment brought: its parts' sum.
+func (s *Service) paymentAmount(ctx context.Context, tenant, pay string) int64 {
+	sc := s.db.Tenant(tenant)
+	var total int64
+	for _, id := range []string{pay, pay + ":i", pay + ":x"} {
+		var e struct {
+			Amount int64 `bson:"amount"`
+		}
+		if sc.C("ledger").Get(ctx, id, &e) == nil {
+			total -= e.Amount
+		}
+	}
+	return total
+}
+
 // eventsOf maps one change to the events it means.
 func eventsOf(ch store.Change) []Event {
 	t := ch.Tenant
@@ -122,9 +150,15 @@ func eventsOf(ch store.Change) []Event {
 			return nil // entries are append-only: an insert is the event
 		}
 		switch str(after, "kind") {
-		case "payment":
-			add(PaymentSucceeded, "", map[string]any{"ledgerId": key(ch.ID), "accountId": key(str(after, "accountId")),
-				"amount": -num(after, "amount"), "currency": str(after, "currency"), "channel": str(after, "channel"), "reference": str(after, "ref")})
+		case "payment", "interest_paid", "overpayment":
+			// A payment is booked in parts (interest first, then principal,
+			// then any excess) under one key: one event per key, whichever
+			// part comes first; observe adds up the parts.
+			pay := paymentKey(ch.ID)
+			sum := sha256.Sum256([]byte(PaymentSucceeded + "|" + pay))
+			out = append(out, Event{ID: "evt_" + hex.EncodeToString(sum[:12]), Type: PaymentSucceeded, Tenant: t, Data: map[string]any{
+				"paymentId": key(pay), "accountId": key(str(after, "accountId")), "currency": str(after, "currency"),
+				"channel": str(after, "channel"), "reference": str(after, "ref")}})
 		case "reversal":
 			add(PaymentRefunded, "", map[string]any{"ledgerId": key(ch.ID), "accountId": key(str(after, "accountId")),
 				"amount": num(after, "amount"), "currency": str(after, "currency"), "of": key(str(after, "of"))})

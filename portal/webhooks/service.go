@@ -108,13 +108,13 @@ func (s *Service) Create(ctx context.Context, tenant, rawURL string, events []st
 	sc := s.db.Tenant(tenant)
 	var reg Registry
 	full := false
-	init := bson.D{{Key: "tenantId", Value: tenant}, {Key: "endpoints", Value: bson.A{}}}
+	init := bson.D{{Key: "endpoints", Value: bson.A{}}}
 	err := sc.C(endpointsColl).MutateOrCreate(ctx, sc.ID("endpoints"), &reg, init, func() (bson.D, error) {
 		if len(reg.Endpoints) >= maxEndpoints {
 			full = true
 			return nil, nil
 		}
-		return bson.D{{Key: "$set", Value: bson.D{{Key: "endpoints", Value: append(reg.Endpoints, ep)}}}, {Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}}}, nil
+		return bson.D{{Key: "$set", Value: bson.D{{Key: "endpoints", Value: append(reg.Endpoints, ep)}}}}, nil
 	})
 	if err != nil {
 		return Endpoint{}, fmt.Errorf("webhook endpoint: %w", err)
@@ -183,7 +183,7 @@ func (s *Service) Delete(ctx context.Context, tenant, id string) error {
 		if len(kept) == len(reg.Endpoints) {
 			return nil, nil
 		}
-		return bson.D{{Key: "$set", Value: bson.D{{Key: "endpoints", Value: kept}}}, {Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}}}, nil
+		return bson.D{{Key: "$set", Value: bson.D{{Key: "endpoints", Value: kept}}}}, nil
 	})
 	if err != nil {
 		return fmt.Errorf("delete webhook endpoint: %w", err)
@@ -253,7 +253,7 @@ func (s *Service) Replay(ctx context.Context, tenant, endpointID, did string) (D
 			return nil, fmt.Errorf("webhook delivery: being sent: %w", apperr.ErrConflict)
 		}
 		return bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusPending}, {Key: "nextAttemptAt", Value: now},
-			{Key: "retryFrom", Value: now}}}, {Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}}}, nil
+			{Key: "retryFrom", Value: now}}}}, nil
 	})
 	if err != nil {
 		return Delivery{}, err
