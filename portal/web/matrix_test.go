@@ -17,6 +17,7 @@ var public = map[string]bool{
 	"GET /api/debtor/login/options":     true,
 	"GET /api/debtor/company/:slug":     true, // the debtor link names its company (printed on letters)
 	"POST /api/webhooks/stripe":         true,
+	"GET /api/openapi.json":             true, // the public API's OpenAPI document
 }
 
 var paramRE = regexp.MustCompile(`:[a-zA-Z]+`)
