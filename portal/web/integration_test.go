@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/bson"
+
 	"cartera/portal/apptest"
 	"cartera/portal/config"
 	"cartera/portal/webhooks"
@@ -355,8 +357,23 @@ func TestWebhookSignedRetriedReplayedAndDurable(t *testing.T) {
 	if err := e.App.DB.Drain(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	// And the stopped one had claimed it and died mid-send: the claim
+	// runs out and the next instance sends it.
+	sc := e.App.DB.Tenant("acme")
+	var open []webhooks.Delivery
+	if err := sc.C("webhookdeliveries").Find(context.Background(), bson.D{{Key: "status", Value: "pending"}}, &open); err != nil || len(open) != 1 {
+		t.Fatalf("stored before sending: %v %+v", err, open)
+	}
+	if err := sc.C("webhookdeliveries").Update(context.Background(), open[0].ID, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "status", Value: "sending"}, {Key: "claimUntil", Value: time.Now().Add(time.Minute)}}}}); err != nil {
+		t.Fatal(err)
+	}
 	e.App.StopBackground()
 	next := e.Replica()
+	if st := deliver(next); st.Delivered != 0 {
+		t.Fatalf("taken while another run holds it: %+v", st)
+	}
+	next.App.Webhooks.Now = func() time.Time { return time.Now().Add(3 * time.Minute) }
 	deliver(next)
 	if got := rc.events("payment.succeeded"); len(got) != 3 || got[2].ID == paid[0].ID {
 		t.Fatalf("after restart: %+v", got)
