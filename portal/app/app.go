@@ -28,6 +28,7 @@ import (
 	"cartera/portal/config"
 	"cartera/portal/debtors"
 	"cartera/portal/i18n"
+	"cartera/portal/paylinks"
 	"cartera/portal/queue"
 	"cartera/portal/readside"
 	"cartera/portal/store"
@@ -146,6 +147,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.DebtorsSvc.Views = a.Views
 	a.DebtorsSvc.Rules = policies
 	a.DebtorsSvc.Translate, a.DebtorsSvc.PublicURL = cat.T, cfg.PublicURL // dispute notices
+	links := paylinks.New(db)                                             // the payment links messages and letters carry
+	a.DebtorsSvc.Links = links
 	a.Web.DebtorPortal = a.DebtorsSvc
 	a.Web.Debtors = a.Web.DebtorSessions()
 	// wiring: reports (lines below)
@@ -154,7 +157,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Web.Reports = a.Reports
 	// wiring: queue and ladder (lines below)
 	worklists := queue.New(db, a.Tenants, policies, a.Accounts, log)
-	worklists.PublicURL, worklists.Translate = cfg.PublicURL, cat.T
+	worklists.PublicURL, worklists.Translate, worklists.Links = cfg.PublicURL, cat.T, links
 	if cfg.SMTPURL != "" {
 		mail, err := queue.NewSMTP(cfg.SMTPURL)
 		if err != nil {

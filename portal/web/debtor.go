@@ -27,8 +27,9 @@ func (s *Server) debtorRoutes(r fiber.Router) {
 	s.route(r, fiber.MethodPost, "/debtor/login/email-code", s.debtorEmailCode)
 	s.route(r, fiber.MethodGet, "/debtor/login/options", s.debtorLoginOptions)
 	s.route(r, fiber.MethodGet, "/debtor/company/:slug", s.debtorCompany)
-	s.route(r, fiber.MethodPost, "/debtor/logout", s.debtorLogout, tenants.RoleDebtor)
-	s.route(r, fiber.MethodGet, "/debtor/statement", s.debtorStatement, tenants.RoleDebtor)
+	s.route(r, fiber.MethodPost, "/debtor/link", s.debtorLinkLogin)
+	s.payRoute(r, fiber.MethodPost, "/debtor/logout", s.debtorLogout)
+	s.payRoute(r, fiber.MethodGet, "/debtor/statement", s.debtorStatement)
 	s.route(r, fiber.MethodGet, "/debtor/statement.pdf", s.debtorStatementPDF, tenants.RoleDebtor)
 	s.route(r, fiber.MethodPost, "/debtor/disputes", s.debtorOpenDispute, tenants.RoleDebtor)
 	s.route(r, fiber.MethodGet, "/debtor/disputes", s.debtorDisputes, tenants.RoleDebtor)
@@ -56,7 +57,7 @@ func (d debtorSessions) AuthenticateDebtor(c *fiber.Ctx, token string) (actor.Ac
 	// The principal middleware builds the request's context on this one, so
 	// the handler finds the debtor document already read.
 	c.SetUserContext(debtors.WithLoaded(c.UserContext(), loaded))
-	if bearer(c) == "" && time.Until(exp) < svc.TTL()/2 {
+	if bearer(c) == "" && !a.PayLink && time.Until(exp) < svc.TTL()/2 {
 		if sess, err := svc.Refresh(actor.With(c.UserContext(), a)); err == nil {
 			d.s.setSession(c, sess.Token, sess.Expires)
 		}
@@ -104,6 +105,28 @@ func (s *Server) debtorLogin(c *fiber.Ctx) error {
 	s.rebindCSRF(c, sess.Token)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(fiber.Map{"token": sess.Token, "expires": sess.Expires})
+}
+
+type linkLoginReq struct {
+	Tenant string `json:"tenant"`
+	Link   string `json:"link"`
+}
+
+// debtorLinkLogin opens a pay-only session from a payment link (the token
+// the page found in its URL fragment).
+func (s *Server) debtorLinkLogin(c *fiber.Ctx) error {
+	var req linkLoginReq
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	sess, err := s.DebtorPortal.LoginByLink(c.UserContext(), req.Tenant, req.Link)
+	if err != nil {
+		return err
+	}
+	s.setSession(c, sess.Token, sess.Expires)
+	s.rebindCSRF(c, sess.Token)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(fiber.Map{"token": sess.Token, "expires": sess.Expires, "scope": tenants.ScopePay, "accounts": sess.Accounts})
 }
 
 type emailCodeReq struct {
@@ -164,7 +187,12 @@ func (s *Server) debtorStatement(c *fiber.Ctx) error {
 		plan = p
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	session := "full"
+	if actor.From(c.UserContext()).PayLink {
+		session = "link" // the page shows paying only and offers the code login
+	}
 	return c.JSON(fiber.Map{
+		"session":  session,
 		"plan":     plan,
 		"debtor":   fiber.Map{"name": st.DebtorName, "document": debtors.Mask(st.Document)},
 		"tenant":   fiber.Map{"slug": st.Tenant.ID, "name": st.Tenant.Name, "locale": st.Tenant.Locale},

@@ -10,15 +10,14 @@ import (
 	"cartera/portal/accounts"
 	"cartera/portal/actor"
 	"cartera/portal/money"
-	"cartera/tenants"
 )
 
 func (s *Server) paymentRoutes(r fiber.Router) {
-	s.route(r, fiber.MethodPost, "/debtor/checkout", s.checkout, tenants.RoleDebtor)
-	s.route(r, fiber.MethodGet, "/debtor/payments/:id", s.getPayment, tenants.RoleDebtor)
-	s.route(r, fiber.MethodGet, "/debtor/payments/:id/receipt.pdf", s.receipt, tenants.RoleDebtor)
-	s.route(r, fiber.MethodGet, "/payments/sandbox/:id", s.sandboxPage, tenants.RoleDebtor)
-	s.route(r, fiber.MethodPost, "/payments/sandbox/:id/complete", s.sandboxComplete, tenants.RoleDebtor)
+	s.payRoute(r, fiber.MethodPost, "/debtor/checkout", s.checkout)
+	s.payRoute(r, fiber.MethodGet, "/debtor/payments/:id", s.getPayment)
+	s.payRoute(r, fiber.MethodGet, "/debtor/payments/:id/receipt.pdf", s.receipt)
+	s.payRoute(r, fiber.MethodGet, "/payments/sandbox/:id", s.sandboxPage)
+	s.payRoute(r, fiber.MethodPost, "/payments/sandbox/:id/complete", s.sandboxComplete)
 	s.route(r, fiber.MethodGet, "/payments/gateway", s.gatewayInfo, managers...)
 	// Verified by signature on the raw body; no session, no CSRF.
 	s.route(r, fiber.MethodPost, "/webhooks/stripe", s.stripeWebhook)
