@@ -1,12 +1,16 @@
 package web_test
 
 import (
+	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"go.mongodb.org/mongo-driver/bson"
+
+	"cartera/portal/browsertest"
 
 	"cartera/portal/paylinks"
 )
@@ -18,26 +22,7 @@ import (
 // or an expired link opens nothing, and a logout ends it.
 func TestPaymentLinkInMessagesOpensThePaySheet(t *testing.T) {
 	e := apptestWithEmails(t)
-	e.App.Web.Queue.Now = func() time.Time { return time.Date(2025, 10, 2, 15, 0, 0, 0, time.UTC) } // A1 one day late
-	if _, err := e.App.Web.Queue.RunLadder(e.Ctx(), "acme"); err != nil {
-		t.Fatal(err)
-	}
-	// The body is what the sender sends (staff's outbox API does not show
-	// it: it holds the link).
-	var items []bson.M
-	if err := e.App.DB.C("outbox").Find(e.Ctx(), bson.D{}, &items); err != nil {
-		t.Fatal(err)
-	}
-	linkRE := regexp.MustCompile(`http://127\.0\.0\.1/pay/acme#l=([A-Za-z0-9_-]{22})`)
-	var token, account string
-	for _, m := range items {
-		if got := linkRE.FindStringSubmatch(m["body"].(string)); got != nil && m["channel"] == "email" {
-			token, account = got[1], m["accountId"].(string)
-		}
-	}
-	if token == "" {
-		t.Fatalf("no ladder e-mail carries a payment link: %v", items)
-	}
+	token, account := ladderLink(t, e)
 	// Only the token's hash is stored.
 	var stored []bson.M
 	if err := e.App.DB.C("paylinks").Find(e.Ctx(), bson.D{}, &stored); err != nil || len(stored) == 0 {
@@ -152,3 +137,65 @@ func TestLetterCarriesAPaymentLink(t *testing.T) {
 		t.Fatalf("letter links: %+v", links)
 	}
 }
+
+// ladderLink runs the ladder the day after A1's due date and returns the
+// payment link token its e-mail carries and the account it offers.
+func ladderLink(t *testing.T, e debtorEnv) (token, account string) {
+	t.Helper()
+	e.App.Web.Queue.Now = func() time.Time { return time.Date(2025, 10, 2, 15, 0, 0, 0, time.UTC) } // A1 one day late
+	if _, err := e.App.Web.Queue.RunLadder(e.Ctx(), "acme"); err != nil {
+		t.Fatal(err)
+	}
+	// The body is what the sender sends (staff's outbox API does not show
+	// it: it holds the link).
+	var items []bson.M
+	if err := e.App.DB.C("outbox").Find(e.Ctx(), bson.D{}, &items); err != nil {
+		t.Fatal(err)
+	}
+	linkRE := regexp.MustCompile(`http://127\.0\.0\.1/pay/acme#l=([A-Za-z0-9_-]{22})`)
+	for _, m := range items {
+		if got := linkRE.FindStringSubmatch(m["body"].(string)); got != nil && m["channel"] == "email" {
+			token, account = got[1], m["accountId"].(string)
+		}
+	}
+	if token == "" {
+		t.Fatalf("no ladder e-mail carries a payment link: %v", items)
+	}
+	return token, account
+}
+
+// On a phone, the e-mail's link lands on the statement with the message's
+// invoice picked: two taps (Pagar, then the sheet's button) reach the
+// gateway, no code typed. Disputes and plans are not offered.
+func TestDebtorBrowserPaysFromALink(t *testing.T) {
+	browsertest.Browser(t)
+	e := apptestWithEmails(t)
+	token, account := ladderLink(t, e)
+	account = strings.TrimPrefix(account, "acme:")
+	url := e.Listen()
+	ctx := browsertest.New(t, 390, 844)
+	clientRun(t, ctx, "phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulatePortrait, chromedp.EmulateMobile, chromedp.EmulateTouch))
+	clientRun(t, ctx, "open the link", chromedp.Navigate(url+"/pay/acme#l="+token), chromedp.WaitVisible(chromedp.CSS("#pay-bar-go")))
+	if h := browsertest.Eval(t, ctx, `location.hash`); h != "" {
+		t.Fatalf("the token stays in the address bar: %q", h)
+	}
+	total := browsertest.Text(t, ctx, `.invoice-card[data-id="`+account+`"] .inv-total strong`)
+	if bar := browsertest.Text(t, ctx, "#pay-bar"); !strings.Contains(bar, "Facturas marcadas: 1") || !strings.Contains(bar, total) {
+		t.Fatalf("bar with the link's invoice (%s): %q", total, bar)
+	}
+	if v := browsertest.Eval(t, ctx, `String(document.getElementById('dispute').hidden && document.getElementById('st-pdf').hidden && document.getElementById('st-link').hidden === false)`); v != "true" {
+		t.Fatal("a link session shows the dispute form or no note about the code")
+	}
+	browsertest.ShotView(t, ctx, os.Getenv("SCREENSHOT_DIR"), "debtor-link")
+	clientRun(t, ctx, "pay", chromedp.Click(chromedp.CSS("#pay-bar-go")), chromedp.WaitVisible(chromedp.CSS("#pay-confirm")),
+		chromedp.Click(chromedp.CSS("#pay-confirm")), chromedp.WaitVisible(chromedp.CSS("#sandbox-pay")))
+	if txt := browsertest.Text(t, ctx, "body"); !strings.Contains(nbsp.Replace(txt), nbsp.Replace(total)) {
+		t.Fatalf("the gateway asks for something else than %s: %q", total, txt)
+	}
+	clientRun(t, ctx, "complete", chromedp.Click(chromedp.CSS("#sandbox-pay")), chromedp.WaitVisible(chromedp.CSS("#pay-done")))
+	if txt := browsertest.Text(t, ctx, "#pay-done"); !strings.Contains(txt, total) {
+		t.Fatalf("receipt %q, want %s", txt, total)
+	}
+}
+
+var nbsp = strings.NewReplacer("\u00a0", " ")

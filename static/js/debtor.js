@@ -46,6 +46,7 @@
   function renderLinkNote() {
     const box = $('st-link');
     box.hidden = st.session !== 'link';
+    $('st-pdf').hidden = !box.hidden; // the PDF carries the document number: code login only
     if (box.hidden) return;
     box.replaceChildren(el('span', { text: C.t('debtor.link.note') + ' ' }),
       el('button', { type: 'button', class: 'link', id: 'st-link-login', text: C.t('debtor.link.login'), onclick: async () => {
