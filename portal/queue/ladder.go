@@ -296,22 +296,24 @@ func (s *Service) message(ctx context.Context, c *ctxTenant, a accountDoc, n str
 	}
 	now := s.now()
 	portal := tenants.DebtorURL(s.PublicURL, c.t.ID)
-	to := addressFor(d, n.Step.Channel)
+	step := *n.Step
+	step.Channel = c.pol.SendChannel(step.Channel) // WhatsApp only where the sender may
+	to := addressFor(d, step.Channel)
 	var link *paylinks.Link
-	if s.Links != nil && to != "" && screenChannel(n.Step.Channel) {
+	if s.Links != nil && to != "" && screenChannel(step.Channel) {
 		token, l, err := paylinks.Mint(time.Now(), c.t.ID, a.DebtorID, []string{a.ID}, id)
 		if err != nil {
 			return Message{}, nil, err
 		}
 		portal, link = paylinks.URL(portal, token), &l
 	}
-	subject, body := compose(c, a, n.Step, portal, s.tr)
-	m := Message{ID: id, TenantID: c.t.ID, AccountID: a.ID, DebtorID: a.DebtorID, Step: n.Step.Key(), Channel: n.Step.Channel,
+	subject, body := compose(c, a, &step, portal, s.tr)
+	m := Message{ID: id, TenantID: c.t.ID, AccountID: a.ID, DebtorID: a.DebtorID, Step: n.Step.Key(), Channel: step.Channel,
 		Template: n.Step.Template, To: to, Subject: subject, Body: body, Status: StatusQueued,
 		NextAttemptAt: now, CreatedAt: now}
 	if m.To == "" {
-		m.Status, m.Code, m.Reason = StatusHeld, "no_contact", "El deudor no tiene un dato de contacto válido para "+channelName(n.Step.Channel)+"."
-	} else if dec := s.checker.Check(s.request(c, d, n.Step.Channel, now)); !dec.Allowed {
+		m.Status, m.Code, m.Reason = StatusHeld, "no_contact", "El deudor no tiene un dato de contacto válido para "+channelName(step.Channel)+"."
+	} else if dec := s.checker.Check(s.request(c, d, step.Channel, now)); !dec.Allowed {
 		m.Code, m.Reason = dec.Code, dec.Reason
 		if dec.Next.IsZero() {
 			m.Status = StatusHeld
