@@ -71,6 +71,11 @@ var migrations = []migration{
 		index{coll: "webhookdeliveries", keys: bson.D{{Key: "status", Value: 1}, {Key: "nextAttemptAt", Value: 1}}},
 		index{coll: "webhookdeliveries", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "endpointId", Value: 1}, {Key: "createdAt", Value: -1}}},
 	)},
+	// The ledger feed of the public API (accounts.Ledger): a tenant's
+	// movements in (at, _id) order after a cursor.
+	{3, "ledger feed index", indexes(
+		index{coll: "ledger", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "at", Value: 1}, {Key: "_id", Value: 1}}},
+	)},
 }
 
 // migrate creates collections (and, embedded, their _id expression index)
