@@ -46,9 +46,11 @@ type FeedQuery struct {
 // a client's system that mirrors payments into its ERP. Collectors may not
 // (the whole tenant's money); keys need accounts:read (the route).
 //
-// The order is (recorded time, id): a movement recorded later never
-// appears before the cursor of a page already read, so a client that
-// keeps its cursor misses nothing. On MongoDB the query runs on the
+// The order is (recorded time, id). A write stamped at t may land a moment
+// after another stamped later (two requests in flight), so the feed serves
+// only movements older than FeedSettle: by then every write stamped before
+// them has landed, and a client that keeps its cursor misses nothing. On
+// MongoDB the query runs on the
 // (tenantId, at, _id) index (store/schema.go); the embedded server scans.
 func (s *Service) Ledger(ctx context.Context, tenant string, q FeedQuery) (FeedPage, error) {
 	sc, _, err := s.scope(ctx, tenant) // membership: another tenant's caller gets 404
@@ -62,7 +64,7 @@ func (s *Service) Ledger(ctx context.Context, tenant string, q FeedQuery) (FeedP
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	filter := bson.D{}
+	filter := bson.D{{Key: "at", Value: bson.D{{Key: "$lt", Value: s.now().Add(-FeedSettle)}}}}
 	if q.Cursor != "" {
 		at, id, err := decodeFeedCursor(q.Cursor, sc)
 		if err != nil {
@@ -102,6 +104,10 @@ func (s *Service) Ledger(ctx context.Context, tenant string, q FeedQuery) (FeedP
 	}
 	return page, nil
 }
+
+// FeedSettle is how old a movement must be before the feed serves it: far
+// longer than a write takes to land after its time is taken.
+const FeedSettle = 5 * time.Second
 
 // ledgerKinds are the kinds a feed may be filtered by.
 var ledgerKinds = []string{KindPlacement, KindAdjustment, KindPayment, KindCredit, KindReversal, KindInterest, KindInterestPaid,

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"testing"
+	"time"
 
 	"cartera/portal/apptest"
 )
@@ -40,6 +41,13 @@ func TestLedgerFeedWithCursor(t *testing.T) {
 		}
 		return p
 	}
+	// The feed serves movements once they are FeedSettle old: nothing yet,
+	// then the placements when the clock has moved on.
+	if p := read(key, "", 200); len(p.Items) != 0 {
+		t.Fatalf("movements served before they settled: %+v", p.Items)
+	}
+	clock := func(d time.Duration) { e.App.Accounts.Now = func() time.Time { return time.Now().Add(d) } }
+	clock(time.Minute)
 	// Pages of two: the three placements, then nothing new.
 	p1 := read(key, "?limit=2", 200)
 	p2 := read(key, "?limit=2&cursor="+p1.Next, 200)
@@ -67,6 +75,7 @@ func TestLedgerFeedWithCursor(t *testing.T) {
 	if r := e.Do("POST", "/api/tenants/acme/accounts/B1/payments", key, map[string]any{"amount": 100000, "method": "client_reported", "reference": "ERP-77"}); r.Status != 201 {
 		t.Fatalf("payment: %d %s", r.Status, r.Body)
 	}
+	clock(2 * time.Minute)
 	news := read(key, "?cursor="+p2.Next, 200)
 	var paid int64
 	for _, it := range news.Items {
