@@ -489,15 +489,10 @@ func (s *Plans) Accept(ctx context.Context, offer string, accept bool) (Plan, er
 	// (planbook.BookInterest), so paying the plan off early pays principal
 	// and the interest earned to that day only.
 	for _, id := range pl.AccountIDs {
-		var acc planAccount
-		err := sc.C("accounts").Mutate(ctx, id, &acc, func() (bson.D, error) {
-			// Late interest stops while the plan runs: what accrued through
-			// today is in the plan's total (its down payment covers it).
-			return bson.D{{Key: "$set", Value: bson.D{{Key: "planId", Value: pl.ID}, {Key: "updatedAt", Value: now}}},
-				{Key: "$push", Value: bson.D{{Key: "pauses", Value: accounts.Pause{PlanID: pl.ID, From: c.today}}}}}, nil
-		})
-		if err != nil {
-			return Plan{}, fmt.Errorf("mark account in plan: %w", err)
+		// Late interest stops while the plan runs: what accrued through
+		// today is in the plan's total (its down payment covers it).
+		if err := accounts.StartPlan(ctx, sc, id, pl.ID, c.today, now); err != nil {
+			return Plan{}, err
 		}
 	}
 	_ = s.audit.Record(ctx, sc.Slug(), "plan.accept", pl.ID, map[string]any{"installments": pl.Installments, "total": pl.Total, "offer": pl.OfferID})
@@ -928,14 +923,7 @@ func (s *Plans) Promise(ctx context.Context, in PromiseInput) ([]work.Promise, e
 		if err := c.sc.C("promises").Insert(ctx, p); err != nil {
 			return nil, fmt.Errorf("record promise: %w", err)
 		}
-		err := c.sc.C("accounts").Mutate(ctx, acc.ID, &acc, func() (bson.D, error) {
-			ids := append(slices.Clone(acc.PromiseIDs), p.ID)
-			if len(ids) > 200 {
-				ids = ids[len(ids)-200:]
-			}
-			return bson.D{{Key: "$set", Value: bson.D{{Key: "promiseIds", Value: ids}}}}, nil
-		})
-		if err != nil {
+		if err := accounts.RecordContact(ctx, c.sc, acc.ID, accounts.Touch{PromiseID: p.ID}); err != nil {
 			return nil, fmt.Errorf("link promise: %w", err)
 		}
 		_ = s.audit.Record(ctx, c.sc.Slug(), "promise.create", p.ID, map[string]any{"account": acc.ID, "amount": p.Amount, "by": "debtor"})

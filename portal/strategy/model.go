@@ -129,9 +129,9 @@ type Policy struct {
 	// is off unless a manager turns it on (a client collecting its own
 	// first-party invoices from an approved account); off, WhatsApp steps
 	// go out by SMS.
-	WhatsAppAllowed bool `bson:"whatsAppAllowed,omitempty" json:"whatsAppAllowed"`
-	UpdatedAt      *time.Time       `bson:"updatedAt,omitempty" json:"updatedAt,omitempty"`
-	UpdatedBy      string           `bson:"updatedBy,omitempty" json:"updatedBy,omitempty"`
+	WhatsAppAllowed bool       `bson:"whatsAppAllowed,omitempty" json:"whatsAppAllowed"`
+	UpdatedAt       *time.Time `bson:"updatedAt,omitempty" json:"updatedAt,omitempty"`
+	UpdatedBy       string     `bson:"updatedBy,omitempty" json:"updatedBy,omitempty"`
 	// Default is true when the tenant has not saved a policy of its own.
 	Default bool `bson:"-" json:"default"`
 }
