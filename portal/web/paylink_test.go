@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -186,7 +185,7 @@ func TestDebtorBrowserPaysFromALink(t *testing.T) {
 	if v := browsertest.Eval(t, ctx, `String(document.getElementById('dispute').hidden && document.getElementById('st-pdf').hidden && document.getElementById('st-link').hidden === false)`); v != "true" {
 		t.Fatal("a link session shows the dispute form or no note about the code")
 	}
-	browsertest.ShotView(t, ctx, os.Getenv("SCREENSHOT_DIR"), "debtor-link")
+	browsertest.ShotView(t, ctx, t.TempDir(), "debtor-link")
 	clientRun(t, ctx, "pay", chromedp.Click(chromedp.CSS("#pay-bar-go")), chromedp.WaitVisible(chromedp.CSS("#pay-confirm")),
 		chromedp.Click(chromedp.CSS("#pay-confirm")), chromedp.WaitVisible(chromedp.CSS("#sandbox-pay")))
 	if txt := browsertest.Text(t, ctx, "body"); !strings.Contains(nbsp.Replace(txt), nbsp.Replace(total)) {
