@@ -31,17 +31,15 @@ type phrasePattern struct {
 // verb is one fmt verb of a message format (%% is not one).
 var verb = regexp.MustCompile(`%[-+# 0-9.]*[dsqvf]`)
 
-// LoadPhrases reads i18n/phrases/<lang>.json for each language.
+// LoadPhrases reads i18n/phrases/<lang>.json and its fragments
+// i18n/phrases/<lang>.<part>.json (one per area, as the catalogue does) for
+// each language. A message defined twice is an error.
 func LoadPhrases(fsys fs.FS, langs ...string) (*Phrasebook, error) {
 	p := &Phrasebook{sources: map[string]map[string]bool{}, exact: map[string]map[string]string{}, patterns: map[string][]phrasePattern{}}
 	for _, l := range langs {
-		b, err := fs.ReadFile(fsys, "i18n/phrases/"+l+".json")
+		m, err := ReadPhrases(fsys, l)
 		if err != nil {
-			return nil, fmt.Errorf("phrases %s: %w", l, err)
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("phrases %s: %w", l, err)
+			return nil, err
 		}
 		p.exact[l], p.sources[l] = map[string]string{}, map[string]bool{}
 		for src, dst := range m {
@@ -130,4 +128,31 @@ func (p *Phrasebook) Fields(lang string, fields map[string]string) map[string]st
 		out[k] = p.T(lang, v)
 	}
 	return out
+}
+
+// ReadPhrases returns the raw book of lang (Spanish source → translation),
+// its main file and fragments merged.
+func ReadPhrases(fsys fs.FS, lang string) (map[string]string, error) {
+	files, err := fs.Glob(fsys, "i18n/phrases/"+lang+".*json")
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("phrases %s: no book", lang)
+	}
+	m := map[string]string{}
+	for _, f := range files {
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, fmt.Errorf("phrases %s: %w", f, err)
+		}
+		part := map[string]string{}
+		if err := json.Unmarshal(b, &part); err != nil {
+			return nil, fmt.Errorf("phrases %s: %w", f, err)
+		}
+		for k, v := range part {
+			if _, dup := m[k]; dup {
+				return nil, fmt.Errorf("phrases %s: %q defined twice", f, k)
+			}
+			m[k] = v
+		}
+	}
+	return m, nil
 }

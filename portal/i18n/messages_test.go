@@ -1,0 +1,403 @@
+package i18n_test
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"cartera/portal/i18n"
+	"cartera/static"
+)
+
+// Every Spanish message the Go code hands to a person has its English in
+// static/i18n/phrases (or is a catalogue key), with the same fmt verbs in
+// the same order, so a new rule cannot ship its message in Spanish only.
+//
+// A message is found where it enters a sink (sinks below): as a literal, as
+// the format of fmt.Sprintf, as a sum "text "+x (the format "text %s"), as a
+// variable of the same function assigned literals (why = "…"), or as the
+// string literals returned by a function of the repository it calls
+// (apperr.Field("password", tenants.ValidPassword(pw))).
+func TestEveryServerMessageHasEnglish(t *testing.T) {
+	book, err := i18n.ReadPhrases(static.FS, "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := i18n.Load(static.FS, "es", "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := scanMessages(t, filepath.Join("..", ".."))
+	if len(found) < 200 {
+		t.Fatalf("found only %d messages: the scan is broken", len(found))
+	}
+	var missing, verbs []string
+	for _, m := range found {
+		if len(m.keys) > 0 && !slices.ContainsFunc(m.keys, func(k string) bool { return !cat.Has("en", k) }) {
+			continue // worded by the catalogue (refusal.<code>)
+		}
+		if cat.Has("en", m.text) {
+			continue
+		}
+		en, ok := book[m.text]
+		if !ok {
+			missing = append(missing, fmt.Sprintf("%s: %s %q", m.where, m.sink, m.text))
+			continue
+		}
+		if a, b := verbsOf(m.text), verbsOf(en); !slices.Equal(a, b) {
+			verbs = append(verbs, fmt.Sprintf("%s: %q has verbs %v, its English %q has %v", m.where, m.text, a, en, b))
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(verbs)
+	t.Logf("%d Spanish messages in sinks; %d without English, %d with other verbs", len(found), len(missing), len(verbs))
+	for _, s := range missing {
+		t.Errorf("no English in static/i18n/phrases: %s", s)
+	}
+	for _, s := range verbs {
+		t.Error(s)
+	}
+}
+
+// The scan sees what it should: each kind of sink and each way a message
+// reaches one.
+func TestScanFindsMessages(t *testing.T) {
+	dir := t.TempDir()
+	src := `package p
+import ("fmt"; "cartera/portal/apperr"; "github.com/gofiber/fiber/v2")
+func policy(pw string) string { if pw == "" { return "la clave es obligatoria" }; return "" }
+func f(f apperr.Fields, n int, pw string) error {
+	f.Add("a", "falta el valor")
+	f.Add("b", fmt.Sprintf("máximo %d caracteres", n))
+	f.Add("c", "la factura "+pw+" no existe")
+	var why string
+	if n > 1 { why = "número no válido" }
+	_ = apperr.Field("d", why)
+	_ = apperr.Field("e", policy(pw))
+	_ = &apperr.Invalid{Msg: "datos inválidos"}
+	_ = refuse("sunday", "rule", "No se permite el %s", "domingo")
+	_ = fiber.NewError(400, "consulta no válida")
+	f.Add("x", "use email o phone")
+	_ = fmt.Sprintf("ignored: no sink %d", n)
+	return nil
+}`
+	if err := os.WriteFile(filepath.Join(dir, "p.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range scanMessages(t, dir) {
+		got = append(got, m.text)
+	}
+	sort.Strings(got)
+	want := []string{"No se permite el %s", "consulta no válida", "datos inválidos", "falta el valor", "la clave es obligatoria",
+		"la factura %s no existe", "máximo %d caracteres", "número no válido", "use email o phone"}
+	if !slices.Equal(got, want) {
+		t.Errorf("scan found\n%q\nwant\n%q", got, want)
+	}
+}
+
+// message is a person-facing text found in a sink.
+type message struct {
+	text, where, sink string
+	keys              []string // catalogue keys that word it instead (refusal.<code>)
+}
+
+// consts are the repository's string constants by name (refusal codes).
+var consts map[string]string
+
+// spanish tells Spanish text from identifiers, codes and English: an
+// accented letter or a common Spanish word.
+var spanish = regexp.MustCompile(`(?i)[áéíóúñ¿¡]|\b(de|del|la|el|los|las|un|una|o|y|no|es|en|se|su|que|por|para|con|sin|al|debe|falta|hay|use|indique|valor|fecha|cuenta|factura|pago|saldo|deudor|cliente|monto|gestor|cuota|plan|archivo|fila|columna|correo|número)\b`)
+
+// fmtVerb is one fmt verb (%% is none).
+var fmtVerb = regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z]`)
+
+func verbsOf(s string) []string {
+	var out []string
+	for _, v := range fmtVerb.FindAllString(strings.ReplaceAll(s, "%%", ""), -1) {
+		out = append(out, v[len(v)-1:])
+	}
+	return out
+}
+
+// scanMessages parses every non-test Go file under root and returns the
+// Spanish messages that reach a sink.
+func scanMessages(t *testing.T, root string) []message {
+	t.Helper()
+	type file struct {
+		path string
+		fset *token.FileSet
+		f    *ast.File
+	}
+	var files []file
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules" || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		files = append(files, file{path, fset, f})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// First pass: what each function that returns one string can return
+	// as a literal (validation helpers return the reason).
+	returns := map[string][]string{}
+	consts = map[string]string{}
+	for _, fl := range files {
+		for _, d := range fl.f.Decls {
+			if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.CONST {
+				for _, sp := range gd.Specs {
+					vs := sp.(*ast.ValueSpec)
+					for i, name := range vs.Names {
+						if i < len(vs.Values) {
+							if s, ok := literal(vs.Values[i]); ok {
+								consts[name.Name] = s
+							}
+						}
+					}
+				}
+			}
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil || fd.Type.Results == nil || len(fd.Type.Results.List) != 1 {
+				continue
+			}
+			if id, ok := fd.Type.Results.List[0].Type.(*ast.Ident); !ok || id.Name != "string" {
+				continue
+			}
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				if _, ok := n.(*ast.FuncLit); ok {
+					return false
+				}
+				if r, ok := n.(*ast.ReturnStmt); ok && len(r.Results) == 1 {
+					if s, ok := literal(r.Results[0]); ok {
+						returns[fd.Name.Name] = append(returns[fd.Name.Name], s)
+					}
+				}
+				return true
+			})
+		}
+	}
+	seen := map[string]bool{}
+	var out []message
+	for _, fl := range files {
+		for _, d := range fl.f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				if gd, ok := d.(*ast.GenDecl); ok { // package-level tables
+					ast.Inspect(gd, func(n ast.Node) bool {
+						for _, m := range sinkMessages(n, nil, returns) {
+							if !seen[m.text] && spanish.MatchString(m.text) {
+								seen[m.text] = true
+								m.where = fl.fset.Position(n.Pos()).String()
+								out = append(out, m)
+							}
+						}
+						return true
+					})
+				}
+				continue
+			}
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				for _, m := range sinkMessages(n, fd.Body, returns) {
+					if !seen[m.text] && spanish.MatchString(m.text) {
+						seen[m.text] = true
+						m.where = fl.fset.Position(n.Pos()).String()
+						out = append(out, m)
+					}
+				}
+				return true
+			})
+		}
+	}
+	return out
+}
+
+// sinkMessages returns the messages node n hands to a person. The sinks:
+// apperr.Field(name, msg); Fields.Add(name, msg); the ingest reader's
+// rowErrors.add(id, code, msg, …) and its header problems
+// append(problems, …); the compliance rules' refuse(code, rule, msg, …)
+// (worded by refusal.<code> when the catalogue has it); the bank-file
+// readers' fail(code, msg, …); fiber.NewError(status, msg); and the fields
+// Msg, Message, Reason, Note and Label of a composite literal (apperr.Invalid,
+// apperr.Refusal, ingest.HeaderError, import row errors, ledger and dispute
+// notes, worklist labels).
+func sinkMessages(n ast.Node, body *ast.BlockStmt, returns map[string][]string) []message {
+	values := func(e ast.Expr) []string { return resolve(e, body, returns) }
+	one := func(sink string, e ast.Expr) []message {
+		var out []message
+		for _, s := range values(e) {
+			out = append(out, message{text: s, sink: sink})
+		}
+		return out
+	}
+	switch v := n.(type) {
+	case *ast.CallExpr:
+		switch fun := v.Fun.(type) {
+		case *ast.Ident:
+			switch {
+			case fun.Name == "append" && len(v.Args) > 1:
+				if p, ok := v.Args[0].(*ast.Ident); ok && p.Name == "problems" {
+					var out []message
+					for _, a := range v.Args[1:] {
+						exprs := []ast.Expr{a}
+						if cl, ok := a.(*ast.CompositeLit); ok {
+							exprs = cl.Elts
+						}
+						for _, x := range exprs {
+							out = append(out, one("problems", x)...)
+						}
+					}
+					return out
+				}
+			case fun.Name == "refuse" && len(v.Args) >= 3:
+				out := one("refuse", v.Args[2])
+				if codes := values(v.Args[0]); len(codes) > 0 {
+					for i := range out {
+						out[i].keys = nil
+						for _, c := range codes {
+							out[i].keys = append(out[i].keys, "refusal."+c)
+						}
+					}
+				}
+				return out
+			case fun.Name == "fail" && len(v.Args) >= 2:
+				return one("fail", v.Args[1])
+			}
+		case *ast.SelectorExpr:
+			pkg, _ := fun.X.(*ast.Ident)
+			switch {
+			case pkg != nil && pkg.Name == "apperr" && fun.Sel.Name == "Field" && len(v.Args) == 2:
+				return one("apperr.Field", v.Args[1])
+			case pkg != nil && pkg.Name == "fiber" && fun.Sel.Name == "NewError" && len(v.Args) == 2:
+				return one("fiber.NewError", v.Args[1])
+			case fun.Sel.Name == "Add" && len(v.Args) == 2:
+				return one("Fields.Add", v.Args[1])
+			case fun.Sel.Name == "add" && len(v.Args) >= 3: // ingest's row errors
+				return one("rowErrors.add", v.Args[2])
+			}
+		}
+	case *ast.KeyValueExpr:
+		if k, ok := v.Key.(*ast.Ident); ok {
+			switch k.Name {
+			case "Msg", "Message", "Reason", "Note", "Label":
+				return one(k.Name+":", v.Value)
+			}
+		}
+	}
+	return nil
+}
+
+// resolve returns the texts an expression can be: a literal (see literal),
+// a variable of the function assigned literals, or the literals a called
+// function of the repository returns.
+func resolve(e ast.Expr, body *ast.BlockStmt, returns map[string][]string) []string {
+	if s, ok := literal(e); ok {
+		return []string{s}
+	}
+	switch v := e.(type) {
+	case *ast.SelectorExpr:
+		if c, ok := consts[v.Sel.Name]; ok {
+			return []string{c}
+		}
+	case *ast.Ident:
+		if c, ok := consts[v.Name]; ok {
+			return []string{c}
+		}
+		if body == nil {
+			return nil
+		}
+		var out []string
+		ast.Inspect(body, func(n ast.Node) bool {
+			as, ok := n.(*ast.AssignStmt)
+			if !ok || len(as.Lhs) != len(as.Rhs) {
+				return true
+			}
+			for i, l := range as.Lhs {
+				if id, ok := l.(*ast.Ident); ok && id.Name == v.Name {
+					if s, ok := literal(as.Rhs[i]); ok {
+						out = append(out, s)
+					} else if c, ok := constOf(as.Rhs[i]); ok {
+						out = append(out, c)
+					}
+				}
+			}
+			return true
+		})
+		return out
+	case *ast.CallExpr:
+		switch fun := v.Fun.(type) {
+		case *ast.Ident:
+			return returns[fun.Name]
+		case *ast.SelectorExpr:
+			return returns[fun.Sel.Name]
+		}
+	}
+	return nil
+}
+
+// literal is a string literal, the format of fmt.Sprintf, or a sum like
+// "text "+x+" more" as the format "text %s more".
+func literal(e ast.Expr) (string, bool) {
+	switch v := e.(type) {
+	case *ast.BasicLit:
+		if v.Kind == token.STRING {
+			s, err := strconv.Unquote(v.Value)
+			return s, err == nil
+		}
+	case *ast.CallExpr:
+		if sel, ok := v.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Sprintf" && len(v.Args) > 0 {
+			return literal(v.Args[0])
+		}
+	case *ast.BinaryExpr:
+		if v.Op == token.ADD {
+			l, lok := literal(v.X)
+			r, rok := literal(v.Y)
+			if !lok && !rok {
+				return "", false
+			}
+			if !lok {
+				l = "%s"
+			}
+			if !rok {
+				r = "%s"
+			}
+			return l + r, true
+		}
+	}
+	return "", false
+}
+
+// constOf is the value of a string constant named by e.
+func constOf(e ast.Expr) (string, bool) {
+	switch v := e.(type) {
+	case *ast.Ident:
+		c, ok := consts[v.Name]
+		return c, ok
+	case *ast.SelectorExpr:
+		c, ok := consts[v.Sel.Name]
+		return c, ok
+	}
+	return "", false
+}
