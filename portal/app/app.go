@@ -109,6 +109,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	if err != nil {
 		return nil, err
 	}
+	phrases, err := i18n.LoadPhrases(static.FS, "en")
+	if err != nil {
+		return nil, err
+	}
 	a := &App{Config: cfg, Log: log, DB: db, Audit: audit.New(db)}
 	a.Tenants = tenants.NewService(db, a.Audit, tokens)
 	a.Accounts = accounts.NewService(db, a.Audit, a.Tenants, nil, log, derive(secret, "access-code"))
@@ -125,7 +129,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Webhooks.Watch() // events from committed writes, journaled like the other projections
 
 	app, srv, err := web.New(web.Deps{
-		DB: db, Tenants: a.Tenants, Accounts: a.Accounts, Audit: a.Audit, Static: static.FS, Catalog: cat, Log: log,
+		DB: db, Tenants: a.Tenants, Accounts: a.Accounts, Audit: a.Audit, Static: static.FS, Catalog: cat, Phrases: phrases, Log: log,
 		Keys: a.Keys, Webhooks: a.Webhooks,
 		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, ImportMaxBytes: cfg.ImportMaxBytes,
 		SecureCookies: !cfg.InsecureCookies, CSRFSecret: derive(secret, "csrf"),
@@ -150,7 +154,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Web.Debtors = a.Web.DebtorSessions()
 	// wiring: reports (lines below)
 	a.Reports = reports.New(db, a.Tenants, a.Audit, log)
-	a.Reports.Translate = cat.T
+	a.Reports.Translate, a.Reports.Phrase = cat.T, phrases.T
 	a.Web.Reports = a.Reports
 	// wiring: queue and ladder (lines below)
 	worklists := queue.New(db, a.Tenants, policies, a.Accounts, log)

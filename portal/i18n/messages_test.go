@@ -89,8 +89,10 @@ func f(f apperr.Fields, n int, pw string) error {
 	_ = fiber.NewError(400, "consulta no válida")
 	f.Add("x", "use email o phone")
 	_ = fmt.Sprintf("ignored: no sink %d", n)
+	_ = s.phrases.T("en", "recuperacion")
 	return nil
-}`
+}
+var AccountsHeader = []string{"factura", "saldo"}`
 	if err := os.WriteFile(filepath.Join(dir, "p.go"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -99,8 +101,8 @@ func f(f apperr.Fields, n int, pw string) error {
 		got = append(got, m.text)
 	}
 	sort.Strings(got)
-	want := []string{"No se permite el %s", "consulta no válida", "datos inválidos", "falta el valor", "la clave es obligatoria",
-		"la factura %s no existe", "máximo %d caracteres", "número no válido", "use email o phone"}
+	want := []string{"No se permite el %s", "consulta no válida", "datos inválidos", "factura", "falta el valor", "la clave es obligatoria",
+		"la factura %s no existe", "máximo %d caracteres", "número no válido", "recuperacion", "saldo", "use email o phone"}
 	if !slices.Equal(got, want) {
 		t.Errorf("scan found\n%q\nwant\n%q", got, want)
 	}
@@ -110,6 +112,7 @@ func f(f apperr.Fields, n int, pw string) error {
 type message struct {
 	text, where, sink string
 	keys              []string // catalogue keys that word it instead (refusal.<code>)
+	always            bool     // checked even when it does not look Spanish (file names, CSV columns)
 }
 
 // consts are the repository's string constants by name (refusal codes).
@@ -206,9 +209,16 @@ func scanMessages(t *testing.T, root string) []message {
 			fd, ok := d.(*ast.FuncDecl)
 			if !ok || fd.Body == nil {
 				if gd, ok := d.(*ast.GenDecl); ok { // package-level tables
+					for _, m := range headerMessages(gd) {
+						if !seen[m.text] {
+							seen[m.text] = true
+							m.where = fl.fset.Position(gd.Pos()).String()
+							out = append(out, m)
+						}
+					}
 					ast.Inspect(gd, func(n ast.Node) bool {
 						for _, m := range sinkMessages(n, nil, returns) {
-							if !seen[m.text] && spanish.MatchString(m.text) {
+							if !seen[m.text] && (m.always || spanish.MatchString(m.text)) {
 								seen[m.text] = true
 								m.where = fl.fset.Position(n.Pos()).String()
 								out = append(out, m)
@@ -221,7 +231,7 @@ func scanMessages(t *testing.T, root string) []message {
 			}
 			ast.Inspect(fd.Body, func(n ast.Node) bool {
 				for _, m := range sinkMessages(n, fd.Body, returns) {
-					if !seen[m.text] && spanish.MatchString(m.text) {
+					if !seen[m.text] && (m.always || spanish.MatchString(m.text)) {
 						seen[m.text] = true
 						m.where = fl.fset.Position(n.Pos()).String()
 						out = append(out, m)
@@ -292,6 +302,12 @@ func sinkMessages(n ast.Node, body *ast.BlockStmt, returns map[string][]string) 
 				return one("apperr.Field", v.Args[1])
 			case pkg != nil && pkg.Name == "fiber" && fun.Sel.Name == "NewError" && len(v.Args) == 2:
 				return one("fiber.NewError", v.Args[1])
+			case fun.Sel.Name == "T" && len(v.Args) == 2 && isPhrases(fun.X):
+				out := one("phrases.T", v.Args[1])
+				for i := range out {
+					out[i].always = true
+				}
+				return out
 			case fun.Sel.Name == "Add" && len(v.Args) == 2:
 				return one("Fields.Add", v.Args[1])
 			case fun.Sel.Name == "add" && len(v.Args) >= 3: // ingest's row errors
@@ -400,4 +416,41 @@ func constOf(e ast.Expr) (string, bool) {
 		return c, ok
 	}
 	return "", false
+}
+
+// isPhrases says whether e names the phrasebook (s.phrases, phrases, a
+// Phrase func).
+func isPhrases(e ast.Expr) bool {
+	switch v := e.(type) {
+	case *ast.Ident:
+		return v.Name == "phrases"
+	case *ast.SelectorExpr:
+		return v.Sel.Name == "phrases"
+	}
+	return false
+}
+
+// headerMessages are the columns of a CSV header, a package-level
+// var …Header = []string{…}: files are worded at the edge (Server.header).
+func headerMessages(gd *ast.GenDecl) []message {
+	if gd.Tok != token.VAR {
+		return nil
+	}
+	var out []message
+	for _, sp := range gd.Specs {
+		vs := sp.(*ast.ValueSpec)
+		for i, name := range vs.Names {
+			if !name.IsExported() || !strings.HasSuffix(name.Name, "Header") || i >= len(vs.Values) {
+				continue
+			}
+			if cl, ok := vs.Values[i].(*ast.CompositeLit); ok {
+				for _, el := range cl.Elts {
+					if s, ok := literal(el); ok {
+						out = append(out, message{text: s, sink: "CSV header " + name.Name, always: true})
+					}
+				}
+			}
+		}
+	}
+	return out
 }
