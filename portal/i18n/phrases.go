@@ -24,8 +24,16 @@ type Phrasebook struct {
 
 type phrasePattern struct {
 	re    *regexp.Regexp
-	out   string // the translation's format, %-verbs in the source's order
+	out   string // the translation's format, %-verbs in the source's order, %% as pct
 	fixed int    // length of the format without its verbs
+}
+
+// pct stands for a literal %% while verbs are looked for, so "%d%% de" has
+// one verb, not two.
+const pct = "\x00"
+
+func verbsIn(format string) []string {
+	return verb.FindAllString(strings.ReplaceAll(format, "%%", pct), -1)
 }
 
 // verb is one fmt verb of a message format (%% is not one).
@@ -44,14 +52,16 @@ func LoadPhrases(fsys fs.FS, langs ...string) (*Phrasebook, error) {
 		p.exact[l], p.sources[l] = map[string]string{}, map[string]bool{}
 		for src, dst := range m {
 			p.sources[l][src] = true
-			if len(verb.FindAllString(src, -1)) != len(verb.FindAllString(dst, -1)) {
+			if len(verbsIn(src)) != len(verbsIn(dst)) {
 				return nil, fmt.Errorf("phrases %s: %q and %q differ in their values", l, src, dst)
 			}
-			if !verb.MatchString(src) {
+			if len(verbsIn(src)) == 0 {
 				p.exact[l][strings.ReplaceAll(src, "%%", "%")] = strings.ReplaceAll(dst, "%%", "%")
 				continue
 			}
-			p.patterns[l] = append(p.patterns[l], phrasePattern{re: formatRegexp(src), out: dst, fixed: len(verb.ReplaceAllString(src, ""))})
+			bare := strings.ReplaceAll(src, "%%", pct)
+			p.patterns[l] = append(p.patterns[l], phrasePattern{re: formatRegexp(src), out: strings.ReplaceAll(dst, "%%", pct),
+				fixed: len(verb.ReplaceAllString(bare, ""))})
 		}
 		// The most specific format first (more fixed text), so the order
 		// of the file never decides between two that match.
@@ -65,17 +75,17 @@ func LoadPhrases(fsys fs.FS, langs ...string) (*Phrasebook, error) {
 func formatRegexp(format string) *regexp.Regexp {
 	var b strings.Builder
 	b.WriteString("^")
-	rest := format
+	rest := strings.ReplaceAll(format, "%%", pct)
 	for {
 		loc := verb.FindStringIndex(rest)
 		if loc == nil {
 			break
 		}
-		b.WriteString(regexp.QuoteMeta(strings.ReplaceAll(rest[:loc[0]], "%%", "%")))
+		b.WriteString(regexp.QuoteMeta(strings.ReplaceAll(rest[:loc[0]], pct, "%")))
 		b.WriteString("(.+?)")
 		rest = rest[loc[1]:]
 	}
-	b.WriteString(regexp.QuoteMeta(strings.ReplaceAll(rest, "%%", "%")))
+	b.WriteString(regexp.QuoteMeta(strings.ReplaceAll(rest, pct, "%")))
 	b.WriteString("$")
 	return regexp.MustCompile(b.String())
 }
@@ -86,32 +96,47 @@ func (p *Phrasebook) T(lang, msg string) string {
 	if p == nil || msg == "" {
 		return msg
 	}
-	lang = OfLocale(lang) // en, en-US → en; the rest is Spanish
+	out, _ := p.tr(OfLocale(lang), msg) // en, en-US → en; the rest is Spanish
+	return out
+}
+
+// tr translates msg and says how much of it (bytes) was left as it came:
+// an exact entry; else the reading that leaves least, among problems listed
+// with "; " (each translated) and every format msg matches, each value
+// translated in turn when the book knows it (the words and reasons a
+// message was built from: "falta el valor", a refusal inside an outbox
+// reason). On a tie the list wins, then the most specific format.
+func (p *Phrasebook) tr(lang, msg string) (string, int) {
 	if out, ok := p.exact[lang][msg]; ok {
-		return out
+		return out, 0
 	}
-	if parts := strings.Split(msg, "; "); len(parts) > 1 { // problems listed together
+	best, left := msg, len(msg)
+	if strings.Contains(msg, "; ") {
+		parts, n := strings.Split(msg, "; "), 0
 		for i := range parts {
-			parts[i] = p.T(lang, parts[i])
+			var l int
+			parts[i], l = p.tr(lang, parts[i])
+			n += l
 		}
-		return strings.Join(parts, "; ")
+		best, left = strings.Join(parts, "; "), n
 	}
 	for _, pt := range p.patterns[lang] {
 		m := pt.re.FindStringSubmatch(msg)
 		if m == nil {
 			continue
 		}
-		i := 0
+		i, n := 0, 0
 		out := verb.ReplaceAllStringFunc(pt.out, func(string) string {
 			i++
-			if w, ok := p.exact[lang][m[i]]; ok { // a word the message was built from ("falta el valor")
-				return w
-			}
-			return m[i]
+			w, l := p.tr(lang, m[i]) // shorter than msg: the recursion ends
+			n += l
+			return w
 		})
-		return strings.ReplaceAll(out, "%%", "%")
+		if n < left {
+			best, left = strings.ReplaceAll(out, pct, "%"), n
+		}
 	}
-	return msg
+	return best, left
 }
 
 // Has reports whether the book of lang has an entry for src (a message or

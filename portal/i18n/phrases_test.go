@@ -40,3 +40,28 @@ func TestPhrasebook(t *testing.T) {
 		t.Error("a translation that drops a value was accepted")
 	}
 }
+
+// Messages built from other messages read in English throughout: a refusal
+// whose own format lists its parts with "; ", its words, a literal %, and a
+// reason inside a longer sentence.
+func TestPhrasebookNested(t *testing.T) {
+	book := fstest.MapFS{"i18n/phrases/en.json": {Data: []byte(`{
+		"No se permite contactar por %s el %s; horario: %s.": "Contacting by %s on %s is not allowed; hours: %s.",
+		"llamada": "call", "domingo": "Sunday", "de 08:00 a 21:00": "08:00 to 21:00",
+		"Deuda pequeña (hasta %d%% de un SMMLV).": "Small debt (up to %d%% of a minimum wage).",
+		"%s Próximo momento permitido: %s.": "%s Next allowed moment: %s."}`)}}
+	p, err := i18n.LoadPhrases(book, "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ in, want string }{
+		{"No se permite contactar por llamada el domingo; horario: de 08:00 a 21:00.", "Contacting by call on Sunday is not allowed; hours: 08:00 to 21:00."},
+		{"Deuda pequeña (hasta 20% de un SMMLV).", "Small debt (up to 20% of a minimum wage)."},
+		{"No se permite contactar por llamada el domingo; horario: de 08:00 a 21:00. Próximo momento permitido: 16/03/2026 07:00.",
+			"Contacting by call on Sunday is not allowed; hours: 08:00 to 21:00. Next allowed moment: 16/03/2026 07:00."},
+	} {
+		if got := p.T("en", c.in); got != c.want {
+			t.Errorf("T(%q)\n= %q\nwant %q", c.in, got, c.want)
+		}
+	}
+}
