@@ -90,6 +90,8 @@ func f(f apperr.Fields, n int, pw string) error {
 	f.Add("x", "use email o phone")
 	_ = fmt.Sprintf("ignored: no sink %d", n)
 	_ = s.phrases.T("en", "recuperacion")
+	m.Reason = "sin medio de envío"
+	_ = bson.D{{Key: "note", Value: "Envío automático: " + m.Subject}}
 	return nil
 }
 var AccountsHeader = []string{"factura", "saldo"}`
@@ -101,8 +103,8 @@ var AccountsHeader = []string{"factura", "saldo"}`
 		got = append(got, m.text)
 	}
 	sort.Strings(got)
-	want := []string{"No se permite el %s", "consulta no válida", "datos inválidos", "factura", "falta el valor", "la clave es obligatoria",
-		"la factura %s no existe", "máximo %d caracteres", "número no válido", "recuperacion", "saldo", "use email o phone"}
+	want := []string{"Envío automático: %s", "No se permite el %s", "consulta no válida", "datos inválidos", "factura", "falta el valor", "la clave es obligatoria",
+		"la factura %s no existe", "máximo %d caracteres", "número no válido", "recuperacion", "saldo", "sin medio de envío", "use email o phone"}
 	if !slices.Equal(got, want) {
 		t.Errorf("scan found\n%q\nwant\n%q", got, want)
 	}
@@ -314,16 +316,45 @@ func sinkMessages(n ast.Node, body *ast.BlockStmt, returns map[string][]string) 
 				return one("rowErrors.add", v.Args[2])
 			}
 		}
+	case *ast.AssignStmt: // m.Reason = "…", reason += " Próximo momento permitido: …"
+		var out []message
+		for i, l := range v.Lhs {
+			if sel, ok := l.(*ast.SelectorExpr); ok && i < len(v.Rhs) && textField[sel.Sel.Name] {
+				out = append(out, one(sel.Sel.Name+" =", v.Rhs[i])...)
+			}
+			if id, ok := l.(*ast.Ident); ok && v.Tok == token.ADD_ASSIGN && i < len(v.Rhs) && (id.Name == "reason" || id.Name == "note") {
+				out = append(out, one(id.Name+" +=", v.Rhs[i])...)
+			}
+		}
+		return out
+	case *ast.CompositeLit: // bson {Key: "reason", Value: …} of a stored document
+		var key string
+		var val ast.Expr
+		for _, el := range v.Elts {
+			if kv, ok := el.(*ast.KeyValueExpr); ok {
+				switch k, _ := kv.Key.(*ast.Ident); {
+				case k != nil && k.Name == "Key":
+					key, _ = literal(kv.Value)
+				case k != nil && k.Name == "Value":
+					val = kv.Value
+				}
+			}
+		}
+		if val != nil && (key == "reason" || key == "note") {
+			return one("bson "+key, val)
+		}
 	case *ast.KeyValueExpr:
 		if k, ok := v.Key.(*ast.Ident); ok {
-			switch k.Name {
-			case "Msg", "Message", "Reason", "Note", "Label":
+			if textField[k.Name] {
 				return one(k.Name+":", v.Value)
 			}
 		}
 	}
 	return nil
 }
+
+// textField names the fields of a type that carry text for a person.
+var textField = map[string]bool{"Msg": true, "Message": true, "Reason": true, "Note": true, "Label": true}
 
 // resolve returns the texts an expression can be: a literal (see literal),
 // a variable of the function assigned literals, or the literals a called
