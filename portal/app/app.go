@@ -185,7 +185,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 		return nil, err
 	}
 	// wiring: plans (lines below)
-	a.Plans = payments.NewPlans(db, a.Tenants, policies, a.Audit, cfg.PublicURL)
+	a.Plans = payments.NewPlans(db, a.Tenants, policies, a.Audit, cfg.PublicURL, cat.T)
 	a.Web.Plans = a.Plans
 	// wiring: payments (lines below)
 	// The sandbox only when asked for: a deployment that forgets its Stripe
