@@ -110,7 +110,7 @@ var AccountsHeader = []string{"factura", "saldo"}`
 // message is a person-facing text found in a sink.
 type message struct {
 	text, where, sink string
-	always            bool     // checked even when it does not look Spanish (file names, CSV columns)
+	always            bool // checked even when it does not look Spanish (file names, CSV columns)
 }
 
 // consts are the repository's string constants by name (refusal codes).
