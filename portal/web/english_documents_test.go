@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"cartera/portal/apptest"
+	"cartera/portal/queue"
 	"cartera/portal/testtool"
 )
 
@@ -100,5 +101,37 @@ func TestUSDocumentsInEnglish(t *testing.T) {
 	}
 	if cd := r.Header.Get("Content-Disposition"); !strings.Contains(cd, "remittance-usco-") {
 		t.Errorf("remittance file name: %q", cd)
+	}
+
+	// A new access code the client sends the debtor (to a contact a
+	// collector confirmed): in English only.
+	if r := e.Do("POST", "/api/tenants/usco/debtors/C100/contacts", manager, map[string]any{"kind": "email", "value": "pay@lonestar.example"}); r.Status != 201 {
+		t.Fatalf("contact: %d %s", r.Status, r.Body)
+	}
+	if r := e.Do("POST", "/api/tenants/usco/debtors/C100/access-code", client, nil); r.Status != 202 {
+		t.Fatalf("send code: %d %s", r.Status, r.Body)
+	}
+	found := false
+	for _, it := range e.Do("GET", "/api/tenants/usco/outbox", manager, nil).JSON()["items"].([]any) {
+		m := it.(map[string]any)
+		if m["template"] != "access_code" {
+			continue
+		}
+		found = true
+		var stored queue.Message // the body is not listed: read it where the outbox keeps it
+		sc := e.App.DB.Tenant("usco")
+		if err := sc.C("outbox").Get(e.Ctx(), sc.ID(m["id"].(string)), &stored); err != nil {
+			t.Fatal(err)
+		}
+		msg := stored.Subject + "\n" + stored.Body
+		if !strings.Contains(msg, "Your new access code for Lone Star Supply Inc.") || !strings.Contains(msg, "/pay/usco") {
+			t.Errorf("access code message: %s", msg)
+		}
+		if w := uniq(append(spanishWords.FindAllString(msg, -1), spanishInErrors.FindAllString(msg, -1)...)); len(w) > 0 {
+			t.Errorf("access code message says %v: %s", w, msg)
+		}
+	}
+	if !found {
+		t.Error("no access code message in the outbox")
 	}
 }
