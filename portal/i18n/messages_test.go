@@ -81,7 +81,7 @@ func f(f apperr.Fields, n int, pw string) error {
 	if n > 1 { why = "número no válido" }
 	_ = apperr.Field("d", why)
 	_ = apperr.Field("e", policy(pw))
-	_ = &apperr.Invalid{Msg: "datos inválidos"}
+	_ = &apperr.Invalid{Msg: "datos inválidos", Fields: map[string]string{"slug": "ya está en uso"}}
 	_ = refuse("sunday", "rule", "No se permite el %s", "domingo")
 	_ = fiber.NewError(400, "consulta no válida")
 	f.Add("x", "use email o phone")
@@ -101,7 +101,7 @@ var AccountsHeader = []string{"factura", "saldo"}`
 	}
 	sort.Strings(got)
 	want := []string{"Envío automático: %s", "No se permite el %s", "consulta no válida", "datos inválidos", "factura", "falta el valor", "la clave es obligatoria",
-		"la factura %s no existe", "máximo %d caracteres", "número no válido", "recuperacion", "saldo", "sin medio de envío", "use email o phone"}
+		"la factura %s no existe", "máximo %d caracteres", "número no válido", "recuperacion", "saldo", "sin medio de envío", "use email o phone", "ya está en uso"}
 	if !slices.Equal(got, want) {
 		t.Errorf("scan found\n%q\nwant\n%q", got, want)
 	}
@@ -337,6 +337,15 @@ func sinkMessages(n ast.Node, body *ast.BlockStmt, returns map[string][]string) 
 		if k, ok := v.Key.(*ast.Ident); ok {
 			if textField[k.Name] {
 				return one(k.Name+":", v.Value)
+			}
+			if cl, ok := v.Value.(*ast.CompositeLit); ok && k.Name == "Fields" { // Fields: map[string]string{"slug": "ya está en uso"}
+				var out []message
+				for _, el := range cl.Elts {
+					if kv, ok := el.(*ast.KeyValueExpr); ok {
+						out = append(out, one("Fields:", kv.Value)...)
+					}
+				}
+				return out
 			}
 		}
 	}
