@@ -28,8 +28,8 @@ import (
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
 	"cartera/portal/audit"
-	"cartera/portal/i18n"
 	"cartera/portal/compliance"
+	"cartera/portal/i18n"
 	"cartera/portal/money"
 	"cartera/portal/store"
 	"cartera/portal/strategy"
@@ -375,7 +375,9 @@ func (s *Plans) terms(t tenants.Tenant, accs []planAccount, po PlanOffer, rules 
 	lang := i18n.OfLocale(t.Locale)
 	m := func(v int64) string { return i18n.Money(v, po.Currency, t.Locale) }
 	d := func(v time.Time) string { return i18n.DateIn(v, t.Locale) }
-	say := func(key string, vars map[string]string) string { return i18n.Fill(s.translate(lang, "planterms."+key), vars) }
+	say := func(key string, vars map[string]string) string {
+		return i18n.Fill(s.translate(lang, "planterms."+key), vars)
+	}
 	invoices := make([]string, len(accs))
 	for i, a := range accs {
 		invoices[i] = a.Invoice

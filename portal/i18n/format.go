@@ -18,6 +18,19 @@ func Money(amount int64, currency, locale string) string {
 	return money.Format(amount, currency, locale)
 }
 
+// Plain writes an amount in minor units as a spreadsheet reads it in
+// locale: no sign, no grouping, the locale's decimal mark ("1234567,89" in
+// es-CO, "1234567.89" in en-US).
+func Plain(amount int64, locale string) string {
+	_, mark := money.Marks(locale)
+	u := uint64(amount)
+	neg := ""
+	if amount < 0 {
+		u, neg = ^u+1, "-"
+	}
+	return neg + strconv.FormatUint(u/100, 10) + string(mark) + pad2(int64(u%100))
+}
+
 // Int writes a count with the locale's grouping: 12.345 (es-CO), 12,345.
 func Int(n int64, locale string) string {
 	thousands, _ := money.Marks(locale)
