@@ -75,6 +75,10 @@ func TestUSDocumentsInEnglish(t *testing.T) {
 		t.Fatalf("checkout: %d %s", co.Status, co.Body)
 	}
 	id := co.JSON()["paymentId"].(string)
+	page := e.Do("GET", co.JSON()["url"].(string), debtor, nil)
+	if html := string(page.Body); page.Status != 200 || !strings.Contains(html, "TEST MODE") || !strings.Contains(html, "$1,000.40") || strings.Contains(html, "MODO") {
+		t.Errorf("sandbox page: %d %s", page.Status, html)
+	}
 	if r := e.Do("POST", "/api/payments/sandbox/"+id+"/complete", debtor, nil); r.Status != 200 {
 		t.Fatalf("complete: %d %s", r.Status, r.Body)
 	}
