@@ -338,6 +338,13 @@ func sinkMessages(n ast.Node, body *ast.BlockStmt, returns map[string][]string) 
 			if textField[k.Name] {
 				return one(k.Name+":", v.Value)
 			}
+			if cl, ok := v.Value.(*ast.CompositeLit); ok && textList[k.Name] { // Records: []string{"…"}
+				var out []message
+				for _, el := range cl.Elts {
+					out = append(out, one(k.Name+":", el)...)
+				}
+				return out
+			}
 			if cl, ok := v.Value.(*ast.CompositeLit); ok && k.Name == "Fields" { // Fields: map[string]string{"slug": "ya está en uso"}
 				var out []message
 				for _, el := range cl.Elts {
@@ -353,7 +360,11 @@ func sinkMessages(n ast.Node, body *ast.BlockStmt, returns map[string][]string) 
 }
 
 // textField names the fields of a type that carry text for a person.
-var textField = map[string]bool{"Msg": true, "Message": true, "Reason": true, "Note": true, "Label": true}
+var textField = map[string]bool{"Msg": true, "Message": true, "Reason": true, "Note": true, "Label": true, "Processor": true}
+
+// textList names the fields that list texts for a person (the privacy
+// notice's records and purposes).
+var textList = map[string]bool{"Records": true, "Purposes": true}
 
 // resolve returns the texts an expression can be: a literal (see literal),
 // a variable of the function assigned literals, or the literals a called

@@ -117,6 +117,7 @@ func TestEnglishErrorsPerFace(t *testing.T) {
 			{"tiny payment", "POST", "/api/debtor/checkout", e.debtor, map[string]any{"amount": 1}, "", 400, ""},
 			{"promise in the past", "POST", "/api/debtor/promises", e.debtor, map[string]any{"amount": 100000, "date": "2026-01-01"}, "", 400, ""},
 			{"unknown plan offer", "POST", "/api/debtor/plans", e.debtor, map[string]any{"offerId": "nope"}, "", 0, ""},
+			{"privacy notice", "GET", "/api/debtor/privacy", e.debtor, nil, "", 200, "debt collection on behalf of"},
 		},
 	}
 	for _, face := range []string{"client", "collector", "manager", "debtor"} {
@@ -136,7 +137,7 @@ func TestEnglishErrorsPerFace(t *testing.T) {
 				}
 				// Names and the file's own column names are data; the words
 				// around them are not.
-				text := columns.ReplaceAllString(strings.NewReplacer("Deudora Cinco", "", "Ana", "").Replace(body), "")
+				text := columns.ReplaceAllString(strings.NewReplacer("Deudora Cinco", "", "Ana", "", "Empresa acme", "").Replace(body), "")
 				if found := spanishIn(text); len(found) > 0 {
 					t.Errorf("%s in English says %v: %s", c.name, found, body)
 				}
