@@ -212,6 +212,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Web.Payments, a.Web.StripeWebhookSecret = a.Payments, cfg.StripeWebhookKey
 	a.Payments.Prices = a.DebtorsSvc // checkout prices as the statement does
 	a.Payments.Rules = policies      // completion imputes with the tenant's money rules
+	a.Payments.Translate = cat.T     // the checkout description, in the tenant's language
 	a.Payments.Now = func() time.Time { return a.DebtorsSvc.Now() }
 	// wiring: bank-file reconciliation (lines below)
 	a.Web.BankFiles = reconciliation.New(db, a.Tenants, policies, a.Work, a.Audit, log)

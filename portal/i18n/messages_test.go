@@ -360,7 +360,7 @@ func sinkMessages(n ast.Node, body *ast.BlockStmt, returns map[string][]string) 
 }
 
 // textField names the fields of a type that carry text for a person.
-var textField = map[string]bool{"Msg": true, "Message": true, "Reason": true, "Note": true, "Label": true, "Processor": true}
+var textField = map[string]bool{"Msg": true, "Message": true, "Reason": true, "Note": true, "Label": true, "Processor": true, "Subject": true, "Body": true, "Description": true}
 
 // textList names the fields that list texts for a person (the privacy
 // notice's records and purposes).
