@@ -26,6 +26,10 @@ type phrasePattern struct {
 	re    *regexp.Regexp
 	out   string // the translation's format, %-verbs in the source's order, %% as pct
 	fixed int    // length of the format without its verbs
+	// head and tail are the format's fixed text before its first verb and
+	// after its last: a message that does not start and end with them is
+	// not tried against the regexp (most formats, most messages).
+	head, tail string
 }
 
 // pct stands for a literal %% while verbs are looked for, so "%d%% de" has
@@ -60,8 +64,10 @@ func LoadPhrases(fsys fs.FS, langs ...string) (*Phrasebook, error) {
 				continue
 			}
 			bare := strings.ReplaceAll(src, "%%", pct)
+			locs := verb.FindAllStringIndex(bare, -1)
 			p.patterns[l] = append(p.patterns[l], phrasePattern{re: formatRegexp(src), out: strings.ReplaceAll(dst, "%%", pct),
-				fixed: len(verb.ReplaceAllString(bare, ""))})
+				fixed: len(verb.ReplaceAllString(bare, "")),
+				head:  strings.ReplaceAll(bare[:locs[0][0]], pct, "%"), tail: strings.ReplaceAll(bare[locs[len(locs)-1][1]:], pct, "%")})
 		}
 		// The most specific format first (more fixed text), so the order
 		// of the file never decides between two that match.
@@ -121,6 +127,9 @@ func (p *Phrasebook) tr(lang, msg string) (string, int) {
 		best, left = strings.Join(parts, "; "), n
 	}
 	for _, pt := range p.patterns[lang] {
+		if !strings.HasPrefix(msg, pt.head) || !strings.HasSuffix(msg, pt.tail) {
+			continue
+		}
 		m := pt.re.FindStringSubmatch(msg)
 		if m == nil {
 			continue

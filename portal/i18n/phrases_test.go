@@ -5,6 +5,7 @@ import (
 	"testing/fstest"
 
 	"cartera/portal/i18n"
+	"cartera/static"
 )
 
 func TestPhrasebook(t *testing.T) {
@@ -63,5 +64,21 @@ func TestPhrasebookNested(t *testing.T) {
 		if got := p.T("en", c.in); got != c.want {
 			t.Errorf("T(%q)\n= %q\nwant %q", c.in, got, c.want)
 		}
+	}
+}
+
+// What an English reader's outbox costs per reason: a refusal with the next
+// allowed moment appended, read against the whole book.
+func BenchmarkPhrasebookReason(b *testing.B) {
+	p, err := i18n.LoadPhrases(static.FS, "en")
+	if err != nil {
+		b.Fatal(err)
+	}
+	msg := "No se permite contactar por llamada el domingo; horario: lunes a viernes de 07:00 a 19:00 y sábados de 08:00 a 15:00; nunca domingos ni festivos. Próximo momento permitido: 16/03/2026 07:00."
+	if got := p.T("en", msg); got == msg {
+		b.Fatalf("not translated: %s", got)
+	}
+	for b.Loop() {
+		p.T("en", msg)
 	}
 }
