@@ -77,7 +77,7 @@ func (s *Service) Ledger(ctx context.Context, tenant string, q FeedQuery) (FeedP
 	}
 	for _, k := range q.Kinds {
 		if !slices.Contains(ledgerKinds, k) {
-			return FeedPage{}, apperr.Field("kind", "tipo de movimiento desconocido: "+k)
+			return FeedPage{}, apperr.Field("kind", fmt.Sprintf("tipo de movimiento desconocido: %s", k))
 		}
 	}
 	if len(q.Kinds) > 0 {

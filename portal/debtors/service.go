@@ -262,3 +262,11 @@ func Mask(doc string) string {
 	}
 	return strings.Repeat("•", len(r)-4) + string(r[len(r)-4:])
 }
+
+// translate is Translate, or the key itself when no catalogue is wired.
+func (s *Service) translate(lang, key string) string {
+	if s.Translate == nil {
+		return key
+	}
+	return s.Translate(lang, key)
+}

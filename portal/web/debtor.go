@@ -210,14 +210,14 @@ func (s *Server) debtorStatementPDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l := lang(c)
+	l := s.docLang(c, st.Tenant.ID) // the debtor's choice, else the company's language
 	b, err := debtors.StatementPDF(st, debtors.PDFOptions{T: func(k string) string { return s.msg.T(l, k) }, Lang: l, PortalURL: tenants.DebtorURL(s.PublicURL, st.Tenant.ID)})
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": "estado-de-cuenta-" + st.AsOf.Format(time.DateOnly) + ".pdf"}))
+	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": s.phrases.T(l, "estado-de-cuenta") + "-" + st.AsOf.Format(time.DateOnly) + ".pdf"}))
 	return c.Send(b)
 }
 

@@ -62,6 +62,7 @@ type Deps struct {
 	Webhooks            *webhooks.Service // outbound webhooks
 	Static              fs.FS
 	Catalog             *i18n.Catalog
+	Phrases             *i18n.Phrasebook // the Spanish the code writes, in English (nil: loaded from Static)
 	Log                 *slog.Logger
 	PublicURL           string
 	TrustedProxies      []string
@@ -105,9 +106,12 @@ const jsonLimit = 1 << 20
 
 // New builds the Fiber app with every route.
 func New(d Deps) (*fiber.App, *Server, error) {
-	phrases, err := i18n.LoadPhrases(d.Static, "en")
-	if err != nil {
-		return nil, nil, err
+	phrases := d.Phrases
+	if phrases == nil {
+		var err error
+		if phrases, err = i18n.LoadPhrases(d.Static, "en"); err != nil {
+			return nil, nil, err
+		}
 	}
 	s := &Server{Deps: d, log: d.Log, msg: d.Catalog, phrases: phrases}
 	p, err := newPages(d.Static)
