@@ -16,7 +16,7 @@ var Collections = []string{
 	"meta", "changes", "tenants", "users", "debtors", "accounts", "ledger", "activities",
 	"promises", "disputes", "plans", "imports", "importrows", "jobs", "outbox",
 	"audit", "worklists", "counters", "payments", "webhooks", "files", "tallies", "monthly", "accountindex", "caps", "settings", "assignruns",
-	"apikeys", "webhookendpoints", "webhookdeliveries",
+	"apikeys", "webhookendpoints", "webhookdeliveries", "strategytests",
 }
 
 // index declares an index MongoDB proper needs; on the embedded server only
@@ -70,6 +70,12 @@ var migrations = []migration{
 		index{coll: "apikeys", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "createdAt", Value: -1}}},
 		index{coll: "webhookdeliveries", keys: bson.D{{Key: "status", Value: 1}, {Key: "nextAttemptAt", Value: 1}}},
 		index{coll: "webhookdeliveries", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "endpointId", Value: 1}, {Key: "createdAt", Value: -1}}},
+	)},
+	// Strategy tests (issue #17, champion/challenger): a tenant's tests,
+	// and the accounts of one test for its report by arm.
+	{3, "strategy test indexes", indexes(
+		index{coll: "strategytests", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "startedAt", Value: -1}}},
+		index{coll: "accounts", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "test.id", Value: 1}}},
 	)},
 }
 
