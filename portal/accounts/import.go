@@ -347,7 +347,7 @@ type run struct {
 	errChunk   int
 	assign     *assigner
 	arm        func(accountID string) (testKey, arm string) // nil: no strategy test runs
-	codes      []issuedCode // new debtors' codes of the current batch
+	codes      []issuedCode                                 // new debtors' codes of the current batch
 	codeChunks int
 	batchNo    int
 	// pending are the debtors of the batches so far, merged, written in

@@ -179,8 +179,8 @@ type Account struct {
 	// none ran); set once at placement and never changed.
 	Test      *TestArm  `bson:"test,omitempty"`
 	CreatedAt time.Time `bson:"createdAt"`
-	UpdatedAt   time.Time  `bson:"updatedAt"`
-	Rev         int64      `bson:"rev"`
+	UpdatedAt time.Time `bson:"updatedAt"`
+	Rev       int64     `bson:"rev"`
 }
 
 // TestArm is an account's arm in a strategy test (strategy.ArmOf).
