@@ -149,7 +149,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Web.DebtorPortal = a.DebtorsSvc
 	a.Web.Debtors = a.Web.DebtorSessions()
 	// wiring: reports (lines below)
-	a.Reports = reports.New(db, a.Tenants, a.Audit, log)
+	a.Reports = reports.New(db, a.Tenants, a.Audit, log, policies)
 	a.Reports.Translate = cat.T
 	a.Web.Reports = a.Reports
 	// wiring: queue and ladder (lines below)
