@@ -218,7 +218,7 @@ type planAccount struct {
 	// Test is the account's strategy-test arm: a debtor whose eligible
 	// accounts are all in the running challenger arm gets its offers.
 	Test *accounts.TestArm `bson:"test"`
-	Rev        int64     `bson:"rev"`
+	Rev  int64             `bson:"rev"`
 }
 
 // planDebtor is the part of the debtor document the plans read and write.
