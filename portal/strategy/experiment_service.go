@@ -148,6 +148,11 @@ func (s *Service) Tests(ctx context.Context, tenant string) ([]Test, error) {
 	if _, err := s.tenants.Tenant(ctx, tenant); err != nil {
 		return nil, err
 	}
+	return s.TestsOf(ctx, tenant)
+}
+
+// TestsOf is Tests without the membership check (reports, jobs).
+func (s *Service) TestsOf(ctx context.Context, tenant string) ([]Test, error) {
 	var list []Test
 	opts := options.Find().SetSort(bson.D{{Key: "startedAt", Value: -1}})
 	if err := s.db.Tenant(tenant).C(testsColl).Find(ctx, bson.D{}, &list, opts); err != nil {

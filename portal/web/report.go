@@ -83,7 +83,11 @@ func (s *Server) reportRecoveryPDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	b, err := reports.RecoveryPDF(k, s.pdfOptions(c))
+	tests, err := s.Reports.StrategyTestsIn(c.UserContext(), param(c, "tenant"), k.Period())
+	if err != nil {
+		return err
+	}
+	b, err := reports.RecoveryPDF(k, s.pdfOptions(c), tests...)
 	if err != nil {
 		return err
 	}
