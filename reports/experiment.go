@@ -104,7 +104,7 @@ type Difference struct {
 type TestReport struct {
 	Test       strategy.Test `json:"test"`
 	Currency   string        `json:"currency"`
-	Locale     string        `json:"-"`
+	Locale     string        `json:"locale"`
 	Champion   ArmFigures    `json:"champion"`
 	Challenger ArmFigures    `json:"challenger"`
 	Payers     Difference    `json:"payers"`
