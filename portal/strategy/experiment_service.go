@@ -57,7 +57,11 @@ func (s *Service) Arms(ctx context.Context, tenant string) (Arms, error) {
 	}
 	a := Arms{Champion: OfTenant(doc.Policy, doc.Country), Test: doc.Test}
 	if a.Test != nil {
-		a.Test.Challenger = OfTenant(&a.Test.Challenger, doc.Country)
+		// The money terms are the champion's as they are now (a policy saved
+		// during the test changes them for both arms): the statement, the
+		// checkout and the imputation price every account by the tenant's
+		// rules, and a plan offer must price the same debt the same way.
+		a.Test.Challenger = OfTenant(&a.Test.Challenger, doc.Country).WithMoneyOf(a.Champion)
 	}
 	return a, nil
 }

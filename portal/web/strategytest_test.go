@@ -324,3 +324,40 @@ func (a armOut) norm() armOut {
 	}
 	return out
 }
+
+// The contact rules bind both arms: they are checked on every message the
+// ladder sends, downstream of whichever policy chose the step. Accounts
+// due on Saturday 2026-12-12 reach their D+1 e-mail (the champion's
+// overdue notice, the challenger's own) on Sunday night, when Colombian
+// rules allow no contact: every message of either arm is deferred.
+func TestStrategyTestComplianceBindsBothArms(t *testing.T) {
+	e := apptest.New(t)
+	e.Tenant("acme")
+	_, manager := e.User("acme", "manager")
+	_, client := e.User("acme", "client")
+	r := e.Do("POST", "/api/tenants/acme/strategy-tests", manager, challengerBody(t, e, manager, "Correo retador", 0.5))
+	if r.Status != 201 {
+		t.Fatalf("start: %d %s", r.Status, r.Body)
+	}
+	csv := strings.ReplaceAll(string(strategyPortfolio(20, "C")), "2027-06-30", "2026-12-12")
+	if m := e.Import("acme", client, "c.csv", []byte(csv)); num(m, "inserted") != 20 {
+		t.Fatalf("import: %v", m)
+	}
+	sunday := time.Date(2026, 12, 13, 23, 0, 0, 0, bogota)
+	e.App.Web.Queue.Now = func() time.Time { return sunday }
+	if _, err := e.App.Web.Queue.RunLadder(e.Ctx(), "acme"); err != nil {
+		t.Fatal(err)
+	}
+	items := e.Do("GET", "/api/tenants/acme/outbox", manager, nil).JSON()["items"].([]any)
+	templates := map[string]int{}
+	for _, it := range items {
+		m := it.(map[string]any)
+		templates[m["template"].(string)]++
+		if m["status"] != "deferred" {
+			t.Errorf("%s %s on a Sunday night: %s %v", m["accountId"], m["template"], m["status"], m["code"])
+		}
+	}
+	if templates["ch_email"] == 0 || templates["overdue_notice"] == 0 || templates["ch_email"]+templates["overdue_notice"] != 20 {
+		t.Fatalf("one e-mail per account, from each arm's ladder: %v", templates)
+	}
+}
