@@ -361,3 +361,48 @@ func TestStrategyTestComplianceBindsBothArms(t *testing.T) {
 		t.Fatalf("one e-mail per account, from each arm's ladder: %v", templates)
 	}
 }
+
+// Plan offers follow the debtor's arm: a challenger allowing at most three
+// installments offers no plan beyond three to a debtor in its arm, while
+// a champion debtor still sees the house's twelve.
+func TestStrategyTestPlanOffersFollowTheArm(t *testing.T) {
+	e := apptest.New(t)
+	e.Tenant("acme")
+	_, manager := e.User("acme", "manager")
+	_, client := e.User("acme", "client")
+	body := challengerBody(t, e, manager, "Pocas cuotas", 0.5)
+	body["challenger"].(map[string]any)["plans"].(map[string]any)["maxInstallments"] = 3
+	r := e.Do("POST", "/api/tenants/acme/strategy-tests", manager, body)
+	if r.Status != 201 {
+		t.Fatalf("start: %d %s", r.Status, r.Body)
+	}
+	seed := r.JSON()["seed"].(string)
+	if m := e.Import("acme", client, "p.csv", strategyPortfolio(10, "P")); num(m, "inserted") != 10 {
+		t.Fatalf("import: %v", m)
+	}
+	maxOffer := map[string]float64{}
+	for i := range 10 {
+		arm := strategy.ArmOf(seed, 0.5, fmt.Sprintf("acme:P-%d", i))
+		if _, seen := maxOffer[arm]; seen {
+			continue
+		}
+		doc := fmt.Sprintf("9%08d", i)
+		code := e.Do("POST", "/api/tenants/acme/debtors/"+doc+"/access-code", manager, nil).JSON()["code"]
+		login := e.Do("POST", "/api/debtor/login", "", map[string]any{"tenant": "acme", "document": doc, "code": code})
+		if login.Status != 200 {
+			t.Fatalf("debtor login: %d %s", login.Status, login.Body)
+		}
+		var offers []struct{ Installments float64 }
+		or := e.Do("GET", "/api/debtor/plan-offers", login.JSON()["token"].(string), nil)
+		or.Decode(t, &offers)
+		if or.Status != 200 || len(offers) == 0 {
+			t.Fatalf("offers of a %s debtor: %d %s", arm, or.Status, or.Body)
+		}
+		for _, o := range offers {
+			maxOffer[arm] = max(maxOffer[arm], o.Installments)
+		}
+	}
+	if maxOffer[strategy.ArmChallenger] != 3 || maxOffer[strategy.ArmChampion] != 12 {
+		t.Fatalf("longest plan offered by arm: %v, want challenger 3 and champion 12", maxOffer)
+	}
+}
