@@ -7,7 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"cartera/portal/apptest"
+	"cartera/portal/browsertest"
 	"cartera/portal/strategy"
 )
 
@@ -404,5 +407,59 @@ func TestStrategyTestPlanOffersFollowTheArm(t *testing.T) {
 	}
 	if maxOffer[strategy.ArmChallenger] != 3 || maxOffer[strategy.ArmChampion] != 12 {
 		t.Fatalf("longest plan offered by arm: %v, want challenger 3 and champion 12", maxOffer)
+	}
+}
+
+// The dashboard's strategy-test card: the client reads the arms side by
+// side with the differences and no raw catalogue key; the manager adopts
+// the challenger from it, and the card says so.
+func TestStrategyTestBrowserDashboard(t *testing.T) {
+	browsertest.Browser(t)
+	e := apptest.New(t)
+	e.Tenant("acme")
+	_, manager := e.User("acme", "manager")
+	const email, mgrEmail = "pruebas@acme.test", "gerente.pruebas@acme.test"
+	for _, u := range [][2]string{{email, "client"}, {mgrEmail, "manager"}} {
+		if r := e.Do("POST", "/api/tenants/acme/users", e.Admin, map[string]any{"email": u[0], "name": "Ana " + u[1], "role": u[1], "password": apptest.Password}); r.Status != 201 {
+			t.Fatalf("user: %d %s", r.Status, r.Body)
+		}
+	}
+	if r := e.Do("POST", "/api/tenants/acme/strategy-tests", manager, challengerBody(t, e, manager, "WhatsApp temprano", 0.5)); r.Status != 201 {
+		t.Fatalf("start: %d %s", r.Status, r.Body)
+	}
+	if m := e.Import("acme", manager, "p.csv", strategyPortfolio(12, "B")); num(m, "inserted") != 12 {
+		t.Fatalf("import: %v", m)
+	}
+	url := e.Listen()
+	ctx := browsertest.New(t, 1280, 900)
+	clientLogin(t, ctx, url, email)
+	clientWait(t, ctx, `!!document.querySelector('#dash-tests') && !document.querySelector('#dash-tests').hidden`)
+	txt := browsertest.Text(t, ctx, "#dash-tests")
+	for _, want := range []string{"Pruebas de estrategia", "WhatsApp temprano", "en curso", "Campeona", "Retadora", "Cuentas con algún pago", "IC 95 %", "Welch"} {
+		if !strings.Contains(strings.ToLower(txt), strings.ToLower(want)) { // the table's heads are in capitals (CSS)
+			t.Errorf("the card lacks %q:\n%s", want, txt)
+		}
+	}
+	if strings.Contains(txt, "reports.test.") {
+		t.Errorf("raw catalogue keys in the card:\n%s", txt)
+	}
+	if got := browsertest.Eval(t, ctx, `String(!!document.querySelector('#test-promote'))`); got != "false" {
+		t.Error("the client must not see the promote button")
+	}
+	browsertest.Shot(t, ctx, t.TempDir(), "strategy-test-client")
+
+	mgr := browsertest.New(t, 1280, 900)
+	clientRun(t, mgr, "manager login", chromedp.Navigate(url+"/"), chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), mgrEmail), chromedp.SendKeys(chromedp.CSS("#password"), apptest.Password),
+		chromedp.Click(chromedp.CSS("#login-submit")), chromedp.WaitVisible(chromedp.CSS("#tenants")))
+	clientWait(t, mgr, `!!document.querySelector('#test-promote')`)
+	browsertest.Eval(t, mgr, `(window.confirm = () => true, document.querySelector('#test-promote').click(), 'ok')`)
+	clientWait(t, mgr, `!!document.querySelector('#dash-test-head') && document.querySelector('#dash-test-head').textContent.includes('retadora adoptada')`)
+	if got := browsertest.Eval(t, mgr, `String(!!document.querySelector('#test-promote'))`); got != "false" {
+		t.Error("an ended test offers no promote button")
+	}
+	pol := e.Do("GET", "/api/tenants/acme/policy", manager, nil).JSON()
+	if steps := pol["steps"].([]any); len(steps) != 2 {
+		t.Fatalf("the challenger was not adopted: %v", pol)
 	}
 }
