@@ -241,7 +241,14 @@ func StrategyTestReport(ctx context.Context, db *store.DB, t tenants.Tenant, tes
 	sc := db.Tenant(t.ID)
 	loc := t.Location()
 	rep := TestReport{Test: test, Currency: t.Currency, Locale: t.Locale, AsOf: now.UTC()}
-	arm := map[string]string{} // account _id → arm
+	// member is an account's arm and when it entered the test: what
+	// happened to it before (an enrolled open account's history) is not
+	// the test's.
+	type member struct {
+		arm  string
+		from time.Time
+	}
+	arm := map[string]member{}
 	var champ, chall []sample
 	err := sc.C("accounts").Each(ctx, bson.D{{Key: "test.id", Value: test.Key}}, options.Find().SetProjection(bson.D{
 		{Key: "_id", Value: 1}, {Key: "original", Value: 1}, {Key: "history", Value: 1}, {Key: "createdAt", Value: 1}, {Key: "test", Value: 1}}),
@@ -253,9 +260,16 @@ func StrategyTestReport(ctx context.Context, db *store.DB, t tenants.Tenant, tes
 			if a.Test == nil || a.Test.ID != test.Key {
 				return nil
 			}
+			from := a.Test.At
 			x := sample{placed: a.Original, daysToPay: -1}
+			if a.Test.Base > 0 {
+				x.placed = a.Test.Base
+			}
 			var first time.Time
 			for _, m := range a.History {
+				if m.At.Before(from) {
+					continue
+				}
 				x.recovered += accounts.Recovered(m.Kind, m.Amount)
 				if c := accounts.Collected(m.Kind, m.Amount); c != 0 {
 					x.collected += c
@@ -265,9 +279,13 @@ func StrategyTestReport(ctx context.Context, db *store.DB, t tenants.Tenant, tes
 				}
 			}
 			if !first.IsZero() {
-				x.daysToPay = max(int(civil(first, loc).Sub(civil(a.CreatedAt, loc)).Hours()/24+0.5), 0)
+				start := a.CreatedAt
+				if !from.IsZero() {
+					start = from
+				}
+				x.daysToPay = max(int(civil(first, loc).Sub(civil(start, loc)).Hours()/24+0.5), 0)
 			}
-			arm[a.ID] = a.Test.Arm
+			arm[a.ID] = member{arm: a.Test.Arm, from: from}
 			if a.Test.Arm == strategy.ArmChallenger {
 				chall = append(chall, x)
 			} else {
@@ -288,13 +306,14 @@ func StrategyTestReport(ctx context.Context, db *store.DB, t tenants.Tenant, tes
 		}
 		return nil
 	}
-	// armsOf names each arm once among a document's accounts.
-	armsOf := func(ids []string, fn func(*ArmFigures)) {
+	// armsOf names each arm once among a document's accounts, for a
+	// document dated at (counted only from the account's entry).
+	armsOf := func(ids []string, at time.Time, fn func(*ArmFigures)) {
 		seen := map[string]bool{}
 		for _, id := range ids {
-			if a, ok := arm[id]; ok && !seen[a] {
-				seen[a] = true
-				fn(figures(a))
+			if m, ok := arm[id]; ok && !seen[m.arm] && !at.Before(m.from) {
+				seen[m.arm] = true
+				fn(figures(m.arm))
 			}
 		}
 	}
@@ -306,7 +325,7 @@ func StrategyTestReport(ctx context.Context, db *store.DB, t tenants.Tenant, tes
 		if err := bson.Unmarshal(raw, &p); err != nil {
 			return err
 		}
-		armsOf([]string{p.AccountID}, func(f *ArmFigures) {
+		armsOf([]string{p.AccountID}, p.CreatedAt, func(f *ArmFigures) {
 			f.PromisesMade++
 			if p.Status == work.PromiseKept {
 				f.PromisesKept++
@@ -322,29 +341,30 @@ func StrategyTestReport(ctx context.Context, db *store.DB, t tenants.Tenant, tes
 		if err := bson.Unmarshal(raw, &p); err != nil {
 			return err
 		}
-		armsOf(p.AccountIDs, func(f *ArmFigures) { f.PlansCompleted++ })
+		armsOf(p.AccountIDs, p.CreatedAt, func(f *ArmFigures) { f.PlansCompleted++ })
 		return nil
 	})
 	if err != nil {
 		return rep, fmt.Errorf("strategy test report: plans: %w", err)
 	}
-	err = sc.C("disputes").Each(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "accountIds", Value: 1}}), func(raw bson.Raw) error {
+	err = sc.C("disputes").Each(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "accountIds", Value: 1}, {Key: "createdAt", Value: 1}}), func(raw bson.Raw) error {
 		var d debtors.Dispute
 		if err := bson.Unmarshal(raw, &d); err != nil {
 			return err
 		}
-		armsOf(d.AccountIDs, func(f *ArmFigures) { f.Disputes++ })
+		armsOf(d.AccountIDs, d.CreatedAt, func(f *ArmFigures) { f.Disputes++ })
 		return nil
 	})
 	if err != nil {
 		return rep, fmt.Errorf("strategy test report: disputes: %w", err)
 	}
 	err = sc.C("activities").Each(ctx, bson.D{{Key: "direction", Value: compliance.Outbound}},
-		options.Find().SetProjection(bson.D{{Key: "accountId", Value: 1}}), func(raw bson.Raw) error {
-			id, _ := raw.Lookup("accountId").StringValueOK()
-			if f := figures(arm[id]); f != nil {
-				f.Contacts++
+		options.Find().SetProjection(bson.D{{Key: "accountId", Value: 1}, {Key: "at", Value: 1}}), func(raw bson.Raw) error {
+			var a work.Activity
+			if err := bson.Unmarshal(raw, &a); err != nil {
+				return err
 			}
+			armsOf([]string{a.AccountID}, a.At, func(f *ArmFigures) { f.Contacts++ })
 			return nil
 		})
 	if err != nil {

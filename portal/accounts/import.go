@@ -588,7 +588,7 @@ func (rn *run) flush(ctx context.Context, batch []ingest.Record) error {
 			// Only an insert takes it: a re-uploaded invoice is a duplicate
 			// and keeps the arm (or none) it was placed with.
 			key, arm := rn.arm(acctID)
-			a.Test = &TestArm{ID: key, Arm: arm}
+			a.Test = &TestArm{ID: key, Arm: arm, At: rn.now}
 		}
 		accts = append(accts, a)
 	}

@@ -187,6 +187,12 @@ type Account struct {
 type TestArm struct {
 	ID  string `bson:"id" json:"id"`
 	Arm string `bson:"arm" json:"arm"`
+	// At is when the account entered the test (its placement, or its
+	// enrolment as an open account); the report counts from then.
+	At time.Time `bson:"at" json:"at"`
+	// Base is the principal outstanding when an open account was enrolled
+	// (0 for an account placed in the test: its placed amount counts).
+	Base int64 `bson:"base,omitempty" json:"base,omitempty"`
 }
 
 // LedgerEntry is an append-only money movement. _id is its idempotency key,

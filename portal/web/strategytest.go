@@ -17,6 +17,34 @@ func (s *Server) strategyTestRoutes(r fiber.Router) {
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/strategy-tests/:id", s.getStrategyTest, reportReaders...)
 	s.route(r, fiber.MethodPost, "/tenants/:tenant/strategy-tests/:id/promote", s.promoteStrategyTest, managers...)
 	s.route(r, fiber.MethodPost, "/tenants/:tenant/strategy-tests/:id/stop", s.stopStrategyTest, managers...)
+	s.route(r, fiber.MethodPost, "/tenants/:tenant/strategy-tests/:id/accounts", s.enrolInStrategyTest, managers...)
+}
+
+type enrolReq struct {
+	Accounts []string `json:"accounts"` // invoices of open accounts
+}
+
+// enrolInStrategyTest puts selected open accounts in the running test (by
+// the test's rule), and their collectors' lists follow their new ladders.
+func (s *Server) enrolInStrategyTest(c *fiber.Ctx) error {
+	var req enrolReq
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	tenant, id := param(c, "tenant"), param(c, "id")
+	if _, err := s.Policy.Test(c.UserContext(), tenant, id); err != nil {
+		return err
+	}
+	res, err := s.Accounts.EnrolInTest(c.UserContext(), tenant, id, req.Accounts)
+	if err != nil {
+		return err
+	}
+	if s.Queue != nil && res.Enrolled > 0 {
+		if _, err := s.Queue.RebuildWorklists(c.UserContext(), tenant); err != nil {
+			return fmt.Errorf("accounts enrolled; worklists: %w", err)
+		}
+	}
+	return c.JSON(res)
 }
 
 func (s *Server) startStrategyTest(c *fiber.Ctx) error {

@@ -463,3 +463,68 @@ func TestStrategyTestBrowserDashboard(t *testing.T) {
 		t.Fatalf("the challenger was not adopted: %v", pol)
 	}
 }
+
+// Selected open accounts join a running test by the same rule; what they
+// owed when they joined is their base, and what happened before (a payment
+// last month) is not the test's.
+func TestStrategyTestEnrolOpenAccounts(t *testing.T) {
+	e := apptest.New(t)
+	e.Tenant("acme")
+	_, manager := e.User("acme", "manager")
+	_, client := e.User("acme", "client")
+	if m := e.Import("acme", client, "old.csv", strategyPortfolio(20, "E")); num(m, "inserted") != 20 {
+		t.Fatalf("import: %v", m)
+	}
+	today := time.Now().In(bogota).Format(time.DateOnly)
+	pay := func(inv, ref string, amount int64) {
+		t.Helper()
+		if r := e.Do("POST", "/api/tenants/acme/accounts/"+inv+"/payments", manager, map[string]any{"amount": amount, "method": "cash", "reference": ref, "paidAt": today}); r.Status != 201 {
+			t.Fatalf("payment: %d %s", r.Status, r.Body)
+		}
+	}
+	pay("E-0", "before", 50000000)
+	r := e.Do("POST", "/api/tenants/acme/strategy-tests", manager, challengerBody(t, e, manager, "Cartera vieja", 0.5))
+	if r.Status != 201 {
+		t.Fatalf("start: %d %s", r.Status, r.Body)
+	}
+	id, seed := r.JSON()["id"].(string), r.JSON()["seed"].(string)
+	keys := []string{"nope"}
+	for i := range 20 {
+		keys = append(keys, fmt.Sprintf("E-%d", i))
+	}
+	path := "/api/tenants/acme/strategy-tests/" + id + "/accounts"
+	if r := e.Do("POST", path, client, map[string]any{"accounts": keys}); r.Status != 403 {
+		t.Fatalf("the client enrols: %d %s", r.Status, r.Body)
+	}
+	if r := e.Do("POST", "/api/tenants/acme/strategy-tests/nosuch/accounts", manager, map[string]any{"accounts": keys}); r.Status != 404 {
+		t.Fatalf("unknown test: %d %s", r.Status, r.Body)
+	}
+	if r := e.Do("POST", path, manager, map[string]any{"accounts": keys}); r.Status != 200 || num(r.JSON(), "enrolled") != 20 || num(r.JSON(), "skipped") != 1 {
+		t.Fatalf("enrol: %d %s", r.Status, r.Body)
+	}
+	if r := e.Do("POST", path, manager, map[string]any{"accounts": keys}); r.Status != 200 || num(r.JSON(), "enrolled") != 0 {
+		t.Fatalf("enrol again: %d %s", r.Status, r.Body)
+	}
+	acc := e.Do("GET", "/api/tenants/acme/accounts/E-0", manager, nil).JSON()["strategyTest"].(map[string]any)
+	arm := strategy.ArmOf(seed, 0.5, "acme:E-0")
+	if acc["arm"] != arm || acc["base"] != float64(50000000) {
+		t.Fatalf("E-0 joined as %v, want arm %s and base 500.000,00", acc, arm)
+	}
+	pay("E-0", "after", 25000000)
+	var rep struct{ Champion, Challenger struct{ Accounts, Placed, Recovered, Payers int64 } }
+	e.Do("GET", "/api/tenants/acme/strategy-tests/"+id, manager, nil).Decode(t, &rep)
+	mine, other := rep.Champion, rep.Challenger
+	if arm == strategy.ArmChallenger {
+		mine, other = other, mine
+	}
+	if mine.Accounts+other.Accounts != 20 || mine.Recovered != 25000000 || mine.Payers != 1 || other.Recovered != 0 ||
+		mine.Placed != (mine.Accounts-1)*100000000+50000000 || other.Placed != other.Accounts*100000000 {
+		t.Fatalf("report after enrolment: %+v", rep)
+	}
+	if r := e.Do("POST", "/api/tenants/acme/strategy-tests/"+id+"/stop", manager, nil); r.Status != 200 {
+		t.Fatalf("stop: %d %s", r.Status, r.Body)
+	}
+	if r := e.Do("POST", path, manager, map[string]any{"accounts": keys}); r.Status != 409 {
+		t.Fatalf("enrol in a stopped test: %d %s", r.Status, r.Body)
+	}
+}
