@@ -511,7 +511,9 @@ func TestStrategyTestEnrolOpenAccounts(t *testing.T) {
 		t.Fatalf("E-0 joined as %v, want arm %s and base 500.000,00", acc, arm)
 	}
 	pay("E-0", "after", 25000000)
-	var rep struct{ Champion, Challenger struct{ Accounts, Placed, Recovered, Payers int64 } }
+	var rep struct {
+		Champion, Challenger struct{ Accounts, Placed, Recovered, Payers int64 }
+	}
 	e.Do("GET", "/api/tenants/acme/strategy-tests/"+id, manager, nil).Decode(t, &rep)
 	mine, other := rep.Champion, rep.Challenger
 	if arm == strategy.ArmChallenger {
