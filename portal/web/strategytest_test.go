@@ -247,8 +247,11 @@ func TestStrategyTestChampionChallenger(t *testing.T) {
 	if pdf.Status != 200 {
 		t.Fatalf("recovery pdf: %d %s", pdf.Status, pdf.Body)
 	}
-	if txt := pdfText(t, pdf.Body, "strategy-test"); !strings.Contains(txt, "Pruebas de estrategia") || !strings.Contains(txt, test["name"].(string)) {
-		t.Fatalf("the recovery PDF does not show the test:\n%s", txt)
+	txt := pdfText(t, pdf.Body, "strategy-test")
+	for _, want := range []string{"Pruebas de estrategia", test["name"].(string), "Campeona", "Retadora", "(retadora – campeona)", "IC 95 %", "no significativa"} {
+		if !strings.Contains(txt, want) {
+			t.Fatalf("the recovery PDF lacks %q:\n%s", want, txt)
+		}
 	}
 
 	// Stop: the challenger's accounts go back to the champion's ladder.
