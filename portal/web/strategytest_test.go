@@ -383,11 +383,11 @@ func TestStrategyTestPlanOffersFollowTheArm(t *testing.T) {
 		t.Fatalf("start: %d %s", r.Status, r.Body)
 	}
 	seed := r.JSON()["seed"].(string)
-	if m := e.Import("acme", client, "p.csv", strategyPortfolio(10, "P")); num(m, "inserted") != 10 {
+	if m := e.Import("acme", client, "p.csv", strategyPortfolio(30, "P")); num(m, "inserted") != 30 {
 		t.Fatalf("import: %v", m)
 	}
 	maxOffer := map[string]float64{}
-	for i := range 10 {
+	for i := range 30 { // both arms appear among 30 but once in 2^29
 		arm := strategy.ArmOf(seed, 0.5, fmt.Sprintf("acme:P-%d", i))
 		if _, seen := maxOffer[arm]; seen {
 			continue
@@ -430,7 +430,7 @@ func TestStrategyTestBrowserDashboard(t *testing.T) {
 	if r := e.Do("POST", "/api/tenants/acme/strategy-tests", manager, challengerBody(t, e, manager, "WhatsApp temprano", 0.5)); r.Status != 201 {
 		t.Fatalf("start: %d %s", r.Status, r.Body)
 	}
-	if m := e.Import("acme", manager, "p.csv", strategyPortfolio(12, "B")); num(m, "inserted") != 12 {
+	if m := e.Import("acme", manager, "p.csv", strategyPortfolio(40, "B")); num(m, "inserted") != 40 {
 		t.Fatalf("import: %v", m)
 	}
 	url := e.Listen()
@@ -465,6 +465,24 @@ func TestStrategyTestBrowserDashboard(t *testing.T) {
 	if steps := pol["steps"].([]any); len(steps) != 2 {
 		t.Fatalf("the challenger was not adopted: %v", pol)
 	}
+
+	// The policy editor starts the next test with the policy as edited.
+	clientRun(t, mgr, "policy tab", chromedp.Click(chromedp.CSS("#tab-policy")), chromedp.WaitVisible(chromedp.CSS("#policy-test-form")))
+	browsertest.Eval(t, mgr, `(document.querySelector('#test-name').value = 'Desde el editor', document.querySelector('#test-share').value = '30', document.querySelector('#test-start').click(), 'ok')`)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		items := e.Do("GET", "/api/tenants/acme/strategy-tests", manager, nil).JSON()["items"].([]any)
+		if first := items[0].(map[string]any); len(items) == 2 && first["name"] == "Desde el editor" && first["share"] == 0.3 && first["status"] == "running" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the editor's test did not start: %v (%s)", items, browsertest.Text(t, mgr, "#policy-test-form"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// A second start is refused in words.
+	browsertest.Eval(t, mgr, `(document.querySelector('#test-start').click(), 'ok')`)
+	clientWait(t, mgr, `!document.querySelector('#test-error').hidden && document.querySelector('#test-error').textContent.includes('Ya hay una prueba en curso')`)
 }
 
 // Selected open accounts join a running test by the same rule; what they
