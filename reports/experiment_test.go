@@ -1,7 +1,19 @@
 package reports
 
 import (
+	"context"
+	"fmt"
 	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+
+	"cartera/payments"
+	"cartera/portal/accounts"
+	"cartera/portal/store/storetest"
+	"cartera/portal/strategy"
+	"cartera/portal/work"
+	"cartera/tenants"
 )
 
 // TestStrategyUpliftByHand: four accounts per arm, each placed at
@@ -72,5 +84,86 @@ func TestStrategyUpliftSignificant(t *testing.T) {
 	}
 	if v := perThousand(3, 150000, "COP"); v == nil || *v != 2 {
 		t.Fatalf("3 contacts for 1,500.00 recovered: %v per 1,000, want 2", v)
+	}
+}
+
+// TestStrategyReportFromTheStore: the report's passes over the store count
+// each document once per arm, only from the account's entry into the test,
+// and leave out accounts of other tests.
+func TestStrategyReportFromTheStore(t *testing.T) {
+	db := storetest.New(t)
+	ctx := context.Background()
+	sc := db.Tenant("acme")
+	tn := tenants.Tenant{ID: "acme", Name: "Acme", Currency: "COP", Timezone: "America/Bogota", Locale: "es-CO"}
+	start := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
+	day := func(d int) time.Time { return start.AddDate(0, 0, d) }
+	acc := func(key, test, arm string, at time.Time, base int64, moves ...accounts.Movement) accounts.Account {
+		return accounts.Account{ID: "acme:" + key, TenantID: "acme", Invoice: key, Original: 100000, Balance: 100000, Currency: "COP",
+			Status: accounts.StatusOpen, Test: &accounts.TestArm{ID: test, Arm: arm, At: at, Base: base}, History: moves, CreatedAt: at}
+	}
+	pay := func(d int, amount int64) accounts.Movement {
+		return accounts.Movement{LedgerID: fmt.Sprint("p", d, amount), Kind: accounts.KindPayment, Amount: -amount, At: day(d)}
+	}
+	docs := []any{
+		acc("A1", "t1", strategy.ArmChampion, start, 0, pay(4, 40000)),
+		acc("A2", "t1", strategy.ArmChampion, start, 0),
+		acc("B1", "t1", strategy.ArmChallenger, start, 0, pay(2, 100000)),
+		// Enrolled on day 10 owing 60000: the payment of day 1 is not the test's.
+		acc("B2", "t1", strategy.ArmChallenger, day(10), 60000, pay(1, 40000), pay(13, 30000)),
+		acc("X1", "t0", strategy.ArmChallenger, start, 0, pay(1, 100000)), // another test's
+	}
+	for _, d := range docs {
+		if err := sc.C("accounts").Insert(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	insert := func(coll string, d bson.M) {
+		t.Helper()
+		d["tenantId"] = "acme"
+		if err := sc.C(coll).Insert(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	insert("promises", bson.M{"_id": "acme:p1", "accountId": "acme:A1", "status": work.PromiseKept, "createdAt": day(3)})
+	insert("promises", bson.M{"_id": "acme:p2", "accountId": "acme:B2", "status": work.PromiseKept, "createdAt": day(5)}) // before B2 joined
+	insert("promises", bson.M{"_id": "acme:p3", "accountId": "acme:B2", "status": work.PromiseBroken, "createdAt": day(11)})
+	insert("plans", bson.M{"_id": "acme:l1", "kind": "plan", "status": payments.PlanCompleted, "accountIds": bson.A{"acme:B1", "acme:A2"}, "createdAt": day(1)})
+	insert("plans", bson.M{"_id": "acme:l2", "kind": "plan", "status": payments.PlanActive, "accountIds": bson.A{"acme:A1"}, "createdAt": day(1)})
+	insert("disputes", bson.M{"_id": "acme:d1", "accountIds": bson.A{"acme:A1", "acme:A2"}, "createdAt": day(2)})
+	for i, a := range []string{"A1", "A1", "B1", "B2", "X1"} {
+		insert("activities", bson.M{"_id": fmt.Sprint("acme:a", i), "accountId": "acme:" + a, "direction": "outbound", "at": day(11)})
+	}
+	insert("activities", bson.M{"_id": "acme:in", "accountId": "acme:A1", "direction": "inbound", "at": day(11)})
+
+	rep, err := StrategyTestReport(ctx, db, tn, strategy.Test{Key: "t1", TenantID: "acme"}, day(20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1, c2 := rep.Champion, rep.Challenger
+	for _, c := range []struct {
+		name      string
+		got, want int64
+	}{
+		{"champion accounts", c1.Accounts, 2}, {"challenger accounts", c2.Accounts, 2},
+		{"champion placed", c1.Placed, 200000}, {"challenger placed (B2 at its base)", c2.Placed, 160000},
+		{"champion recovered", c1.Recovered, 40000}, {"challenger recovered (not B2's day 1)", c2.Recovered, 130000},
+		{"champion payers", c1.Payers, 1}, {"challenger payers", c2.Payers, 2},
+		{"champion promises", c1.PromisesMade, 1}, {"champion kept", c1.PromisesKept, 1},
+		{"challenger promises (from B2's entry)", c2.PromisesMade, 1}, {"challenger kept", c2.PromisesKept, 0},
+		{"champion plans completed", c1.PlansCompleted, 1}, {"challenger plans completed", c2.PlansCompleted, 1},
+		{"champion disputes (one dispute, two accounts)", c1.Disputes, 1}, {"challenger disputes", c2.Disputes, 0},
+		{"champion contacts", c1.Contacts, 2}, {"challenger contacts", c2.Contacts, 2},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: got %d, want %d", c.name, c.got, c.want)
+		}
+	}
+	// Days to the first payment: A1 day 4; B1 day 2, B2 day 13 − 10 = 3.
+	if c1.MedianDaysToPay == nil || *c1.MedianDaysToPay != 4 || c2.MedianDaysToPay == nil || *c2.MedianDaysToPay != 2.5 {
+		t.Errorf("median days: %v %v", c1.MedianDaysToPay, c2.MedianDaysToPay)
+	}
+	// 2 contacts for 400.00 recovered = 5 per 1,000; 2 for 1,300.00 = 1.54.
+	if c1.ContactsPerThousand == nil || *c1.ContactsPerThousand != 5 || c2.ContactsPerThousand == nil || *c2.ContactsPerThousand != 1.54 {
+		t.Errorf("contacts per 1,000: %v %v", c1.ContactsPerThousand, c2.ContactsPerThousand)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"testing"
+	"time"
 
 	"cartera/portal/apperr"
 )
@@ -123,5 +124,36 @@ func TestExperimentValidate(t *testing.T) {
 	promoted.GraceDays = 7
 	if got := promoted.WithMoneyOf(champ); got.GraceDays != champ.GraceDays {
 		t.Fatal("promotion keeps the champion's money terms")
+	}
+}
+
+// TestExperimentReconcile: a test whose end reached the tenant document
+// but not its own (a crash between the two writes) reads as it ended.
+func TestExperimentReconcile(t *testing.T) {
+	at := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name string
+		doc  tenantTests
+		want string
+	}{
+		{"still running", tenantTests{Test: &Running{Key: "t1"}}, TestRunning},
+		{"promoted, own document not yet updated", tenantTests{Last: &ended{Key: "t1", Status: TestPromoted, At: at}}, TestPromoted},
+		{"another test runs now", tenantTests{Test: &Running{Key: "t2"}}, TestStopped},
+		{"never pointed at (a start that failed half-way)", tenantTests{}, TestStopped},
+	}
+	for _, c := range cases {
+		tst := Test{Key: "t1", Status: TestRunning}
+		reconcile(&tst, c.doc)
+		if tst.Status != c.want {
+			t.Errorf("%s: %s, want %s", c.name, tst.Status, c.want)
+		}
+	}
+	done := Test{Key: "t1", Status: TestStopped}
+	reconcile(&done, tenantTests{Test: &Running{Key: "t1"}})
+	if done.Status != TestStopped {
+		t.Error("an ended test's own record is final")
+	}
+	if !(Test{StartedAt: at}).Overlaps(at.AddDate(0, 0, -1), at.AddDate(0, 0, 1)) || (Test{StartedAt: at, EndedAt: &at}).Overlaps(at, at.AddDate(0, 0, 1)) {
+		t.Error("overlaps")
 	}
 }
