@@ -219,7 +219,10 @@ type planAccount struct {
 	DisputeIDs []string  `bson:"disputeIds"`
 	PlanID     string    `bson:"planId,omitempty"`
 	PromiseIDs []string  `bson:"promiseIds"`
-	Rev        int64     `bson:"rev"`
+	// Test is the account's strategy-test arm: a debtor whose eligible
+	// accounts are all in the running challenger arm gets its offers.
+	Test *accounts.TestArm `bson:"test"`
+	Rev  int64             `bson:"rev"`
 }
 
 // planDebtor is the part of the debtor document the plans read and write.
@@ -256,6 +259,23 @@ func (s *Plans) me(ctx context.Context) (caller, error) {
 		return caller{}, err
 	}
 	return caller{sc: sc, tenant: t, debtor: d, today: civilDay(s.now(), t.Location())}, nil
+}
+
+// policyOf is the policy for a decision about a debtor's accounts: the
+// running strategy test's challenger when every one of them is in its
+// challenger arm, the tenant's policy otherwise (strategy.Arms.OfAll).
+func (s *Plans) policyOf(ctx context.Context, tenant string, accs []planAccount) (strategy.Policy, error) {
+	arms, err := s.policy.Arms(ctx, tenant)
+	if err != nil {
+		return strategy.Policy{}, err
+	}
+	tags := make([][2]string, len(accs))
+	for i, a := range accs {
+		if a.Test != nil {
+			tags[i] = [2]string{a.Test.ID, a.Test.Arm}
+		}
+	}
+	return arms.OfAll(tags), nil
 }
 
 // eligible lists the debtor's accounts a plan or promise may cover: open,
@@ -313,7 +333,7 @@ func (s *Plans) offers(ctx context.Context, c caller) ([]PlanOffer, strategy.Pol
 	if err != nil || len(accs) == 0 {
 		return []PlanOffer{}, strategy.Policy{}, err
 	}
-	pol, err := s.policy.For(ctx, c.tenant.ID)
+	pol, err := s.policyOf(ctx, c.tenant.ID, accs)
 	if err != nil {
 		return nil, pol, err
 	}
@@ -886,7 +906,7 @@ func (s *Plans) Promise(ctx context.Context, in PromiseInput) ([]work.Promise, e
 	if total == 0 {
 		return nil, &apperr.Refusal{Code: "nothing_owed", Reason: "No tiene saldo pendiente que prometer."}
 	}
-	pol, err := s.policy.For(ctx, c.tenant.ID)
+	pol, err := s.policyOf(ctx, c.tenant.ID, accs)
 	if err != nil {
 		return nil, err
 	}

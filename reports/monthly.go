@@ -104,7 +104,11 @@ func (s *Service) monthlyFor(ctx context.Context, t tenants.Tenant, now time.Tim
 	}
 	lang := langOf(t)
 	o := PDFOptions{T: func(key string) string { return s.Translate(lang, key) }, Lang: lang}
-	rec, err := RecoveryPDF(k, o)
+	tests, err := s.testsIn(ctx, t, p)
+	if err != nil {
+		return false, err
+	}
+	rec, err := RecoveryPDF(k, o, tests...)
 	if err != nil {
 		return false, err
 	}

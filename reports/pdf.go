@@ -297,8 +297,9 @@ func (d *doc) cover(title, tenant string, p Period, generated time.Time) {
 
 // RecoveryPDF renders the recovery report of k: a cover with the tenant and
 // period and the KPI table, the charts (aging, monthly recovery, recovery
-// rate by month), then the aging and collector tables.
-func RecoveryPDF(k KPIs, o PDFOptions) ([]byte, error) {
+// rate by month), then the aging and collector tables, and the strategy
+// tests that ran in the period (StrategyTestsIn), one table each.
+func RecoveryPDF(k KPIs, o PDFOptions, tests ...TestReport) ([]byte, error) {
 	T := o.T
 	title := T("reports.pdf.recoveryTitle")
 	who := k.TenantName
@@ -417,7 +418,78 @@ func RecoveryPDF(k KPIs, o PDFOptions) ([]byte, error) {
 	}
 	d.table([]string{T("reports.col.month"), T("reports.col.placed"), T("reports.col.recovered"), T("reports.col.rate")},
 		[]float64{40, 50, 50, 40}, []string{"L", "R", "R", "R"}, mRows, nil)
+	if len(tests) > 0 {
+		d.AddPage()
+		d.heading(T("reports.test.title"))
+		for _, r := range tests {
+			strategyTestSection(d, r)
+		}
+	}
 	return d.bytes("recovery")
+}
+
+// strategyTestSection writes one strategy test: its arms side by side and
+// the two differences with their intervals.
+func strategyTestSection(d *doc, r TestReport) {
+	T := d.o.T
+	d.SetFont("Helvetica", "B", 10)
+	head := r.Test.Name + " · " + T("reports.test.status."+r.Test.Status) + " · " +
+		strings.ReplaceAll(T("reports.test.since"), "{date}", d.date(r.Test.StartedAt.In(time.UTC)))
+	d.CellFormat(0, 7, d.tr(head), "", 1, "L", false, 0, "")
+	d.SetFont("Helvetica", "", 9)
+	d.CellFormat(0, 5, d.tr(strings.ReplaceAll(T("reports.test.share"), "{pct}", d.pct(int64(math.Round(r.Test.Share*10000))))), "", 1, "L", false, 0, "")
+	days := func(v *float64) string { return medianText(d, v) }
+	per := func(v *float64) string {
+		if v == nil {
+			return "—"
+		}
+		return d.decimal(*v)
+	}
+	a, b := r.Champion, r.Challenger
+	rows := [][]string{
+		{T("reports.test.accounts"), d.int(a.Accounts), d.int(b.Accounts)},
+		{T("reports.test.placed"), d.money(a.Placed), d.money(b.Placed)},
+		{T("reports.test.recovered"), d.money(a.Recovered), d.money(b.Recovered)},
+		{T("reports.test.rate"), d.pct(a.RecoveryRate.BP), d.pct(b.RecoveryRate.BP)},
+		{T("reports.test.meanRate"), d.pct(a.MeanRateBP), d.pct(b.MeanRateBP)},
+		{T("reports.test.payers"), d.int(a.Payers) + " · " + d.pct(a.PayerRate.BP), d.int(b.Payers) + " · " + d.pct(b.PayerRate.BP)},
+		{T("reports.test.days"), days(a.MedianDaysToPay), days(b.MedianDaysToPay)},
+		{T("reports.test.promises"), d.int(a.PromisesMade) + " / " + d.int(a.PromisesKept), d.int(b.PromisesMade) + " / " + d.int(b.PromisesKept)},
+		{T("reports.test.plans"), d.int(a.PlansCompleted), d.int(b.PlansCompleted)},
+		{T("reports.test.contacts"), per(a.ContactsPerThousand), per(b.ContactsPerThousand)},
+		{T("reports.test.disputes"), d.int(a.Disputes), d.int(b.Disputes)},
+	}
+	d.table([]string{T("reports.test.measure"), T("reports.test.champion"), T("reports.test.challenger")},
+		[]float64{80, 50, 50}, []string{"L", "R", "R"}, rows, nil)
+	d.Ln(2)
+	for _, x := range []struct {
+		label string
+		diff  Difference
+	}{{T("reports.test.diffRecovery"), r.Recovery}, {T("reports.test.diffPayers"), r.Payers}} {
+		d.kv(x.label, differenceText(d, x.diff), false, true)
+	}
+	d.SetFont("Helvetica", "", 7.5)
+	d.color(muted)
+	d.MultiCell(0, 3.8, d.tr(T("reports.test.method")), "", "L", false)
+	d.color(ink)
+	d.Ln(4)
+}
+
+// differenceText is "+25,00 % (IC 95 %: −39,82 % a 89,82 %) · no significativa".
+func differenceText(d *doc, x Difference) string {
+	T := d.o.T
+	if !x.Defined {
+		return T("reports.test.undefined")
+	}
+	sign := ""
+	if x.DiffBP > 0 {
+		sign = "+"
+	}
+	verdict := T("reports.test.notSignificant")
+	if x.Significant {
+		verdict = T("reports.test.significant")
+	}
+	return strings.NewReplacer("{diff}", sign+d.pct(x.DiffBP), "{low}", d.pct(x.LowBP), "{high}", d.pct(x.HighBP)).Replace(T("reports.test.ci")) + " · " + verdict
 }
 
 func dsoText(d *doc, v DSO) string {

@@ -20,6 +20,7 @@ type Service struct {
 	tenants *tenants.Service
 	audit   *audit.Log
 	log     *slog.Logger
+	tests   TestSource // strategy tests (nil: none)
 	// Now is the clock that picks the default period (tests set it).
 	Now func() time.Time
 	// Translate gives the reports' texts in a language (the monthly job
@@ -30,9 +31,9 @@ type Service struct {
 	Phrase func(lang, msg string) string
 }
 
-// New wires the service.
-func New(db *store.DB, t *tenants.Service, a *audit.Log, log *slog.Logger) *Service {
-	return &Service{db: db, tenants: t, audit: a, log: log, Now: time.Now, Translate: func(_, key string) string { return key },
+// New wires the service; tests may be nil (no strategy tests).
+func New(db *store.DB, t *tenants.Service, a *audit.Log, log *slog.Logger, tests TestSource) *Service {
+	return &Service{db: db, tenants: t, audit: a, log: log, tests: tests, Now: time.Now, Translate: func(_, key string) string { return key },
 		Phrase: func(_, msg string) string { return msg }}
 }
 

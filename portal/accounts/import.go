@@ -346,7 +346,8 @@ type run struct {
 	errBuf     []RowError
 	errChunk   int
 	assign     *assigner
-	codes      []issuedCode // new debtors' codes of the current batch
+	arm        func(accountID string) (testKey, arm string) // nil: no strategy test runs
+	codes      []issuedCode                                 // new debtors' codes of the current batch
 	codeChunks int
 	batchNo    int
 	// pending are the debtors of the batches so far, merged, written in
@@ -390,6 +391,11 @@ func (s *Service) RunImport(ctx context.Context, tenant, id string) error {
 	rn := &run{s: s, sc: sc, t: t, imp: &imp, now: now}
 	if rn.assign, err = s.newAssigner(ctx, t); err != nil {
 		return s.failImport(ctx, sc, id, err)
+	}
+	if s.arms != nil {
+		if rn.arm, err = s.arms.ArmPicker(ctx, tenant); err != nil {
+			return s.failImport(ctx, sc, id, fmt.Errorf("strategy test: %w", err))
+		}
 	}
 	if err := rn.process(ctx); err != nil {
 		if ctx.Err() != nil {
@@ -578,6 +584,12 @@ func (rn *run) flush(ctx context.Context, batch []ingest.Record) error {
 			a.IssueDate = &d
 		}
 		a.CollectorID = rn.assign.pick(a)
+		if rn.arm != nil {
+			// Only an insert takes it: a re-uploaded invoice is a duplicate
+			// and keeps the arm (or none) it was placed with.
+			key, arm := rn.arm(acctID)
+			a.Test = &TestArm{ID: key, Arm: arm, At: rn.now}
+		}
 		accts = append(accts, a)
 	}
 	if _, err := sc.C("ledger").InsertMany(ctx, ledger); err != nil {

@@ -175,9 +175,24 @@ type Account struct {
 	Pauses      []Pause    `bson:"pauses,omitempty"`
 	PlanID      string     `bson:"planId,omitempty"`     // the active installment plan that covers it
 	DisputeIDs  []string   `bson:"disputeIds,omitempty"` // open disputes on it
-	CreatedAt   time.Time  `bson:"createdAt"`
-	UpdatedAt   time.Time  `bson:"updatedAt"`
-	Rev         int64      `bson:"rev"`
+	// Test is the strategy test and arm the account was placed in (nil:
+	// none ran); set once at placement and never changed.
+	Test      *TestArm  `bson:"test,omitempty"`
+	CreatedAt time.Time `bson:"createdAt"`
+	UpdatedAt time.Time `bson:"updatedAt"`
+	Rev       int64     `bson:"rev"`
+}
+
+// TestArm is an account's arm in a strategy test (strategy.ArmOf).
+type TestArm struct {
+	ID  string `bson:"id" json:"id"`
+	Arm string `bson:"arm" json:"arm"`
+	// At is when the account entered the test (its placement, or its
+	// enrolment as an open account); the report counts from then.
+	At time.Time `bson:"at" json:"at"`
+	// Base is the principal outstanding when an open account was enrolled
+	// (0 for an account placed in the test: its placed amount counts).
+	Base int64 `bson:"base,omitempty" json:"base,omitempty"`
 }
 
 // LedgerEntry is an append-only money movement. _id is its idempotency key,

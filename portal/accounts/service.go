@@ -27,6 +27,7 @@ type Service struct {
 	pool    *worker.Pool
 	log     *slog.Logger
 	codeKey []byte // keys access-code hashes and the one-time codes file
+	arms    ArmSource
 	// BatchSize is how many rows go to the database at once.
 	BatchSize int
 	// AfterBatch, when set, is called after each batch is written (tests use
@@ -52,9 +53,16 @@ func (s *Service) now() time.Time {
 	return s.Now().UTC()
 }
 
-// NewService wires the service; codeKey must be secret and stable.
-func NewService(db *store.DB, a *audit.Log, t *tenants.Service, pool *worker.Pool, log *slog.Logger, codeKey []byte) *Service {
-	return &Service{db: db, audit: a, tenants: t, pool: pool, log: log, codeKey: codeKey, BatchSize: 1000}
+// ArmSource puts newly placed accounts in the arms of a tenant's running
+// strategy test (strategy.Service): pick is nil when none runs.
+type ArmSource interface {
+	ArmPicker(ctx context.Context, tenant string) (pick func(accountID string) (testKey, arm string), err error)
+}
+
+// NewService wires the service; codeKey must be secret and stable; arms
+// may be nil (no strategy tests).
+func NewService(db *store.DB, a *audit.Log, t *tenants.Service, pool *worker.Pool, log *slog.Logger, codeKey []byte, arms ArmSource) *Service {
+	return &Service{db: db, audit: a, tenants: t, pool: pool, log: log, codeKey: codeKey, arms: arms, BatchSize: 1000}
 }
 
 // SetPool sets the worker pool (it starts after the service is built).

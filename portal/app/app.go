@@ -116,7 +116,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	}
 	a := &App{Config: cfg, Log: log, DB: db, Audit: audit.New(db)}
 	a.Tenants = tenants.NewService(db, a.Audit, tokens)
-	a.Accounts = accounts.NewService(db, a.Audit, a.Tenants, nil, log, derive(secret, "access-code"))
+	a.Caps = caps.New(db, a.Audit)
+	policies := strategy.NewService(db, a.Tenants, a.Audit, a.Caps)
+	a.Accounts = accounts.NewService(db, a.Audit, a.Tenants, nil, log, derive(secret, "access-code"), policies) // new accounts get their strategy-test arm
 	// The projections: registered before anything reads them (Drain below).
 	a.Index = readside.NewIndex(db, log)
 	a.Index.Watch()
@@ -140,8 +142,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	}
 	a.HTTP, a.Web = app, srv
 	// wiring: collector work (lines below)
-	a.Caps = caps.New(db, a.Audit)
-	policies := strategy.NewService(db, a.Tenants, a.Audit, a.Caps)
 	a.Web.Policy = policies
 	a.Web.Caps = a.Caps
 	a.Work = work.NewService(db, a.Tenants, a.Accounts, policies, a.Audit)
@@ -156,7 +156,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Web.DebtorPortal = a.DebtorsSvc
 	a.Web.Debtors = a.Web.DebtorSessions()
 	// wiring: reports (lines below)
-	a.Reports = reports.New(db, a.Tenants, a.Audit, log)
+	a.Reports = reports.New(db, a.Tenants, a.Audit, log, policies)
 	a.Reports.Translate, a.Reports.Phrase = cat.T, phrases.T
 	a.Web.Reports = a.Reports
 	// wiring: queue and ladder (lines below)

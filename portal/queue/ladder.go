@@ -100,8 +100,9 @@ func (s *Service) RunLadder(ctx context.Context, tenant string) (LadderStats, er
 			pause := pauseOf(a, live)
 			done := slices.Clone(a.LadderDone)
 			plans[i].live = live
-			for range c.pol.Steps {
-				n := strategy.NextStep(c.pol, c.anchor(a), c.today, done, pause)
+			pol := c.polOf(a.Test)
+			for range pol.Steps {
+				n := strategy.NextStep(pol, c.anchor(a), c.today, done, pause)
 				if n.Step == nil || n.Due.After(c.today) || !automatic(n.Step) {
 					break
 				}

@@ -11,6 +11,8 @@ import (
 	"encoding/gob"
 	"fmt"
 	"time"
+
+	"cartera/portal/accounts"
 )
 
 // Next-action types beyond the ladder's step channels.
@@ -166,29 +168,30 @@ type Message struct {
 // accountDoc is the part of an account this package reads and writes
 // (nextAction and ladderDone are written only here).
 type accountDoc struct {
-	ID              string      `bson:"_id"`
-	TenantID        string      `bson:"tenantId"`
-	Invoice         string      `bson:"invoice"`
-	DebtorID        string      `bson:"debtorId"`
-	Document        string      `bson:"document"`
-	DebtorName      string      `bson:"debtorName"`
-	DueDate         time.Time   `bson:"dueDate"`
-	Balance         int64       `bson:"balance"`
-	Currency        string      `bson:"currency"`
-	Status          string      `bson:"status"`
-	CollectorID     string      `bson:"collectorId"`
-	Segment         string      `bson:"segment"`
-	Description     string      `bson:"description"`
-	Disputed        bool        `bson:"disputed"`
-	PlanID          string      `bson:"planId"` // set while an installment plan is current
-	PromiseIDs      []string    `bson:"promiseIds"`
-	BrokenPromises  int         `bson:"brokenPromises"`
-	UnansweredCalls int         `bson:"unansweredCalls"`
-	LastActivityAt  *time.Time  `bson:"lastActivityAt"`
-	NextAction      *NextAction `bson:"nextAction"`
-	LadderDone      []string    `bson:"ladderDone"`
-	CreatedAt       time.Time   `bson:"createdAt"` // placement: where a placement-start ladder counts from
-	Rev             int64       `bson:"rev"`
+	ID              string            `bson:"_id"`
+	TenantID        string            `bson:"tenantId"`
+	Invoice         string            `bson:"invoice"`
+	DebtorID        string            `bson:"debtorId"`
+	Document        string            `bson:"document"`
+	DebtorName      string            `bson:"debtorName"`
+	DueDate         time.Time         `bson:"dueDate"`
+	Balance         int64             `bson:"balance"`
+	Currency        string            `bson:"currency"`
+	Status          string            `bson:"status"`
+	CollectorID     string            `bson:"collectorId"`
+	Segment         string            `bson:"segment"`
+	Description     string            `bson:"description"`
+	Disputed        bool              `bson:"disputed"`
+	PlanID          string            `bson:"planId"` // set while an installment plan is current
+	PromiseIDs      []string          `bson:"promiseIds"`
+	BrokenPromises  int               `bson:"brokenPromises"`
+	UnansweredCalls int               `bson:"unansweredCalls"`
+	LastActivityAt  *time.Time        `bson:"lastActivityAt"`
+	NextAction      *NextAction       `bson:"nextAction"`
+	LadderDone      []string          `bson:"ladderDone"`
+	CreatedAt       time.Time         `bson:"createdAt"` // placement: where a placement-start ladder counts from
+	Test            *accounts.TestArm `bson:"test"`      // strategy-test arm: whose ladder it walks
+	Rev             int64             `bson:"rev"`
 }
 
 // accountProjection leaves out the long arrays the queue never reads.

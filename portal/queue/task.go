@@ -58,15 +58,16 @@ func (s *Service) MarkStepDone(ctx context.Context, tenant, key, step, note stri
 	if err != nil {
 		return StepDone{}, err
 	}
-	idx := slices.IndexFunc(c.pol.Steps, func(st strategy.Step) bool { return st.Key() == step })
+	pol := c.polOf(det.Test)
+	idx := slices.IndexFunc(pol.Steps, func(st strategy.Step) bool { return st.Key() == step })
 	if idx < 0 {
 		return StepDone{}, apperr.Field("step", "ese paso no está en la política del cliente")
 	}
-	st := c.pol.Steps[idx]
+	st := pol.Steps[idx]
 	if automatic(&st) {
 		return StepDone{}, &apperr.Refusal{Code: "automatic_step", Reason: "Ese paso lo envía el sistema por la bandeja de salida; no se marca a mano."}
 	}
-	if due := c.pol.Anchor(det.DueDate, det.CreatedAt.In(c.loc)).AddDate(0, 0, st.Day); due.After(c.today) {
+	if due := pol.Anchor(det.DueDate, det.CreatedAt.In(c.loc)).AddDate(0, 0, st.Day); due.After(c.today) {
 		return StepDone{}, &apperr.Refusal{Code: "step_not_due", Reason: fmt.Sprintf("Ese paso vence el %s: aún no se puede marcar como hecho.", due.Format("02/01/2006"))}
 	}
 	out := StepDone{Step: step}

@@ -26,7 +26,8 @@ import (
 type ctxTenant struct {
 	t      tenants.Tenant
 	sc     *store.Scope
-	pol    strategy.Policy
+	pol    strategy.Policy // the tenant's (the champion)
+	arms   strategy.Arms
 	loc    *time.Location
 	today  time.Time
 	debtor map[string]debtorDoc // cache within one call
@@ -35,7 +36,16 @@ type ctxTenant struct {
 // anchor is the date the account's ladder days count from (the policy's
 // ladder start), the placement read in the tenant's zone.
 func (c *ctxTenant) anchor(a accountDoc) time.Time {
-	return c.pol.Anchor(a.DueDate, a.CreatedAt.In(c.loc))
+	return c.polOf(a.Test).Anchor(a.DueDate, a.CreatedAt.In(c.loc))
+}
+
+// polOf is the policy an account follows: its strategy-test arm's while
+// the test runs, the tenant's otherwise.
+func (c *ctxTenant) polOf(t *accounts.TestArm) strategy.Policy {
+	if t == nil {
+		return c.pol
+	}
+	return c.arms.Of(t.ID, t.Arm)
 }
 
 func (s *Service) load(ctx context.Context, tenant string) (*ctxTenant, error) {
@@ -43,12 +53,12 @@ func (s *Service) load(ctx context.Context, tenant string) (*ctxTenant, error) {
 	if err != nil {
 		return nil, err
 	}
-	pol, err := s.policy.For(ctx, tenant)
+	arms, err := s.policy.Arms(ctx, tenant)
 	if err != nil {
 		return nil, err
 	}
 	loc := t.Location()
-	return &ctxTenant{t: t, sc: s.db.Tenant(tenant), pol: pol, loc: loc, today: civilToday(s.now(), loc), debtor: map[string]debtorDoc{}}, nil
+	return &ctxTenant{t: t, sc: s.db.Tenant(tenant), pol: arms.Champion, arms: arms, loc: loc, today: civilToday(s.now(), loc), debtor: map[string]debtorDoc{}}, nil
 }
 
 func (c *ctxTenant) getDebtor(ctx context.Context, id string) (debtorDoc, error) {
@@ -134,7 +144,7 @@ func automatic(st *strategy.Step) bool {
 // manual step (due or upcoming); nothing while paused or when the next step
 // is automatic (the runner sends it).
 func wantedAction(c *ctxTenant, a accountDoc, live bool) *NextAction {
-	n := strategy.NextStep(c.pol, c.anchor(a), c.today, a.LadderDone, pauseOf(a, live))
+	n := strategy.NextStep(c.polOf(a.Test), c.anchor(a), c.today, a.LadderDone, pauseOf(a, live))
 	if n.Stop != "" {
 		return nil
 	}
@@ -395,7 +405,7 @@ func entryLive(ctx context.Context, c *ctxTenant, a accountDoc, live bool) (Entr
 func fromAccount(x accounts.Account) accountDoc {
 	return accountDoc{ID: x.ID, TenantID: x.TenantID, Invoice: x.Invoice, DebtorID: x.DebtorID, Document: x.Document, DebtorName: x.DebtorName,
 		DueDate: x.DueDate, Balance: x.Balance, Currency: x.Currency, Status: x.Status, CollectorID: x.CollectorID, Segment: x.Segment,
-		Description: x.Description, Rev: x.Rev}
+		Description: x.Description, CreatedAt: x.CreatedAt, Test: x.Test, Rev: x.Rev}
 }
 
 // AccountChanged recomputes an account's next action and its worklist entry
@@ -415,7 +425,7 @@ func (s *Service) ActivityLogged(ctx context.Context, tenant, accountID, channel
 			return
 		}
 		day := civilToday(at, c.loc)
-		for _, st := range c.pol.Steps {
+		for _, st := range c.polOf(a.Test).Steps {
 			if st.Channel == channel && !c.anchor(*a).AddDate(0, 0, st.Day).After(day) && !slices.Contains(a.LadderDone, st.Key()) {
 				a.LadderDone = append(a.LadderDone, st.Key())
 			}

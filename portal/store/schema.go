@@ -16,7 +16,7 @@ var Collections = []string{
 	"meta", "changes", "tenants", "users", "debtors", "accounts", "ledger", "activities",
 	"promises", "disputes", "plans", "imports", "importrows", "jobs", "outbox",
 	"audit", "worklists", "counters", "payments", "webhooks", "files", "tallies", "monthly", "accountindex", "caps", "settings", "assignruns",
-	"apikeys", "webhookendpoints", "webhookdeliveries", "paylinks",
+	"apikeys", "webhookendpoints", "webhookdeliveries", "paylinks", "strategytests",
 }
 
 // index declares an index MongoDB proper needs; on the embedded server only
@@ -75,6 +75,12 @@ var migrations = []migration{
 	// movements in (at, _id) order after a cursor.
 	{3, "ledger feed index", indexes(
 		index{coll: "ledger", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "at", Value: 1}, {Key: "_id", Value: 1}}},
+	)},
+	// Strategy tests (issue #17, champion/challenger): a tenant's tests,
+	// and the accounts of one test for its report by arm.
+	{4, "strategy test indexes", indexes(
+		index{coll: "strategytests", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "startedAt", Value: -1}}},
+		index{coll: "accounts", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "test.id", Value: 1}}},
 	)},
 }
 

@@ -38,11 +38,6 @@ type cachedPolicy struct {
 	at  time.Time
 }
 
-type policyDoc struct {
-	Country string  `bson:"country"`
-	Policy  *Policy `bson:"policy"`
-}
-
 // CapReader gives the legal caps on late interest in force for a country
 // (portal/caps).
 type CapReader interface {
@@ -93,21 +88,9 @@ func (s *Service) Get(ctx context.Context, tenant string) (Policy, error) {
 // For returns a tenant's policy without a membership check (domain code and
 // background work that already checked).
 func (s *Service) For(ctx context.Context, tenant string) (Policy, error) {
-	var doc policyDoc
-	if c, ok := s.cache.Load(tenant); ok && time.Since(c.(cachedPolicy).at) < policyTTL {
-		if err := bson.Unmarshal(c.(cachedPolicy).raw, &doc); err == nil {
-			return OfTenant(doc.Policy, doc.Country), nil
-		}
-	}
-	var raw bson.Raw
-	if err := s.db.C("tenants").Get(ctx, tenant, &raw); err != nil {
-		return Policy{}, fmt.Errorf("policy of %q: %w", tenant, err)
-	}
-	if err := bson.Unmarshal(raw, &doc); err != nil {
-		return Policy{}, fmt.Errorf("policy of %q: %w", tenant, err)
-	}
-	if b, err := bson.Marshal(doc); err == nil {
-		s.cache.Store(tenant, cachedPolicy{raw: b, at: time.Now()})
+	doc, err := s.read(ctx, tenant)
+	if err != nil {
+		return Policy{}, err
 	}
 	return OfTenant(doc.Policy, doc.Country), nil
 }

@@ -245,6 +245,9 @@ type accountOut struct {
 	Segment        string              `json:"segment,omitempty"`
 	Description    string              `json:"description,omitempty"`
 	Ledger         []accounts.Movement `json:"ledger,omitempty"`
+	// StrategyTest is the strategy test and arm the account was placed in
+	// (the detail only).
+	StrategyTest *accounts.TestArm `json:"strategyTest,omitempty"`
 }
 
 type debtorRef struct {
@@ -293,6 +296,7 @@ func (s *Server) getAccount(c *fiber.Ctx) error {
 	o := accountJSON(d.View)
 	o.Debtor.Contacts = d.Debtor.Contacts
 	o.Ledger = d.History
+	o.StrategyTest = d.Test
 	ctx, tenant := c.UserContext(), param(c, "tenant")
 	// Activities, promises, disputes and the plan are each read by _id from
 	// the account's and debtor's own lists.
@@ -333,7 +337,7 @@ func (s *Server) getAccount(c *fiber.Ctx) error {
 		"originalAmount": o.OriginalAmount, "balance": o.Balance, "interest": interest, "owed": owed, "credit": d.Credit, "provisional": provisional,
 		"currency": o.Currency, "status": o.Status,
 		"daysPastDue": o.DaysPastDue, "bucket": o.Bucket, "collectorId": o.CollectorID, "ledger": o.Ledger,
-		"activities": tl.Activities, "promises": tl.Promises, "next": tl.Next, "disputes": disputes, "plan": plan})
+		"activities": tl.Activities, "promises": tl.Promises, "next": tl.Next, "disputes": disputes, "plan": plan, "strategyTest": o.StrategyTest})
 }
 
 type recallReq struct {

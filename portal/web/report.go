@@ -85,8 +85,12 @@ func (s *Server) reportRecoveryPDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	tests, err := s.Reports.StrategyTestsIn(c.UserContext(), param(c, "tenant"), k.Period())
+	if err != nil {
+		return err
+	}
 	o := s.pdfOptions(c, k.Tenant)
-	b, err := reports.RecoveryPDF(k, o)
+	b, err := reports.RecoveryPDF(k, o, tests...)
 	if err != nil {
 		return err
 	}

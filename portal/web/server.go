@@ -169,6 +169,7 @@ func New(d Deps) (*fiber.App, *Server, error) {
 	s.auditRoutes(api)
 	s.bankFileRoutes(api)
 	s.integrationRoutes(api)
+	s.strategyTestRoutes(api)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	s.pageRoutes(app)

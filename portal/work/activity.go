@@ -191,13 +191,22 @@ func (s *Service) recordBlocked(ctx context.Context, tg target, channel string, 
 	_ = s.audit.Record(ctx, tg.tenant.ID, "activity.blocked", tg.acc.ID, map[string]any{"channel": channel, "code": dec.Code})
 }
 
+// policyOf is the policy the target account follows (its strategy-test
+// arm's while the test runs).
+func (s *Service) policyOf(ctx context.Context, tg target) (strategy.Policy, error) {
+	if tg.acc.Test == nil {
+		return s.policy.For(ctx, tg.tenant.ID)
+	}
+	return s.policy.ForAccount(ctx, tg.tenant.ID, tg.acc.Test.ID, tg.acc.Test.Arm)
+}
+
 // newPromise validates a promise against the account and the policy.
 func (s *Service) newPromise(ctx context.Context, tg target, aw accountWork, in PromiseInput, now time.Time) (*Promise, error) {
 	acc := tg.acc
 	if acc.Status != accounts.StatusOpen || acc.Balance <= 0 {
 		return nil, &apperr.Refusal{Code: "account_not_open", Reason: "La cuenta no tiene saldo pendiente: no admite promesas de pago."}
 	}
-	pol, err := s.policy.For(ctx, tg.tenant.ID)
+	pol, err := s.policyOf(ctx, tg)
 	if err != nil {
 		return nil, err
 	}
@@ -308,7 +317,7 @@ func (s *Service) Timeline(ctx context.Context, tenant, key string) (Timeline, e
 	}
 	sort.SliceStable(tl.Activities, func(i, j int) bool { return tl.Activities[i].At.After(tl.Activities[j].At) })
 	sort.SliceStable(tl.Promises, func(i, j int) bool { return tl.Promises[i].CreatedAt.After(tl.Promises[j].CreatedAt) })
-	pol, err := s.policy.For(ctx, tenant)
+	pol, err := s.policyOf(ctx, tg)
 	if err != nil {
 		return Timeline{}, err
 	}

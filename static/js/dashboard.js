@@ -147,6 +147,62 @@
     return node;
   }
 
+  // strategyTests shows the newest strategy test (champion/challenger) with
+  // its figures by arm and the differences with their 95 % intervals, from
+  // /strategy-tests/{id}; managers may promote or stop a running one.
+  function strategyTests() {
+    const node = el('div', { class: 'dash-roll', id: 'dash-tests', hidden: true });
+    const tbase = '/api/tenants/' + encodeURIComponent(C.tenant) + '/strategy-tests';
+    const sign = (bp) => (bp > 0 ? '+' : '') + pct(bp);
+    const diff = (d) => !d.defined ? C.t('reports.test.undefined')
+      : C.t('reports.test.ci', { diff: sign(d.diffBP), low: pct(d.lowBP), high: pct(d.highBP) }) + ' · ' + C.t(d.significant ? 'reports.test.significant' : 'reports.test.notSignificant');
+    const days = (v) => (v === null || v === undefined ? '—' : new Intl.NumberFormat(C.lang === 'en' ? 'en-US' : 'es-CO', { maximumFractionDigits: 1 }).format(v));
+    C.api('GET', tbase).then(async (list) => {
+      if (!list.items.length) return;
+      const r = await C.api('GET', tbase + '/' + encodeURIComponent(list.items[0].id));
+      const k = { currency: r.currency, locale: r.locale };
+      const a = r.champion, b = r.challenger;
+      const rows = [
+        ['reports.test.accounts', int(a.accounts), int(b.accounts)],
+        ['reports.test.placed', money(k, a.placed), money(k, b.placed)],
+        ['reports.test.recovered', money(k, a.recovered), money(k, b.recovered)],
+        ['reports.test.rate', pct(a.recoveryRate.bp), pct(b.recoveryRate.bp)],
+        ['reports.test.meanRate', pct(a.meanRateBP), pct(b.meanRateBP)],
+        ['reports.test.payers', int(a.payers) + ' · ' + pct(a.payerRate.bp), int(b.payers) + ' · ' + pct(b.payerRate.bp)],
+        ['reports.test.days', days(a.medianDaysToPay), days(b.medianDaysToPay)],
+        ['reports.test.promises', int(a.promisesMade) + ' / ' + int(a.promisesKept), int(b.promisesMade) + ' / ' + int(b.promisesKept)],
+        ['reports.test.plans', int(a.plansCompleted), int(b.plansCompleted)],
+        ['reports.test.contacts', days(a.contactsPerThousand), days(b.contactsPerThousand)],
+        ['reports.test.disputes', int(a.disputes), int(b.disputes)],
+      ];
+      const head = ['reports.test.measure', 'reports.test.champion', 'reports.test.challenger'];
+      const t = r.test;
+      const actions = el('div', { class: 'dash-links' });
+      if (face === 'manager' && t.status === 'running') {
+        const act = (id, key, confirmKey, path) => el('button', { class: 'btn', type: 'button', id, text: C.t(key), onclick: async () => {
+          if (!window.confirm(C.t(confirmKey))) return;
+          try { await C.api('POST', tbase + '/' + encodeURIComponent(t.id) + '/' + path); C.toast(C.t('reports.test.done')); node.replaceWith(strategyTests()); } catch (e) { C.toast((e && e.data && e.data.error) || C.t('reports.dash.error')); }
+        } });
+        actions.append(act('test-promote', 'reports.test.promote', 'reports.test.promoteConfirm', 'promote'), act('test-stop', 'reports.test.stop', 'reports.test.stopConfirm', 'stop'));
+      }
+      node.replaceChildren(
+        el('h3', { text: C.t('reports.test.title') }),
+        el('p', { class: 'muted small', id: 'dash-test-head', text: t.name + ' · ' + C.t('reports.test.status.' + t.status) + ' · ' + C.t('reports.test.share', { pct: pct(Math.round(t.share * 10000)) }) }),
+        el('div', { class: 'table-wrap' }, el('table', { class: 'stack', id: 'dash-test-table' },
+          el('thead', {}, el('tr', {}, ...head.map((h, i) => el('th', { class: i ? 'num' : '', text: C.t(h) })))),
+          el('tbody', {}, ...rows.map((row) => el('tr', {},
+            el('td', { 'data-label': C.t(head[0]), text: C.t(row[0]) }),
+            el('td', { class: 'num', 'data-label': C.t(head[1]), text: row[1] }),
+            el('td', { class: 'num', 'data-label': C.t(head[2]), text: row[2] })))))),
+        el('p', { id: 'dash-test-recovery' }, el('strong', { text: C.t('reports.test.diffRecovery') + ': ' }), diff(r.recovery)),
+        el('p', { id: 'dash-test-payers' }, el('strong', { text: C.t('reports.test.diffPayers') + ': ' }), diff(r.payers)),
+        el('p', { class: 'muted small', text: C.t('reports.test.method') }),
+        actions);
+      node.hidden = false;
+    }).catch(() => {});
+    return node;
+  }
+
   const monthName = (ym) => {
     const d = new Date(ym + '-15T12:00:00Z');
     const s = new Intl.DateTimeFormat(C.lang === 'en' ? 'en-US' : 'es-CO', { month: 'long', year: 'numeric' }).format(d);
@@ -182,7 +238,7 @@
         segLabel.hidden = !(k.segments || []).length;
         body.replaceChildren(kpis(k),
           el('div', { class: 'dash-charts' }, boxes.aging.node, boxes.monthly.node, boxes.rate.node),
-          rollTable(k), downloads(k.from, k.to, k.segment), archive());
+          rollTable(k), strategyTests(), downloads(k.from, k.to, k.segment), archive());
         drawCharts(k, boxes);
         status.textContent = '';
         node.dataset.ready = 'true';

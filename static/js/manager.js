@@ -213,8 +213,36 @@
         msg.hidden = false;
       }
     };
-    card.append(el('p', { class: 'muted small', id: 'policy-state', text: pol.default ? M('policy.default') : M('policy.updated', { date: C.date(pol.updatedAt) }) }), form);
+    card.append(el('p', { class: 'muted small', id: 'policy-state', text: pol.default ? M('policy.default') : M('policy.updated', { date: C.date(pol.updatedAt) }) }), form, testForm(pol));
     return card;
+  }
+
+  // testForm starts a strategy test with the policy as edited above as the
+  // challenger, on a share of the accounts placed from now on; the report
+  // and the promote/stop buttons are on the dashboard.
+  function testForm(pol) {
+    const name = el('input', { id: 'test-name', name: 'name', required: true, maxlength: '80' });
+    const share = el('input', { id: 'test-share', name: 'share', type: 'number', min: '1', max: '99', step: '1', value: '20' });
+    const msg = el('p', { class: 'error', id: 'test-error', role: 'alert', hidden: true });
+    const form = el('form', { id: 'policy-test-form', novalidate: true },
+      el('h3', { text: M('test.title') }), el('p', { class: 'muted small', text: M('test.hint') }),
+      el('div', { class: 'grid two' }, el('label', {}, M('test.name'), name), el('label', {}, M('test.share'), share)),
+      msg, el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'btn', id: 'test-start', text: M('test.start') })));
+    form.onsubmit = async (ev) => {
+      ev.preventDefault();
+      msg.hidden = true;
+      const challenger = Object.assign({}, pol);
+      delete challenger.default; delete challenger.updatedAt; delete challenger.updatedBy;
+      try {
+        await C.api('POST', tbase() + '/strategy-tests', { name: name.value, share: Number(share.value) / 100, challenger });
+        C.toast(M('test.started'));
+      } catch (e) {
+        const fields = (e.data && e.data.fields) || {};
+        msg.textContent = e.status === 409 ? M('test.running') : [C.errorText(e)].concat(Object.values(fields)).join(' ');
+        msg.hidden = false;
+      }
+    };
+    return form;
   }
 
   const statusClass = { sent: 'ok', queued: 'info', sending: 'info', deferred: 'warn', held: 'warn', failed: 'bad' };
