@@ -173,6 +173,23 @@ func (s *Service) Tenants(ctx context.Context) ([]Tenant, error) {
 	return out, nil
 }
 
+// IDs lists every tenant's slug (the periodic jobs' loop; system use,
+// no caller check), reading only the _id of each tenant document.
+func (s *Service) IDs(ctx context.Context) ([]string, error) {
+	var docs []struct {
+		ID string `bson:"_id"`
+	}
+	opts := options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetSort(bson.D{{Key: "_id", Value: 1}})
+	if err := s.db.C("tenants").Find(ctx, bson.D{}, &docs, opts); err != nil {
+		return nil, fmt.Errorf("list tenants: %w", err)
+	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	return ids, nil
+}
+
 // NewUser is the input of CreateUser.
 type NewUser struct {
 	Email, Name, Role, Password string

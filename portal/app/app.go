@@ -11,7 +11,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"go.mongodb.org/mongo-driver/bson"
 	"io"
 	"log/slog"
 	"os"
@@ -293,6 +292,27 @@ func (a *App) StopBackground() {
 	}
 }
 
+// forEachTenant runs fn for every tenant. A tenant that fails does not
+// stop the others: their errors are joined, each named by its tenant.
+func (a *App) forEachTenant(fn func(ctx context.Context, tenant string) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		ids, err := a.Tenants.IDs(ctx)
+		if err != nil {
+			return err
+		}
+		var errs []error
+		for _, id := range ids {
+			if err := ctx.Err(); err != nil {
+				return errors.Join(append(errs, err)...)
+			}
+			if err := fn(ctx, id); err != nil {
+				errs = append(errs, fmt.Errorf("tenant %s: %w", id, err))
+			}
+		}
+		return errors.Join(errs...)
+	}
+}
+
 // every5 names five-minute windows: frequent, idempotent catch-up work.
 func every5(now time.Time) string { return now.UTC().Truncate(5 * time.Minute).Format(time.RFC3339) }
 
@@ -304,18 +324,12 @@ func (a *App) jobList() []jobs.Job {
 			_, err := a.Payments.ReprocessPending(ctx)
 			return err
 		}},
-		{Name: "promises.check", Period: jobs.Hourly, Lease: 10 * time.Minute, Run: func(ctx context.Context) error {
-			var ts []tenants.Tenant
-			if err := a.DB.C("tenants").Find(ctx, bson.D{}, &ts); err != nil {
-				return err
-			}
-			for _, t := range ts {
-				if _, _, err := a.Work.CheckPromises(ctx, t.ID, time.Now()); err != nil {
-					return fmt.Errorf("promises %s: %w", t.ID, err)
-				}
+		{Name: "promises.check", Period: jobs.Hourly, Lease: 10 * time.Minute, Run: a.forEachTenant(func(ctx context.Context, tenant string) error {
+			if _, _, err := a.Work.CheckPromises(ctx, tenant, time.Now()); err != nil {
+				return fmt.Errorf("promises: %w", err)
 			}
 			return nil
-		}},
+		})},
 		// jobs: reports (entries below)
 		{Name: "reports.counters", Period: jobs.Daily, Lease: 30 * time.Minute, Run: func(ctx context.Context) error {
 			return a.Tally.RepairAll(ctx)
@@ -325,42 +339,24 @@ func (a *App) jobList() []jobs.Job {
 			return err
 		}},
 		// jobs: queue and ladder (entries below)
-		{Name: "queue.ladder", Period: every5, Lease: 10 * time.Minute, Run: func(ctx context.Context) error {
-			var ts []tenants.Tenant
-			if err := a.DB.C("tenants").Find(ctx, bson.D{}, &ts); err != nil {
-				return err
-			}
-			for _, t := range ts {
-				if _, err := a.Queue.RunLadder(ctx, t.ID); err != nil {
-					return fmt.Errorf("ladder %s: %w", t.ID, err)
-				}
+		{Name: "queue.ladder", Period: every5, Lease: 10 * time.Minute, Run: a.forEachTenant(func(ctx context.Context, tenant string) error {
+			if _, err := a.Queue.RunLadder(ctx, tenant); err != nil {
+				return fmt.Errorf("ladder: %w", err)
 			}
 			return nil
-		}},
-		{Name: "queue.deliver", Period: func(now time.Time) string { return now.UTC().Truncate(time.Minute).Format(time.RFC3339) }, Lease: 5 * time.Minute, Run: func(ctx context.Context) error {
-			var ts []tenants.Tenant
-			if err := a.DB.C("tenants").Find(ctx, bson.D{}, &ts); err != nil {
-				return err
-			}
-			for _, t := range ts {
-				if _, err := a.Queue.Deliver(ctx, t.ID); err != nil {
-					return fmt.Errorf("outbox %s: %w", t.ID, err)
-				}
+		})},
+		{Name: "queue.deliver", Period: func(now time.Time) string { return now.UTC().Truncate(time.Minute).Format(time.RFC3339) }, Lease: 5 * time.Minute, Run: a.forEachTenant(func(ctx context.Context, tenant string) error {
+			if _, err := a.Queue.Deliver(ctx, tenant); err != nil {
+				return fmt.Errorf("outbox: %w", err)
 			}
 			return nil
-		}},
-		{Name: "queue.rebuild", Period: jobs.Daily, Lease: 30 * time.Minute, Run: func(ctx context.Context) error {
-			var ts []tenants.Tenant
-			if err := a.DB.C("tenants").Find(ctx, bson.D{}, &ts); err != nil {
-				return err
-			}
-			for _, t := range ts {
-				if _, err := a.Queue.RebuildWorklists(ctx, t.ID); err != nil {
-					return fmt.Errorf("worklists %s: %w", t.ID, err)
-				}
+		})},
+		{Name: "queue.rebuild", Period: jobs.Daily, Lease: 30 * time.Minute, Run: a.forEachTenant(func(ctx context.Context, tenant string) error {
+			if _, err := a.Queue.RebuildWorklists(ctx, tenant); err != nil {
+				return fmt.Errorf("worklists: %w", err)
 			}
 			return nil
-		}},
+		})},
 		{Name: "webhooks.deliver", Period: func(now time.Time) string { return now.UTC().Truncate(time.Minute).Format(time.RFC3339) }, Lease: 5 * time.Minute, Run: func(ctx context.Context) error {
 			_, err := a.Webhooks.Deliver(ctx)
 			return err
@@ -373,48 +369,30 @@ func (a *App) jobList() []jobs.Job {
 			}
 			return err
 		}},
-		{Name: "plans.check", Period: jobs.Daily, Lease: 30 * time.Minute, Run: func(ctx context.Context) error {
-			var ts []tenants.Tenant
-			if err := a.DB.C("tenants").Find(ctx, bson.D{}, &ts); err != nil {
-				return err
-			}
-			for _, t := range ts {
-				if _, err := a.Plans.Check(ctx, t.ID, time.Now()); err != nil {
-					return fmt.Errorf("plans %s: %w", t.ID, err)
-				}
+		{Name: "plans.check", Period: jobs.Daily, Lease: 30 * time.Minute, Run: a.forEachTenant(func(ctx context.Context, tenant string) error {
+			if _, err := a.Plans.Check(ctx, tenant, time.Now()); err != nil {
+				return fmt.Errorf("plans: %w", err)
 			}
 			return nil
-		}},
-		{Name: "accounts.index", Period: jobs.Daily, Lease: 30 * time.Minute, Run: func(ctx context.Context) error {
-			var ts []tenants.Tenant
-			if err := a.DB.C("tenants").Find(ctx, bson.D{}, &ts); err != nil {
-				return err
+		})},
+		{Name: "accounts.index", Period: jobs.Daily, Lease: 30 * time.Minute, Run: a.forEachTenant(func(ctx context.Context, tenant string) error {
+			if _, err := a.Index.Verify(ctx, tenant); err != nil {
+				return fmt.Errorf("portfolio index: %w", err)
 			}
-			for _, t := range ts {
-				if _, err := a.Index.Verify(ctx, t.ID); err != nil {
-					return fmt.Errorf("portfolio index %s: %w", t.ID, err)
-				}
-				if _, err := a.Views.Reset(ctx, t.ID); err != nil {
-					return fmt.Errorf("debtor views %s: %w", t.ID, err)
-				}
+			if _, err := a.Views.Reset(ctx, tenant); err != nil {
+				return fmt.Errorf("debtor views: %w", err)
 			}
 			return nil
-		}},
-		{Name: "ledger.reconcile", Period: jobs.Daily, Lease: 30 * time.Minute, Run: func(ctx context.Context) error {
-			var ts []tenants.Tenant
-			if err := a.DB.C("tenants").Find(ctx, bson.D{}, &ts); err != nil {
-				return err
+		})},
+		{Name: "ledger.reconcile", Period: jobs.Daily, Lease: 30 * time.Minute, Run: a.forEachTenant(func(ctx context.Context, tenant string) error {
+			drift, err := accounts.Reconcile(ctx, a.DB.Tenant(tenant))
+			if err != nil {
+				return fmt.Errorf("reconcile: %w", err)
 			}
-			for _, t := range ts {
-				drift, err := accounts.Reconcile(ctx, a.DB.Tenant(t.ID))
-				if err != nil {
-					return fmt.Errorf("reconcile %s: %w", t.ID, err)
-				}
-				if len(drift) > 0 {
-					a.Log.Warn("ledger drift repaired", "tenant", t.ID, "accounts", len(drift))
-				}
+			if len(drift) > 0 {
+				a.Log.Warn("ledger drift repaired", "tenant", tenant, "accounts", len(drift))
 			}
 			return nil
-		}},
+		})},
 	}
 }
