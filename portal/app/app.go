@@ -27,6 +27,7 @@ import (
 	"cartera/portal/config"
 	"cartera/portal/debtors"
 	"cartera/portal/i18n"
+	"cartera/portal/letters"
 	"cartera/portal/paylinks"
 	"cartera/portal/queue"
 	"cartera/portal/readside"
@@ -172,6 +173,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 		worklists.Messenger = &queue.HTTPMessenger{URL: cfg.MessagingURL, Token: cfg.MessagingToken}
 	}
 	a.Queue, a.Web.Queue = worklists, worklists
+	a.Web.Letters = letters.New(db, a.Tenants, policies, a.Accounts)
+	a.Web.Letters.PublicURL, a.Web.Letters.Translate, a.Web.Letters.Links = cfg.PublicURL, cat.T, links
 	a.Work.Hooks = worklists
 	a.Accounts.Worklist = worklists
 	a.Accounts.Courier = worklists // access codes sent to the debtor, never shown to a client

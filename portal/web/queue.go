@@ -11,7 +11,7 @@ import (
 	"cartera/tenants"
 )
 
-// QueueService is the collectors' queue, the ladder, the outbox and letters.
+// QueueService is the collectors' queue, the ladder and the outbox.
 type QueueService = queue.Service
 
 func (s *Server) queueRoutes(r fiber.Router) {
@@ -158,7 +158,7 @@ func (s *Server) letter(c *fiber.Ctx) error {
 	if level == "" {
 		level = "1"
 	}
-	pdf, err := s.Queue.Letter(c.UserContext(), param(c, "tenant"), param(c, "id"), level, withCode)
+	pdf, err := s.Letters.Letter(c.UserContext(), param(c, "tenant"), param(c, "id"), level, withCode)
 	if err != nil {
 		return err
 	}

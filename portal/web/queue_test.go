@@ -35,6 +35,7 @@ func newQueueEnv(t *testing.T) *workEnv {
 func (w *workEnv) setQueueClock(t time.Time) {
 	w.setClock(t)
 	w.App.Web.Queue.Now = func() time.Time { return w.clock }
+	w.App.Web.Letters.Now = w.App.Web.Queue.Now
 }
 
 type queueItem struct {

@@ -30,6 +30,7 @@ import (
 	"cartera/portal/caps"
 	"cartera/portal/debtors"
 	"cartera/portal/i18n"
+	"cartera/portal/letters"
 	"cartera/portal/store"
 	"cartera/portal/webhooks"
 	"cartera/reports"
@@ -50,7 +51,8 @@ type Deps struct {
 	// wiring: reports (fields below)
 	Reports *reports.Service // KPIs, report PDFs, remittance, exports
 	// wiring: queue and ladder (fields below)
-	Queue *QueueService // worklists, the ladder runner, the outbox, letters
+	Queue   *QueueService    // worklists, the ladder runner, the outbox
+	Letters *letters.Service // collection letters (PDF)
 	// wiring: plans (fields below)
 	Plans *payments.Plans // debtor plans, promises and contact preferences
 	// wiring: payments (fields below)

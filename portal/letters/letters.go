@@ -1,4 +1,8 @@
-package queue
+// Package letters writes the collection letters: a level's text in the
+// tenant's language, every open invoice the reader may see priced by the
+// money engine on the letter's date, the payment reference and a QR code
+// with a payment link to those invoices.
+package letters
 
 import (
 	"bytes"
@@ -18,8 +22,45 @@ import (
 	"cartera/portal/i18n"
 	"cartera/portal/money"
 	"cartera/portal/paylinks"
+	"cartera/portal/store"
+	"cartera/portal/strategy"
 	"cartera/tenants"
 )
+
+// Service renders letters.
+type Service struct {
+	db       *store.DB
+	tenants  *tenants.Service
+	policy   *strategy.Service
+	accounts *accounts.Service
+	// Links issues the payment link the letter's QR carries (nil: the QR
+	// is the tenant's debtor page).
+	Links *paylinks.Service
+	// PublicURL is where debtors log in; Translate the catalogue (nil
+	// shows the keys); Now the clock (tests move it).
+	PublicURL string
+	Translate func(lang, key string) string
+	Now       func() time.Time
+}
+
+// New wires the service.
+func New(db *store.DB, t *tenants.Service, p *strategy.Service, acc *accounts.Service) *Service {
+	return &Service{db: db, tenants: t, policy: p, accounts: acc}
+}
+
+func (s *Service) tr(lang, key string) string {
+	if s.Translate == nil {
+		return key
+	}
+	return s.Translate(lang, key)
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now().UTC()
+	}
+	return s.Now().UTC()
+}
 
 // Letter levels, firmer each time.
 var letterLevels = []string{"1", "2", "3", "final"}
@@ -301,4 +342,15 @@ func LetterPDF(d LetterData) ([]byte, error) {
 		return nil, fmt.Errorf("letter pdf: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// civilToday is today's calendar date in loc at UTC midnight (how due
+// dates are stored).
+func civilToday(now time.Time, loc *time.Location) time.Time {
+	y, m, d := now.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+func daysBetween(from, to time.Time) int {
+	return int(to.Sub(from).Hours() / 24)
 }
