@@ -18,7 +18,7 @@ import (
 // HandledEvents are the Stripe event types the portal acts on; the
 // reconciliation job lists only these.
 var HandledEvents = []string{
-	"checkout.session.completed", "checkout.session.async_payment_succeeded",
+	"checkout.session.completed", "checkout.session.async_payment_succeeded", "checkout.session.async_payment_failed",
 	"charge.refunded", "charge.dispute.created", "charge.dispute.closed",
 }
 
@@ -145,6 +145,10 @@ func (s *Service) Reconcile(ctx context.Context, now time.Time) (ReconcileResult
 // apply is idempotent.
 func (s *Service) record(ctx context.Context, evt stripe.Event, payload []byte) (bool, error) {
 	se := storedEvent{ID: "stripe:" + evt.ID, Type: string(evt.Type), Created: evt.Created, Payload: payload, ReceivedAt: time.Now().UTC()}
+	if only := onlyTenant(ctx); only != "" {
+		// A tenant's own account: its own id space, kept apart.
+		se.ID, se.Tenant = "stripe:"+only+":"+evt.ID, only
+	}
 	stored := true
 	if err := s.db.C("webhooks").Insert(ctx, se); errors.Is(err, apperr.ErrConflict) {
 		stored = false

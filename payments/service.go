@@ -30,9 +30,14 @@ const (
 	StatusSucceeded = "succeeded"
 	StatusFlagged   = "flagged" // the gateway reported another amount: not credited, for a person to review
 	StatusReversed  = "reversed"
+	// StatusFailed: the gateway declined it or the money never came (an
+	// expired OXXO voucher, a rejected PSE debit). Same rank as pending: a
+	// later attempt on the same reference (Wompi lets the debtor retry) may
+	// still succeed, but a failure never undoes a success.
+	StatusFailed = "failed"
 )
 
-var rank = map[string]int{StatusPending: 0, StatusFlagged: 1, StatusSucceeded: 1, StatusReversed: 2}
+var rank = map[string]int{StatusPending: 0, StatusFailed: 0, StatusFlagged: 1, StatusSucceeded: 1, StatusReversed: 2}
 
 // Payment is one online payment attempt and what it paid. _id is
 // "<tenant>:<objectid>".
@@ -51,21 +56,28 @@ type Payment struct {
 	// interest and discount: priced at checkout as the statement prices
 	// them, then replaced at completion by what the money engine imputed
 	// (interest first, then principal) on the day the money arrived.
-	Allocation  []calc.Allocation `bson:"allocation" json:"allocation"`
-	Charges     []Charge          `bson:"charges,omitempty" json:"charges,omitempty"`
-	Credit      int64             `bson:"credit,omitempty" json:"credit,omitempty"` // money beyond the debt, held for the debtor
-	Refunds     []Refund          `bson:"refunds,omitempty" json:"refunds,omitempty"`
-	Refunded    int64             `bson:"refunded,omitempty" json:"refunded,omitempty"`
-	Plan        *PlanRef          `bson:"plan,omitempty" json:"plan,omitempty"` // the plan installment it pays
-	Gateway     string            `bson:"gateway" json:"gateway"`
-	SessionID   string            `bson:"sessionId" json:"sessionId"`
-	GatewayRef  string            `bson:"gatewayRef,omitempty" json:"-"` // payment intent or sandbox ref
-	Status      string            `bson:"status" json:"status"`
-	PaidAmount  int64             `bson:"paidAmount,omitempty" json:"paidAmount,omitempty"`
-	Note        string            `bson:"note,omitempty" json:"note,omitempty"`
-	CreatedAt   time.Time         `bson:"createdAt" json:"createdAt"`
-	CompletedAt *time.Time        `bson:"completedAt,omitempty" json:"completedAt,omitempty"`
-	Rev         int64             `bson:"rev" json:"-"`
+	Allocation []calc.Allocation `bson:"allocation" json:"allocation"`
+	Charges    []Charge          `bson:"charges,omitempty" json:"charges,omitempty"`
+	Credit     int64             `bson:"credit,omitempty" json:"credit,omitempty"` // money beyond the debt, held for the debtor
+	Refunds    []Refund          `bson:"refunds,omitempty" json:"refunds,omitempty"`
+	Refunded   int64             `bson:"refunded,omitempty" json:"refunded,omitempty"`
+	Plan       *PlanRef          `bson:"plan,omitempty" json:"plan,omitempty"` // the plan installment it pays
+	Gateway    string            `bson:"gateway" json:"gateway"`
+	// Method is how the debtor pays: card, pse, nequi, bancolombia, oxxo,
+	// spei (what was chosen, then what the gateway reported).
+	Method string `bson:"method,omitempty" json:"method,omitempty"`
+	// Awaiting: the gateway has the order (a voucher issued, a PSE debit
+	// in process) and the money has not arrived: shown on the statement as
+	// pending, never counted as recovered.
+	Awaiting    bool       `bson:"awaiting,omitempty" json:"awaiting,omitempty"`
+	SessionID   string     `bson:"sessionId" json:"sessionId"`
+	GatewayRef  string     `bson:"gatewayRef,omitempty" json:"-"` // payment intent or sandbox ref
+	Status      string     `bson:"status" json:"status"`
+	PaidAmount  int64      `bson:"paidAmount,omitempty" json:"paidAmount,omitempty"`
+	Note        string     `bson:"note,omitempty" json:"note,omitempty"`
+	CreatedAt   time.Time  `bson:"createdAt" json:"createdAt"`
+	CompletedAt *time.Time `bson:"completedAt,omitempty" json:"completedAt,omitempty"`
+	Rev         int64      `bson:"rev" json:"-"`
 }
 
 // Refund is money given back on a payment (a refund or a chargeback), once
@@ -112,6 +124,8 @@ type Service struct {
 	// Now is the clock that dates a completed payment (the day its money
 	// is imputed on); the app shares the statement's clock.
 	Now func() time.Time
+	// Creds holds tenants' own gateways; a tenant without one uses gw.
+	Creds *Credentials
 }
 
 func (s *Service) now() time.Time {
@@ -138,8 +152,60 @@ func NewService(db *store.DB, a *audit.Log, t *tenants.Service, gw Gateway, publ
 	return s
 }
 
-// Gateway is the configured gateway.
+// Gateway is the configured global gateway (tenants without their own).
 func (s *Service) Gateway() Gateway { return s.gw }
+
+// GatewayFor is the tenant's own gateway, or the global one.
+func (s *Service) GatewayFor(ctx context.Context, tenant string) (Gateway, error) {
+	if s.Creds != nil {
+		g, err := s.Creds.Gateway(ctx, tenant)
+		if err != nil {
+			return nil, err
+		}
+		if g != nil {
+			return g, nil
+		}
+	}
+	return s.gw, nil
+}
+
+// Payment methods a debtor can choose.
+const (
+	MethodCard        = "card"
+	MethodPSE         = "pse"
+	MethodNequi       = "nequi"
+	MethodBancolombia = "bancolombia"
+	MethodOXXO        = "oxxo"
+	MethodSPEI        = "spei"
+)
+
+// MethodsOf are the methods a gateway offers in a currency, the first the
+// default: Wompi's for Colombia, OXXO and SPEI by Stripe for pesos
+// mexicanos, otherwise card.
+func MethodsOf(g Gateway, currency string) []string {
+	switch {
+	case !Online(g):
+		return nil
+	case g.Name() == ProviderWompi:
+		return []string{MethodPSE, MethodNequi, MethodBancolombia, MethodCard}
+	case g.Name() == ProviderStripe && equalFold(currency, "MXN"):
+		return []string{MethodCard, MethodOXXO, MethodSPEI}
+	}
+	return []string{MethodCard}
+}
+
+// Methods are the payment methods the tenant's gateway offers its debtors.
+func (s *Service) Methods(ctx context.Context, tenant string) ([]string, error) {
+	g, err := s.GatewayFor(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.tenants.TenantByID(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	return MethodsOf(g, t.Currency), nil
+}
 
 // CheckoutInput says what the debtor wants to pay: an amount (oldest first),
 // chosen invoices (in full), one installment of their plan, or, with none
@@ -148,7 +214,8 @@ type CheckoutInput struct {
 	Amount      int64
 	AccountIDs  []string
 	PlanID      string
-	Installment *int // with PlanID: 0 is the down payment
+	Installment *int   // with PlanID: 0 is the down payment
+	Method      string // one of the gateway's methods; empty: its default
 }
 
 // openAccounts reads the debtor's open accounts by _id from its list.
@@ -180,14 +247,25 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Payment, Sess
 	if a.Role != tenants.RoleDebtor || len(a.Tenants) != 1 {
 		return Payment{}, Session{}, apperr.ErrForbidden
 	}
-	if !Online(s.gw) {
+	tenant := a.Tenants[0]
+	gw, err := s.GatewayFor(ctx, tenant)
+	if err != nil {
+		return Payment{}, Session{}, err
+	}
+	if !Online(gw) {
 		return Payment{}, Session{}, ErrPaymentsOff // before anything is written
 	}
-	tenant := a.Tenants[0]
 	sc := s.db.Tenant(tenant)
 	t, err := s.tenants.TenantByID(ctx, tenant)
 	if err != nil {
 		return Payment{}, Session{}, err
+	}
+	methods := MethodsOf(gw, t.Currency)
+	method := in.Method
+	if method == "" {
+		method = methods[0]
+	} else if !slices.Contains(methods, method) {
+		return Payment{}, Session{}, &apperr.Invalid{Msg: "medio de pago no disponible", Fields: map[string]string{"method": "use uno de: " + strings.Join(methods, ", ")}}
 	}
 	st, err := s.Prices.Statement(ctx)
 	if err != nil {
@@ -260,16 +338,16 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Payment, Sess
 	alloc, charges := planned(amount, targets, lines, settle)
 	p := Payment{
 		ID: sc.ID(primitive.NewObjectID().Hex()), TenantID: tenant, DebtorID: a.UserID, Amount: amount, Currency: t.Currency,
-		Targets: targets, Settle: settle, Allocation: alloc, Charges: charges, Plan: plan, Gateway: s.gw.Name(), Status: StatusPending, CreatedAt: time.Now().UTC(),
+		Targets: targets, Settle: settle, Allocation: alloc, Charges: charges, Plan: plan, Gateway: gw.Name(), Method: method, Status: StatusPending, CreatedAt: time.Now().UTC(),
 	}
 	desc := "Pago a " + t.Name
 	if plan != nil {
 		desc = fmt.Sprintf("Cuota %d del plan de pagos con %s", plan.Installment, t.Name)
 	}
-	sess, err := s.gw.Checkout(ctx, CheckoutRequest{
+	sess, err := gw.Checkout(ctx, CheckoutRequest{
 		PaymentID: p.ID, Tenant: tenant, Debtor: a.UserID, Amount: amount, Currency: t.Currency,
-		Description: desc,
-		SuccessURL:  s.publicURL + "/debtor?paid=" + keyOf(p.ID), CancelURL: s.publicURL + "/debtor?cancelled=" + keyOf(p.ID),
+		Description: desc, Method: method,
+		SuccessURL: s.publicURL + "/debtor?paid=" + keyOf(p.ID), CancelURL: s.publicURL + "/debtor?cancelled=" + keyOf(p.ID),
 	})
 	if err != nil {
 		return Payment{}, Session{}, err
@@ -297,7 +375,7 @@ func (s *Service) Complete(ctx context.Context, tenant, paymentID, gatewayRef st
 		}
 		moved = true
 		now := s.now().UTC()
-		set := bson.D{{Key: "gatewayRef", Value: gatewayRef}, {Key: "paidAmount", Value: paid}, {Key: "completedAt", Value: now}}
+		set := bson.D{{Key: "gatewayRef", Value: gatewayRef}, {Key: "paidAmount", Value: paid}, {Key: "completedAt", Value: now}, {Key: "awaiting", Value: false}}
 		if paid != p.Amount || !equalFold(currency, p.Currency) {
 			flagged = true
 			set = append(set, bson.E{Key: "status", Value: StatusFlagged},
@@ -311,6 +389,9 @@ func (s *Service) Complete(ctx context.Context, tenant, paymentID, gatewayRef st
 		return p, err
 	}
 	if err := sc.C("payments").Get(ctx, paymentID, &p); err != nil {
+		return p, err
+	}
+	if err := s.clearAwaiting(ctx, sc, p); err != nil {
 		return p, err
 	}
 	if p.Status != StatusSucceeded && p.Status != StatusReversed {

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"go.mongodb.org/mongo-driver/bson"
@@ -205,6 +206,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 		log.Info("payments gateway: "+gw.Name(), "gateway", gw.Name())
 	}
 	a.Payments = payments.NewService(db, a.Audit, a.Tenants, gw, cfg.PublicURL, log)
+	sealKey, err := sealingKey(cfg, secret)
+	if err != nil {
+		return nil, err
+	}
+	// Tenants' own gateways (their Stripe account, their Wompi keys): the
+	// money settles into the client company's account.
+	if a.Payments.Creds, err = payments.NewCredentials(db, a.Audit, a.Tenants, sealKey, cfg.StripeAPIBase, cfg.WompiCheckoutURL, cfg.WompiAPIBase); err != nil {
+		return nil, err
+	}
 	a.Web.Payments, a.Web.StripeWebhookSecret = a.Payments, cfg.StripeWebhookKey
 	a.Payments.Prices = a.DebtorsSvc // checkout prices as the statement does
 	a.Payments.Rules = policies      // completion imputes with the tenant's money rules
@@ -254,6 +264,25 @@ func jwtSecret(cfg config.Config) ([]byte, error) {
 }
 
 // derive gives each purpose its own key from the one secret.
+// sealingKey is the 32-byte key that seals tenants' gateway credentials:
+// PORTAL_SECRET_KEY (64 hex digits, or a passphrase of 32+ characters
+// hashed with SHA-256), else derived from the session secret (rotating
+// that secret then means saving the gateways' keys again).
+func sealingKey(cfg config.Config, secret []byte) ([]byte, error) {
+	k := cfg.SecretKey
+	if k == "" {
+		return derive(secret, "gateway-credentials"), nil
+	}
+	if b, err := hex.DecodeString(k); err == nil && len(b) == 32 {
+		return b, nil
+	}
+	if len(k) < 32 {
+		return nil, errors.New("PORTAL_SECRET_KEY must be 64 hex digits or at least 32 characters")
+	}
+	sum := sha256.Sum256([]byte(k))
+	return sum[:], nil
+}
+
 func derive(secret []byte, purpose string) []byte {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(purpose))

@@ -16,7 +16,7 @@ var Collections = []string{
 	"meta", "changes", "tenants", "users", "debtors", "accounts", "ledger", "activities",
 	"promises", "disputes", "plans", "imports", "importrows", "jobs", "outbox",
 	"audit", "worklists", "counters", "payments", "webhooks", "files", "tallies", "monthly", "accountindex", "caps", "settings", "assignruns",
-	"apikeys", "webhookendpoints", "webhookdeliveries",
+	"apikeys", "webhookendpoints", "webhookdeliveries", "gateways", "paypending",
 }
 
 // index declares an index MongoDB proper needs; on the embedded server only
