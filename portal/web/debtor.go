@@ -11,7 +11,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"cartera/payments"
 	"cartera/portal/accounts"
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
@@ -163,6 +162,17 @@ func (s *Server) debtorStatement(c *fiber.Ctx) error {
 		}
 		plan = p
 	}
+	methods, err := s.Payments.Methods(c.UserContext(), st.Tenant.ID)
+	if err != nil {
+		return err
+	}
+	pending, err := s.Payments.AwaitingOf(c.UserContext(), st.Tenant.ID, actor.From(c.UserContext()).UserID)
+	if err != nil {
+		return err
+	}
+	for i := range pending {
+		pending[i].PaymentID = keyOf(pending[i].PaymentID)
+	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(fiber.Map{
 		"plan":     plan,
@@ -173,7 +183,10 @@ func (s *Server) debtorStatement(c *fiber.Ctx) error {
 		"discountTotal": st.DiscountTotal, "creditTotal": st.CreditTotal, "provisional": st.Provisional,
 		"lateInterestBP": st.Policy.LateInterestBP, "paymentReference": accounts.PaymentReference(st.Tenant.ID, st.Document),
 		// false: no gateway and no sandbox; the page hides the pay buttons.
-		"onlinePayments": payments.Online(s.Payments.Gateway()),
+		"onlinePayments": len(methods) > 0, "payMethods": methods,
+		// Payments on their way (an OXXO voucher, a SPEI or PSE transfer):
+		// shown as pending, not yet off the balance.
+		"pendingPayments": pending,
 	})
 }
 

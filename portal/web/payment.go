@@ -25,6 +25,7 @@ func (s *Server) paymentRoutes(r fiber.Router) {
 }
 
 type checkoutReq struct {
+	Method      string   `json:"method"`
 	Amount      int64    `json:"amount"`
 	AccountIDs  []string `json:"accountIds"`
 	PlanID      string   `json:"planId"`
@@ -37,11 +38,12 @@ func (s *Server) checkout(c *fiber.Ctx) error {
 		return err
 	}
 	p, sess, err := s.Payments.Checkout(c.UserContext(), payments.CheckoutInput{Amount: req.Amount, AccountIDs: req.AccountIDs,
-		PlanID: req.PlanID, Installment: req.Installment})
+		PlanID: req.PlanID, Installment: req.Installment, Method: req.Method})
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"sessionId": sess.ID, "url": sess.URL, "paymentId": keyOf(p.ID), "amount": p.Amount, "currency": p.Currency})
+	return c.JSON(fiber.Map{"sessionId": sess.ID, "url": sess.URL, "paymentId": keyOf(p.ID), "amount": p.Amount, "currency": p.Currency,
+		"gateway": p.Gateway, "method": p.Method})
 }
 
 // gatewayInfo says which payments gateway is live (the manager face shows
@@ -126,6 +128,9 @@ func (s *Server) sandboxPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if p.Gateway != "sandbox" { // a payment of a tenant's own gateway is not the sandbox's to complete
+		return fiber.ErrNotFound
+	}
 	t, err := s.Tenants.TenantByID(c.UserContext(), p.TenantID)
 	if err != nil {
 		return err
@@ -147,6 +152,9 @@ func (s *Server) sandboxComplete(c *fiber.Ctx) error {
 	p, err := s.Payments.Get(ctx, tenant, param(c, "id"))
 	if err != nil {
 		return err
+	}
+	if p.Gateway != "sandbox" {
+		return fiber.ErrNotFound
 	}
 	p, err = s.Payments.Complete(ctx, tenant, p.ID, "sbx_"+keyOf(p.ID)+"_"+time.Now().UTC().Format("20060102150405"), p.Amount, p.Currency)
 	if err != nil {
