@@ -6,7 +6,7 @@
 //     to https://checkout.wompi.co/p/ with public-key, currency,
 //     amount-in-cents, reference, signature:integrity and redirect-url;
 //     the integrity signature is SHA-256 hex of reference + amount-in-cents
-//     + currency [+ expiration-time] + the integrity secret. The fake
+//   - currency [+ expiration-time] + the integrity secret. The fake
 //     refuses a wrong public key or signature as Wompi's page would.
 //   - Events (docs.wompi.co/docs/colombia/eventos/): POST of
 //     {"event":"transaction.updated","data":{"transaction":{...}},

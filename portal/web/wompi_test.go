@@ -115,7 +115,14 @@ func balanceOf(st debtorStatement, inv string) int64 {
 
 func recoveredOct2025(t *testing.T, e debtorEnv) (recovered, collected int64) {
 	t.Helper()
-	r := e.Do("GET", "/api/tenants/acme/reports/summary?from=2025-10-01&to=2025-10-31", e.manager, nil)
+	return recoveredMonth(t, e, "acme")
+}
+
+// recoveredMonth is the tenant's recovered principal and collected money in
+// October 2025 (the debtor tests' statement day).
+func recoveredMonth(t *testing.T, e debtorEnv, tenant string) (recovered, collected int64) {
+	t.Helper()
+	r := e.Do("GET", "/api/tenants/"+tenant+"/reports/summary?from=2025-10-01&to=2025-10-31", e.manager, nil)
 	if r.Status != 200 {
 		t.Fatalf("summary: %d %s", r.Status, r.Body)
 	}
