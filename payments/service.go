@@ -265,7 +265,7 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Payment, Sess
 	if method == "" {
 		method = methods[0]
 	} else if !slices.Contains(methods, method) {
-		return Payment{}, Session{}, &apperr.Invalid{Msg: "medio de pago no disponible", Fields: map[string]string{"method": "use uno de: " + strings.Join(methods, ", ")}}
+		return Payment{}, Session{}, &apperr.Invalid{Msg: "medio de pago no disponible", Fields: map[string]string{"method": fmt.Sprintf("use uno de: %s", strings.Join(methods, ", "))}}
 	}
 	st, err := s.Prices.Statement(ctx)
 	if err != nil {
