@@ -104,6 +104,23 @@ func (f *Fake) Pay(checkoutURL, method string) (Transaction, error) {
 	return *tx, nil
 }
 
+// Last is the transaction opened most recently (the one the browser's
+// checkout made).
+func (f *Fake) Last() (Transaction, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var last *Transaction
+	for _, tx := range f.txs {
+		if last == nil || tx.ID > last.ID {
+			last = tx
+		}
+	}
+	if last == nil {
+		return Transaction{}, false
+	}
+	return *last, true
+}
+
 // Set moves a transaction to status (APPROVED, DECLINED, VOIDED, ERROR).
 func (f *Fake) Set(id, status string) Transaction {
 	f.mu.Lock()

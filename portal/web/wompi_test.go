@@ -46,12 +46,12 @@ var wompiKeys = wompifake.Keys{Public: "pub_test_Acme0000001234", Private: "prv_
 
 // wompiEnv is the debtor tests' tenant (acme, Colombia) with its own Wompi
 // account configured by its manager, and the fake Wompi serving checkout.
-func wompiEnv(t *testing.T) (debtorEnv, *wompifake.Fake, *httptest.Server) {
+func wompiEnv(t *testing.T, opts ...func(*config.Config)) (debtorEnv, *wompifake.Fake, *httptest.Server) {
 	t.Helper()
 	fake := wompifake.New(wompiKeys)
 	srv := httptest.NewServer(fake.Handler())
 	t.Cleanup(srv.Close)
-	e := apptest.New(t, apptest.Sandbox, func(c *config.Config) { c.WompiCheckoutURL = srv.URL + "/p/" })
+	e := apptest.New(t, append([]func(*config.Config){apptest.Sandbox, func(c *config.Config) { c.WompiCheckoutURL = srv.URL + "/p/" }}, opts...)...)
 	e.Tenant("acme")
 	_, client := e.User("acme", "client")
 	_, manager := e.User("acme", "manager")
