@@ -63,6 +63,11 @@ func TestWompiBrowserDebtorPaysByPSE(t *testing.T) {
 		t.Fatalf("pending item %q", item)
 	}
 	browsertest.ShotView(t, ctx, dir, "wompi-pending-phone")
+	// Paying again while it is on its way: the sheet says so first.
+	clientRun(t, ctx, "open the sheet again", chromedp.Click(chromedp.CSS("#pay-bar-go")), chromedp.WaitVisible(chromedp.CSS("#pay-pending-note")))
+	if note := browsertest.Text(t, ctx, "#pay-pending-note"); !strings.Contains(note, "1.213.685,60") || !strings.Contains(note, "saldo a su favor") {
+		t.Fatalf("pending note %q", note)
+	}
 	body, sum = fake.Event(fake.Set(tx.ID, "APPROVED"))
 	if r := wompiDeliver(e.Env, body, sum); r.Status != 200 {
 		t.Fatalf("approved event: %d %s", r.Status, r.Body)

@@ -70,6 +70,15 @@
     document.getElementById('pay-bar-total').textContent = money(ids.length ? sum(ids) : sum(all.map((a) => a.id)));
   }
 
+  // Paying again while money is on its way: said before the button (what
+  // would exceed the debt is held as credit, never lost).
+  function pendingNote() {
+    const pend = st.pendingPayments || [];
+    if (!pend.length) return null;
+    const total = pend.reduce((s, p) => s + p.amount, 0);
+    return el('p', { class: 'notice small', id: 'pay-pending-note', text: C.t('pay.pendingNote', { amount: money(total) }) });
+  }
+
   function openSheet() {
     const ids = picked();
     const allIds = payable().map((a) => a.id);
@@ -118,7 +127,7 @@
     close.onclick = () => sheet.close();
     sheet.replaceChildren(el('div', { class: 'sheet-body' },
       el('div', { class: 'sheet-head' }, el('h2', { id: 'pay-sheet-title', text: C.t('pay.title') }), close),
-      list, how, err, confirm,
+      list, how, pendingNote(), err, confirm,
       el('p', { class: 'small muted', text: C.t('pay.interestNote') })));
     label();
     if (how) showHint();
@@ -140,7 +149,7 @@
     if (pend.length) {
       kids.push(el('h3', { text: C.t('pay.pendingTitle') }), el('ul', { class: 'pending-list', id: 'pay-pending-list' },
         ...pend.map((p) => el('li', { class: 'pending-item', 'data-id': p.id, text: C.t('pay.pendingItem', {
-          amount: C.money(p.amount, p.currency, st.tenant && st.tenant.locale), method: C.t('pay.method.' + p.method), date: String(p.since || '').slice(0, 10) }) }))));
+          amount: C.money(p.amount, p.currency, st.tenant && st.tenant.locale), method: C.t('pay.method.' + p.method), date: C.date(p.since) }) }))));
     }
     if (owed && st.onlinePayments === false) {
       // No gateway configured: no pay button, and how else to pay.
