@@ -53,9 +53,10 @@ func NewWompi(keys WompiKeys, checkout, api string) *Wompi {
 // Name is "wompi".
 func (w *Wompi) Name() string { return ProviderWompi }
 
-// Checkout returns the Web Checkout URL for the payment: the reference is
-// our payment id (tenant-prefixed, so the event finds its tenant), the
-// amount in centavos, and the integrity signature over them.
+// Checkout returns the Web Checkout URL for the payment: the reference
+// names our payment (tenant first, so the event finds its tenant and its
+// events secret), the amount in centavos, and the integrity signature over
+// them.
 func (w *Wompi) Checkout(_ context.Context, req CheckoutRequest) (Session, error) {
 	if !equalFold(req.Currency, "COP") {
 		return Session{}, fmt.Errorf("wompi checkout: currency %s: %w", req.Currency, ErrPaymentsOff)
@@ -65,10 +66,26 @@ func (w *Wompi) Checkout(_ context.Context, req CheckoutRequest) (Session, error
 	q.Set("public-key", w.keys.PublicKey)
 	q.Set("currency", cur)
 	q.Set("amount-in-cents", strconv.FormatInt(req.Amount, 10))
-	q.Set("reference", req.PaymentID)
-	q.Set("signature:integrity", IntegritySignature(req.PaymentID, req.Amount, cur, "", w.keys.IntegritySecret))
+	ref := WompiReference(req.PaymentID)
+	q.Set("reference", ref)
+	q.Set("signature:integrity", IntegritySignature(ref, req.Amount, cur, "", w.keys.IntegritySecret))
 	q.Set("redirect-url", req.SuccessURL)
-	return Session{ID: req.PaymentID, URL: w.checkout + "?" + q.Encode()}, nil
+	return Session{ID: ref, URL: w.checkout + "?" + q.Encode()}, nil
+}
+
+// WompiReference is the payment reference sent to Wompi for our payment
+// "<tenant>:<id>": "<tenant>_<id>" (letters, digits, '-' and '_' only, as
+// in Wompi's examples; slugs have no '_', so the tenant is what precedes
+// the first one).
+func WompiReference(paymentID string) string { return strings.Replace(paymentID, ":", "_", 1) }
+
+// paymentOfReference is the tenant and our payment id of a Wompi reference.
+func paymentOfReference(ref string) (tenant, paymentID string, ok bool) {
+	tenant, key, ok := strings.Cut(ref, "_")
+	if !ok || tenant == "" || key == "" {
+		return "", "", false
+	}
+	return tenant, tenant + ":" + key, true
 }
 
 // IntegritySignature is Wompi's checkout integrity signature: the SHA-256,

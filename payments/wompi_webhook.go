@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -25,8 +24,8 @@ func (s *Service) HandleWompi(ctx context.Context, payload []byte, checksumHeade
 	if err := json.Unmarshal(payload, &probe); err != nil {
 		return fmt.Errorf("%w: %w", apperr.ErrUnauthorized, ErrWompiChecksum)
 	}
-	tenant, _, ok := strings.Cut(probe.Data.Transaction.Reference, ":")
-	if !ok || tenant == "" || s.Creds == nil {
+	tenant, _, ok := paymentOfReference(probe.Data.Transaction.Reference)
+	if !ok || s.Creds == nil {
 		return fmt.Errorf("%w: %w: unknown reference", apperr.ErrUnauthorized, ErrWompiChecksum)
 	}
 	secret, err := s.Creds.WompiEventsSecret(ctx, tenant)
@@ -80,12 +79,15 @@ var wompiMethods = map[string]string{"PSE": MethodPSE, "NEQUI": MethodNequi, "BA
 // ERROR fail a payment not yet recorded, VOIDED (a card annulled) reverses
 // a recorded one.
 func (s *Service) applyWompi(ctx context.Context, tx WompiTransaction) (string, error) {
-	tenant, _, _ := strings.Cut(tx.Reference, ":")
+	tenant, paymentID, ok := paymentOfReference(tx.Reference)
+	if !ok {
+		return "unknown-payment", nil
+	}
 	if only := onlyTenant(ctx); only != "" && only != tenant {
 		return "other-tenant", nil
 	}
 	var p Payment
-	if err := s.db.Tenant(tenant).C("payments").Get(ctx, tx.Reference, &p); errors.Is(err, apperr.ErrNotFound) {
+	if err := s.db.Tenant(tenant).C("payments").Get(ctx, paymentID, &p); errors.Is(err, apperr.ErrNotFound) {
 		return "unknown-payment", nil
 	} else if err != nil {
 		return "", err
