@@ -394,6 +394,10 @@ func (a *App) jobList() []jobs.Job {
 			}
 			return err
 		}},
+		{Name: "payments.wompi", Period: every5, Lease: 10 * time.Minute, Run: func(ctx context.Context) error {
+			_, err := a.Payments.ReconcileWompi(ctx)
+			return err
+		}},
 		{Name: "plans.check", Period: jobs.Daily, Lease: 30 * time.Minute, Run: func(ctx context.Context) error {
 			var ts []tenants.Tenant
 			if err := a.DB.C("tenants").Find(ctx, bson.D{}, &ts); err != nil {

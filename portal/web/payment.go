@@ -62,9 +62,19 @@ func (s *Server) debtorTenant(c *fiber.Ctx) string {
 }
 
 func (s *Server) getPayment(c *fiber.Ctx) error {
-	p, err := s.Payments.Get(c.UserContext(), s.debtorTenant(c), param(c, "id"))
+	ctx := c.UserContext()
+	p, err := s.Payments.Get(ctx, s.debtorTenant(c), param(c, "id"))
 	if err != nil {
 		return err
+	}
+	// Back from Wompi's checkout (?tx=<transaction id>): ask Wompi what
+	// became of it, in case its event is late or lost.
+	if tx := query(c, "tx"); tx != "" && p.Gateway == payments.ProviderWompi && p.Status == payments.StatusPending {
+		if err := s.Payments.CheckWompi(ctx, p.TenantID, p.ID, tx); err != nil {
+			s.log.Warn("wompi check on return failed; the event or the reconciler will record it", "payment", p.ID, "err", err)
+		} else if p, err = s.Payments.Get(ctx, p.TenantID, p.ID); err != nil {
+			return err
+		}
 	}
 	p.ID = keyOf(p.ID)
 	return c.JSON(p)

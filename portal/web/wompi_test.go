@@ -51,7 +51,7 @@ func wompiEnv(t *testing.T, opts ...func(*config.Config)) (debtorEnv, *wompifake
 	fake := wompifake.New(wompiKeys)
 	srv := httptest.NewServer(fake.Handler())
 	t.Cleanup(srv.Close)
-	e := apptest.New(t, append([]func(*config.Config){apptest.Sandbox, func(c *config.Config) { c.WompiCheckoutURL = srv.URL + "/p/" }}, opts...)...)
+	e := apptest.New(t, append([]func(*config.Config){apptest.Sandbox, func(c *config.Config) { c.WompiCheckoutURL, c.WompiAPIBase = srv.URL+"/p/", srv.URL+"/v1" }}, opts...)...)
 	e.Tenant("acme")
 	_, client := e.User("acme", "client")
 	_, manager := e.User("acme", "manager")
@@ -381,5 +381,69 @@ func TestWompiOutOfOrderDeclineRetryAndVoid(t *testing.T) {
 	deliver(voided) // again: nothing more
 	if b := balanceOf(statementOf(t, e, jose), "A1"); b != 71768560 {
 		t.Fatalf("void applied twice: A1=%d", b)
+	}
+}
+
+// Lost events: the debtor's return from the checkout (?tx=) and the
+// reconciler ask Wompi's API (GET /v1/transactions/{id}) and record the
+// answer under the event's own key, so the webhook arriving after applies
+// nothing more; a transaction of another payment is ignored.
+func TestWompiLostEventsRecordedFromTheAPI(t *testing.T) {
+	e, fake, _ := wompiEnv(t)
+	jose := e.session("acme", "80123456")
+	checkout := func(body map[string]any) (string, string) {
+		t.Helper()
+		r := e.Do("POST", "/api/debtor/checkout", jose, body)
+		if r.Status != 200 {
+			t.Fatalf("checkout: %d %s", r.Status, r.Body)
+		}
+		return r.JSON()["paymentId"].(string), r.JSON()["url"].(string)
+	}
+	get := func(id, tx string) string {
+		t.Helper()
+		r := e.Do("GET", "/api/debtor/payments/"+id+"?tx="+tx, jose, nil)
+		if r.Status != 200 {
+			t.Fatalf("payment: %d %s", r.Status, r.Body)
+		}
+		return r.JSON()["status"].(string)
+	}
+	// A2 by PSE: approved at Wompi, its event lost.
+	a, url := checkout(map[string]any{"method": "pse", "accountIds": []string{"A2"}})
+	txA, _ := fake.Pay(url, "PSE")
+	approved := fake.Set(txA.ID, "APPROVED")
+	// 300.000,00 of A1 by Nequi, opened at Wompi too.
+	b, urlB := checkout(map[string]any{"method": "nequi", "amount": 30000000})
+	txB, _ := fake.Pay(urlB, "NEQUI")
+	if get(b, txA.ID) != "pending" || get(b, "nope") != "pending" {
+		t.Fatal("another payment's transaction, or an unknown one, moved a payment")
+	}
+	if get(a, txA.ID) != "succeeded" || balanceOf(statementOf(t, e, jose), "A2") != 0 {
+		t.Fatal("the return from Wompi did not record the approved payment")
+	}
+	body, sum := fake.Event(approved)
+	if r := wompiDeliver(e.Env, body, sum); r.Status != 200 {
+		t.Fatal(r.Status)
+	}
+	if n, _ := e.App.DB.C("webhooks").Count(e.Ctx(), bson.D{{Key: "_id", Value: "wompi:" + txA.ID + ":APPROVED"}}); n != 1 {
+		t.Fatalf("stored %d times", n)
+	}
+	st := statementOf(t, e, jose)
+	if balanceOf(st, "A2") != 0 || balanceOf(st, "A1") != 100000000 {
+		t.Fatalf("after the late webhook: %+v", st.Accounts)
+	}
+	// B: its PENDING arrives, then Wompi declines it and the event is lost:
+	// the reconciler records it.
+	body, sum = fake.Event(txB)
+	wompiDeliver(e.Env, body, sum)
+	if st := statementOf(t, e, jose); len(st.PendingPayments) != 1 {
+		t.Fatalf("B not in progress: %+v", st.PendingPayments)
+	}
+	fake.Set(txB.ID, "DECLINED")
+	if n, err := e.App.Payments.ReconcileWompi(e.Ctx()); err != nil || n != 1 {
+		t.Fatalf("reconciled %d %v", n, err)
+	}
+	st = statementOf(t, e, jose)
+	if e.Do("GET", "/api/debtor/payments/"+b, jose, nil).JSON()["status"] != "failed" || len(st.PendingPayments) != 0 || balanceOf(st, "A1") != 100000000 {
+		t.Fatalf("B after the reconciler: %+v", st)
 	}
 }

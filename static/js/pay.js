@@ -30,10 +30,14 @@
   }
 
   async function paidNotice() {
-    const id = new URLSearchParams(location.search).get('paid');
+    const q = new URLSearchParams(location.search);
+    const id = q.get('paid');
     if (!id) return null;
+    // Wompi sends the debtor back with its transaction id: the portal asks
+    // Wompi about it (the event may come later).
+    const tx = q.get('id');
     try {
-      const p = await C.api('GET', '/api/debtor/payments/' + encodeURIComponent(id));
+      const p = await C.api('GET', '/api/debtor/payments/' + encodeURIComponent(id) + (tx ? '?tx=' + encodeURIComponent(tx) : ''));
       if (p.status !== 'succeeded') return el('p', { class: 'small muted', id: 'pay-pending', text: C.t('pay.pending') });
       return el('div', { class: 'paid-notice', id: 'pay-done' },
         el('p', { class: 'ok-text', text: C.t('pay.done', { amount: C.money(p.amount, p.currency) }) }),
