@@ -196,7 +196,16 @@ func (s *Server) debtorStatementPDF(c *fiber.Ctx) error {
 		return err
 	}
 	l := lang(c)
-	b, err := debtors.StatementPDF(st, debtors.PDFOptions{T: func(k string) string { return s.msg.T(l, k) }, Lang: l, PortalURL: tenants.DebtorURL(s.PublicURL, st.Tenant.ID)})
+	pending, err := s.Payments.AwaitingOf(c.UserContext(), st.Tenant.ID, actor.From(c.UserContext()).UserID)
+	if err != nil {
+		return err
+	}
+	lines := make([]debtors.PendingLine, 0, len(pending))
+	for _, p := range pending {
+		lines = append(lines, debtors.PendingLine{Amount: p.Amount, Method: p.Method, Since: p.Since})
+	}
+	b, err := debtors.StatementPDF(st, debtors.PDFOptions{T: func(k string) string { return s.msg.T(l, k) }, Lang: l, PortalURL: tenants.DebtorURL(s.PublicURL, st.Tenant.ID),
+		Pending: lines})
 	if err != nil {
 		return err
 	}

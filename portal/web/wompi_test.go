@@ -39,6 +39,7 @@ import (
 	"cartera/payments/wompifake"
 	"cartera/portal/apptest"
 	"cartera/portal/config"
+	"cartera/portal/testtool"
 )
 
 var wompiKeys = wompifake.Keys{Public: "pub_test_Acme0000001234", Private: "prv_test_Acme0000005678",
@@ -249,6 +250,11 @@ func TestWompiPSEPendingThenApprovedOnce(t *testing.T) {
 	}
 	if rec, col := recoveredOct2025(t, e); rec != 0 || col != 0 {
 		t.Fatalf("pending counted as recovered %d / collected %d", rec, col)
+	}
+	// The statement PDF lists it under the total, which it does not lower.
+	pdf := e.Do("GET", "/api/debtor/statement.pdf", jose, nil)
+	if txt := testtool.PDFText(t, pdf.Body); !strings.Contains(txt, "Pagos en proceso") || !strings.Contains(txt, "1.213.685,60 por PSE") {
+		t.Fatalf("statement PDF:\n%s", txt)
 	}
 	// Forged: signed with another secret, a bad checksum, or no properties.
 	approved := fake.Set(tx.ID, "APPROVED")
