@@ -2,14 +2,20 @@ package payments_test
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 
 	"cartera/payments"
 	"cartera/portal/actor"
+	"cartera/portal/app"
 	"cartera/portal/apptest"
+	"cartera/portal/config"
+	"cartera/portal/store/storetest"
+	"cartera/tenants"
 )
 
 // Keys are sealed with AES-GCM bound to their tenant: the store holds no
@@ -74,5 +80,43 @@ func TestGatewayCredentialsSealed(t *testing.T) {
 	debtor := actor.With(ctx, actor.Actor{UserID: "acme:1", Role: "debtor", Tenants: []string{"acme"}})
 	if err := creds.Put(debtor, "acme", payments.GatewayConfig{Provider: "wompi", Wompi: keys}); err == nil {
 		t.Fatal("a debtor configured the gateway")
+	}
+}
+
+// The sealing key: PORTAL_SECRET_KEY as 64 hex digits or a passphrase of
+// 32+ characters, refused when shorter; with it, keys saved under one
+// session secret still open after that secret is rotated.
+func TestSealingKeyFromConfig(t *testing.T) {
+	hexKey := strings.Repeat("ab", 32)
+	for _, c := range []struct {
+		key string
+		ok  bool
+	}{{"", true}, {hexKey, true}, {"a passphrase of at least thirty-two characters", true}, {"too short", false}} {
+		cfg := config.Config{DataDir: t.TempDir(), PublicURL: "http://127.0.0.1", SessionTTL: 30 * time.Minute, JWTSecret: strings.Repeat("k", 40), SecretKey: c.key}
+		_, err := app.New(context.Background(), cfg, nil, storetest.New(t))
+		if (err == nil) != c.ok {
+			t.Errorf("PORTAL_SECRET_KEY %q: err %v", c.key, err)
+		}
+	}
+	db := storetest.New(t)
+	cfg := config.Config{DataDir: t.TempDir(), PublicURL: "http://127.0.0.1", SessionTTL: 30 * time.Minute, JWTSecret: strings.Repeat("k", 40), SecretKey: hexKey}
+	a, err := app.New(context.Background(), cfg, nil, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := actor.With(context.Background(), actor.Actor{UserID: "test", Role: "admin"})
+	if _, err := a.Tenants.CreateTenant(ctx, tenants.NewTenant{Slug: "acme", Name: "Acme", Country: "CO"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Payments.Creds.Put(ctx, "acme", payments.GatewayConfig{Provider: "stripe", Stripe: payments.StripeKeys{SecretKey: "sk_test_Key1", WebhookSecret: "whsec_Key2"}}); err != nil {
+		t.Fatal(err)
+	}
+	cfg.JWTSecret = strings.Repeat("r", 40) // rotated
+	b, err := app.New(context.Background(), cfg, nil, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err := b.Payments.Creds.StripeWebhookSecret(ctx, "acme"); err != nil || s != "whsec_Key2" {
+		t.Fatalf("after rotating the session secret: %q %v", s, err)
 	}
 }
