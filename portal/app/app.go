@@ -392,6 +392,14 @@ func (a *App) jobList() []jobs.Job {
 			if res.Filled > 0 {
 				a.Log.Warn("stripe events missed by the webhook were recorded", "count", res.Filled)
 			}
+			if err != nil {
+				return err
+			}
+			// Tenants' own Stripe accounts, each with its key and checkpoint.
+			res, err = a.Payments.ReconcileTenants(ctx, time.Now())
+			if res.Filled > 0 {
+				a.Log.Warn("tenants' stripe events missed by their webhooks were recorded", "count", res.Filled)
+			}
 			return err
 		}},
 		{Name: "payments.wompi", Period: every5, Lease: 10 * time.Minute, Run: func(ctx context.Context) error {
