@@ -71,6 +71,12 @@ var migrations = []migration{
 		index{coll: "webhookdeliveries", keys: bson.D{{Key: "status", Value: 1}, {Key: "nextAttemptAt", Value: 1}}},
 		index{coll: "webhookdeliveries", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "endpointId", Value: 1}, {Key: "createdAt", Value: -1}}},
 	)},
+	// Payment rails (issue #16): the Wompi reconciler's scan of payments on
+	// their way, and the tenants' gateways by provider.
+	{3, "payment rails indexes", indexes(
+		index{coll: "payments", keys: bson.D{{Key: "gateway", Value: 1}, {Key: "status", Value: 1}, {Key: "awaiting", Value: 1}}},
+		index{coll: "gateways", keys: bson.D{{Key: "provider", Value: 1}}},
+	)},
 }
 
 // migrate creates collections (and, embedded, their _id expression index)
