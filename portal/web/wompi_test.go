@@ -181,6 +181,21 @@ func TestWompiGatewayConfigIsMaskedAndTenantScoped(t *testing.T) {
 	if r.Status != 400 || f["publicKey"] == nil || f["privateKey"] == nil || f["eventsSecret"] == nil || f["integritySecret"] == nil {
 		t.Fatalf("bad keys: %d %s", r.Status, r.Body)
 	}
+	// Removed: the tenant falls back to the portal's gateway (the sandbox
+	// here), card only.
+	jose := e.session("acme", "80123456")
+	if r := e.Do("DELETE", "/api/tenants/acme/gateway", e.manager, nil); r.Status != 204 {
+		t.Fatalf("delete: %d %s", r.Status, r.Body)
+	}
+	if g := e.Do("GET", "/api/tenants/acme/gateway", e.manager, nil).JSON(); g["configured"] != false || g["fallback"] != "sandbox" {
+		t.Fatalf("after delete: %v", g)
+	}
+	if st := statementOf(t, e, jose); strings.Join(st.PayMethods, ",") != "card" {
+		t.Fatalf("fallback methods %v", st.PayMethods)
+	}
+	if r := e.Do("POST", "/api/debtor/checkout", jose, map[string]any{}); r.Status != 200 || r.JSON()["gateway"] != "sandbox" {
+		t.Fatalf("fallback checkout: %d %s", r.Status, r.Body)
+	}
 	// Wompi collects pesos colombianos only.
 	e.TenantIn("mexa", "MX")
 	_, mx := e.User("mexa", "manager")
