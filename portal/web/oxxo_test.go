@@ -28,8 +28,13 @@ const mexaWebhookSecret = "whsec_mexa_test_0002"
 
 func mexaEnv(t *testing.T) debtorEnv {
 	t.Helper()
+	return mexaEnvWith(t)
+}
+
+func mexaEnvWith(t *testing.T, opts ...func(*config.Config)) debtorEnv {
+	t.Helper()
 	base := testtool.StripeMock(t)
-	e := apptest.New(t, apptest.Sandbox, func(c *config.Config) { c.StripeAPIBase = base })
+	e := apptest.New(t, append([]func(*config.Config){apptest.Sandbox, func(c *config.Config) { c.StripeAPIBase = base }}, opts...)...)
 	e.TenantIn("mexa", "MX")
 	_, client := e.User("mexa", "client")
 	_, manager := e.User("mexa", "manager")
