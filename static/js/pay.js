@@ -38,6 +38,7 @@
     const tx = q.get('id');
     try {
       const p = await C.api('GET', '/api/debtor/payments/' + encodeURIComponent(id) + (tx ? '?tx=' + encodeURIComponent(tx) : ''));
+      if (p.status === 'failed') return el('p', { class: 'error', id: 'pay-failed', text: C.t('pay.failed') });
       if (p.status !== 'succeeded') return el('p', { class: 'small muted', id: 'pay-pending', text: C.t('pay.pending') });
       return el('div', { class: 'paid-notice', id: 'pay-done' },
         el('p', { class: 'ok-text', text: C.t('pay.done', { amount: C.money(p.amount, p.currency) }) }),
