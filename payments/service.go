@@ -157,16 +157,22 @@ func (s *Service) Gateway() Gateway { return s.gw }
 
 // GatewayFor is the tenant's own gateway, or the global one.
 func (s *Service) GatewayFor(ctx context.Context, tenant string) (Gateway, error) {
+	g, _, err := s.gatewayFor(ctx, tenant)
+	return g, err
+}
+
+// gatewayFor also says whether the gateway is the tenant's own account.
+func (s *Service) gatewayFor(ctx context.Context, tenant string) (Gateway, bool, error) {
 	if s.Creds != nil {
 		g, err := s.Creds.Gateway(ctx, tenant)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if g != nil {
-			return g, nil
+			return g, true, nil
 		}
 	}
-	return s.gw, nil
+	return s.gw, false, nil
 }
 
 // Payment methods a debtor can choose.
@@ -180,15 +186,17 @@ const (
 )
 
 // MethodsOf are the methods a gateway offers in a currency, the first the
-// default: Wompi's for Colombia, OXXO and SPEI by Stripe for pesos
-// mexicanos, otherwise card.
-func MethodsOf(g Gateway, currency string) []string {
+// default: Wompi's for Colombia; OXXO and SPEI for pesos mexicanos on the
+// tenant's own Stripe account only (Stripe offers them to Mexican accounts,
+// and CONDUSEF wants the money in the client's account, not the agency's);
+// otherwise card.
+func MethodsOf(g Gateway, currency string, own bool) []string {
 	switch {
 	case !Online(g):
 		return nil
 	case g.Name() == ProviderWompi:
 		return []string{MethodPSE, MethodNequi, MethodBancolombia, MethodCard}
-	case g.Name() == ProviderStripe && equalFold(currency, "MXN"):
+	case g.Name() == ProviderStripe && own && equalFold(currency, "MXN"):
 		return []string{MethodCard, MethodOXXO, MethodSPEI}
 	}
 	return []string{MethodCard}
@@ -196,7 +204,7 @@ func MethodsOf(g Gateway, currency string) []string {
 
 // Methods are the payment methods the tenant's gateway offers its debtors.
 func (s *Service) Methods(ctx context.Context, tenant string) ([]string, error) {
-	g, err := s.GatewayFor(ctx, tenant)
+	g, own, err := s.gatewayFor(ctx, tenant)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +212,7 @@ func (s *Service) Methods(ctx context.Context, tenant string) ([]string, error) 
 	if err != nil {
 		return nil, err
 	}
-	return MethodsOf(g, t.Currency), nil
+	return MethodsOf(g, t.Currency, own), nil
 }
 
 // CheckoutInput says what the debtor wants to pay: an amount (oldest first),
@@ -248,7 +256,7 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Payment, Sess
 		return Payment{}, Session{}, apperr.ErrForbidden
 	}
 	tenant := a.Tenants[0]
-	gw, err := s.GatewayFor(ctx, tenant)
+	gw, own, err := s.gatewayFor(ctx, tenant)
 	if err != nil {
 		return Payment{}, Session{}, err
 	}
@@ -260,7 +268,7 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Payment, Sess
 	if err != nil {
 		return Payment{}, Session{}, err
 	}
-	methods := MethodsOf(gw, t.Currency)
+	methods := MethodsOf(gw, t.Currency, own)
 	method := in.Method
 	if method == "" {
 		method = methods[0]

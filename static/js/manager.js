@@ -362,6 +362,8 @@
         el('p', { class: 'small muted' }, C.t('gateway.webhook') + ' ', el('code', { id: 'tenant-gateway-webhook', text: g.webhook })));
     } else {
       box.append(el('p', { class: 'small muted', id: 'tenant-gateway-none', text: C.t('gateway.none') }));
+      const t = C.tenants.find((x) => x.slug === C.tenant);
+      if (t && t.country === 'MX') box.append(el('p', { class: 'notice', id: 'tenant-gateway-mx', text: C.t('gateway.mxWarning') }));
     }
     box.append(el('p', { class: 'small muted', text: C.t('gateway.methods') + ' ' + ((g.methods || []).map((m) => C.t('pay.method.' + m)).join(', ') || '—') }));
     const err = el('p', { class: 'error', hidden: true });
