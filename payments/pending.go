@@ -70,6 +70,9 @@ func (s *Service) MarkAwaiting(ctx context.Context, tenant, paymentID, gatewayRe
 		if p.Status == StatusPending && p.Awaiting && p.GatewayRef == gatewayRef {
 			return nil, nil
 		}
+		if p.Status == StatusFailed && p.GatewayRef == gatewayRef {
+			return nil, nil // this attempt already ended (its PENDING arrived late); only a new one reopens
+		}
 		moved = true
 		set := bson.D{{Key: "status", Value: StatusPending}, {Key: "awaiting", Value: true}, {Key: "gatewayRef", Value: gatewayRef}}
 		if method != "" {
@@ -118,7 +121,11 @@ func (s *Service) Fail(ctx context.Context, tenant, paymentID, gatewayRef, reaso
 		}
 		moved = true
 		p.Status, p.Awaiting = StatusFailed, false
-		return bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusFailed}, {Key: "awaiting", Value: false}, {Key: "note", Value: reason}}}}, nil
+		set := bson.D{{Key: "status", Value: StatusFailed}, {Key: "awaiting", Value: false}, {Key: "note", Value: reason}}
+		if gatewayRef != "" {
+			set = append(set, bson.E{Key: "gatewayRef", Value: gatewayRef}) // the attempt that ended
+		}
+		return bson.D{{Key: "$set", Value: set}}, nil
 	})
 	if err != nil {
 		return p, err

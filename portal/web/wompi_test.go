@@ -382,6 +382,15 @@ func TestWompiOutOfOrderDeclineRetryAndVoid(t *testing.T) {
 	if st = statementOf(t, e, jose); status(id) != "succeeded" || balanceOf(st, "A1") != 71768560 || len(st.PendingPayments) != 0 {
 		t.Fatalf("retry approved: %s %+v", status(id), st)
 	}
+	// Nequi declined, its PENDING arriving after the DECLINED: reopens
+	// nothing.
+	late, urlL := checkout(map[string]any{"method": "nequi", "amount": 5000000})
+	txL, _ := fake.Pay(urlL, "NEQUI")
+	deliver(fake.Set(txL.ID, "DECLINED"))
+	deliver(txL)
+	if st = statementOf(t, e, jose); status(late) != "failed" || len(st.PendingPayments) != 0 {
+		t.Fatalf("late PENDING after DECLINED: %s %+v", status(late), st.PendingPayments)
+	}
 	// A card payment of 100.000,00, approved then voided: reversed, the
 	// balance is what it was.
 	id, url = checkout(map[string]any{"method": "card", "amount": 10000000})
