@@ -11,7 +11,7 @@ import (
 // the policy's plan rules, then the promise grace and the service default.
 func TestPlanDefaultRules(t *testing.T) {
 	ptr := func(n int) *int { return &n }
-	svc := payments.NewPlans(nil, nil, nil, nil, "")
+	svc := payments.NewPlans(nil, nil, nil, nil, "", nil)
 	pol := func(grace *int, maxMissed, promiseGrace int) strategy.Policy {
 		p := strategy.Default()
 		p.Plans.GraceDays, p.Plans.MaxMissed, p.Promises.GraceDays = grace, maxMissed, promiseGrace

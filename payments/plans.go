@@ -29,6 +29,7 @@ import (
 	"cartera/portal/apperr"
 	"cartera/portal/audit"
 	"cartera/portal/compliance"
+	"cartera/portal/i18n"
 	"cartera/portal/money"
 	"cartera/portal/store"
 	"cartera/portal/strategy"
@@ -154,6 +155,7 @@ type Plans struct {
 	policy    *strategy.Service
 	audit     *audit.Log
 	publicURL string
+	tr        func(lang, key string) string // the catalogue (terms, reminders)
 	// Now is the clock (tests move it to miss installments).
 	Now func() time.Time
 	// ReminderDays is how many days before an installment its reminder is written.
@@ -184,8 +186,10 @@ func (s *Plans) DefaultRules(pol strategy.Policy, pl *Plan) (graceDays, maxMisse
 }
 
 // NewPlans wires the plans service.
-func NewPlans(db *store.DB, t *tenants.Service, pol *strategy.Service, a *audit.Log, publicURL string) *Plans {
-	return &Plans{db: db, tenants: t, policy: pol, audit: a, publicURL: publicURL, Now: time.Now, ReminderDays: 3, MaxMissed: 2}
+// tr is the catalogue's T: the plan's terms and reminders are worded in
+// the tenant's language.
+func NewPlans(db *store.DB, t *tenants.Service, pol *strategy.Service, a *audit.Log, publicURL string, tr func(lang, key string) string) *Plans {
+	return &Plans{db: db, tenants: t, policy: pol, audit: a, publicURL: publicURL, tr: tr, Now: time.Now, ReminderDays: 3, MaxMissed: 2}
 }
 
 func (s *Plans) now() time.Time {
@@ -324,7 +328,7 @@ func (s *Plans) offers(ctx context.Context, c caller) ([]PlanOffer, strategy.Pol
 		po := PlanOffer{ID: offerID(c.debtor.ID, total, o, c.today), Offer: o, Currency: c.tenant.Currency, Balance: total, Start: c.today}
 		shown := pol.Plans
 		shown.MonthlyRateBP = rules.MonthlyRateBP // the rate held to the cap, as charged
-		po.Terms = terms(c.tenant, accs, po, shown, grace, maxMissed)
+		po.Terms = s.terms(c.tenant, accs, po, shown, grace, maxMissed)
 		out = append(out, po)
 	}
 	return out, pol, nil
@@ -364,55 +368,71 @@ func (s *Plans) planBase(ctx context.Context, c caller, accs []planAccount, pol 
 	return total, interest, rules, nil
 }
 
-// terms is the text the debtor accepts, kept word for word as evidence.
-func terms(t tenants.Tenant, accs []planAccount, po PlanOffer, rules strategy.PlanRules, graceDays, maxMissed int) string {
-	m := func(v int64) string { return money.Format(v, po.Currency, t.Locale) }
-	d := func(v time.Time) string { return v.Format("02/01/2006") }
+// terms is the text the debtor accepts, kept word for word as evidence, in
+// the tenant's language and figures (the debtor's locale: the same text
+// whoever computes it, so an accepted offer matches the one shown).
+func (s *Plans) terms(t tenants.Tenant, accs []planAccount, po PlanOffer, rules strategy.PlanRules, graceDays, maxMissed int) string {
+	lang := i18n.OfLocale(t.Locale)
+	m := func(v int64) string { return i18n.Money(v, po.Currency, t.Locale) }
+	d := func(v time.Time) string { return i18n.DateIn(v, t.Locale) }
+	say := func(key string, vars map[string]string) string {
+		return i18n.Fill(s.translate(lang, "planterms."+key), vars)
+	}
 	invoices := make([]string, len(accs))
 	for i, a := range accs {
 		invoices[i] = a.Invoice
 	}
 	o := po.Offer
-	every := "mensuales"
+	every := say("monthly", nil)
 	if rules.IntervalDays > 0 {
-		every = fmt.Sprintf("cada %d días", rules.IntervalDays)
+		every = say("every", map[string]string{"days": strconv.Itoa(rules.IntervalDays)})
 	}
 	var b strings.Builder
 	var principal int64
 	for _, a := range accs {
 		principal += a.Balance
 	}
+	vars := map[string]string{"company": t.Name, "total": m(po.Balance), "invoices": strings.Join(invoices, ", ")}
 	if late := po.Balance - principal; late > 0 {
-		fmt.Fprintf(&b, "Acepto un plan de pagos con %s por %s de las facturas %s (capital %s e intereses de mora a la fecha %s, que se pagan con la cuota inicial; mientras el plan se cumpla no se causan más intereses de mora). ",
-			t.Name, m(po.Balance), strings.Join(invoices, ", "), m(principal), m(late))
+		vars["principal"], vars["late"] = m(principal), m(late)
+		b.WriteString(say("withLate", vars))
 	} else {
-		fmt.Fprintf(&b, "Acepto un plan de pagos con %s por el saldo de %s de las facturas %s. ", t.Name, m(po.Balance), strings.Join(invoices, ", "))
+		b.WriteString(say("plain", vars))
 	}
 	if o.DownPayment > 0 {
-		fmt.Fprintf(&b, "Pagaré una cuota inicial de %s el %s y ", m(o.DownPayment), d(po.Start))
+		b.WriteString(say("down", map[string]string{"down": m(o.DownPayment), "start": d(po.Start)}))
 	} else {
-		b.WriteString("Pagaré ")
+		b.WriteString(say("noDown", nil))
 	}
-	fmt.Fprintf(&b, "%d cuotas %s desde el %s hasta el %s, según el calendario mostrado, por un total de %s", o.Installments, every,
-		d(o.Schedule[0].Date), d(o.Schedule[len(o.Schedule)-1].Date), m(o.GrandTotal()))
+	b.WriteString(say("schedule", map[string]string{"n": strconv.Itoa(o.Installments), "every": every,
+		"first": d(o.Schedule[0].Date), "last": d(o.Schedule[len(o.Schedule)-1].Date), "grand": m(o.GrandTotal())}))
 	if o.Interest > 0 {
-		fmt.Fprintf(&b, ", que incluye %s de intereses de financiación (%d,%02d %% mensual)", m(o.Interest), rules.MonthlyRateBP/100, rules.MonthlyRateBP%100)
+		b.WriteString(say("interest", map[string]string{"interest": m(o.Interest), "rate": i18n.Percent(int64(rules.MonthlyRateBP), t.Locale)}))
 	}
-	b.WriteString(". Mientras cumpla el plan se suspende la gestión de cobro de esas facturas. Los pagos adicionales reducen las últimas cuotas. ")
-	cuotas := "cuotas"
-	if maxMissed == 1 {
-		cuotas = "cuota"
-	}
+	b.WriteString(say("paused", nil))
 	switch graceDays {
 	case 0:
-		b.WriteString("Una cuota no pagada en su fecha queda incumplida. ")
+		b.WriteString(say("grace0", nil))
 	case 1:
-		b.WriteString("Una cuota no pagada queda incumplida 1 día después de su fecha. ")
+		b.WriteString(say("grace1", nil))
 	default:
-		fmt.Fprintf(&b, "Una cuota no pagada queda incumplida %d días después de su fecha. ", graceDays)
+		b.WriteString(say("graceN", map[string]string{"days": strconv.Itoa(graceDays)}))
 	}
-	fmt.Fprintf(&b, "Si incumplo %d %s, el plan se cancela y la cobranza continúa por el saldo pendiente.", maxMissed, cuotas)
+	if maxMissed == 1 {
+		b.WriteString(say("default1", nil))
+	} else {
+		b.WriteString(say("defaultN", map[string]string{"n": strconv.Itoa(maxMissed)}))
+	}
 	return b.String()
+}
+
+// translate is the catalogue's text of key in lang (the key itself
+// without a catalogue).
+func (s *Plans) translate(lang, key string) string {
+	if s.tr == nil {
+		return key
+	}
+	return s.tr(lang, key)
 }
 
 // Accept creates the debtor's plan from one of today's offers. The offer is
@@ -489,15 +509,10 @@ func (s *Plans) Accept(ctx context.Context, offer string, accept bool) (Plan, er
 	// (planbook.BookInterest), so paying the plan off early pays principal
 	// and the interest earned to that day only.
 	for _, id := range pl.AccountIDs {
-		var acc planAccount
-		err := sc.C("accounts").Mutate(ctx, id, &acc, func() (bson.D, error) {
-			// Late interest stops while the plan runs: what accrued through
-			// today is in the plan's total (its down payment covers it).
-			return bson.D{{Key: "$set", Value: bson.D{{Key: "planId", Value: pl.ID}, {Key: "updatedAt", Value: now}}},
-				{Key: "$push", Value: bson.D{{Key: "pauses", Value: accounts.Pause{PlanID: pl.ID, From: c.today}}}}}, nil
-		})
-		if err != nil {
-			return Plan{}, fmt.Errorf("mark account in plan: %w", err)
+		// Late interest stops while the plan runs: what accrued through
+		// today is in the plan's total (its down payment covers it).
+		if err := accounts.StartPlan(ctx, sc, id, pl.ID, c.today, now); err != nil {
+			return Plan{}, err
 		}
 	}
 	_ = s.audit.Record(ctx, sc.Slug(), "plan.accept", pl.ID, map[string]any{"installments": pl.Installments, "total": pl.Total, "offer": pl.OfferID})
@@ -827,15 +842,16 @@ func (s *Plans) remind(ctx context.Context, sc *store.Scope, t tenants.Tenant, p
 	case d.Consent != nil && d.Consent.Channels[compliance.Email].OptedOut:
 		msg.Hold = "opted_out"
 	}
-	name := "la cuota " + strconv.Itoa(in.N)
+	// In the debtor's language: the tenant's, as its letters.
+	lang := i18n.OfLocale(t.Locale)
+	name := i18n.Fill(s.translate(lang, "planreminder.installment"), map[string]string{"n": strconv.Itoa(in.N)})
 	if in.N == 0 {
-		name = "la cuota inicial"
+		name = s.translate(lang, "planreminder.down")
 	}
-	amount := money.Format(in.Amount, pl.Currency, t.Locale)
-	msg.Subject = fmt.Sprintf("Recordatorio: %s de su plan de pagos vence el %s", name, in.Date.Format("02/01/2006"))
-	msg.Body = fmt.Sprintf("Hola %s:\n\nLe recordamos que %s de su plan de pagos con %s, por %s, vence el %s.\n"+
-		"Puede pagarla en línea en %s/debtor con su código de acceso.\n\nSi ya la pagó, no tenga en cuenta este mensaje.\n",
-		d.Name, name, t.Name, amount, in.Date.Format("02/01/2006"), strings.TrimSuffix(s.publicURL, "/"))
+	vars := map[string]string{"name": name, "date": i18n.DateIn(in.Date, t.Locale), "debtor": d.Name, "company": t.Name,
+		"amount": i18n.Money(in.Amount, pl.Currency, t.Locale), "portal": strings.TrimSuffix(s.publicURL, "/")}
+	msg.Subject = i18n.Fill(s.translate(lang, "planreminder.subject"), vars)
+	msg.Body = i18n.Fill(s.translate(lang, "planreminder.body"), vars)
 	err := sc.C("outbox").Insert(ctx, msg)
 	if errors.Is(err, apperr.ErrConflict) {
 		return false, nil
@@ -928,14 +944,7 @@ func (s *Plans) Promise(ctx context.Context, in PromiseInput) ([]work.Promise, e
 		if err := c.sc.C("promises").Insert(ctx, p); err != nil {
 			return nil, fmt.Errorf("record promise: %w", err)
 		}
-		err := c.sc.C("accounts").Mutate(ctx, acc.ID, &acc, func() (bson.D, error) {
-			ids := append(slices.Clone(acc.PromiseIDs), p.ID)
-			if len(ids) > 200 {
-				ids = ids[len(ids)-200:]
-			}
-			return bson.D{{Key: "$set", Value: bson.D{{Key: "promiseIds", Value: ids}}}}, nil
-		})
-		if err != nil {
+		if err := accounts.RecordContact(ctx, c.sc, acc.ID, accounts.Touch{PromiseID: p.ID}); err != nil {
 			return nil, fmt.Errorf("link promise: %w", err)
 		}
 		_ = s.audit.Record(ctx, c.sc.Slug(), "promise.create", p.ID, map[string]any{"account": acc.ID, "amount": p.Amount, "by": "debtor"})

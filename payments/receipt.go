@@ -8,7 +8,6 @@ import (
 	"github.com/jung-kurt/gofpdf"
 
 	"cartera/portal/i18n"
-	"cartera/portal/money"
 )
 
 // ReceiptData is what a receipt shows.
@@ -50,15 +49,11 @@ func Receipt(d ReceiptData) ([]byte, error) {
 	if d.Loc != nil {
 		when = when.In(d.Loc)
 	}
-	clock := when.Format("15:04")
-	if i18n.Pick(d.Lang) == "en" {
-		clock = when.Format("3:04 PM")
-	}
 	status := map[string]string{StatusSucceeded: "succeeded", StatusReversed: "reversed", StatusPending: "pending", StatusFlagged: "flagged"}[p.Status]
 	rows := [][2]string{
 		{d.t("receipt.number"), keyOf(p.ID)},
 		{d.t("receipt.payer"), d.DebtorName},
-		{d.t("receipt.date"), i18n.ShortDate(when, d.Lang) + " " + clock},
+		{d.t("receipt.date"), i18n.ShortDate(when, d.Lang) + " " + i18n.Clock(when, d.Lang)},
 		{d.t("receipt.method"), i18n.Fill(d.t("receipt.online"), map[string]string{"gateway": p.Gateway})},
 		{d.t("receipt.reference"), p.GatewayRef},
 		{d.t("receipt.status"), d.t("receipt.status." + status)},
@@ -78,23 +73,23 @@ func Receipt(d ReceiptData) ([]byte, error) {
 	pdf.SetFont("Helvetica", "", 11)
 	for _, al := range p.Allocation {
 		pdf.CellFormat(120, 7, tr(d.Invoices[al.ID]), "B", 0, "L", false, 0, "")
-		pdf.CellFormat(0, 7, tr(money.Format(al.Amount, p.Currency, d.Locale)), "B", 1, "R", false, 0, "")
+		pdf.CellFormat(0, 7, tr(i18n.Money(al.Amount, p.Currency, d.Locale)), "B", 1, "R", false, 0, "")
 	}
 	var discounts int64
 	for _, ch := range p.Charges {
 		discounts += ch.Discount
 		if ch.Interest > 0 {
 			pdf.CellFormat(120, 7, tr(i18n.Fill(d.t("receipt.interest"), map[string]string{"invoice": d.Invoices[ch.AccountID]})), "B", 0, "L", false, 0, "")
-			pdf.CellFormat(0, 7, tr(money.Format(ch.Interest, p.Currency, d.Locale)), "B", 1, "R", false, 0, "")
+			pdf.CellFormat(0, 7, tr(i18n.Money(ch.Interest, p.Currency, d.Locale)), "B", 1, "R", false, 0, "")
 		}
 	}
 	pdf.SetFont("Helvetica", "B", 12)
 	pdf.CellFormat(120, 9, tr(d.t("receipt.total")), "", 0, "L", false, 0, "")
-	pdf.CellFormat(0, 9, tr(money.Format(p.Amount, p.Currency, d.Locale)), "", 1, "R", false, 0, "")
+	pdf.CellFormat(0, 9, tr(i18n.Money(p.Amount, p.Currency, d.Locale)), "", 1, "R", false, 0, "")
 	if discounts > 0 {
 		pdf.SetFont("Helvetica", "", 10)
 		pdf.CellFormat(120, 7, tr(d.t("receipt.discounts")), "", 0, "L", false, 0, "")
-		pdf.CellFormat(0, 7, tr(money.Format(discounts, p.Currency, d.Locale)), "", 1, "R", false, 0, "")
+		pdf.CellFormat(0, 7, tr(i18n.Money(discounts, p.Currency, d.Locale)), "", 1, "R", false, 0, "")
 	}
 	pdf.Ln(6)
 	pdf.SetFont("Helvetica", "", 9)

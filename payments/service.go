@@ -20,6 +20,7 @@ import (
 	"cartera/portal/apperr"
 	"cartera/portal/audit"
 	"cartera/portal/debtors"
+	"cartera/portal/i18n"
 	"cartera/portal/store"
 	"cartera/tenants"
 )
@@ -121,6 +122,9 @@ type Service struct {
 	Prices Pricer
 	// Rules gives a tenant's money rules (strategy.Service).
 	Rules RuleSource
+	// Translate is the catalogue: the checkout's description is in the
+	// tenant's language (nil: the key).
+	Translate func(lang, key string) string
 	// Now is the clock that dates a completed payment (the day its money
 	// is imputed on); the app shares the statement's clock.
 	Now func() time.Time
@@ -348,10 +352,7 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Payment, Sess
 		ID: sc.ID(primitive.NewObjectID().Hex()), TenantID: tenant, DebtorID: a.UserID, Amount: amount, Currency: t.Currency,
 		Targets: targets, Settle: settle, Allocation: alloc, Charges: charges, Plan: plan, Gateway: gw.Name(), Method: method, Status: StatusPending, CreatedAt: time.Now().UTC(),
 	}
-	desc := "Pago a " + t.Name
-	if plan != nil {
-		desc = fmt.Sprintf("Cuota %d del plan de pagos con %s", plan.Installment, t.Name)
-	}
+	desc := s.describe(t, plan)
 	sess, err := gw.Checkout(ctx, CheckoutRequest{
 		PaymentID: p.ID, Tenant: tenant, Debtor: a.UserID, Amount: amount, Currency: t.Currency,
 		Description: desc, Method: method,
@@ -685,4 +686,18 @@ func (s *Service) impute(ctx context.Context, sc *store.Scope, p *Payment, gatew
 	p.Allocation, p.Charges, p.Credit = alloc, charges, credit
 	return sc.C("payments").Update(ctx, p.ID, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "allocation", Value: alloc}, {Key: "charges", Value: charges}, {Key: "credit", Value: credit}}}})
+}
+
+// describe is what the gateway's page says the payment is for, in the
+// tenant's language: the debtor pays the company.
+func (s *Service) describe(t tenants.Tenant, plan *PlanRef) string {
+	lang, key := i18n.OfLocale(t.Locale), "checkout.description"
+	vars := map[string]string{"company": t.Name}
+	if plan != nil {
+		key, vars["n"] = "checkout.installment", strconv.Itoa(plan.Installment)
+	}
+	if s.Translate == nil {
+		return key
+	}
+	return i18n.Fill(s.Translate(lang, key), vars)
 }

@@ -11,28 +11,14 @@ import (
 
 	"cartera/payments/calc"
 	"cartera/portal/accounts"
+	"cartera/portal/i18n"
 	"cartera/portal/store"
 	"cartera/tenants"
 )
 
 // plain writes minor units as a spreadsheet reads them in the tenant's
 // locale: no grouping, the locale's decimal mark ("1234567,89" in es-CO).
-func plain(v int64, locale string) string {
-	neg := v < 0
-	u := uint64(v)
-	if neg {
-		u = ^u + 1
-	}
-	dec := "."
-	if locale == "es-CO" {
-		dec = ","
-	}
-	s := strconv.FormatUint(u/100, 10) + dec + fmt.Sprintf("%02d", u%100)
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
+func plain(v int64, locale string) string { return i18n.Plain(v, locale) }
 
 // safeRow passes every cell through accounts.SafeCell, so no cell a
 // spreadsheet opens runs as a formula (negative amounts come out as text).

@@ -112,7 +112,11 @@ func (s *Service) monthlyFor(ctx context.Context, t tenants.Tenant, now time.Tim
 	if err != nil {
 		return false, err
 	}
-	csvBytes, err := remittanceCSV(r)
+	header := make([]string, len(RemittanceHeader))
+	for i, h := range RemittanceHeader {
+		header[i] = s.Phrase(lang, h)
+	}
+	csvBytes, err := remittanceCSV(r, header)
 	if err != nil {
 		return false, err
 	}
@@ -172,17 +176,17 @@ func (s *Service) MonthlyFile(ctx context.Context, tenant, month, kind string) (
 	if strings.HasPrefix(kind, "remittance") {
 		prefix = "liquidacion"
 	}
-	return f, prefix + "-" + tenant + "-" + month + kind[strings.LastIndex(kind, "."):], nil
+	return f, s.Phrase(m.Lang, prefix) + "-" + tenant + "-" + month + kind[strings.LastIndex(kind, "."):], nil
 }
 
 // remittanceCSV is the remittance as the CSV download writes it: UTF-8 with
 // BOM and semicolons, rows already neutralised by Rows.
-func remittanceCSV(r Remittance) ([]byte, error) {
+func remittanceCSV(r Remittance, header []string) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString("\ufeff")
 	w := csv.NewWriter(&b)
 	w.Comma = ';'
-	if err := w.Write(RemittanceHeader); err != nil {
+	if err := w.Write(header); err != nil {
 		return nil, err
 	}
 	if err := w.WriteAll(r.Rows()); err != nil {

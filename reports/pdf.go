@@ -10,7 +10,7 @@ import (
 
 	"github.com/jung-kurt/gofpdf"
 
-	"cartera/portal/money"
+	"cartera/portal/i18n"
 )
 
 // PDFOptions are the words of a report PDF in the reader's language.
@@ -60,53 +60,19 @@ func newDoc(o PDFOptions, title, tenant, currency, locale string) *doc {
 func (d *doc) color(c [3]int)       { d.SetTextColor(c[0], c[1], c[2]) }
 func (d *doc) fill(c [3]int)        { d.SetFillColor(c[0], c[1], c[2]) }
 func (d *doc) draw(c [3]int)        { d.SetDrawColor(c[0], c[1], c[2]) }
-func (d *doc) money(v int64) string { return money.Format(v, d.currency, d.locale) }
+func (d *doc) money(v int64) string { return i18n.Money(v, d.currency, d.locale) }
 
 // whole is money without the cents, for chart axes.
 func (d *doc) whole(v int64) string {
-	s := money.Format(v/100*100, d.currency, d.locale)
+	s := i18n.Money(v/100*100, d.currency, d.locale)
 	return s[:len(s)-3]
 }
 
-// pct writes basis points as a percentage with two decimals.
-func (d *doc) pct(bp int64) string {
-	s := fmt.Sprintf("%d.%02d %%", bp/100, bp%100)
-	if bp < 0 {
-		s = fmt.Sprintf("-%d.%02d %%", -bp/100, -bp%100)
-	}
-	if d.comma() {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s
-}
-
-// comma says whether numbers use a decimal comma: they follow the tenant's
-// locale, like its money, whatever the language of the words.
-func (d *doc) comma() bool { return !strings.HasPrefix(strings.ToLower(d.locale), "en") }
-
-func (d *doc) int(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	sep := "."
-	if !d.comma() {
-		sep = ","
-	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 && c != '-' && s[i-1] != '-' {
-			b.WriteString(sep)
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
-func (d *doc) decimal(f float64) string {
-	s := strconv.FormatFloat(f, 'f', 1, 64)
-	if d.comma() {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s
-}
+// pct, int and decimal write figures as the tenant's locale reads them,
+// like its money, whatever the language of the words (the one formatter).
+func (d *doc) pct(bp int64) string      { return i18n.Percent(bp, d.locale) }
+func (d *doc) int(n int64) string       { return i18n.Int(n, d.locale) }
+func (d *doc) decimal(f float64) string { return i18n.Decimal(f, 1, d.locale) }
 
 // Date writes a civil date as people read it: "5 de marzo de 2026" or
 // "March 5, 2026".
@@ -503,7 +469,7 @@ func RemittancePDF(r Remittance, o PDFOptions) ([]byte, error) {
 		case "reversal", "interest_paid", "interest_refund":
 			ch = T("reports.kind." + l.Kind)
 		}
-		rows = append(rows, []string{date.Format("02/01/2006"), l.Invoice, string(name), ch, d.money(l.Amount), d.money(l.Commission), d.money(l.ToRemit)})
+		rows = append(rows, []string{i18n.DateIn(date, d.locale), l.Invoice, string(name), ch, d.money(l.Amount), d.money(l.Commission), d.money(l.ToRemit)})
 	}
 	rows = append(rows, []string{T("reports.total"), "", "", "", d.money(r.Collected), d.money(r.Commission), d.money(r.Net)})
 	d.table([]string{T("reports.col.date"), T("reports.col.invoice"), T("reports.col.debtor"), T("reports.col.channel"),

@@ -25,11 +25,15 @@ type Service struct {
 	// Translate gives the reports' texts in a language (the monthly job
 	// renders PDFs outside any request).
 	Translate func(lang, key string) string
+	// Phrase words the Spanish the code writes (CSV columns, file names)
+	// in a language (static/i18n/phrases).
+	Phrase func(lang, msg string) string
 }
 
 // New wires the service.
 func New(db *store.DB, t *tenants.Service, a *audit.Log, log *slog.Logger) *Service {
-	return &Service{db: db, tenants: t, audit: a, log: log, Now: time.Now, Translate: func(_, key string) string { return key }}
+	return &Service{db: db, tenants: t, audit: a, log: log, Now: time.Now, Translate: func(_, key string) string { return key },
+		Phrase: func(_, msg string) string { return msg }}
 }
 
 // readers may see a tenant's reports: the client company and the BPO's

@@ -22,6 +22,9 @@ type Claims struct {
 	Role    string   `json:"role"`
 	Tenants []string `json:"ten,omitempty"`
 	Version int64    `json:"ver"`
+	// Scope narrows a session (ScopePay: a debtor who came by a payment
+	// link); empty is the role's full session.
+	Scope string `json:"scp,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -43,11 +46,19 @@ func NewTokens(secret []byte, ttl time.Duration) (*Tokens, error) {
 // TTL is the token lifetime.
 func (t *Tokens) TTL() time.Duration { return t.ttl }
 
+// ScopePay is the session a payment link opens: the statement and paying.
+const ScopePay = "pay"
+
 // Issue signs a token for subject.
 func (t *Tokens) Issue(subject, audience, role string, tenants []string, version int64) (string, time.Time, error) {
+	return t.IssueScoped(subject, audience, role, tenants, version, "", t.ttl)
+}
+
+// IssueScoped signs a token narrowed to scope that lives ttl.
+func (t *Tokens) IssueScoped(subject, audience, role string, tenants []string, version int64, scope string, ttl time.Duration) (string, time.Time, error) {
 	now := t.now()
-	exp := now.Add(t.ttl)
-	c := Claims{Role: role, Tenants: tenants, Version: version, RegisteredClaims: jwt.RegisteredClaims{
+	exp := now.Add(ttl)
+	c := Claims{Role: role, Tenants: tenants, Version: version, Scope: scope, RegisteredClaims: jwt.RegisteredClaims{
 		Issuer:    issuer,
 		Subject:   subject,
 		Audience:  jwt.ClaimStrings{audience},

@@ -167,14 +167,6 @@ type lock struct {
 	PlanID string `bson:"planId"`
 }
 
-// accountMark is the plan mark on an account.
-type accountMark struct {
-	ID     string           `bson:"_id"`
-	PlanID string           `bson:"planId,omitempty"`
-	Pauses []accounts.Pause `bson:"pauses"`
-	Rev    int64            `bson:"rev"`
-}
-
 // Release ends a plan's hold: the lock goes (a new plan may be accepted)
 // and its accounts go back to the ladder.
 func Release(ctx context.Context, sc *store.Scope, planID, debtorID string, accountIDs []string) error {
@@ -187,23 +179,10 @@ func Release(ctx context.Context, sc *store.Scope, planID, debtorID string, acco
 	y, m, d := time.Now().UTC().Date()
 	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	for _, id := range accountIDs {
-		var acc accountMark
-		err := sc.C("accounts").Mutate(ctx, id, &acc, func() (bson.D, error) {
-			if acc.PlanID != planID {
-				return nil, nil
-			}
-			// The plan's pause of late interest ends today: a default resumes
-			// interest on the remaining principal from tomorrow.
-			pauses := slices.Clone(acc.Pauses)
-			for i := range pauses {
-				if pauses[i].PlanID == planID && pauses[i].To == nil {
-					pauses[i].To = &today
-				}
-			}
-			return bson.D{{Key: "$unset", Value: bson.D{{Key: "planId", Value: ""}}}, {Key: "$set", Value: bson.D{{Key: "pauses", Value: pauses}}}}, nil
-		})
-		if err != nil && !errors.Is(err, apperr.ErrNotFound) {
-			return fmt.Errorf("release account %s: %w", id, err)
+		// The plan's pause of late interest ends today: a default resumes
+		// interest on the remaining principal from tomorrow.
+		if err := accounts.EndPlan(ctx, sc, id, planID, today); err != nil {
+			return err
 		}
 	}
 	return nil

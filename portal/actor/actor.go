@@ -18,6 +18,9 @@ type Actor struct {
 	// "apikey:<KeyID>"); Scopes are what that key may do.
 	KeyID  string
 	Scopes []string
+	// PayLink marks a debtor who came by a payment link: the statement
+	// and paying only, until they log in with their code.
+	PayLink bool
 }
 
 // Member reports whether the actor may act within tenant. Admins see every

@@ -29,6 +29,7 @@ import (
 	"cartera/portal/config"
 	"cartera/portal/debtors"
 	"cartera/portal/i18n"
+	"cartera/portal/paylinks"
 	"cartera/portal/queue"
 	"cartera/portal/readside"
 	"cartera/portal/store"
@@ -110,6 +111,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	if err != nil {
 		return nil, err
 	}
+	phrases, err := i18n.LoadPhrases(static.FS, "en")
+	if err != nil {
+		return nil, err
+	}
 	a := &App{Config: cfg, Log: log, DB: db, Audit: audit.New(db)}
 	a.Tenants = tenants.NewService(db, a.Audit, tokens)
 	a.Accounts = accounts.NewService(db, a.Audit, a.Tenants, nil, log, derive(secret, "access-code"))
@@ -126,7 +131,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Webhooks.Watch() // events from committed writes, journaled like the other projections
 
 	app, srv, err := web.New(web.Deps{
-		DB: db, Tenants: a.Tenants, Accounts: a.Accounts, Audit: a.Audit, Static: static.FS, Catalog: cat, Log: log,
+		DB: db, Tenants: a.Tenants, Accounts: a.Accounts, Audit: a.Audit, Static: static.FS, Catalog: cat, Phrases: phrases, Log: log,
 		Keys: a.Keys, Webhooks: a.Webhooks,
 		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, ImportMaxBytes: cfg.ImportMaxBytes,
 		SecureCookies: !cfg.InsecureCookies, CSRFSecret: derive(secret, "csrf"),
@@ -147,15 +152,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.DebtorsSvc.Views = a.Views
 	a.DebtorsSvc.Rules = policies
 	a.DebtorsSvc.Translate, a.DebtorsSvc.PublicURL = cat.T, cfg.PublicURL // dispute notices
+	links := paylinks.New(db)                                             // the payment links messages and letters carry
+	a.DebtorsSvc.Links = links
 	a.Web.DebtorPortal = a.DebtorsSvc
 	a.Web.Debtors = a.Web.DebtorSessions()
 	// wiring: reports (lines below)
 	a.Reports = reports.New(db, a.Tenants, a.Audit, log)
-	a.Reports.Translate = cat.T
+	a.Reports.Translate, a.Reports.Phrase = cat.T, phrases.T
 	a.Web.Reports = a.Reports
 	// wiring: queue and ladder (lines below)
 	worklists := queue.New(db, a.Tenants, policies, a.Accounts, log)
-	worklists.PublicURL, worklists.Translate = cfg.PublicURL, cat.T
+	worklists.PublicURL, worklists.Translate, worklists.Links = cfg.PublicURL, cat.T, links
 	if cfg.SMTPURL != "" {
 		mail, err := queue.NewSMTP(cfg.SMTPURL)
 		if err != nil {
@@ -182,7 +189,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 		return nil, err
 	}
 	// wiring: plans (lines below)
-	a.Plans = payments.NewPlans(db, a.Tenants, policies, a.Audit, cfg.PublicURL)
+	a.Plans = payments.NewPlans(db, a.Tenants, policies, a.Audit, cfg.PublicURL, cat.T)
 	a.Web.Plans = a.Plans
 	// wiring: payments (lines below)
 	// The sandbox only when asked for: a deployment that forgets its Stripe
@@ -218,6 +225,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Web.Payments, a.Web.StripeWebhookSecret = a.Payments, cfg.StripeWebhookKey
 	a.Payments.Prices = a.DebtorsSvc // checkout prices as the statement does
 	a.Payments.Rules = policies      // completion imputes with the tenant's money rules
+	a.Payments.Translate = cat.T     // the checkout description, in the tenant's language
 	a.Payments.Now = func() time.Time { return a.DebtorsSvc.Now() }
 	// wiring: bank-file reconciliation (lines below)
 	a.Web.BankFiles = reconciliation.New(db, a.Tenants, policies, a.Work, a.Audit, log)

@@ -19,6 +19,7 @@ import (
 	"cartera/portal/accounts"
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
+	"cartera/portal/store"
 	"cartera/tenants"
 )
 
@@ -177,7 +178,7 @@ func (s *Service) OpenDispute(ctx context.Context, in NewDispute) (Dispute, erro
 		return Dispute{}, fmt.Errorf("dispute: debtor: %w", err)
 	}
 	for _, acc := range accs {
-		if err := s.markAccount(ctx, sc.C("accounts"), acc.ID, dis.ID, true); err != nil {
+		if err := s.markAccount(ctx, sc, acc.ID, dis.ID, true); err != nil {
 			return Dispute{}, err
 		}
 	}
@@ -185,32 +186,9 @@ func (s *Service) OpenDispute(ctx context.Context, in NewDispute) (Dispute, erro
 	return dis, nil
 }
 
-// mutator is the one write the account read model needs.
-type mutator interface {
-	Mutate(ctx context.Context, id string, doc any, fn func() (bson.D, error)) error
-}
-
 // markAccount adds (or removes) a dispute from an account's open disputes.
-func (s *Service) markAccount(ctx context.Context, c mutator, accountID, disputeID string, add bool) error {
-	var a accountDoc
-	err := c.Mutate(ctx, accountID, &a, func() (bson.D, error) {
-		has := slices.Contains(a.DisputeIDs, disputeID)
-		if has == add {
-			return nil, nil
-		}
-		ids := slices.DeleteFunc(slices.Clone(a.DisputeIDs), func(x string) bool { return x == disputeID })
-		if add {
-			ids = append(ids, disputeID)
-		}
-		if ids == nil {
-			ids = []string{}
-		}
-		return bson.D{{Key: "$set", Value: bson.D{{Key: "disputeIds", Value: ids}, {Key: "disputed", Value: len(ids) > 0}}}}, nil
-	})
-	if err != nil {
-		return fmt.Errorf("dispute: account %s: %w", accountID, err)
-	}
-	return nil
+func (s *Service) markAccount(ctx context.Context, sc *store.Scope, accountID, disputeID string, add bool) error {
+	return accounts.MarkDispute(ctx, sc, accountID, disputeID, add)
 }
 
 // MyDisputes lists the calling debtor's disputes, newest first, read by _id
@@ -443,7 +421,7 @@ func (s *Service) Resolve(ctx context.Context, tenant, key string, r Resolution)
 		}
 	}
 	for _, aid := range dis.AccountIDs {
-		if err := s.markAccount(ctx, sc.C("accounts"), aid, dis.ID, false); err != nil {
+		if err := s.markAccount(ctx, sc, aid, dis.ID, false); err != nil {
 			return Dispute{}, err
 		}
 	}

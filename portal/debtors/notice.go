@@ -52,13 +52,8 @@ func (s *Service) notify(ctx context.Context, sc *store.Scope, t tenants.Tenant,
 	if err := sc.C("debtors").Get(ctx, dis.DebtorID, &d); err != nil {
 		return queue.Message{}, err
 	}
-	lang := i18n.Pick(d.Lang)
-	tr := func(key string) string {
-		if s.Translate == nil {
-			return key
-		}
-		return s.Translate(lang, key)
-	}
+	lang := i18n.For(d.Lang, t.Locale)
+	tr := func(key string) string { return s.translate(lang, key) }
 	kind := dis.Status
 	if dis.Status == DisputeAccepted && dis.CreditTotal < disputed {
 		kind = "partial"

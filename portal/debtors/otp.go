@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"cartera/portal/accounts"
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
+	"cartera/portal/i18n"
 	"cartera/portal/ingest"
 	"cartera/tenants"
 )
@@ -113,11 +115,11 @@ func (s *Service) RequestEmailCode(ctx context.Context, tenant, document string)
 	if err := sc.C("debtors").Update(ctx, d.ID, bson.D{{Key: "$set", Value: bson.D{{Key: "loginCode", Value: lc}}}}); err != nil {
 		return fmt.Errorf("email code: %w", err)
 	}
-	subject := fmt.Sprintf("Su código para ingresar a %s: %s", t.Name, code)
-	body := fmt.Sprintf("Hola %s:\n\nSu código para ingresar al portal de pagos de %s es:\n\n    %s\n\n"+
-		"Vence en %d minutos y sirve una sola vez. Si usted no lo pidió, no haga nada: nadie puede entrar sin este código.\n\n"+
-		"---\nYour code to sign in to %s's payment portal is %s. It expires in %d minutes and works once.\n",
-		d.Name, t.Name, code, int(EmailCodeTTL.Minutes()), t.Name, code, int(EmailCodeTTL.Minutes()))
+	// In the company's language (Spanish with an English line, or English).
+	lang := i18n.OfLocale(t.Locale)
+	vars := map[string]string{"name": d.Name, "company": t.Name, "code": code, "minutes": strconv.Itoa(int(EmailCodeTTL.Minutes()))}
+	subject := i18n.Fill(s.translate(lang, "otp.subject"), vars)
+	body := i18n.Fill(s.translate(lang, "otp.body"), vars)
 	if err := s.Mail(ctx, to, subject, body); err != nil {
 		return fmt.Errorf("email code: send: %w", err)
 	}

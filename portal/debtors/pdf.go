@@ -2,7 +2,6 @@ package debtors
 
 import (
 	"bytes"
-	"cartera/portal/accounts"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,6 +10,8 @@ import (
 	"github.com/jung-kurt/gofpdf"
 
 	"cartera/payments/calc"
+	"cartera/portal/accounts"
+	"cartera/portal/i18n"
 	"cartera/portal/money"
 )
 
@@ -31,12 +32,9 @@ type PendingLine struct {
 	Since  time.Time
 }
 
-func (o PDFOptions) date(s Statement, t interface{ Format(string) string }) string {
-	if o.Lang == "en" {
-		return t.Format("Jan 2, 2006")
-	}
-	return t.Format("02/01/2006")
-}
+// date writes a date in figures in the reader's language (03/05/2026 in
+// English, 05/03/2026 in Spanish: the one formatter).
+func (o PDFOptions) date(_ Statement, t time.Time) string { return i18n.ShortDate(t, o.Lang) }
 
 // StatementPDF renders a statement on A4 with the core Helvetica font
 // (cp1252, so accents print without a font file): the company, the debtor
@@ -45,7 +43,7 @@ func (o PDFOptions) date(s Statement, t interface{ Format(string) string }) stri
 func StatementPDF(s Statement, o PDFOptions) ([]byte, error) {
 	t := o.T
 	loc := s.Tenant.Locale
-	fmtMoney := func(v int64) string { return money.Format(v, s.Currency, loc) }
+	fmtMoney := func(v int64) string { return i18n.Money(v, s.Currency, loc) }
 
 	pdf := gofpdf.New("P", "mm", "A4", "")
 	tr := pdf.UnicodeTranslatorFromDescriptor("")
@@ -150,10 +148,8 @@ func StatementPDF(s Statement, o PDFOptions) ([]byte, error) {
 		pdf.Ln(3)
 		pdf.SetFont("Helvetica", "", 8)
 		pdf.SetTextColor(93, 107, 122)
-		rate := calc.FormatBP(s.Policy.LateInterestBP)
-		if o.Lang != "en" {
-			rate = strings.Replace(rate, ".", ",", 1)
-		}
+		_, mark := money.Marks(loc) // the tenant's decimal mark, like its money
+		rate := strings.Replace(calc.FormatBP(s.Policy.LateInterestBP), ".", string(mark), 1)
 		note := strings.ReplaceAll(t("debtor.pdf.interestNote"), "{rate}", rate)
 		pdf.MultiCell(0, 4.2, tr(note), "", "L", false)
 		for _, l := range s.Lines {

@@ -38,6 +38,8 @@ type Service struct {
 	sendAddr *ratelimit.Limiter
 	// Mail sends one-time login codes (nil: the option is off).
 	Mail SendMail
+	// Links resolves payment links (nil: links open nothing).
+	Links LinkResolver
 	// Views serves a debtor's accounts in one read (nil: read one by one).
 	Views AccountsOf
 	// rates and zones hold values that never change for a given key (the
@@ -184,14 +186,23 @@ func (s *Service) Authenticate(ctx context.Context, token string) (actor.Actor, 
 		}
 		return actor.Actor{}, time.Time{}, Loaded{}, err
 	}
-	if d.TokenVersion != c.Version || d.AccessCodeHash == "" {
+	// A link session does not need an access code (the link stood for
+	// it); both end when the debtor logs out (the version moves).
+	pay := c.Scope == tenants.ScopePay
+	if d.TokenVersion != c.Version || (d.AccessCodeHash == "" && !pay) || (c.Scope != "" && !pay) {
 		return actor.Actor{}, time.Time{}, Loaded{}, fmt.Errorf("%w: token revoked", apperr.ErrUnauthorized)
 	}
-	return debtorActor(d, actor.Actor{}), c.ExpiresAt.Time, Loaded{d: &d}, nil
+	a := debtorActor(d, actor.Actor{})
+	a.PayLink = pay
+	return a, c.ExpiresAt.Time, Loaded{d: &d}, nil
 }
 
 // Refresh issues a fresh token for the calling debtor (sliding session).
+// A link session does not slide: it ends at its expiry.
 func (s *Service) Refresh(ctx context.Context) (Session, error) {
+	if actor.From(ctx).PayLink {
+		return Session{}, fmt.Errorf("refresh a link session: %w", apperr.ErrForbidden)
+	}
 	d, _, err := s.me(ctx)
 	if err != nil {
 		return Session{}, err
@@ -250,4 +261,12 @@ func Mask(doc string) string {
 		return strings.Repeat("•", len(r))
 	}
 	return strings.Repeat("•", len(r)-4) + string(r[len(r)-4:])
+}
+
+// translate is Translate, or the key itself when no catalogue is wired.
+func (s *Service) translate(lang, key string) string {
+	if s.Translate == nil {
+		return key
+	}
+	return s.Translate(lang, key)
 }

@@ -101,6 +101,15 @@ func OfLocale(locale string) string {
 	return Default
 }
 
+// For is the language of what a person reads: their own choice when they
+// made one, else their company's (a US company's debtors read English).
+func For(choice, locale string) string {
+	if strings.TrimSpace(choice) != "" {
+		return Pick(choice)
+	}
+	return OfLocale(locale)
+}
+
 // Fill replaces {name} placeholders in text with vars.
 func Fill(text string, vars map[string]string) string {
 	for k, v := range vars {

@@ -1,14 +1,6 @@
 package i18n_test
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -50,133 +42,43 @@ func TestPhrasebook(t *testing.T) {
 	}
 }
 
-// Every message the Go code writes for a person (field errors, refusals'
-// fields, import row errors: apperr.Field, Fields.Add, Msg:, Message:, the
-// reader's add) has its English in static/i18n/phrases/en.json, so a new
-// rule cannot ship its message in Spanish only.
-func TestEveryServerMessageHasEnglish(t *testing.T) {
+// Messages built from other messages read in English throughout: a refusal
+// whose own format lists its parts with "; ", its words, a literal %, and a
+// reason inside a longer sentence.
+func TestPhrasebookNested(t *testing.T) {
+	book := fstest.MapFS{"i18n/phrases/en.json": {Data: []byte(`{
+		"No se permite contactar por %s el %s; horario: %s.": "Contacting by %s on %s is not allowed; hours: %s.",
+		"llamada": "call", "domingo": "Sunday", "de 08:00 a 21:00": "08:00 to 21:00",
+		"Deuda pequeña (hasta %d%% de un SMMLV).": "Small debt (up to %d%% of a minimum wage).",
+		"%s Próximo momento permitido: %s.": "%s Next allowed moment: %s."}`)}}
+	p, err := i18n.LoadPhrases(book, "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ in, want string }{
+		{"No se permite contactar por llamada el domingo; horario: de 08:00 a 21:00.", "Contacting by call on Sunday is not allowed; hours: 08:00 to 21:00."},
+		{"Deuda pequeña (hasta 20% de un SMMLV).", "Small debt (up to 20% of a minimum wage)."},
+		{"No se permite contactar por llamada el domingo; horario: de 08:00 a 21:00. Próximo momento permitido: 16/03/2026 07:00.",
+			"Contacting by call on Sunday is not allowed; hours: 08:00 to 21:00. Next allowed moment: 16/03/2026 07:00."},
+	} {
+		if got := p.T("en", c.in); got != c.want {
+			t.Errorf("T(%q)\n= %q\nwant %q", c.in, got, c.want)
+		}
+	}
+}
+
+// What an English reader's outbox costs per reason: a refusal with the next
+// allowed moment appended, read against the whole book.
+func BenchmarkPhrasebookReason(b *testing.B) {
 	p, err := i18n.LoadPhrases(static.FS, "en")
 	if err != nil {
-		t.Fatal(err)
+		b.Fatal(err)
 	}
-	root := filepath.Join("..", "..")
-	msgs := map[string]string{} // message → where
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".")) && path != root {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		fset := token.NewFileSet()
-		f, err := parser.ParseFile(fset, path, src, 0)
-		if err != nil {
-			return err
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			for _, m := range messagesIn(n) {
-				msgs[m] = fset.Position(n.Pos()).String()
-			}
-			return true
-		})
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	msg := "No se permite contactar por llamada el domingo; horario: lunes a viernes de 07:00 a 19:00 y sábados de 08:00 a 15:00; nunca domingos ni festivos. Próximo momento permitido: 16/03/2026 07:00."
+	if got := p.T("en", msg); got == msg {
+		b.Fatalf("not translated: %s", got)
 	}
-	if len(msgs) < 100 {
-		t.Fatalf("found only %d messages: the scan is broken", len(msgs))
+	for b.Loop() {
+		p.T("en", msg)
 	}
-	for m, where := range msgs {
-		if !p.Has("en", m) {
-			t.Errorf("%s: %q has no English in static/i18n/phrases/en.json", where, m)
-		}
-	}
-}
-
-// messagesIn returns the person-facing messages a node writes.
-func messagesIn(n ast.Node) []string {
-	switch v := n.(type) {
-	case *ast.CallExpr:
-		if id, ok := v.Fun.(*ast.Ident); ok && id.Name == "append" && len(v.Args) > 1 {
-			// the reader's header problems: append(problems, …)
-			if p, ok := v.Args[0].(*ast.Ident); ok && p.Name == "problems" {
-				var out []string
-				for _, a := range v.Args[1:] {
-					exprs := []ast.Expr{a}
-					if cl, ok := a.(*ast.CompositeLit); ok {
-						exprs = cl.Elts
-					}
-					for _, x := range exprs {
-						if m, ok := literal(x); ok {
-							out = append(out, m)
-						}
-					}
-				}
-				return out
-			}
-		}
-		sel, ok := v.Fun.(*ast.SelectorExpr)
-		if !ok {
-			return nil
-		}
-		switch {
-		case (sel.Sel.Name == "Field" || sel.Sel.Name == "Add") && len(v.Args) == 2:
-			if _, ok := literal(v.Args[0]); ok {
-				if m, ok := literal(v.Args[1]); ok {
-					return []string{m}
-				}
-			}
-		case sel.Sel.Name == "add" && len(v.Args) >= 3: // ingest's row errors
-			if m, ok := literal(v.Args[2]); ok {
-				return []string{m}
-			}
-		}
-	case *ast.KeyValueExpr:
-		if k, ok := v.Key.(*ast.Ident); ok && (k.Name == "Msg" || k.Name == "Message" || k.Name == "Reason") {
-			if m, ok := literal(v.Value); ok {
-				return []string{m}
-			}
-		}
-	}
-	return nil
-}
-
-// literal is a string literal, the format of fmt.Sprintf, or a sum like
-// "text "+x+" more" as the format "text %s more".
-func literal(e ast.Expr) (string, bool) {
-	switch v := e.(type) {
-	case *ast.BasicLit:
-		if v.Kind == token.STRING {
-			s, err := strconv.Unquote(v.Value)
-			return s, err == nil
-		}
-	case *ast.CallExpr:
-		if sel, ok := v.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Sprintf" && len(v.Args) > 0 {
-			return literal(v.Args[0])
-		}
-	case *ast.BinaryExpr:
-		if v.Op == token.ADD {
-			l, lok := literal(v.X)
-			r, rok := literal(v.Y)
-			if !lok && !rok {
-				return "", false
-			}
-			if !lok {
-				l = "%s"
-			}
-			if !rok {
-				r = "%s"
-			}
-			return l + r, true
-		}
-	}
-	return "", false
 }

@@ -57,3 +57,13 @@ func Format(amount int64, currency, locale string) string {
 	buf = append(buf, l.decimal, byte('0'+cents/10), byte('0'+cents%10))
 	return string(buf)
 }
+
+// Marks returns the grouping and decimal marks of locale (en-US's for an
+// unknown one), for figures that are not money (counts, percentages).
+func Marks(locale string) (thousands, decimal byte) {
+	l, ok := locales[locale]
+	if !ok {
+		l = locales["en-US"]
+	}
+	return l.thousands, l.decimal
+}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"cartera/portal/accounts"
+	"cartera/portal/i18n"
 	"cartera/portal/strategy"
 	"cartera/tenants"
 )
@@ -77,7 +78,7 @@ func (s *Service) SendCode(ctx context.Context, tenant string, d accounts.Debtor
 	m := Message{ID: sc.ID("access-code:" + sc.Key(d.ID) + ":" + fmt.Sprint(now.UnixNano())), TenantID: tenant, AccountID: d.AccountIDs[0],
 		DebtorID: d.ID, Step: "access_code", Channel: channel, Template: "access_code", To: to, Status: StatusQueued,
 		NextAttemptAt: now, CreatedAt: now}
-	m.Subject, m.Body = codeText(t.Name, d.Name, code, tenants.DebtorURL(s.PublicURL, t.ID), channel)
+	m.Subject, m.Body = s.codeText(t, d.Name, code, channel)
 	if err := sc.C("outbox").Insert(ctx, m); err != nil {
 		return fmt.Errorf("access code: outbox: %w", err)
 	}
@@ -85,15 +86,14 @@ func (s *Service) SendCode(ctx context.Context, tenant string, d accounts.Debtor
 	return nil
 }
 
-// codeText is the message with a new access code, Spanish first.
-func codeText(company, name, code, portal, channel string) (subject, body string) {
-	subject = "Su nuevo código de acceso a " + company
+// codeText is the message with a new access code in the company's language
+// (the Spanish one carries an English line too).
+func (s *Service) codeText(t tenants.Tenant, name, code, channel string) (subject, body string) {
+	lang := i18n.OfLocale(t.Locale)
+	vars := map[string]string{"company": t.Name, "name": name, "code": code, "portal": tenants.DebtorURL(s.PublicURL, t.ID)}
+	subject = i18n.Fill(s.tr(lang, "accesscode.subject"), vars)
 	if channel != strategy.ChannelEmail {
-		return subject, company + ": su nuevo código de acceso es " + code + ". Ingrese en " + portal + " con su documento. No lo comparta."
+		return subject, i18n.Fill(s.tr(lang, "accesscode.short"), vars)
 	}
-	body = "Estimado(a) " + name + ":\n\nSu nuevo código de acceso al portal de pagos de " + company + " es:\n\n    " + code +
-		"\n\nIngrese en " + portal + " con su número de documento y este código. Reemplaza cualquier código anterior. No lo comparta: nadie de " +
-		company + " se lo pedirá.\n\n---\nYour new access code for " + company + "'s payment portal is " + code + ". Sign in at " + portal +
-		" with your document number. It replaces any earlier code; do not share it.\n\nÁrea de cartera — " + company + "\n"
-	return subject, body
+	return subject, i18n.Fill(s.tr(lang, "accesscode.body"), vars)
 }

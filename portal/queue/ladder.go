@@ -13,7 +13,9 @@ import (
 	"cartera/portal/accounts"
 	"cartera/portal/apperr"
 	"cartera/portal/compliance"
+	"cartera/portal/paylinks"
 	"cartera/portal/strategy"
+	"cartera/tenants"
 )
 
 // LadderStats counts what a ladder pass did.
@@ -85,6 +87,7 @@ func (s *Service) RunLadder(ctx context.Context, tenant string) (LadderStats, er
 		plans := make([]plan, len(batch))
 		var msgs []any
 		var statuses []string
+		var links []paylinks.Link
 		for i, a := range batch {
 			if err := ctx.Err(); err != nil {
 				return st, err
@@ -102,13 +105,23 @@ func (s *Service) RunLadder(ctx context.Context, tenant string) (LadderStats, er
 				if n.Step == nil || n.Due.After(c.today) || !automatic(n.Step) {
 					break
 				}
-				m, err := s.message(ctx, c, a, n)
+				m, link, err := s.message(ctx, c, a, n)
 				if err != nil {
 					return st, err
+				}
+				if link != nil {
+					links = append(links, *link)
 				}
 				msgs, statuses = append(msgs, m), append(statuses, m.Status)
 				done = append(done, n.Step.Key())
 				plans[i].added = append(plans[i].added, n.Step.Key())
+			}
+		}
+		// The links first: a message never goes out with a link that
+		// opens nothing.
+		if s.Links != nil {
+			if err := s.Links.Store(ctx, c.t.ID, links); err != nil {
+				return st, fmt.Errorf("ladder: %w", err)
 			}
 		}
 		dups, err := c.sc.C("outbox").InsertMany(ctx, msgs)
@@ -272,20 +285,35 @@ func MessageID(tenant, accountKey string, day int, channel string) string {
 // message composes the outbox message of a due automatic step, already
 // deferred or held when a contact rule or a missing contact says so. The
 // caller inserts it; a duplicate _id means the step was queued before.
-func (s *Service) message(ctx context.Context, c *ctxTenant, a accountDoc, n strategy.Next) (Message, error) {
+// The message carries a payment link to the account (returned for the
+// caller to store first) when links are wired and the channel is read on
+// a screen.
+func (s *Service) message(ctx context.Context, c *ctxTenant, a accountDoc, n strategy.Next) (Message, *paylinks.Link, error) {
 	id := MessageID(c.t.ID, c.sc.Key(a.ID), n.Step.Day, n.Step.Channel)
 	d, err := c.getDebtor(ctx, a.DebtorID)
 	if err != nil {
-		return Message{}, err
+		return Message{}, nil, err
 	}
 	now := s.now()
-	subject, body := compose(c, a, n.Step, s.PublicURL, s.tr)
-	m := Message{ID: id, TenantID: c.t.ID, AccountID: a.ID, DebtorID: a.DebtorID, Step: n.Step.Key(), Channel: n.Step.Channel,
-		Template: n.Step.Template, To: addressFor(d, n.Step.Channel), Subject: subject, Body: body, Status: StatusQueued,
+	portal := tenants.DebtorURL(s.PublicURL, c.t.ID)
+	step := *n.Step
+	step.Channel = c.pol.SendChannel(step.Channel) // WhatsApp only where the sender may
+	to := addressFor(d, step.Channel)
+	var link *paylinks.Link
+	if s.Links != nil && to != "" && screenChannel(step.Channel) {
+		token, l, err := paylinks.Mint(time.Now(), c.t.ID, a.DebtorID, []string{a.ID}, id)
+		if err != nil {
+			return Message{}, nil, err
+		}
+		portal, link = paylinks.URL(portal, token), &l
+	}
+	subject, body := compose(c, a, &step, portal, s.tr)
+	m := Message{ID: id, TenantID: c.t.ID, AccountID: a.ID, DebtorID: a.DebtorID, Step: n.Step.Key(), Channel: step.Channel,
+		Template: n.Step.Template, To: to, Subject: subject, Body: body, Status: StatusQueued,
 		NextAttemptAt: now, CreatedAt: now}
 	if m.To == "" {
-		m.Status, m.Code, m.Reason = StatusHeld, "no_contact", "El deudor no tiene un dato de contacto válido para "+channelName(n.Step.Channel)+"."
-	} else if dec := s.checker.Check(s.request(c, d, n.Step.Channel, now)); !dec.Allowed {
+		m.Status, m.Code, m.Reason = StatusHeld, "no_contact", "El deudor no tiene un dato de contacto válido para "+channelName(step.Channel)+"."
+	} else if dec := s.checker.Check(s.request(c, d, step.Channel, now)); !dec.Allowed {
 		m.Code, m.Reason = dec.Code, dec.Reason
 		if dec.Next.IsZero() {
 			m.Status = StatusHeld
@@ -294,7 +322,17 @@ func (s *Service) message(ctx context.Context, c *ctxTenant, a accountDoc, n str
 			m.Reason += " Próximo momento permitido: " + dec.Next.In(c.loc).Format("02/01/2006 15:04") + "."
 		}
 	}
-	return m, nil
+	return m, link, nil
+}
+
+// screenChannel reports whether a channel's message is read where a link
+// can be followed (e-mail, SMS, WhatsApp).
+func screenChannel(ch string) bool {
+	switch ch {
+	case strategy.ChannelEmail, strategy.ChannelStatement, strategy.ChannelSMS, strategy.ChannelWhatsApp:
+		return true
+	}
+	return false
 }
 
 func channelName(ch string) string {

@@ -17,6 +17,7 @@ import (
 	"cartera/portal/apperr"
 	"cartera/portal/i18n"
 	"cartera/portal/money"
+	"cartera/portal/paylinks"
 	"cartera/tenants"
 )
 
@@ -34,6 +35,7 @@ type LetterData struct {
 	Currency   string
 	Locale     string
 	PortalURL  string
+	PayURL     string // the QR's payment link to the letter's invoices (empty: the QR is PortalURL)
 	Code       string // a new access code issued for this letter, or empty
 	Reference  string // the debtor's payment reference (accounts.PaymentReference)
 	// T is the catalogue in the letter's language (the tenant's): the
@@ -102,6 +104,7 @@ func (s *Service) Letter(ctx context.Context, tenant, key, level string, withCod
 		return nil, err
 	}
 	day := accounts.CivilDay(now, loc)
+	var ids []string // the letter's invoices, which its payment link offers
 	for _, id := range det.Debtor.AccountIDs {
 		var a accounts.Account
 		if err := sc.C("accounts").Get(ctx, id, &a); errors.Is(err, apperr.ErrNotFound) {
@@ -119,6 +122,7 @@ func (s *Service) Letter(ctx context.Context, tenant, key, level string, withCod
 		if role == tenants.RoleCollector && a.CollectorID != actor.From(ctx).UserID {
 			continue // only what the caller may see: a collector's own accounts
 		}
+		ids = append(ids, a.ID)
 		d.Invoices = append(d.Invoices, LetterInvoice{Invoice: a.Invoice, DueDate: a.DueDate, DaysPastDue: max(0, daysBetween(a.DueDate, today)),
 			Balance: pos.Principal, Interest: pos.Interest})
 	}
@@ -126,6 +130,13 @@ func (s *Service) Letter(ctx context.Context, tenant, key, level string, withCod
 		if d.Code, err = s.accounts.NewDebtorCode(ctx, tenant, det.Debtor.Document); err != nil {
 			return nil, err
 		}
+	}
+	if s.Links != nil && len(ids) > 0 {
+		token, err := s.Links.Issue(ctx, tenant, det.Debtor.ID, ids, "letter:"+level+":"+key)
+		if err != nil {
+			return nil, err
+		}
+		d.PayURL = paylinks.URL(d.PortalURL, token)
 	}
 	d.T = func(key string) string { return s.tr(d.Lang, key) }
 	return LetterPDF(d)
@@ -172,10 +183,14 @@ func LetterPDF(d LetterData) ([]byte, error) {
 	pdf.SetFont("Helvetica", "", 9)
 	pdf.SetTextColor(93, 107, 122)
 	pdf.CellFormat(0, 5, tr(t("letter.area")), "", 1, "L", false, 0, "")
-	if d.PortalURL != "" {
-		if png, err := qrcode.Encode(d.PortalURL, qrcode.Medium, 256); err == nil {
+	qr := d.PayURL
+	if qr == "" {
+		qr = d.PortalURL
+	}
+	if qr != "" {
+		if png, err := qrcode.Encode(qr, qrcode.Medium, 256); err == nil {
 			pdf.RegisterImageOptionsReader("qr", gofpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(png))
-			pdf.ImageOptions("qr", 166, 14, 22, 22, false, gofpdf.ImageOptions{ImageType: "PNG"}, 0, d.PortalURL)
+			pdf.ImageOptions("qr", 166, 14, 22, 22, false, gofpdf.ImageOptions{ImageType: "PNG"}, 0, qr)
 			pdf.SetXY(160, 36)
 			pdf.SetFont("Helvetica", "", 7)
 			pdf.CellFormat(34, 4, tr(t("letter.qr")), "", 0, "C", false, 0, "")

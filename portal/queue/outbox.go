@@ -2,6 +2,7 @@ package queue
 
 import (
 	"bytes"
+	"cartera/portal/accounts"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -228,21 +229,7 @@ func (s *Service) logSent(ctx context.Context, c *ctxTenant, m Message, at time.
 	if err := c.sc.C("activities").Insert(ctx, act); err != nil && !errors.Is(err, apperr.ErrConflict) {
 		return err
 	}
-	var aw struct {
-		ActivityIDs []string `bson:"activityIds"`
-	}
-	return c.sc.C("accounts").Mutate(ctx, m.AccountID, &aw, func() (bson.D, error) {
-		for _, x := range aw.ActivityIDs {
-			if x == id {
-				return nil, nil
-			}
-		}
-		ids := append(aw.ActivityIDs, id)
-		if len(ids) > 200 {
-			ids = ids[len(ids)-200:]
-		}
-		return bson.D{{Key: "$set", Value: bson.D{{Key: "activityIds", Value: ids}}}}, nil
-	})
+	return accounts.RecordContact(ctx, c.sc, m.AccountID, accounts.Touch{ActivityID: id})
 }
 
 // Outbox lists a tenant's messages, newest first (managers and admins). It

@@ -321,11 +321,40 @@ func TestOutboxFailuresAreVisible(t *testing.T) {
 		}
 	}
 	failed := e.outbox("failed")
-	if len(failed) != 1 || failed[0]["channel"] != "whatsapp" || failed[0]["attempts"] != float64(2) || failed[0]["lastError"] != "provider answered 500" {
+	// The policy's WhatsApp step goes by SMS: the tenant has not said its
+	// sender may carry collection messages.
+	if len(failed) != 1 || failed[0]["channel"] != "sms" || failed[0]["attempts"] != float64(2) || failed[0]["lastError"] != "provider answered 500" {
 		t.Fatalf("failed: %v", failed)
 	}
 	// Collectors and clients do not see the outbox.
 	if r := e.Do("GET", "/api/tenants/acme/outbox?status=failed", e.collector, nil); r.Status != 403 {
 		t.Fatalf("collector outbox: %d", r.Status)
+	}
+}
+
+// A tenant whose WhatsApp sender may carry collection messages gets its
+// WhatsApp steps sent by WhatsApp.
+func TestWhatsAppWhereAllowed(t *testing.T) {
+	e := newEnv(t, 1)
+	pol := e.Do("GET", "/api/tenants/acme/policy", e.manager, nil).JSON()
+	pol["whatsAppAllowed"] = true
+	for _, k := range []string{"default", "updatedAt", "updatedBy"} {
+		delete(pol, k)
+	}
+	if r := e.Do("PUT", "/api/tenants/acme/policy", e.manager, pol); r.Status != 200 {
+		t.Fatalf("policy: %d %s", r.Status, r.Body)
+	}
+	e.setClock(time.Date(2026, 2, 17, 10, 0, 0, 0, bogota)) // a Tuesday, D+16
+	if _, err := e.q.RunLadder(e.Ctx(), "acme"); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, m := range e.outbox("queued") {
+		if m["step"] == "D+15:whatsapp" {
+			found = m["channel"] == "whatsapp"
+		}
+	}
+	if !found {
+		t.Fatalf("no WhatsApp message: %v", e.outbox("queued"))
 	}
 }

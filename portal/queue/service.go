@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"cartera/portal/paylinks"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -25,6 +26,9 @@ type Service struct {
 	Email Sender
 	// Messenger sends WhatsApp and SMS (nil: they stay held).
 	Messenger Sender
+	// Links stores the payment links messages and letters carry (nil:
+	// they carry the tenant's debtor page).
+	Links *paylinks.Service
 	// PublicURL is where debtors log in (letters and messages carry the
 	// tenant's link under it).
 	PublicURL string

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"cartera/portal/accounts"
 	"context"
 	"errors"
 	"fmt"
@@ -115,20 +116,7 @@ func (s *Service) MarkStepDone(ctx context.Context, tenant, key, step, note stri
 // appendActivity puts an activity id in the account's timeline list
 // (the newest 200), once.
 func (s *Service) appendActivity(ctx context.Context, c *ctxTenant, accountID, id string) error {
-	var aw struct {
-		ActivityIDs []string `bson:"activityIds"`
-		Rev         int64    `bson:"rev"`
-	}
-	return c.sc.C("accounts").Mutate(ctx, accountID, &aw, func() (bson.D, error) {
-		if slices.Contains(aw.ActivityIDs, id) {
-			return nil, nil
-		}
-		ids := append(aw.ActivityIDs, id)
-		if len(ids) > 200 {
-			ids = ids[len(ids)-200:]
-		}
-		return bson.D{{Key: "$set", Value: bson.D{{Key: "activityIds", Value: ids}}}}, nil
-	})
+	return accounts.RecordContact(ctx, c.sc, accountID, accounts.Touch{ActivityID: id})
 }
 
 func stepLabel(label, channel string) string {

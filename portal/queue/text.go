@@ -6,18 +6,18 @@ import (
 	"cartera/portal/i18n"
 	"cartera/portal/money"
 	"cartera/portal/strategy"
-	"cartera/tenants"
 )
 
 // compose writes an automatic message for a ladder step in the tenant's
 // language (the catalogue's msg.* texts). Texts never carry the debtor's
-// document number; they point to the tenant's debtor link.
-func compose(c *ctxTenant, a accountDoc, st *strategy.Step, publicURL string, tr func(lang, key string) string) (subject, body string) {
+// document number; they point to portal: the account's payment link, or
+// the tenant's debtor page.
+func compose(c *ctxTenant, a accountDoc, st *strategy.Step, portal string, tr func(lang, key string) string) (subject, body string) {
 	lang := i18n.OfLocale(c.t.Locale)
 	t := func(key string) string { return tr(lang, key) }
 	vars := map[string]string{"name": a.DebtorName, "invoice": a.Invoice, "company": c.t.Name,
 		"amount": money.Format(a.Balance, a.Currency, c.t.Locale), "due": i18n.LongDate(a.DueDate, lang),
-		"portal": tenants.DebtorURL(publicURL, c.t.ID)}
+		"portal": portal}
 	kind := "notice"
 	switch {
 	case st.Day < 0:

@@ -484,7 +484,7 @@ func (s *Service) saveLadder(ctx context.Context, c *ctxTenant, accountID string
 func (s *Service) saveLadderDoc(ctx context.Context, c *ctxTenant, accountID string, live bool, change func(c *ctxTenant, a *accountDoc)) (accountDoc, error) {
 	var a accountDoc
 	wrote := false
-	err := c.sc.C("accounts").Mutate(ctx, accountID, &a, func() (bson.D, error) {
+	err := accounts.MarkLadder(ctx, c.sc, accountID, &a, func() (bson.D, error) {
 		wrote = false
 		before, beforeDone := a.NextAction, len(a.LadderDone)
 		if change != nil {

@@ -16,7 +16,7 @@ var Collections = []string{
 	"meta", "changes", "tenants", "users", "debtors", "accounts", "ledger", "activities",
 	"promises", "disputes", "plans", "imports", "importrows", "jobs", "outbox",
 	"audit", "worklists", "counters", "payments", "webhooks", "files", "tallies", "monthly", "accountindex", "caps", "settings", "assignruns",
-	"apikeys", "webhookendpoints", "webhookdeliveries", "gateways", "paypending",
+	"apikeys", "webhookendpoints", "webhookdeliveries", "paylinks", "gateways", "paypending",
 }
 
 // index declares an index MongoDB proper needs; on the embedded server only
@@ -71,9 +71,14 @@ var migrations = []migration{
 		index{coll: "webhookdeliveries", keys: bson.D{{Key: "status", Value: 1}, {Key: "nextAttemptAt", Value: 1}}},
 		index{coll: "webhookdeliveries", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "endpointId", Value: 1}, {Key: "createdAt", Value: -1}}},
 	)},
+	// The ledger feed of the public API (accounts.Ledger): a tenant's
+	// movements in (at, _id) order after a cursor.
+	{3, "ledger feed index", indexes(
+		index{coll: "ledger", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "at", Value: 1}, {Key: "_id", Value: 1}}},
+	)},
 	// Payment rails (issue #16): the Wompi reconciler's scan of payments on
 	// their way, and the tenants' gateways by provider.
-	{3, "payment rails indexes", indexes(
+	{4, "payment rails indexes", indexes(
 		index{coll: "payments", keys: bson.D{{Key: "gateway", Value: 1}, {Key: "status", Value: 1}, {Key: "awaiting", Value: 1}}},
 		index{coll: "gateways", keys: bson.D{{Key: "provider", Value: 1}}},
 	)},

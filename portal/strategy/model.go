@@ -123,8 +123,15 @@ type Policy struct {
 	Settlement     []SettlementTier `bson:"settlement" json:"settlement"`
 	Plans          PlanRules        `bson:"plans" json:"plans"`
 	Promises       PromiseRules     `bson:"promises" json:"promises"`
-	UpdatedAt      *time.Time       `bson:"updatedAt,omitempty" json:"updatedAt,omitempty"`
-	UpdatedBy      string           `bson:"updatedBy,omitempty" json:"updatedBy,omitempty"`
+	// WhatsAppAllowed says the tenant's WhatsApp sender may carry these
+	// messages. Meta's WhatsApp Business Messaging Policy lists debt
+	// collection among prohibited uses (docs/messaging-channels.md), so it
+	// is off unless a manager turns it on (a client collecting its own
+	// first-party invoices from an approved account); off, WhatsApp steps
+	// go out by SMS.
+	WhatsAppAllowed bool       `bson:"whatsAppAllowed,omitempty" json:"whatsAppAllowed"`
+	UpdatedAt       *time.Time `bson:"updatedAt,omitempty" json:"updatedAt,omitempty"`
+	UpdatedBy       string     `bson:"updatedBy,omitempty" json:"updatedBy,omitempty"`
 	// Default is true when the tenant has not saved a policy of its own.
 	Default bool `bson:"-" json:"default"`
 }
@@ -165,6 +172,12 @@ func DefaultFor(country string) Policy {
 	}
 	if c == "US" {
 		for i := range p.Steps {
+			// US carriers refuse third-party debt collection over SMS
+			// (CTIA's messaging principles, enforced by the aggregators:
+			// Twilio error 30863), so the US house ladder e-mails instead.
+			if p.Steps[i].Channel == ChannelSMS {
+				p.Steps[i].Channel, p.Steps[i].Template = ChannelEmail, "reminder_email"
+			}
 			if l, ok := englishLabels[p.Steps[i].Template]; ok {
 				p.Steps[i].Label = l
 			}
@@ -176,9 +189,19 @@ func DefaultFor(country string) Policy {
 // englishLabels are the house ladder's labels in English, by template.
 var englishLabels = map[string]string{
 	"courtesy_call": "Courtesy call", "reminder_statement": "Reminder with statement", "overdue_notice": "Past-due notice",
-	"follow_up_call": "Follow-up call", "whatsapp_reminder": "WhatsApp reminder", "letter_1": "Letter 1", "visit": "Visit",
+	"follow_up_call": "Follow-up call", "sms_reminder": "SMS reminder", "reminder_email": "Reminder e-mail", "letter_1": "Letter 1", "visit": "Visit",
 	"letter_2": "Letter 2", "credit_suspension_notice": "Credit suspension notice to the client",
 	"final_deadline": "Final deadline before legal collection", "legal_stage": "Legal stage",
+}
+
+// SendChannel is the channel an automatic step of channel ch goes out on
+// under the policy: WhatsApp only where the tenant's sender may carry
+// collection messages, SMS otherwise.
+func (p Policy) SendChannel(ch string) string {
+	if ch == ChannelWhatsApp && !p.WhatsAppAllowed {
+		return ChannelSMS
+	}
+	return ch
 }
 
 // Default is the house policy, the staged practice of the collections
@@ -190,7 +213,7 @@ func Default() Policy {
 			{Day: -3, Channel: ChannelEmail, Template: "reminder_statement", Automatic: true, Label: "Recordatorio con estado de cuenta"},
 			{Day: 1, Channel: ChannelEmail, Template: "overdue_notice", Automatic: true, Label: "Aviso de vencimiento"},
 			{Day: 10, Channel: ChannelCall, Template: "follow_up_call", Label: "Llamada de seguimiento"},
-			{Day: 15, Channel: ChannelWhatsApp, Template: "whatsapp_reminder", Automatic: true, Label: "Recordatorio por WhatsApp"},
+			{Day: 15, Channel: ChannelSMS, Template: "sms_reminder", Automatic: true, Label: "Recordatorio por SMS"},
 			{Day: 30, Channel: ChannelLetter, Template: "letter_1", Automatic: true, Label: "Carta 1"},
 			{Day: 45, Channel: ChannelVisit, Template: "visit", Label: "Visita"},
 			{Day: 60, Channel: ChannelLetter, Template: "letter_2", Automatic: true, Label: "Carta 2"},

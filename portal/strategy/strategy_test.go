@@ -115,8 +115,8 @@ func TestNextStep(t *testing.T) {
 		{"call done: reminder ahead", "2026-03-23", []string{key(-10, "call")}, Pause{}, "D-3:email", "2026-03-28", false, 0},
 		{"due date itself, reminder done", "2026-03-31", []string{key(-10, "call"), key(-3, "email")}, Pause{}, "D+1:email", "2026-04-01", false, 0},
 		{"placed late at D+12: follow-up call, earlier skipped", "2026-04-12", nil, Pause{}, "D+10:call", "2026-04-10", true, 3},
-		{"D+16 with the call done: WhatsApp due", "2026-04-16", []string{key(10, "call")}, Pause{}, "D+15:whatsapp", "2026-04-15", true, 0},
-		{"forward only: a later step done means earlier ones are not revisited", "2026-04-20", []string{key(15, "whatsapp")}, Pause{}, "D+30:letter", "2026-04-30", false, 0},
+		{"D+16 with the call done: the SMS due", "2026-04-16", []string{key(10, "call")}, Pause{}, "D+15:sms", "2026-04-15", true, 0},
+		{"forward only: a later step done means earlier ones are not revisited", "2026-04-20", []string{key(15, "sms")}, Pause{}, "D+30:letter", "2026-04-30", false, 0},
 		{"D+60 has two steps: letter 2 first", "2026-05-30", []string{key(45, "visit")}, Pause{}, "D+60:letter", "2026-05-30", false, 0},
 		{"letter 2 done: credit suspension same day", "2026-05-30", []string{key(45, "visit"), key(60, "letter")}, Pause{}, "D+60:credit_suspension", "2026-05-30", false, 0},
 		{"D+80: final notice", "2026-06-19", []string{key(60, "letter"), key(60, "credit_suspension")}, Pause{}, "D+75:final_notice", "2026-06-14", true, 0},
@@ -226,5 +226,30 @@ func TestAnchor(t *testing.T) {
 	bad.LadderStart = "assignment"
 	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "placement") {
 		t.Fatalf("bad ladder start: %v", err)
+	}
+}
+
+// WhatsApp carries collection messages only where the tenant says its
+// sender may (Meta's policy lists debt collection as prohibited); the house
+// ladder texts by SMS, and by e-mail in the US (carriers refuse third-party
+// collection SMS).
+func TestMessagingChannels(t *testing.T) {
+	p := Default()
+	if got := p.SendChannel(ChannelWhatsApp); got != ChannelSMS {
+		t.Fatalf("WhatsApp without approval goes by %s", got)
+	}
+	p.WhatsAppAllowed = true
+	if got := p.SendChannel(ChannelWhatsApp); got != ChannelWhatsApp {
+		t.Fatalf("approved WhatsApp goes by %s", got)
+	}
+	for _, country := range []string{"CO", "MX", "PE", "US"} {
+		for _, st := range DefaultFor(country).Steps {
+			if st.Channel == ChannelWhatsApp {
+				t.Errorf("%s house ladder uses WhatsApp: %+v", country, st)
+			}
+			if country == "US" && st.Channel == ChannelSMS {
+				t.Errorf("US house ladder texts: %+v", st)
+			}
+		}
 	}
 }

@@ -177,16 +177,28 @@ func (s *Server) readTimeline(c *fiber.Ctx) (timelineOut, error) {
 	o := timelineOut{Activities: make([]activityOut, 0, len(tl.Activities)), Promises: make([]promiseOut, 0, len(tl.Promises)),
 		Blocked: make([]blockedOut, 0, len(tl.Blocked))}
 	who := s.people(c.UserContext())
+	// What the system wrote (automatic sends, refusals, step labels) in the
+	// reader's language; what people wrote stays as they wrote it.
+	l := s.docLang(c, param(c, "tenant"))
 	for _, a := range tl.Activities {
 		ao := activityJSON(a)
 		ao.ByName = who.name(a.By)
+		if a.ByRole == "system" {
+			ao.Note = s.phrases.T(l, ao.Note)
+		}
 		o.Activities = append(o.Activities, ao)
 	}
 	for _, b := range tl.Blocked {
+		b.Reason = s.phrases.T(l, b.Reason)
 		o.Blocked = append(o.Blocked, blockedOut{BlockedAttempt: b, ByName: who.name(b.By)})
 	}
 	for _, p := range tl.Promises {
 		o.Promises = append(o.Promises, promiseJSON(p))
+	}
+	if st := tl.Next.Step; st != nil {
+		worded := *st
+		worded.Label = s.phrases.T(l, st.Label)
+		tl.Next.Step = &worded
 	}
 	n := &nextStepOut{Step: tl.Next.Step, Late: tl.Next.Late, Stop: tl.Next.Stop, Skipped: tl.Next.Skipped}
 	if !tl.Next.Due.IsZero() {

@@ -26,8 +26,9 @@ func (s *Server) debtorRoutes(r fiber.Router) {
 	s.route(r, fiber.MethodPost, "/debtor/login/email-code", s.debtorEmailCode)
 	s.route(r, fiber.MethodGet, "/debtor/login/options", s.debtorLoginOptions)
 	s.route(r, fiber.MethodGet, "/debtor/company/:slug", s.debtorCompany)
-	s.route(r, fiber.MethodPost, "/debtor/logout", s.debtorLogout, tenants.RoleDebtor)
-	s.route(r, fiber.MethodGet, "/debtor/statement", s.debtorStatement, tenants.RoleDebtor)
+	s.route(r, fiber.MethodPost, "/debtor/link", s.debtorLinkLogin)
+	s.payRoute(r, fiber.MethodPost, "/debtor/logout", s.debtorLogout)
+	s.payRoute(r, fiber.MethodGet, "/debtor/statement", s.debtorStatement)
 	s.route(r, fiber.MethodGet, "/debtor/statement.pdf", s.debtorStatementPDF, tenants.RoleDebtor)
 	s.route(r, fiber.MethodPost, "/debtor/disputes", s.debtorOpenDispute, tenants.RoleDebtor)
 	s.route(r, fiber.MethodGet, "/debtor/disputes", s.debtorDisputes, tenants.RoleDebtor)
@@ -55,7 +56,7 @@ func (d debtorSessions) AuthenticateDebtor(c *fiber.Ctx, token string) (actor.Ac
 	// The principal middleware builds the request's context on this one, so
 	// the handler finds the debtor document already read.
 	c.SetUserContext(debtors.WithLoaded(c.UserContext(), loaded))
-	if bearer(c) == "" && time.Until(exp) < svc.TTL()/2 {
+	if bearer(c) == "" && !a.PayLink && time.Until(exp) < svc.TTL()/2 {
 		if sess, err := svc.Refresh(actor.With(c.UserContext(), a)); err == nil {
 			d.s.setSession(c, sess.Token, sess.Expires)
 		}
@@ -103,6 +104,28 @@ func (s *Server) debtorLogin(c *fiber.Ctx) error {
 	s.rebindCSRF(c, sess.Token)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(fiber.Map{"token": sess.Token, "expires": sess.Expires})
+}
+
+type linkLoginReq struct {
+	Tenant string `json:"tenant"`
+	Link   string `json:"link"`
+}
+
+// debtorLinkLogin opens a pay-only session from a payment link (the token
+// the page found in its URL fragment).
+func (s *Server) debtorLinkLogin(c *fiber.Ctx) error {
+	var req linkLoginReq
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	sess, err := s.DebtorPortal.LoginByLink(c.UserContext(), req.Tenant, req.Link)
+	if err != nil {
+		return err
+	}
+	s.setSession(c, sess.Token, sess.Expires)
+	s.rebindCSRF(c, sess.Token)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(fiber.Map{"token": sess.Token, "expires": sess.Expires, "scope": tenants.ScopePay, "accounts": sess.Accounts})
 }
 
 type emailCodeReq struct {
@@ -174,7 +197,12 @@ func (s *Server) debtorStatement(c *fiber.Ctx) error {
 		pending[i].PaymentID = keyOf(pending[i].PaymentID)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	session := "full"
+	if actor.From(c.UserContext()).PayLink {
+		session = "link" // the page shows paying only and offers the code login
+	}
 	return c.JSON(fiber.Map{
+		"session":  session,
 		"plan":     plan,
 		"debtor":   fiber.Map{"name": st.DebtorName, "document": debtors.Mask(st.Document)},
 		"tenant":   fiber.Map{"slug": st.Tenant.ID, "name": st.Tenant.Name, "locale": st.Tenant.Locale},
@@ -195,7 +223,7 @@ func (s *Server) debtorStatementPDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l := lang(c)
+	l := s.docLang(c, st.Tenant.ID) // the debtor's choice, else the company's language
 	pending, err := s.Payments.AwaitingOf(c.UserContext(), st.Tenant.ID, actor.From(c.UserContext()).UserID)
 	if err != nil {
 		return err
@@ -211,7 +239,7 @@ func (s *Server) debtorStatementPDF(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": "estado-de-cuenta-" + st.AsOf.Format(time.DateOnly) + ".pdf"}))
+	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": s.phrases.T(l, "estado-de-cuenta") + "-" + st.AsOf.Format(time.DateOnly) + ".pdf"}))
 	return c.Send(b)
 }
 

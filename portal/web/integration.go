@@ -2,6 +2,8 @@ package web
 
 import (
 	_ "embed"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -32,6 +34,7 @@ func (s *Server) integrationRoutes(r fiber.Router) {
 	s.add(r, RouteInfo{Method: fiber.MethodGet, Path: "/tenants/:tenant/api-keys", Roles: keyManagers, API: true}, s.listKeys)
 	s.add(r, RouteInfo{Method: fiber.MethodDelete, Path: "/tenants/:tenant/api-keys/:id", Roles: keyManagers, API: true}, s.revokeKey)
 	s.keyRoute(r, apikeys.ScopePlacementsWrite, fiber.MethodPost, "/tenants/:tenant/placements", s.placeBatch, portfolioOwners...)
+	s.keyRoute(r, apikeys.ScopeAccountsRead, fiber.MethodGet, "/tenants/:tenant/ledger", s.ledgerFeed, portfolioOwners...)
 	s.keyRoute(r, apikeys.ScopeWebhooksManage, fiber.MethodPost, "/tenants/:tenant/webhooks", s.createWebhook, keyManagers...)
 	s.keyRoute(r, apikeys.ScopeWebhooksManage, fiber.MethodGet, "/tenants/:tenant/webhooks", s.listWebhooks, keyManagers...)
 	s.keyRoute(r, apikeys.ScopeWebhooksManage, fiber.MethodDelete, "/tenants/:tenant/webhooks/:id", s.deleteWebhook, keyManagers...)
@@ -182,4 +185,20 @@ func (s *Server) replayDelivery(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(deliveryOut{ID: webhooks.DeliveryID(d), Delivery: d})
+}
+
+// ledgerFeed pages the tenant's ledger from a cursor (a client's ERP
+// mirroring what was paid).
+func (s *Server) ledgerFeed(c *fiber.Ctx) error {
+	limit, _ := strconv.Atoi(c.Query("limit"))
+	var kinds []string
+	if k := query(c, "kind"); k != "" {
+		kinds = strings.Split(k, ",")
+	}
+	page, err := s.Accounts.Ledger(c.UserContext(), param(c, "tenant"), accounts.FeedQuery{Cursor: query(c, "cursor"), Kinds: kinds, Limit: limit})
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(page)
 }

@@ -13,6 +13,7 @@ import (
 var public = map[string]bool{
 	"POST /api/auth/login":              true,
 	"POST /api/debtor/login":            true,
+	"POST /api/debtor/link":             true, // a payment link: the token is the credential
 	"POST /api/debtor/login/email-code": true,
 	"GET /api/debtor/login/options":     true,
 	"GET /api/debtor/company/:slug":     true, // the debtor link names its company (printed on letters)

@@ -9,16 +9,15 @@ import (
 	"cartera/payments"
 	"cartera/portal/accounts"
 	"cartera/portal/actor"
-	"cartera/portal/money"
-	"cartera/tenants"
+	"cartera/portal/i18n"
 )
 
 func (s *Server) paymentRoutes(r fiber.Router) {
-	s.route(r, fiber.MethodPost, "/debtor/checkout", s.checkout, tenants.RoleDebtor)
-	s.route(r, fiber.MethodGet, "/debtor/payments/:id", s.getPayment, tenants.RoleDebtor)
-	s.route(r, fiber.MethodGet, "/debtor/payments/:id/receipt.pdf", s.receipt, tenants.RoleDebtor)
-	s.route(r, fiber.MethodGet, "/payments/sandbox/:id", s.sandboxPage, tenants.RoleDebtor)
-	s.route(r, fiber.MethodPost, "/payments/sandbox/:id/complete", s.sandboxComplete, tenants.RoleDebtor)
+	s.payRoute(r, fiber.MethodPost, "/debtor/checkout", s.checkout)
+	s.payRoute(r, fiber.MethodGet, "/debtor/payments/:id", s.getPayment)
+	s.payRoute(r, fiber.MethodGet, "/debtor/payments/:id/receipt.pdf", s.receipt)
+	s.payRoute(r, fiber.MethodGet, "/payments/sandbox/:id", s.sandboxPage)
+	s.payRoute(r, fiber.MethodPost, "/payments/sandbox/:id/complete", s.sandboxComplete)
 	s.route(r, fiber.MethodGet, "/payments/gateway", s.gatewayInfo, managers...)
 	// Verified by signature on the raw body; no session, no CSRF.
 	s.route(r, fiber.MethodPost, "/webhooks/stripe", s.stripeWebhook)
@@ -115,17 +114,17 @@ func (s *Server) receipt(c *fiber.Ctx) error {
 }
 
 var sandboxTmpl = template.Must(template.New("sandbox").Parse(`<!doctype html>
-<html lang="es"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Pago de prueba — Cartera</title><link rel="stylesheet" href="{{.CSS}}"></head>
+<html lang="{{call .T "sandbox.lang"}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{call .T "sandbox.title"}}</title><link rel="stylesheet" href="{{.CSS}}"></head>
 <body class="login-page" data-payment="{{.ID}}">
 <main class="login-card sandbox">
-<p class="sandbox-banner">MODO DE PRUEBA · no se cobra dinero real</p>
-<h1>Pago simulado</h1>
-<p class="muted">Esta pasarela local reemplaza a Stripe porque el portal corre en modo de prueba (-demo o PORTAL_SANDBOX=1).</p>
-<p class="kpi-label">Valor a pagar</p><p class="kpi" id="sandbox-amount">{{.Amount}}</p>
+<p class="sandbox-banner">{{call .T "sandbox.banner"}}</p>
+<h1>{{call .T "sandbox.heading"}}</h1>
+<p class="muted">{{call .T "sandbox.help"}}</p>
+<p class="kpi-label">{{call .T "sandbox.amount"}}</p><p class="kpi" id="sandbox-amount">{{.Amount}}</p>
 <p id="sandbox-error" class="error" hidden></p>
-<button id="sandbox-pay" class="btn primary wide" type="button">Confirmar pago de prueba</button>
-<p class="small"><a href="/debtor">Cancelar y volver</a></p>
+<button id="sandbox-pay" class="btn primary wide" type="button">{{call .T "sandbox.confirm"}}</button>
+<p class="small"><a href="/debtor">{{call .T "sandbox.cancel"}}</a></p>
 </main>
 <script src="{{.JS}}"></script>
 </body></html>`))
@@ -147,8 +146,9 @@ func (s *Server) sandboxPage(c *fiber.Ctx) error {
 	}
 	c.Type("html", "utf-8")
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return sandboxTmpl.Execute(c.Response().BodyWriter(), map[string]string{
-		"ID": keyOf(p.ID), "Amount": money.Format(p.Amount, p.Currency, t.Locale),
+	l := s.docLang(c, t.ID) // the debtor's choice, else the company's language
+	return sandboxTmpl.Execute(c.Response().BodyWriter(), map[string]any{
+		"ID": keyOf(p.ID), "Amount": i18n.Money(p.Amount, p.Currency, t.Locale), "T": func(key string) string { return s.msg.T(l, key) },
 		"CSS": "/static/css/app.css?v=" + s.pages.hashes["css/app.css"], "JS": "/static/js/sandbox.js?v=" + s.pages.hashes["js/sandbox.js"],
 	})
 }

@@ -22,6 +22,15 @@ func (s *Server) privacyRoutes(r fiber.Router) {
 		if err != nil {
 			return err
 		}
+		// What the portal says it holds and why, in the debtor's language.
+		l := s.docLang(c, s.debtorTenant(c))
+		h.Processor = s.phrases.T(l, h.Processor)
+		for i := range h.Records {
+			h.Records[i] = s.phrases.T(l, h.Records[i])
+		}
+		for i := range h.Purposes {
+			h.Purposes[i] = s.phrases.T(l, h.Purposes[i])
+		}
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		return c.JSON(h)
 	}, tenants.RoleDebtor)

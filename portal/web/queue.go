@@ -108,6 +108,16 @@ func (s *Server) workQueue(c *fiber.Ctx) error {
 	if items == nil {
 		items = []queue.Item{}
 	}
+	// Step labels in the reader's language (the reasons already are).
+	langs := map[string]string{}
+	for i := range items {
+		l, ok := langs[items[i].Tenant]
+		if !ok {
+			l = s.docLang(c, items[i].Tenant)
+			langs[items[i].Tenant] = l
+		}
+		items[i].NextAction.Label = s.phrases.T(l, items[i].NextAction.Label)
+	}
 	return c.JSON(fiber.Map{"items": items, "next": ""})
 }
 
@@ -123,8 +133,10 @@ func (s *Server) outbox(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	l := s.docLang(c, param(c, "tenant"))
 	out := make([]outboxOut, 0, len(list))
 	for _, m := range list {
+		m.Reason = s.phrases.T(l, m.Reason) // why held, deferred or failed, in the reader's language
 		out = append(out, outboxOut{Message: m, ID: keyOf(m.ID), AccountID: keyOf(m.AccountID)})
 	}
 	return c.JSON(fiber.Map{"items": out, "next": ""})
@@ -151,7 +163,8 @@ func (s *Server) letter(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, `inline; filename="carta-`+level+`-`+time.Now().Format("20060102")+`.pdf"`)
+	name := s.phrases.T(s.docLang(c, param(c, "tenant")), "carta")
+	c.Set(fiber.HeaderContentDisposition, `inline; filename="`+name+`-`+level+`-`+time.Now().Format("20060102")+`.pdf"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Send(pdf)
 }

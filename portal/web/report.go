@@ -66,8 +66,10 @@ func (s *Server) reportSummary(c *fiber.Ctx) error {
 	return c.JSON(k)
 }
 
-func (s *Server) pdfOptions(c *fiber.Ctx) reports.PDFOptions {
-	l := lang(c)
+// pdfOptions words a tenant's report PDF in the document language of this
+// caller (docLang); its figures follow the tenant's locale.
+func (s *Server) pdfOptions(c *fiber.Ctx, tenant string) reports.PDFOptions {
+	l := s.docLang(c, tenant)
 	return reports.PDFOptions{T: func(k string) string { return s.msg.T(l, k) }, Lang: l}
 }
 
@@ -83,11 +85,12 @@ func (s *Server) reportRecoveryPDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	b, err := reports.RecoveryPDF(k, s.pdfOptions(c))
+	o := s.pdfOptions(c, k.Tenant)
+	b, err := reports.RecoveryPDF(k, o)
 	if err != nil {
 		return err
 	}
-	return sendPDF(c, "recuperacion-"+k.Tenant+"-"+k.From+"-"+k.To+".pdf", b)
+	return sendPDF(c, s.phrases.T(o.Lang, "recuperacion")+"-"+k.Tenant+"-"+k.From+"-"+k.To+".pdf", b)
 }
 
 func (s *Server) reportRemittancePDF(c *fiber.Ctx) error {
@@ -95,11 +98,12 @@ func (s *Server) reportRemittancePDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	b, err := reports.RemittancePDF(r, s.pdfOptions(c))
+	o := s.pdfOptions(c, r.Tenant)
+	b, err := reports.RemittancePDF(r, o)
 	if err != nil {
 		return err
 	}
-	return sendPDF(c, "liquidacion-"+r.Tenant+"-"+r.From+"-"+r.To+".pdf", b)
+	return sendPDF(c, s.phrases.T(o.Lang, "liquidacion")+"-"+r.Tenant+"-"+r.From+"-"+r.To+".pdf", b)
 }
 
 func (s *Server) reportRemittanceCSV(c *fiber.Ctx) error {

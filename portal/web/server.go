@@ -62,6 +62,7 @@ type Deps struct {
 	Webhooks            *webhooks.Service // outbound webhooks
 	Static              fs.FS
 	Catalog             *i18n.Catalog
+	Phrases             *i18n.Phrasebook // the Spanish the code writes, in English (nil: loaded from Static)
 	Log                 *slog.Logger
 	PublicURL           string
 	TrustedProxies      []string
@@ -95,6 +96,9 @@ type RouteInfo struct {
 	// document (every route with a Scope, plus key management and the
 	// document itself).
 	API bool
+	// PayLink opens a debtor route to a session from a payment link
+	// (the statement and paying); other debtor routes need the code.
+	PayLink bool
 }
 
 // jsonLimit bounds every request body except uploads.
@@ -102,9 +106,12 @@ const jsonLimit = 1 << 20
 
 // New builds the Fiber app with every route.
 func New(d Deps) (*fiber.App, *Server, error) {
-	phrases, err := i18n.LoadPhrases(d.Static, "en")
-	if err != nil {
-		return nil, nil, err
+	phrases := d.Phrases
+	if phrases == nil {
+		var err error
+		if phrases, err = i18n.LoadPhrases(d.Static, "en"); err != nil {
+			return nil, nil, err
+		}
 	}
 	s := &Server{Deps: d, log: d.Log, msg: d.Catalog, phrases: phrases}
 	p, err := newPages(d.Static)
@@ -199,7 +206,23 @@ func (s *Server) add(r fiber.Router, ri RouteInfo, h fiber.Handler) {
 		r.Add(ri.Method, path, s.authenticated, s.member, s.keyScope(ri.Scope), s.require(ri.Roles...), h)
 		return
 	}
-	r.Add(ri.Method, path, s.keyScope(ri.Scope), s.require(ri.Roles...), h)
+	r.Add(ri.Method, path, s.keyScope(ri.Scope), s.payLinkGate(ri.PayLink), s.require(ri.Roles...), h)
+}
+
+// payRoute registers a debtor route that a payment link's session may call.
+func (s *Server) payRoute(r fiber.Router, method, path string, h fiber.Handler) {
+	s.add(r, RouteInfo{Method: method, Path: path, Roles: []string{tenants.RoleDebtor}, PayLink: true}, h)
+}
+
+// payLinkGate keeps a payment link's session to the routes marked for it:
+// 403 link_session, so the page asks for the access code.
+func (s *Server) payLinkGate(open bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if open || !actor.From(c.UserContext()).PayLink {
+			return c.Next()
+		}
+		return c.Status(fiber.StatusForbidden).JSON(errorBody{Code: "link_session", Error: s.msg.T(lang(c), "error.linkSession")})
+	}
 }
 
 // keyScope lets an API key through only with the route's scope.

@@ -148,22 +148,19 @@ func (s *Service) LogActivity(ctx context.Context, tenant, key string, in Activi
 	if err := sc.C("activities").Insert(ctx, act); err != nil {
 		return Logged{}, fmt.Errorf("record activity: %w", err)
 	}
-	err = sc.C("accounts").Mutate(ctx, acc.ID, &aw, func() (bson.D, error) {
-		set := bson.D{{Key: "activityIds", Value: keepLast(aw.ActivityIDs, act.ID, maxAccountActivities)}, {Key: "lastActivityAt", Value: now}}
-		// Calls in a row nobody answers are a warning sign in the queue.
-		switch {
-		case in.Channel == compliance.Call && in.Direction == compliance.Outbound && in.Outcome == OutcomeNoAnswer:
-			set = append(set, bson.E{Key: "unansweredCalls", Value: aw.UnansweredCalls + 1})
-		case conversation(in.Outcome):
-			set = append(set, bson.E{Key: "unansweredCalls", Value: 0})
-		}
-		if promise != nil {
-			set = append(set, bson.E{Key: "promiseIds", Value: keepLast(aw.PromiseIDs, promise.ID, maxAccountActivities)})
-		}
-		return bson.D{{Key: "$set", Value: set}}, nil
-	})
-	if err != nil {
-		return Logged{}, fmt.Errorf("link activity: %w", err)
+	touch := accounts.Touch{ActivityID: act.ID, At: &now}
+	// Calls in a row nobody answers are a warning sign in the queue.
+	switch {
+	case in.Channel == compliance.Call && in.Direction == compliance.Outbound && in.Outcome == OutcomeNoAnswer:
+		touch.Calls = accounts.CallsCount
+	case conversation(in.Outcome):
+		touch.Calls = accounts.CallsReset
+	}
+	if promise != nil {
+		touch.PromiseID = promise.ID
+	}
+	if err := accounts.RecordContact(ctx, sc, acc.ID, touch); err != nil {
+		return Logged{}, err
 	}
 	details := map[string]any{"channel": act.Channel, "direction": act.Direction, "outcome": act.Outcome, "account": acc.ID}
 	if promise != nil {
@@ -188,15 +185,7 @@ func (s *Service) recordBlocked(ctx context.Context, tg target, channel string, 
 		next := dec.Next.UTC()
 		b.Next = &next
 	}
-	var aw accountWork
-	err := tg.sc.C("accounts").Mutate(ctx, tg.acc.ID, &aw, func() (bson.D, error) {
-		list := append(aw.BlockedAttempts, b)
-		if len(list) > maxBlocked {
-			list = list[len(list)-maxBlocked:]
-		}
-		return bson.D{{Key: "$set", Value: bson.D{{Key: "blockedAttempts", Value: list}}}}, nil
-	})
-	if err != nil {
+	if err := accounts.RecordBlocked(ctx, tg.sc, tg.acc.ID, b); err != nil {
 		slog.Warn("keep blocked attempt", "account", tg.acc.ID, "err", err)
 	}
 	_ = s.audit.Record(ctx, tg.tenant.ID, "activity.blocked", tg.acc.ID, map[string]any{"channel": channel, "code": dec.Code})

@@ -7,6 +7,7 @@ package work
 import (
 	"time"
 
+	"cartera/portal/accounts"
 	"cartera/portal/compliance"
 )
 
@@ -154,9 +155,6 @@ const recentWindow = 60 * 24 * time.Hour
 // maxRecent bounds the history whatever happens.
 const maxRecent = 300
 
-// maxAccountActivities is how many activity ids the account keeps.
-const maxAccountActivities = 200
-
 // debtorWork is the part of the debtor document this package reads and
 // writes.
 type debtorWork struct {
@@ -183,35 +181,14 @@ type contactDoc struct {
 	AddedAt time.Time `bson:"addedAt"`
 }
 
-// accountWork is the part of the account document this package reads and
-// writes: the ids that make its timeline readable by _id.
-type accountWork struct {
-	ID              string   `bson:"_id"`
-	TenantID        string   `bson:"tenantId"`
-	ActivityIDs     []string `bson:"activityIds"`
-	PromiseIDs      []string `bson:"promiseIds"`
-	BrokenPromises  int      `bson:"brokenPromises"`
-	UnansweredCalls int      `bson:"unansweredCalls"`
-	// BlockedAttempts are the last contacts the compliance rules refused:
-	// not contacts (reports and the ladder never count them) but part of
-	// what happened on the account.
-	BlockedAttempts []BlockedAttempt `bson:"blockedAttempts,omitempty"`
-	Rev             int64            `bson:"rev"`
-}
+// accountWork is the part of the account document this package reads: the
+// ids that make its timeline readable by _id (written through the accounts
+// package, the document's owner).
+type accountWork = accounts.Marks
 
-// BlockedAttempt is a contact the rules refused before it was made.
-type BlockedAttempt struct {
-	At      time.Time  `bson:"at" json:"at"`
-	Channel string     `bson:"channel" json:"channel"`
-	Code    string     `bson:"code" json:"code"`     // compliance code: sunday, too_many_today…
-	Reason  string     `bson:"reason" json:"reason"` // as the collector was told
-	Rule    string     `bson:"rule,omitempty" json:"rule,omitempty"`
-	Next    *time.Time `bson:"next,omitempty" json:"next,omitempty"`
-	By      string     `bson:"by" json:"by"`
-}
-
-// maxBlocked bounds the refused attempts kept on an account.
-const maxBlocked = 20
+// BlockedAttempt is a contact the compliance rules refused (kept on the
+// account by the accounts package).
+type BlockedAttempt = accounts.BlockedAttempt
 
 // defaultAuthorized maps the debtor's valid contacts to the channels they
 // make possible: the channels treated as authorized until the debtor records

@@ -134,11 +134,7 @@ func (s *Service) CheckPromises(ctx context.Context, tenant string, now time.Tim
 			kept++
 		} else {
 			broken++
-			var aw accountWork
-			err := sc.C("accounts").Mutate(ctx, p.AccountID, &aw, func() (bson.D, error) {
-				return bson.D{{Key: "$inc", Value: bson.D{{Key: "brokenPromises", Value: 1}}}}, nil
-			})
-			if err != nil {
+			if err := accounts.CountBrokenPromise(ctx, sc, p.AccountID); err != nil {
 				return kept, broken, err
 			}
 		}

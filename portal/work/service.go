@@ -3,7 +3,6 @@ package work
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"cartera/portal/accounts"
@@ -108,15 +107,3 @@ func civilToday(now time.Time, loc *time.Location) time.Time {
 }
 
 func civilOf(t time.Time, loc *time.Location) time.Time { return civilToday(t, loc) }
-
-// keepLast returns list with id appended, keeping at most n (the newest).
-func keepLast(list []string, id string, n int) []string {
-	if slices.Contains(list, id) {
-		return list
-	}
-	list = append(list, id)
-	if len(list) > n {
-		list = list[len(list)-n:]
-	}
-	return list
-}

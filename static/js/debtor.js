@@ -25,6 +25,36 @@
     } catch (e) { $('d-tenant-row').hidden = false; }
   }
 
+  // A payment link (/pay/<slug>#l=<token>, from an e-mail, SMS or a
+  // letter's QR) opens a pay-only session with the message's invoices
+  // picked. The token leaves the address bar at once.
+  let offered = [];
+  async function openLink() {
+    const m = location.hash.match(/[#&]l=([A-Za-z0-9_-]{22})(?:&|$)/);
+    if (!m || !linked) return;
+    history.replaceState(null, '', location.pathname + location.search);
+    try {
+      const r = await C.api('POST', '/api/debtor/link', { tenant: linked, link: m[1] }, { allow401: true });
+      offered = r.accounts || [];
+    } catch (e) {
+      $('d-error').textContent = e.status === 429 ? C.t('login.locked') : C.t('debtor.link.bad');
+      $('d-error').hidden = false;
+    }
+  }
+
+  // In a link session the page pays only; the code login opens the rest.
+  function renderLinkNote() {
+    const box = $('st-link');
+    box.hidden = st.session !== 'link';
+    $('st-pdf').hidden = !box.hidden; // the PDF carries the document number: code login only
+    if (box.hidden) return;
+    box.replaceChildren(el('span', { text: C.t('debtor.link.note') + ' ' }),
+      el('button', { type: 'button', class: 'link', id: 'st-link-login', text: C.t('debtor.link.login'), onclick: async () => {
+        try { await C.api('POST', '/api/debtor/logout', undefined, { allow401: true }); } catch (e) { /* ended already */ }
+        location.reload();
+      } }));
+  }
+
   async function showLogin() {
     $('debtor-login').hidden = false;
     (linked ? $('d-document') : $('d-tenant')).focus();
@@ -84,6 +114,7 @@
     $('st-breakdown').textContent = C.t('debtor.breakdown', { balance: money(balance), interest: money(st.interestTotal), discount: money(st.discountTotal) });
     $('st-invoices').replaceChildren(...(st.accounts.length ? st.accounts.map(invoiceCard) : [el('li', { class: 'card empty', text: C.t('debtor.none') })]));
     renderPlanNote();
+    renderLinkNote();
     $('st-note').textContent = (st.interestTotal > 0 ? C.t('debtor.interestNote', { rate: (st.lateInterestBP / 100).toLocaleString(C.lang === 'en' ? 'en-US' : 'es-CO', { minimumFractionDigits: 2 }) }) : '') +
       (st.provisional ? ' ' + C.t('money.provisional') : '') +
       (st.paymentReference ? ' ' + C.t('money.paymentReference') + ': ' + st.paymentReference + '.' : '');
@@ -93,9 +124,15 @@
     $('dispute-invoices').replaceChildren(...open.map((a) => el('label', { class: 'check' },
       el('input', { type: 'checkbox', name: 'accountIds', value: a.id }),
       el('span', { text: C.t('debtor.invoice', { n: a.invoice }) + ' · ' + money(a.balance) }))));
-    $('dispute').hidden = open.length === 0;
+    $('dispute').hidden = open.length === 0 || st.session === 'link';
     // The payment section (pay.js) renders from the same statement.
     document.dispatchEvent(new CustomEvent('cartera:statement', { detail: st }));
+    // The link's invoices start picked (those still payable).
+    if (offered.length) {
+      document.querySelectorAll('.pick-box').forEach((b) => { b.checked = offered.includes(b.dataset.id); });
+      offered = [];
+      document.dispatchEvent(new CustomEvent('cartera:picked'));
+    }
   }
 
   // The plan's next installment, when a plan covers some invoice: pay that,
@@ -179,6 +216,7 @@
     $('debtor-login').hidden = true;
     $('logout').hidden = false;
     renderStatement();
+    if (st.session === 'link') { $('disputes').hidden = true; return; }
     const ds = await C.api('GET', '/api/debtor/disputes');
     renderDisputes(ds.items);
   }
@@ -246,6 +284,6 @@
     });
     setupDisputeForm();
     document.addEventListener('cartera:reload', () => load());
-    companyFromLink().finally(load);
+    companyFromLink().then(openLink).finally(load);
   });
 })();

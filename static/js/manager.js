@@ -151,11 +151,15 @@
     const start = el('select', { id: 'policy-ladder-start', name: 'ladderStart', 'data-field': 'ladderStart' },
       ['due', 'placement'].map((v) => el('option', { value: v, text: M('policy.start.' + v), selected: (pol.ladderStart || 'due') === v })));
     start.addEventListener('change', () => { pol.ladderStart = start.value; });
+    const wa = el('input', { type: 'checkbox', id: 'policy-whatsapp', name: 'whatsAppAllowed', checked: !!pol.whatsAppAllowed });
+    wa.addEventListener('change', () => { pol.whatsAppAllowed = wa.checked; });
     const form = el('form', { id: 'policy-form', novalidate: true },
       el('h3', { text: M('policy.steps') }), el('p', { class: 'muted small', text: M('policy.stepsHint') }),
       el('label', {}, M('policy.start'), start,
         el('small', { class: 'muted', text: M('policy.start.hint') }),
         el('small', { class: 'error field-error', 'data-error-for': 'ladderStart', hidden: true })),
+      el('label', { class: 'check' }, wa, el('span', { text: M('policy.whatsapp') })),
+      el('small', { class: 'muted', text: M('policy.whatsapp.hint') }),
       el('div', { class: 'table-wrap' }, el('table', { class: 'stack' },
         el('thead', {}, el('tr', {}, ['day', 'channel', 'automatic', 'template', 'label'].map((k) => el('th', { text: M('policy.' + k) })), el('th', {}))),
         body)),

@@ -186,6 +186,9 @@
     const plans = section('plans', pay);
     const promise = section('promise', plans);
     const prefs = section('prefs', promise);
+    // A payment link's session pays only; plans, promises and preferences
+    // need the access code.
+    if (st.session === 'link') { plans.hidden = promise.hidden = prefs.hidden = true; return; }
     const owed = st.accounts.filter((a) => a.status === 'open' && !a.disputed).reduce((s, a) => s + a.balance, 0);
     renderPlans(plans);
     renderPromise(promise, owed);
