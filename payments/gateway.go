@@ -23,6 +23,7 @@ type CheckoutRequest struct {
 	Description    string
 	SuccessURL     string
 	CancelURL      string
+	Method         string // card, oxxo, spei (Stripe); Wompi's page offers all of its own
 }
 
 // Session is an opened checkout.
@@ -81,6 +82,7 @@ func (s *Stripe) Checkout(ctx context.Context, req CheckoutRequest) (Session, er
 		}},
 		PaymentIntentData: &stripe.CheckoutSessionPaymentIntentDataParams{Metadata: meta},
 	}
+	stripeMethod(p, req.Method)
 	p.Metadata = meta
 	p.Context = ctx
 	p.SetIdempotencyKey("checkout:" + req.PaymentID)

@@ -18,7 +18,7 @@ import (
 // HandledEvents are the Stripe event types the portal acts on; the
 // reconciliation job lists only these.
 var HandledEvents = []string{
-	"checkout.session.completed", "checkout.session.async_payment_succeeded",
+	"checkout.session.completed", "checkout.session.async_payment_succeeded", "checkout.session.async_payment_failed",
 	"charge.refunded", "charge.dispute.created", "charge.dispute.closed",
 }
 
@@ -54,7 +54,8 @@ func (s *Stripe) ListEvents(ctx context.Context, since time.Time, types []string
 }
 
 // checkpoint is where the reconciliation got to: events created before
-// Since are known to be stored. _id is "stripe:checkpoint".
+// Since are known to be stored. _id is "stripe:checkpoint" (the global
+// account) or "stripe:<tenant>:checkpoint" (a tenant's own).
 type checkpoint struct {
 	ID      string    `bson:"_id"`
 	Since   int64     `bson:"since"` // unix seconds
@@ -87,11 +88,46 @@ const (
 // event is applied exactly once however the webhook and this job interleave.
 // It is a no-op for a gateway without events (the sandbox).
 func (s *Service) Reconcile(ctx context.Context, now time.Time) (ReconcileResult, error) {
-	var res ReconcileResult
 	if s.Events == nil {
-		return res, nil
+		return ReconcileResult{}, nil
 	}
-	ctx = actor.System(ctx, "stripe-reconcile")
+	return s.reconcileWith(actor.System(ctx, "stripe-reconcile"), s.Events, checkpointID, now)
+}
+
+// ReconcileTenants is Reconcile for each tenant's own Stripe account: its
+// events are listed with its own key, stored under its own keys and may
+// touch its own payments only, exactly as its webhook endpoint's.
+func (s *Service) ReconcileTenants(ctx context.Context, now time.Time) (ReconcileResult, error) {
+	var total ReconcileResult
+	if s.Creds == nil {
+		return total, nil
+	}
+	var list []gatewayDoc
+	if err := s.db.C("gateways").Find(ctx, bson.D{{Key: "provider", Value: ProviderStripe}}, &list); err != nil {
+		return total, fmt.Errorf("reconcile tenants: %w", err)
+	}
+	for _, d := range list {
+		g, err := s.Creds.Gateway(ctx, d.TenantID)
+		if err != nil {
+			s.log.Warn("reconcile: a tenant's gateway does not open", "tenant", d.TenantID, "err", err)
+			continue
+		}
+		lister, ok := g.(EventLister)
+		if !ok {
+			continue
+		}
+		tctx := context.WithValue(actor.System(ctx, "stripe-reconcile"), onlyKey{}, d.TenantID)
+		res, err := s.reconcileWith(tctx, lister, "stripe:"+d.TenantID+":checkpoint", now)
+		total.Listed, total.Filled, total.Skipped = total.Listed+res.Listed, total.Filled+res.Filled, total.Skipped+res.Skipped
+		if err != nil {
+			s.log.Warn("reconcile: a tenant's Stripe events not listed; the next run tries again", "tenant", d.TenantID, "err", err)
+		}
+	}
+	return total, nil
+}
+
+func (s *Service) reconcileWith(ctx context.Context, events EventLister, checkpointID string, now time.Time) (ReconcileResult, error) {
+	var res ReconcileResult
 	var cp checkpoint
 	since := now.Add(-reconcileLookback)
 	if err := s.db.C("webhooks").Get(ctx, checkpointID, &cp); err == nil {
@@ -99,7 +135,7 @@ func (s *Service) Reconcile(ctx context.Context, now time.Time) (ReconcileResult
 	} else if !errors.Is(err, apperr.ErrNotFound) {
 		return res, fmt.Errorf("reconcile: %w", err)
 	}
-	events, err := s.Events.ListEvents(ctx, since, HandledEvents)
+	list, err := events.ListEvents(ctx, since, HandledEvents)
 	if err != nil {
 		return res, fmt.Errorf("reconcile: %w", err)
 	}
@@ -107,7 +143,7 @@ func (s *Service) Reconcile(ctx context.Context, now time.Time) (ReconcileResult
 	if cp.Since > high {
 		high = cp.Since
 	}
-	for _, evt := range events {
+	for _, evt := range list {
 		res.Listed++
 		if !slices.Contains(HandledEvents, string(evt.Type)) {
 			res.Skipped++ // a server that ignores the filter must not make us store noise
@@ -145,6 +181,10 @@ func (s *Service) Reconcile(ctx context.Context, now time.Time) (ReconcileResult
 // apply is idempotent.
 func (s *Service) record(ctx context.Context, evt stripe.Event, payload []byte) (bool, error) {
 	se := storedEvent{ID: "stripe:" + evt.ID, Type: string(evt.Type), Created: evt.Created, Payload: payload, ReceivedAt: time.Now().UTC()}
+	if only := onlyTenant(ctx); only != "" {
+		// A tenant's own account: its own id space, kept apart.
+		se.ID, se.Tenant = "stripe:"+only+":"+evt.ID, only
+	}
 	stored := true
 	if err := s.db.C("webhooks").Insert(ctx, se); errors.Is(err, apperr.ErrConflict) {
 		stored = false

@@ -12,6 +12,8 @@ import (
 
 	"cartera/payments"
 	"cartera/portal/accounts"
+	"cartera/portal/apptest"
+	"cartera/portal/config"
 )
 
 // fakeEvents is a gateway's event list: it returns what it holds and
@@ -181,5 +183,38 @@ func TestReconcileAgainstStripeMock(t *testing.T) {
 	}
 	if err := e.App.DB.C("webhooks").Get(ctx, "stripe:checkpoint", &cp); err != nil || cp.Since == 0 {
 		t.Fatalf("checkpoint %+v %v", cp, err)
+	}
+}
+
+// A tenant's own Stripe account is listed with its own key: what is
+// stored goes under the tenant's keys ("stripe:<tenant>:<event>", its own
+// checkpoint), and a second run stores nothing again.
+func TestReconcileTenantsOwnStripeAgainstStripeMock(t *testing.T) {
+	base := stripeMock(t)
+	e := apptest.New(t, apptest.Sandbox, func(c *config.Config) { c.StripeAPIBase = base })
+	e.Tenant("acme")
+	ctx := e.Ctx()
+	svc := e.App.Payments
+	if err := svc.Creds.Put(ctx, "acme", payments.GatewayConfig{Provider: "stripe", Stripe: payments.StripeKeys{SecretKey: "sk_test_Acme00001", WebhookSecret: "whsec_acme"}}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := svc.ReconcileTenants(ctx, time.Now())
+	if err != nil || first.Listed == 0 {
+		t.Fatalf("first run %+v %v", first, err)
+	}
+	own, _ := e.App.DB.C("webhooks").Count(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$regex", Value: "^stripe:acme:evt"}}}})
+	global, _ := e.App.DB.C("webhooks").Count(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$regex", Value: "^stripe:evt"}}}})
+	if int64(first.Filled) != own || global != 0 || first.Filled+first.Skipped != first.Listed {
+		t.Fatalf("run %+v: %d stored as acme's, %d as the global account's", first, own, global)
+	}
+	second, err := svc.ReconcileTenants(ctx, time.Now())
+	if err != nil || second.Filled != 0 {
+		t.Fatalf("second run %+v %v", second, err)
+	}
+	var cp struct {
+		Since int64 `bson:"since"`
+	}
+	if err := e.App.DB.C("webhooks").Get(ctx, "stripe:acme:checkpoint", &cp); err != nil || cp.Since == 0 {
+		t.Fatalf("acme's checkpoint %+v %v", cp, err)
 	}
 }

@@ -31,9 +31,14 @@ const (
 	StatusSucceeded = "succeeded"
 	StatusFlagged   = "flagged" // the gateway reported another amount: not credited, for a person to review
 	StatusReversed  = "reversed"
+	// StatusFailed: the gateway declined it or the money never came (an
+	// expired OXXO voucher, a rejected PSE debit). Same rank as pending: a
+	// later attempt on the same reference (Wompi lets the debtor retry) may
+	// still succeed, but a failure never undoes a success.
+	StatusFailed = "failed"
 )
 
-var rank = map[string]int{StatusPending: 0, StatusFlagged: 1, StatusSucceeded: 1, StatusReversed: 2}
+var rank = map[string]int{StatusPending: 0, StatusFailed: 0, StatusFlagged: 1, StatusSucceeded: 1, StatusReversed: 2}
 
 // Payment is one online payment attempt and what it paid. _id is
 // "<tenant>:<objectid>".
@@ -52,21 +57,28 @@ type Payment struct {
 	// interest and discount: priced at checkout as the statement prices
 	// them, then replaced at completion by what the money engine imputed
 	// (interest first, then principal) on the day the money arrived.
-	Allocation  []calc.Allocation `bson:"allocation" json:"allocation"`
-	Charges     []Charge          `bson:"charges,omitempty" json:"charges,omitempty"`
-	Credit      int64             `bson:"credit,omitempty" json:"credit,omitempty"` // money beyond the debt, held for the debtor
-	Refunds     []Refund          `bson:"refunds,omitempty" json:"refunds,omitempty"`
-	Refunded    int64             `bson:"refunded,omitempty" json:"refunded,omitempty"`
-	Plan        *PlanRef          `bson:"plan,omitempty" json:"plan,omitempty"` // the plan installment it pays
-	Gateway     string            `bson:"gateway" json:"gateway"`
-	SessionID   string            `bson:"sessionId" json:"sessionId"`
-	GatewayRef  string            `bson:"gatewayRef,omitempty" json:"-"` // payment intent or sandbox ref
-	Status      string            `bson:"status" json:"status"`
-	PaidAmount  int64             `bson:"paidAmount,omitempty" json:"paidAmount,omitempty"`
-	Note        string            `bson:"note,omitempty" json:"note,omitempty"`
-	CreatedAt   time.Time         `bson:"createdAt" json:"createdAt"`
-	CompletedAt *time.Time        `bson:"completedAt,omitempty" json:"completedAt,omitempty"`
-	Rev         int64             `bson:"rev" json:"-"`
+	Allocation []calc.Allocation `bson:"allocation" json:"allocation"`
+	Charges    []Charge          `bson:"charges,omitempty" json:"charges,omitempty"`
+	Credit     int64             `bson:"credit,omitempty" json:"credit,omitempty"` // money beyond the debt, held for the debtor
+	Refunds    []Refund          `bson:"refunds,omitempty" json:"refunds,omitempty"`
+	Refunded   int64             `bson:"refunded,omitempty" json:"refunded,omitempty"`
+	Plan       *PlanRef          `bson:"plan,omitempty" json:"plan,omitempty"` // the plan installment it pays
+	Gateway    string            `bson:"gateway" json:"gateway"`
+	// Method is how the debtor pays: card, pse, nequi, bancolombia, oxxo,
+	// spei (what was chosen, then what the gateway reported).
+	Method string `bson:"method,omitempty" json:"method,omitempty"`
+	// Awaiting: the gateway has the order (a voucher issued, a PSE debit
+	// in process) and the money has not arrived: shown on the statement as
+	// pending, never counted as recovered.
+	Awaiting    bool       `bson:"awaiting,omitempty" json:"awaiting,omitempty"`
+	SessionID   string     `bson:"sessionId" json:"sessionId"`
+	GatewayRef  string     `bson:"gatewayRef,omitempty" json:"-"` // payment intent or sandbox ref
+	Status      string     `bson:"status" json:"status"`
+	PaidAmount  int64      `bson:"paidAmount,omitempty" json:"paidAmount,omitempty"`
+	Note        string     `bson:"note,omitempty" json:"note,omitempty"`
+	CreatedAt   time.Time  `bson:"createdAt" json:"createdAt"`
+	CompletedAt *time.Time `bson:"completedAt,omitempty" json:"completedAt,omitempty"`
+	Rev         int64      `bson:"rev" json:"-"`
 }
 
 // Refund is money given back on a payment (a refund or a chargeback), once
@@ -116,6 +128,8 @@ type Service struct {
 	// Now is the clock that dates a completed payment (the day its money
 	// is imputed on); the app shares the statement's clock.
 	Now func() time.Time
+	// Creds holds tenants' own gateways; a tenant without one uses gw.
+	Creds *Credentials
 }
 
 func (s *Service) now() time.Time {
@@ -142,8 +156,68 @@ func NewService(db *store.DB, a *audit.Log, t *tenants.Service, gw Gateway, publ
 	return s
 }
 
-// Gateway is the configured gateway.
+// Gateway is the configured global gateway (tenants without their own).
 func (s *Service) Gateway() Gateway { return s.gw }
+
+// GatewayFor is the tenant's own gateway, or the global one.
+func (s *Service) GatewayFor(ctx context.Context, tenant string) (Gateway, error) {
+	g, _, err := s.gatewayFor(ctx, tenant)
+	return g, err
+}
+
+// gatewayFor also says whether the gateway is the tenant's own account.
+func (s *Service) gatewayFor(ctx context.Context, tenant string) (Gateway, bool, error) {
+	if s.Creds != nil {
+		g, err := s.Creds.Gateway(ctx, tenant)
+		if err != nil {
+			return nil, false, err
+		}
+		if g != nil {
+			return g, true, nil
+		}
+	}
+	return s.gw, false, nil
+}
+
+// Payment methods a debtor can choose.
+const (
+	MethodCard        = "card"
+	MethodPSE         = "pse"
+	MethodNequi       = "nequi"
+	MethodBancolombia = "bancolombia"
+	MethodOXXO        = "oxxo"
+	MethodSPEI        = "spei"
+)
+
+// MethodsOf are the methods a gateway offers in a currency, the first the
+// default: Wompi's for Colombia; OXXO and SPEI for pesos mexicanos on the
+// tenant's own Stripe account only (Stripe offers them to Mexican accounts,
+// and CONDUSEF wants the money in the client's account, not the agency's);
+// otherwise card.
+func MethodsOf(g Gateway, currency string, own bool) []string {
+	switch {
+	case !Online(g):
+		return nil
+	case g.Name() == ProviderWompi:
+		return []string{MethodPSE, MethodNequi, MethodBancolombia, MethodCard}
+	case g.Name() == ProviderStripe && own && equalFold(currency, "MXN"):
+		return []string{MethodCard, MethodOXXO, MethodSPEI}
+	}
+	return []string{MethodCard}
+}
+
+// Methods are the payment methods the tenant's gateway offers its debtors.
+func (s *Service) Methods(ctx context.Context, tenant string) ([]string, error) {
+	g, own, err := s.gatewayFor(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.tenants.TenantByID(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	return MethodsOf(g, t.Currency, own), nil
+}
 
 // CheckoutInput says what the debtor wants to pay: an amount (oldest first),
 // chosen invoices (in full), one installment of their plan, or, with none
@@ -152,7 +226,8 @@ type CheckoutInput struct {
 	Amount      int64
 	AccountIDs  []string
 	PlanID      string
-	Installment *int // with PlanID: 0 is the down payment
+	Installment *int   // with PlanID: 0 is the down payment
+	Method      string // one of the gateway's methods; empty: its default
 }
 
 // openAccounts reads the debtor's open accounts by _id from its list.
@@ -184,14 +259,25 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Payment, Sess
 	if a.Role != tenants.RoleDebtor || len(a.Tenants) != 1 {
 		return Payment{}, Session{}, apperr.ErrForbidden
 	}
-	if !Online(s.gw) {
+	tenant := a.Tenants[0]
+	gw, own, err := s.gatewayFor(ctx, tenant)
+	if err != nil {
+		return Payment{}, Session{}, err
+	}
+	if !Online(gw) {
 		return Payment{}, Session{}, ErrPaymentsOff // before anything is written
 	}
-	tenant := a.Tenants[0]
 	sc := s.db.Tenant(tenant)
 	t, err := s.tenants.TenantByID(ctx, tenant)
 	if err != nil {
 		return Payment{}, Session{}, err
+	}
+	methods := MethodsOf(gw, t.Currency, own)
+	method := in.Method
+	if method == "" {
+		method = methods[0]
+	} else if !slices.Contains(methods, method) {
+		return Payment{}, Session{}, &apperr.Invalid{Msg: "medio de pago no disponible", Fields: map[string]string{"method": fmt.Sprintf("use uno de: %s", strings.Join(methods, ", "))}}
 	}
 	st, err := s.Prices.Statement(ctx)
 	if err != nil {
@@ -264,13 +350,13 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Payment, Sess
 	alloc, charges := planned(amount, targets, lines, settle)
 	p := Payment{
 		ID: sc.ID(primitive.NewObjectID().Hex()), TenantID: tenant, DebtorID: a.UserID, Amount: amount, Currency: t.Currency,
-		Targets: targets, Settle: settle, Allocation: alloc, Charges: charges, Plan: plan, Gateway: s.gw.Name(), Status: StatusPending, CreatedAt: time.Now().UTC(),
+		Targets: targets, Settle: settle, Allocation: alloc, Charges: charges, Plan: plan, Gateway: gw.Name(), Method: method, Status: StatusPending, CreatedAt: time.Now().UTC(),
 	}
 	desc := s.describe(t, plan)
-	sess, err := s.gw.Checkout(ctx, CheckoutRequest{
+	sess, err := gw.Checkout(ctx, CheckoutRequest{
 		PaymentID: p.ID, Tenant: tenant, Debtor: a.UserID, Amount: amount, Currency: t.Currency,
-		Description: desc,
-		SuccessURL:  s.publicURL + "/debtor?paid=" + keyOf(p.ID), CancelURL: s.publicURL + "/debtor?cancelled=" + keyOf(p.ID),
+		Description: desc, Method: method,
+		SuccessURL: s.publicURL + "/debtor?paid=" + keyOf(p.ID), CancelURL: s.publicURL + "/debtor?cancelled=" + keyOf(p.ID),
 	})
 	if err != nil {
 		return Payment{}, Session{}, err
@@ -298,7 +384,7 @@ func (s *Service) Complete(ctx context.Context, tenant, paymentID, gatewayRef st
 		}
 		moved = true
 		now := s.now().UTC()
-		set := bson.D{{Key: "gatewayRef", Value: gatewayRef}, {Key: "paidAmount", Value: paid}, {Key: "completedAt", Value: now}}
+		set := bson.D{{Key: "gatewayRef", Value: gatewayRef}, {Key: "paidAmount", Value: paid}, {Key: "completedAt", Value: now}, {Key: "awaiting", Value: false}}
 		if paid != p.Amount || !equalFold(currency, p.Currency) {
 			flagged = true
 			set = append(set, bson.E{Key: "status", Value: StatusFlagged},
@@ -312,6 +398,9 @@ func (s *Service) Complete(ctx context.Context, tenant, paymentID, gatewayRef st
 		return p, err
 	}
 	if err := sc.C("payments").Get(ctx, paymentID, &p); err != nil {
+		return p, err
+	}
+	if err := s.clearAwaiting(ctx, sc, p); err != nil {
 		return p, err
 	}
 	if p.Status != StatusSucceeded && p.Status != StatusReversed {

@@ -27,6 +27,27 @@ type storedEvent struct {
 	Processed  bool      `bson:"processed"`
 	Result     string    `bson:"result,omitempty"`
 	ReceivedAt time.Time `bson:"receivedAt"`
+	// Tenant is set when the event came through a tenant's own endpoint
+	// (its own Stripe account, or Wompi): it may touch that tenant only.
+	Tenant string `bson:"tenant,omitempty"`
+}
+
+type onlyKey struct{}
+
+// piKey is where a payment intent's link to our payment is kept; a
+// tenant's own account keeps its links apart, so its events cannot
+// redirect another tenant's refunds.
+func piKey(ctx context.Context, pi string) string {
+	if only := onlyTenant(ctx); only != "" {
+		return "pi:" + only + ":" + pi
+	}
+	return "pi:" + pi
+}
+
+// onlyTenant restricts what an event may touch to one tenant ("" none).
+func onlyTenant(ctx context.Context) string {
+	t, _ := ctx.Value(onlyKey{}).(string)
+	return t
 }
 
 // piLink finds our payment from a Stripe payment intent (refund and
@@ -61,6 +82,25 @@ func (s *Service) HandleStripe(ctx context.Context, payload []byte, sigHeader, s
 	ctx = actor.System(ctx, "stripe-webhook")
 	_, err = s.record(ctx, evt, payload)
 	return err
+}
+
+// HandleStripeFor is HandleStripe for a tenant's own Stripe account
+// (POST /api/webhooks/stripe/{tenant}): verified with that tenant's webhook
+// secret, stored apart from the global account's events, and allowed to
+// touch that tenant's payments only (a client's account cannot sign events
+// for another client's payments).
+func (s *Service) HandleStripeFor(ctx context.Context, tenant string, payload []byte, sigHeader string) error {
+	secret := ""
+	if s.Creds != nil {
+		var err error
+		if secret, err = s.Creds.StripeWebhookSecret(ctx, tenant); err != nil {
+			return err
+		}
+	}
+	if secret == "" {
+		return apperr.ErrNotFound
+	}
+	return s.HandleStripe(context.WithValue(ctx, onlyKey{}, tenant), payload, sigHeader, secret)
 }
 
 // notFromTheFuture refuses a Stripe-Signature whose t= is more than the
@@ -98,22 +138,49 @@ func (s *Service) process(ctx context.Context, storedID string, evt stripe.Event
 
 func (s *Service) apply(ctx context.Context, evt stripe.Event) (string, error) {
 	switch evt.Type {
-	case "checkout.session.completed", "checkout.session.async_payment_succeeded":
+	case "checkout.session.completed", "checkout.session.async_payment_succeeded", "checkout.session.async_payment_failed":
 		var cs stripe.CheckoutSession
 		if err := json.Unmarshal(evt.Data.Raw, &cs); err != nil {
 			return "", fmt.Errorf("decode session: %w", err)
-		}
-		if cs.PaymentStatus != stripe.CheckoutSessionPaymentStatusPaid {
-			return "unpaid", nil
 		}
 		tenant, payment := cs.Metadata["tenant"], cs.Metadata["payment"]
 		if tenant == "" || !strings.HasPrefix(payment, tenant+":") {
 			return "unknown-payment", nil
 		}
+		if only := onlyTenant(ctx); only != "" && only != tenant {
+			return "other-tenant", nil
+		}
 		ref := cs.ID
 		if cs.PaymentIntent != nil && cs.PaymentIntent.ID != "" {
 			ref = cs.PaymentIntent.ID
-			_, err := s.db.C("webhooks").Upsert(ctx, bson.D{{Key: "_id", Value: "pi:" + ref}},
+		}
+		if evt.Type == "checkout.session.async_payment_failed" {
+			// The voucher expired or the transfer never came: the pending
+			// payment is cancelled, nothing was applied.
+			p, err := s.Fail(ctx, tenant, payment, ref, "el pago no llegó: la ficha venció o la transferencia no se recibió")
+			if errors.Is(err, apperr.ErrNotFound) {
+				return "unknown-payment", nil
+			}
+			if err != nil {
+				return "", err
+			}
+			return p.Status, nil
+		}
+		if cs.PaymentStatus != stripe.CheckoutSessionPaymentStatusPaid {
+			// OXXO or SPEI: the debtor has the voucher or the CLABE; the
+			// money arrives with async_payment_succeeded.
+			p, err := s.MarkAwaiting(ctx, tenant, payment, ref, stripeMethodOf(cs))
+			if errors.Is(err, apperr.ErrNotFound) {
+				return "unknown-payment", nil
+			}
+			if err != nil {
+				return "", err
+			}
+			return "awaiting:" + p.Status, nil
+		}
+		if cs.PaymentIntent != nil && cs.PaymentIntent.ID != "" {
+			ref = cs.PaymentIntent.ID
+			_, err := s.db.C("webhooks").Upsert(ctx, bson.D{{Key: "_id", Value: piKey(ctx, ref)}},
 				bson.D{{Key: "$set", Value: bson.D{{Key: "tenant", Value: tenant}, {Key: "payment", Value: payment}}}})
 			if err != nil {
 				return "", err
@@ -171,13 +238,16 @@ func (s *Service) link(ctx context.Context, pi *stripe.PaymentIntent) (*piLink, 
 		return nil, "unknown-payment", nil
 	}
 	var link piLink
-	if err := s.db.C("webhooks").Get(ctx, "pi:"+pi.ID, &link); err != nil {
+	if err := s.db.C("webhooks").Get(ctx, piKey(ctx, pi.ID), &link); err != nil {
 		if errors.Is(err, apperr.ErrNotFound) {
 			// The completion has not arrived yet (events out of order): keep
 			// the event unprocessed; the reconciler applies it after.
 			return nil, "waiting", nil
 		}
 		return nil, "", err
+	}
+	if only := onlyTenant(ctx); only != "" && only != link.TenantID {
+		return nil, "other-tenant", nil
 	}
 	return &link, "", nil
 }
@@ -226,6 +296,20 @@ func (s *Service) ReprocessPending(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, se := range list {
+		ctx := ctx
+		if se.Tenant != "" {
+			ctx = context.WithValue(ctx, onlyKey{}, se.Tenant)
+		}
+		if strings.HasPrefix(se.ID, "wompi:") {
+			done, err := s.processWompi(ctx, se.ID, se.Payload)
+			if err != nil {
+				return n, err
+			}
+			if done {
+				n++
+			}
+			continue
+		}
 		var evt stripe.Event
 		if err := json.Unmarshal(se.Payload, &evt); err != nil {
 			continue

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -214,6 +215,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 		log.Info("payments gateway: "+gw.Name(), "gateway", gw.Name())
 	}
 	a.Payments = payments.NewService(db, a.Audit, a.Tenants, gw, cfg.PublicURL, log)
+	sealKey, err := sealingKey(cfg, secret)
+	if err != nil {
+		return nil, err
+	}
+	// Tenants' own gateways (their Stripe account, their Wompi keys): the
+	// money settles into the client company's account.
+	if a.Payments.Creds, err = payments.NewCredentials(db, a.Audit, a.Tenants, sealKey, cfg.StripeAPIBase, cfg.WompiCheckoutURL, cfg.WompiAPIBase); err != nil {
+		return nil, err
+	}
 	a.Web.Payments, a.Web.StripeWebhookSecret = a.Payments, cfg.StripeWebhookKey
 	a.Payments.Prices = a.DebtorsSvc // checkout prices as the statement does
 	a.Payments.Rules = policies      // completion imputes with the tenant's money rules
@@ -264,6 +274,25 @@ func jwtSecret(cfg config.Config) ([]byte, error) {
 }
 
 // derive gives each purpose its own key from the one secret.
+// sealingKey is the 32-byte key that seals tenants' gateway credentials:
+// PORTAL_SECRET_KEY (64 hex digits, or a passphrase of 32+ characters
+// hashed with SHA-256), else derived from the session secret (rotating
+// that secret then means saving the gateways' keys again).
+func sealingKey(cfg config.Config, secret []byte) ([]byte, error) {
+	k := cfg.SecretKey
+	if k == "" {
+		return derive(secret, "gateway-credentials"), nil
+	}
+	if b, err := hex.DecodeString(k); err == nil && len(b) == 32 {
+		return b, nil
+	}
+	if len(k) < 32 {
+		return nil, errors.New("PORTAL_SECRET_KEY must be 64 hex digits or at least 32 characters")
+	}
+	sum := sha256.Sum256([]byte(k))
+	return sum[:], nil
+}
+
 func derive(secret []byte, purpose string) []byte {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(purpose))
@@ -370,6 +399,18 @@ func (a *App) jobList() []jobs.Job {
 			if res.Filled > 0 {
 				a.Log.Warn("stripe events missed by the webhook were recorded", "count", res.Filled)
 			}
+			if err != nil {
+				return err
+			}
+			// Tenants' own Stripe accounts, each with its key and checkpoint.
+			res, err = a.Payments.ReconcileTenants(ctx, time.Now())
+			if res.Filled > 0 {
+				a.Log.Warn("tenants' stripe events missed by their webhooks were recorded", "count", res.Filled)
+			}
+			return err
+		}},
+		{Name: "payments.wompi", Period: every5, Lease: 10 * time.Minute, Run: func(ctx context.Context) error {
+			_, err := a.Payments.ReconcileWompi(ctx)
 			return err
 		}},
 		{Name: "plans.check", Period: jobs.Daily, Lease: 30 * time.Minute, Run: a.forEachTenant(func(ctx context.Context, tenant string) error {

@@ -21,6 +21,14 @@ type Config struct {
 	StripeSecretKey  string
 	StripeWebhookKey string
 	StripeAPIBase    string
+	// SecretKey seals tenants' gateway credentials at rest
+	// (PORTAL_SECRET_KEY: 64 hex digits or 32+ characters; unset: derived
+	// from the session secret).
+	SecretKey string
+	// WompiCheckoutURL and WompiAPIBase point tenants' Wompi gateways at
+	// another server (a local fake); unset: Wompi's own.
+	WompiCheckoutURL string
+	WompiAPIBase     string
 	SMTPURL          string
 	MessagingURL     string // WhatsApp/SMS provider endpoint
 	MessagingToken   string
@@ -50,6 +58,9 @@ func Load() (Config, error) {
 		StripeSecretKey:     os.Getenv("STRIPE_SECRET_KEY"),
 		StripeWebhookKey:    os.Getenv("STRIPE_WEBHOOK_SECRET"),
 		StripeAPIBase:       os.Getenv("STRIPE_API_BASE"),
+		SecretKey:           os.Getenv("PORTAL_SECRET_KEY"),
+		WompiCheckoutURL:    os.Getenv("WOMPI_CHECKOUT_URL"),
+		WompiAPIBase:        os.Getenv("WOMPI_API_BASE"),
 		Sandbox:             os.Getenv("PORTAL_SANDBOX") == "1",
 		SMTPURL:             os.Getenv("SMTP_URL"),
 		MessagingURL:        os.Getenv("MESSAGING_URL"),
@@ -106,8 +117,8 @@ func (c Config) String() string {
 	if c.MongoURI != "" {
 		db = "MongoDB " + mask(c.MongoURI)
 	}
-	return fmt.Sprintf("addr=%s db=%s public=%s stripe=%s webhook=%s sandbox=%t smtp=%s messaging=%s jwt=%s",
-		c.Addr, db, c.PublicURL, mask(c.StripeSecretKey), mask(c.StripeWebhookKey), c.Sandbox, mask(c.SMTPURL), mask(c.MessagingURL), mask(c.JWTSecret))
+	return fmt.Sprintf("addr=%s db=%s public=%s stripe=%s webhook=%s sandbox=%t smtp=%s messaging=%s jwt=%s secretkey=%s",
+		c.Addr, db, c.PublicURL, mask(c.StripeSecretKey), mask(c.StripeWebhookKey), c.Sandbox, mask(c.SMTPURL), mask(c.MessagingURL), mask(c.JWTSecret), mask(c.SecretKey))
 }
 
 func env(k, def string) string {

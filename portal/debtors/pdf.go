@@ -20,6 +20,16 @@ type PDFOptions struct {
 	T         func(key string) string // the translation table, in the reader's language
 	Lang      string
 	PortalURL string // the tenant's debtor link (tenants.DebtorURL)
+	// Pending are payments on their way (an OXXO voucher, a PSE or SPEI
+	// transfer): listed under the total, not yet taken off it.
+	Pending []PendingLine
+}
+
+// PendingLine is a payment on its way, as the statement PDF lists it.
+type PendingLine struct {
+	Amount int64
+	Method string // card, pse, nequi, bancolombia, oxxo, spei
+	Since  time.Time
 }
 
 // date writes a date in figures in the reader's language (03/05/2026 in
@@ -182,6 +192,17 @@ func StatementPDF(s Statement, o PDFOptions) ([]byte, error) {
 	pdf.SetTextColor(15, 92, 140)
 	pdf.CellFormat(0, 9, tr(fmtMoney(s.Total)), "", 1, "R", false, 0, "")
 	pdf.SetTextColor(29, 39, 51)
+	if len(o.Pending) > 0 {
+		pdf.Ln(2)
+		pdf.SetFont("Helvetica", "B", 10)
+		pdf.CellFormat(0, 6, tr(t("pay.pendingTitle")), "", 1, "L", false, 0, "")
+		pdf.SetFont("Helvetica", "", 10)
+		for _, p := range o.Pending {
+			line := strings.NewReplacer("{amount}", fmtMoney(p.Amount), "{method}", t("pay.method."+p.Method),
+				"{date}", o.date(s, p.Since.In(s.Tenant.Location()))).Replace(t("pay.pendingItem"))
+			pdf.MultiCell(0, 5, tr("- "+line), "", "L", false)
+		}
+	}
 
 	// How to pay.
 	pdf.Ln(4)

@@ -16,7 +16,7 @@ var Collections = []string{
 	"meta", "changes", "tenants", "users", "debtors", "accounts", "ledger", "activities",
 	"promises", "disputes", "plans", "imports", "importrows", "jobs", "outbox",
 	"audit", "worklists", "counters", "payments", "webhooks", "files", "tallies", "monthly", "accountindex", "caps", "settings", "assignruns",
-	"apikeys", "webhookendpoints", "webhookdeliveries", "paylinks", "strategytests",
+	"apikeys", "webhookendpoints", "webhookdeliveries", "paylinks", "strategytests", "gateways", "paypending",
 }
 
 // index declares an index MongoDB proper needs; on the embedded server only
@@ -81,6 +81,12 @@ var migrations = []migration{
 	{4, "strategy test indexes", indexes(
 		index{coll: "strategytests", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "startedAt", Value: -1}}},
 		index{coll: "accounts", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "test.id", Value: 1}}},
+	)},
+	// Payment rails (issue #16): the Wompi reconciler's scan of payments on
+	// their way, and the tenants' gateways by provider.
+	{5, "payment rails indexes", indexes(
+		index{coll: "payments", keys: bson.D{{Key: "gateway", Value: 1}, {Key: "status", Value: 1}, {Key: "awaiting", Value: 1}}},
+		index{coll: "gateways", keys: bson.D{{Key: "provider", Value: 1}}},
 	)},
 }
 

@@ -11,7 +11,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"cartera/payments"
 	"cartera/portal/accounts"
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
@@ -186,6 +185,17 @@ func (s *Server) debtorStatement(c *fiber.Ctx) error {
 		}
 		plan = p
 	}
+	methods, err := s.Payments.Methods(c.UserContext(), st.Tenant.ID)
+	if err != nil {
+		return err
+	}
+	pending, err := s.Payments.AwaitingOf(c.UserContext(), st.Tenant.ID, actor.From(c.UserContext()).UserID)
+	if err != nil {
+		return err
+	}
+	for i := range pending {
+		pending[i].PaymentID = keyOf(pending[i].PaymentID)
+	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	session := "full"
 	if actor.From(c.UserContext()).PayLink {
@@ -201,7 +211,10 @@ func (s *Server) debtorStatement(c *fiber.Ctx) error {
 		"discountTotal": st.DiscountTotal, "creditTotal": st.CreditTotal, "provisional": st.Provisional,
 		"lateInterestBP": st.Policy.LateInterestBP, "paymentReference": accounts.PaymentReference(st.Tenant.ID, st.Document),
 		// false: no gateway and no sandbox; the page hides the pay buttons.
-		"onlinePayments": payments.Online(s.Payments.Gateway()),
+		"onlinePayments": len(methods) > 0, "payMethods": methods,
+		// Payments on their way (an OXXO voucher, a SPEI or PSE transfer):
+		// shown as pending, not yet off the balance.
+		"pendingPayments": pending,
 	})
 }
 
@@ -211,7 +224,16 @@ func (s *Server) debtorStatementPDF(c *fiber.Ctx) error {
 		return err
 	}
 	l := s.docLang(c, st.Tenant.ID) // the debtor's choice, else the company's language
-	b, err := debtors.StatementPDF(st, debtors.PDFOptions{T: func(k string) string { return s.msg.T(l, k) }, Lang: l, PortalURL: tenants.DebtorURL(s.PublicURL, st.Tenant.ID)})
+	pending, err := s.Payments.AwaitingOf(c.UserContext(), st.Tenant.ID, actor.From(c.UserContext()).UserID)
+	if err != nil {
+		return err
+	}
+	lines := make([]debtors.PendingLine, 0, len(pending))
+	for _, p := range pending {
+		lines = append(lines, debtors.PendingLine{Amount: p.Amount, Method: p.Method, Since: p.Since})
+	}
+	b, err := debtors.StatementPDF(st, debtors.PDFOptions{T: func(k string) string { return s.msg.T(l, k) }, Lang: l, PortalURL: tenants.DebtorURL(s.PublicURL, st.Tenant.ID),
+		Pending: lines})
 	if err != nil {
 		return err
 	}

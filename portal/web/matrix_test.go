@@ -18,6 +18,8 @@ var public = map[string]bool{
 	"GET /api/debtor/login/options":     true,
 	"GET /api/debtor/company/:slug":     true, // the debtor link names its company (printed on letters)
 	"POST /api/webhooks/stripe":         true,
+	"POST /api/webhooks/stripe/:tenant": true, // a tenant's own Stripe account, verified by its signature
+	"POST /api/webhooks/wompi":          true, // verified by the tenant's events checksum
 	"GET /api/openapi.json":             true, // the public API's OpenAPI document
 }
 

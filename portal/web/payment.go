@@ -24,6 +24,7 @@ func (s *Server) paymentRoutes(r fiber.Router) {
 }
 
 type checkoutReq struct {
+	Method      string   `json:"method"`
 	Amount      int64    `json:"amount"`
 	AccountIDs  []string `json:"accountIds"`
 	PlanID      string   `json:"planId"`
@@ -36,11 +37,12 @@ func (s *Server) checkout(c *fiber.Ctx) error {
 		return err
 	}
 	p, sess, err := s.Payments.Checkout(c.UserContext(), payments.CheckoutInput{Amount: req.Amount, AccountIDs: req.AccountIDs,
-		PlanID: req.PlanID, Installment: req.Installment})
+		PlanID: req.PlanID, Installment: req.Installment, Method: req.Method})
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"sessionId": sess.ID, "url": sess.URL, "paymentId": keyOf(p.ID), "amount": p.Amount, "currency": p.Currency})
+	return c.JSON(fiber.Map{"sessionId": sess.ID, "url": sess.URL, "paymentId": keyOf(p.ID), "amount": p.Amount, "currency": p.Currency,
+		"gateway": p.Gateway, "method": p.Method})
 }
 
 // gatewayInfo says which payments gateway is live (the manager face shows
@@ -59,9 +61,19 @@ func (s *Server) debtorTenant(c *fiber.Ctx) string {
 }
 
 func (s *Server) getPayment(c *fiber.Ctx) error {
-	p, err := s.Payments.Get(c.UserContext(), s.debtorTenant(c), param(c, "id"))
+	ctx := c.UserContext()
+	p, err := s.Payments.Get(ctx, s.debtorTenant(c), param(c, "id"))
 	if err != nil {
 		return err
+	}
+	// Back from Wompi's checkout (?tx=<transaction id>): ask Wompi what
+	// became of it, in case its event is late or lost.
+	if tx := query(c, "tx"); tx != "" && p.Gateway == payments.ProviderWompi && p.Status == payments.StatusPending {
+		if err := s.Payments.CheckWompi(ctx, p.TenantID, p.ID, tx); err != nil {
+			s.log.Warn("wompi check on return failed; the event or the reconciler will record it", "payment", p.ID, "err", err)
+		} else if p, err = s.Payments.Get(ctx, p.TenantID, p.ID); err != nil {
+			return err
+		}
 	}
 	p.ID = keyOf(p.ID)
 	return c.JSON(p)
@@ -125,6 +137,9 @@ func (s *Server) sandboxPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if p.Gateway != "sandbox" { // a payment of a tenant's own gateway is not the sandbox's to complete
+		return fiber.ErrNotFound
+	}
 	t, err := s.Tenants.TenantByID(c.UserContext(), p.TenantID)
 	if err != nil {
 		return err
@@ -147,6 +162,9 @@ func (s *Server) sandboxComplete(c *fiber.Ctx) error {
 	p, err := s.Payments.Get(ctx, tenant, param(c, "id"))
 	if err != nil {
 		return err
+	}
+	if p.Gateway != "sandbox" {
+		return fiber.ErrNotFound
 	}
 	p, err = s.Payments.Complete(ctx, tenant, p.ID, "sbx_"+keyOf(p.ID)+"_"+time.Now().UTC().Format("20060102150405"), p.Amount, p.Currency)
 	if err != nil {

@@ -164,6 +164,7 @@ func New(d Deps) (*fiber.App, *Server, error) {
 	s.collectorRoutes(api)
 	s.debtorRoutes(api)
 	s.paymentRoutes(api)
+	s.gatewayRoutes(api)
 	s.reportRoutes(api)
 	s.queueRoutes(api)
 	s.planRoutes(api)

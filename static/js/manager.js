@@ -368,14 +368,67 @@
     return card;
   }
 
-  // Which payments gateway is live: Stripe, the sandbox (test mode) or off.
+  // Which payments gateway is live: Stripe, the sandbox (test mode) or off;
+  // and the tenant's own gateway (its Stripe account or its Wompi keys).
   async function gatewayCard() {
     const g = await C.api('GET', '/api/payments/gateway');
     const badge = g.gateway === 'stripe' ? 'ok' : g.gateway === 'sandbox' ? 'warn' : 'bad';
-    return el('section', { class: 'card', id: 'gateway' },
+    const card = el('section', { class: 'card', id: 'gateway' },
       el('h2', { text: C.t('manager.gateway.title') }),
       el('p', {}, el('span', { class: 'badge ' + badge, id: 'gateway-name', text: C.t('manager.gateway.' + g.gateway) })),
       el('p', { class: 'small muted', text: C.t('manager.gateway.' + g.gateway + 'Help') }));
+    if (C.tenant) card.append(await tenantGateway());
+    return card;
+  }
+
+  // The tenant's own gateway: which one, the keys' last four characters,
+  // the webhook URL to register; a form to save new keys (never shown
+  // again) or remove them.
+  async function tenantGateway() {
+    const base = '/api/tenants/' + encodeURIComponent(C.tenant) + '/gateway';
+    const g = await C.api('GET', base);
+    const box = el('div', { id: 'tenant-gateway' }, el('h3', { text: C.t('gateway.own') }));
+    if (g.configured) {
+      box.append(el('p', {}, el('span', { class: 'badge ok', id: 'tenant-gateway-name', text: C.t('gateway.provider.' + g.provider) + (g.test ? ' · ' + C.t('gateway.test') : '') })),
+        el('p', { class: 'small', id: 'tenant-gateway-keys', text: Object.entries(g.keys || {}).map(([k, v]) => C.t('gateway.key.' + k) + ' ' + v).join(' · ') }),
+        el('p', { class: 'small muted' }, C.t('gateway.webhook') + ' ', el('code', { id: 'tenant-gateway-webhook', text: g.webhook })));
+    } else {
+      box.append(el('p', { class: 'small muted', id: 'tenant-gateway-none', text: C.t('gateway.none') }));
+      const t = C.tenants.find((x) => x.slug === C.tenant);
+      if (t && t.country === 'MX') box.append(el('p', { class: 'notice', id: 'tenant-gateway-mx', text: C.t('gateway.mxWarning') }));
+    }
+    box.append(el('p', { class: 'small muted', text: C.t('gateway.methods') + ' ' + ((g.methods || []).map((m) => C.t('pay.method.' + m)).join(', ') || '—') }));
+    const err = el('p', { class: 'error', hidden: true });
+    const secret = (name) => el('label', {}, C.t('gateway.key.' + name), el('input', { name, type: 'password', autocomplete: 'off', spellcheck: 'false' }));
+    const provider = el('select', { name: 'provider' }, ['wompi', 'stripe'].map((v) => el('option', { value: v, text: C.t('gateway.provider.' + v) })));
+    const wompi = el('div', { class: 'grid two' }, secret('publicKey'), secret('privateKey'), secret('eventsSecret'), secret('integritySecret'));
+    const stripe = el('div', { class: 'grid two', hidden: true }, secret('secretKey'), secret('webhookSecret'));
+    const sync = () => { wompi.hidden = provider.value !== 'wompi'; stripe.hidden = provider.value !== 'stripe'; };
+    provider.addEventListener('change', sync);
+    const f = el('form', { id: 'tenant-gateway-form' }, el('label', {}, C.t('gateway.providerLabel'), provider), wompi, stripe, err,
+      el('p', { class: 'small muted', text: C.t('gateway.settleNote') }),
+      el('div', {}, el('button', { class: 'btn primary', type: 'submit', text: C.t('gateway.save') })));
+    f.onsubmit = async (ev) => {
+      ev.preventDefault();
+      const d = new FormData(f);
+      const body = provider.value === 'wompi'
+        ? { provider: 'wompi', wompi: { publicKey: d.get('publicKey'), privateKey: d.get('privateKey'), eventsSecret: d.get('eventsSecret'), integritySecret: d.get('integritySecret') } }
+        : { provider: 'stripe', stripe: { secretKey: d.get('secretKey'), webhookSecret: d.get('webhookSecret') } };
+      try {
+        await C.api('PUT', base, body);
+        f.reset();
+        box.replaceWith(await tenantGateway());
+      } catch (e) { err.textContent = C.errorText(e); err.hidden = false; }
+    };
+    box.append(el('details', {}, el('summary', { text: C.t(g.configured ? 'gateway.replace' : 'gateway.configure') }), f));
+    if (g.configured) {
+      const rm = el('button', { class: 'btn', type: 'button', id: 'tenant-gateway-remove', text: C.t('gateway.remove') });
+      rm.onclick = async () => {
+        try { await C.api('DELETE', base); box.replaceWith(await tenantGateway()); } catch (e) { C.toast(C.errorText(e)); }
+      };
+      box.append(rm);
+    }
+    return box;
   }
 
   // render draws the section the hash names. Sections other scripts own

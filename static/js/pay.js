@@ -1,7 +1,8 @@
 // Debtor face, payments. A bar stays at the bottom of the phone with what
 // is owed (or what the picked invoices cost) and "Pay"; it opens a sheet
 // with everything, the picked invoices, or any amount, and one button that
-// goes to the gateway (Stripe Checkout or the sandbox page). Statement →
+// goes to the gateway (Stripe Checkout, Wompi's checkout or the sandbox
+// page), with the method the debtor chose when the gateway offers several. Statement →
 // paid is three taps: Pay, Pay $X, and the gateway's own button. The #pay
 // section keeps the receipt after coming back and says how else to pay
 // when no gateway is set up.
@@ -14,8 +15,14 @@
 
   const money = (v) => C.money(v, st.currency, st.tenant && st.tenant.locale);
 
+  // The method the debtor chose in the sheet (the gateway's default when
+  // it offers one only).
+  const methodOf = () => (sheet.querySelector('input[name="pay-method"]:checked') || {}).value;
+
   async function go(body, btn, err) {
     btn.disabled = true; err.hidden = true;
+    const m = methodOf();
+    if (m) body = Object.assign({ method: m }, body);
     try {
       const r = await C.api('POST', '/api/debtor/checkout', body);
       location.href = r.url;
@@ -23,10 +30,15 @@
   }
 
   async function paidNotice() {
-    const id = new URLSearchParams(location.search).get('paid');
+    const q = new URLSearchParams(location.search);
+    const id = q.get('paid');
     if (!id) return null;
+    // Wompi sends the debtor back with its transaction id: the portal asks
+    // Wompi about it (the event may come later).
+    const tx = q.get('id');
     try {
-      const p = await C.api('GET', '/api/debtor/payments/' + encodeURIComponent(id));
+      const p = await C.api('GET', '/api/debtor/payments/' + encodeURIComponent(id) + (tx ? '?tx=' + encodeURIComponent(tx) : ''));
+      if (p.status === 'failed') return el('p', { class: 'error', id: 'pay-failed', text: C.t('pay.failed') });
       if (p.status !== 'succeeded') return el('p', { class: 'small muted', id: 'pay-pending', text: C.t('pay.pending') });
       return el('div', { class: 'paid-notice', id: 'pay-done' },
         el('p', { class: 'ok-text', text: C.t('pay.done', { amount: C.money(p.amount, p.currency) }) }),
@@ -63,6 +75,15 @@
     document.getElementById('pay-bar-total').textContent = money(ids.length ? sum(ids) : sum(all.map((a) => a.id)));
   }
 
+  // Paying again while money is on its way: said before the button (what
+  // would exceed the debt is held as credit, never lost).
+  function pendingNote() {
+    const pend = st.pendingPayments || [];
+    if (!pend.length) return null;
+    const total = pend.reduce((s, p) => s + p.amount, 0);
+    return el('p', { class: 'notice small', id: 'pay-pending-note', text: C.t('pay.pendingNote', { amount: money(total) }) });
+  }
+
   function openSheet() {
     const ids = picked();
     const allIds = payable().map((a) => a.id);
@@ -95,13 +116,26 @@
       if (!(v > 0)) { err.textContent = C.t('pay.badAmount'); err.hidden = false; return; }
       return go({ amount: v }, confirm, err);
     };
+    // How to pay: PSE, Nequi, Bancolombia (Wompi, Colombia); card, OXXO,
+    // SPEI (Stripe, Mexico). Asynchronous methods say when the money counts.
+    const methods = st.payMethods || [];
+    const hint = el('p', { class: 'small muted', id: 'pay-method-hint' });
+    const showHint = () => { hint.textContent = C.t('pay.methodHint.' + (methodOf() || methods[0])); };
+    const how = methods.length > 1 ? el('fieldset', { class: 'pay-methods', id: 'pay-methods' },
+      el('legend', { class: 'kpi-label', text: C.t('pay.method.title') }),
+      ...methods.map((m, i) => el('label', { class: 'pay-option' },
+        el('input', { type: 'radio', name: 'pay-method', value: m, id: 'pay-method-' + m, checked: i === 0 }),
+        el('span', { class: 'pay-option-text' }, el('span', { text: C.t('pay.method.' + m) })))),
+      hint) : null;
+    if (how) how.addEventListener('change', showHint);
     const close = el('button', { type: 'button', class: 'link', id: 'pay-sheet-close', text: C.t('pay.close') });
     close.onclick = () => sheet.close();
     sheet.replaceChildren(el('div', { class: 'sheet-body' },
       el('div', { class: 'sheet-head' }, el('h2', { id: 'pay-sheet-title', text: C.t('pay.title') }), close),
-      list, err, confirm,
+      list, how, pendingNote(), err, confirm,
       el('p', { class: 'small muted', text: C.t('pay.interestNote') })));
     label();
+    if (how) showHint();
     sheet.showModal();
     confirm.focus();
   }
@@ -114,6 +148,14 @@
     const kids = [];
     const owed = payable().length > 0;
     if (notice) kids.push(el('h2', { text: C.t('pay.title') }), notice);
+    // Money on its way (an OXXO voucher, a SPEI or PSE transfer): pending,
+    // not yet off the balance.
+    const pend = st.pendingPayments || [];
+    if (pend.length) {
+      kids.push(el('h3', { text: C.t('pay.pendingTitle') }), el('ul', { class: 'pending-list', id: 'pay-pending-list' },
+        ...pend.map((p) => el('li', { class: 'pending-item', 'data-id': p.id, text: C.t('pay.pendingItem', {
+          amount: C.money(p.amount, p.currency, st.tenant && st.tenant.locale), method: C.t('pay.method.' + p.method), date: C.date(p.since) }) }))));
+    }
     if (owed && st.onlinePayments === false) {
       // No gateway configured: no pay button, and how else to pay.
       if (!notice) kids.push(el('h2', { text: C.t('pay.title') }));
