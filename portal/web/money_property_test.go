@@ -50,7 +50,7 @@ func moneySequence(t *testing.T, seed uint64) {
 	setDay := func(d time.Time) {
 		day = d
 		now := func() time.Time { return day }
-		e.App.DebtorsSvc.Now, e.App.Web.Work.Now, e.App.Web.Queue.Now, e.App.Web.Plans.Now = now, now, now, now
+		e.App.DebtorsSvc.Now, e.App.Web.Work.Now, e.App.Web.Queue.Now, e.App.Web.Plans.Now, e.App.Web.Letters.Now = now, now, now, now, now
 	}
 	setDay(day)
 	var online []string // succeeded online payments
