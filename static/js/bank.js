@@ -32,9 +32,10 @@
     function drawSummary(f) {
       const item = (k) => el('li', {}, el('strong', { text: B('status.' + k) + ': ' }),
         String(f[k] || 0) + ' · ' + money(f[k + 'Amount']));
-      summary.replaceChildren(el('p', {}, B('fileStatus', { status: tk('bank.file.' + f.status, f.status), n: f.movements })),
+      // replaceChildren writes a null as the text "null": only real nodes.
+      summary.replaceChildren(...[el('p', {}, B('fileStatus', { status: tk('bank.file.' + f.status, f.status), n: f.movements })),
         el('ul', { class: 'inline-list' }, ['matched', 'suggested', 'unmatched', 'rejected'].map(item)),
-        (f.errors || []).length ? el('ul', { class: 'error', id: 'bank-file-errors' }, f.errors.map((e) => el('li', { text: e.message }))) : null);
+        (f.errors || []).length ? el('ul', { class: 'error', id: 'bank-file-errors' }, f.errors.map((e) => el('li', { text: e.message }))) : null].filter(Boolean));
     }
     async function refresh() {
       if (!fileId) return;
@@ -42,6 +43,7 @@
         drawSummary(await C.api('GET', base() + '/' + fileId));
         const q = filter.value ? '?status=' + filter.value : '';
         const res = await C.api('GET', base() + '/' + fileId + '/movements' + q);
+        document.dispatchEvent(new CustomEvent('cartera:money')); // balances may have moved
         tbody.replaceChildren(...res.items.map(row));
         tbl.hidden = false;
       } catch (e) { fail(e); }
@@ -56,7 +58,7 @@
       };
       const posted = (m.postings || []).map((p) => p.accountId + ' ' + money(p.amount)).join(', ');
       return el('tr', { 'data-status': m.status },
-        el('td', { 'data-label': B('col.line'), text: String(m.line) }), el('td', { 'data-label': B('col.date'), text: m.date }),
+        el('td', { 'data-label': B('col.line'), text: String(m.line) }), el('td', { 'data-label': B('col.date'), text: m.date ? C.date(m.date) : '' }),
         el('td', { 'data-label': B('col.amount'), class: 'num', text: money(m.amount) }),
         el('td', { 'data-label': B('col.reference'), text: m.reference || m.document || '' }),
         el('td', { 'data-label': B('col.status'), text: B('status.' + m.status) + (m.confidence ? ' · ' + B('confidence.' + m.confidence) : '') }),

@@ -405,6 +405,8 @@
 
   // ---- Account detail (a dialog over the list) -----------------------------
   let refreshAccounts = () => {};
+  // Money posted elsewhere on the page (a bank file) changes balances.
+  document.addEventListener('cartera:money', () => refreshAccounts());
   async function openDetail(id, flash) {
     detailBody.replaceChildren(el('p', { class: 'muted', text: C.t('client.loading') }));
     if (!detail.open) detail.showModal();
