@@ -78,18 +78,7 @@ func (s *Service) CheckWompi(ctx context.Context, tenant, paymentID, txID string
 	if err != nil {
 		return fmt.Errorf("wompi poll: %w", err)
 	}
-	se := storedEvent{ID: "wompi:" + tx.ID + ":" + tx.Status, Type: "transaction.updated", Created: time.Now().Unix(), Payload: payload,
-		ReceivedAt: time.Now().UTC(), Tenant: tenant}
-	if err := s.db.C("webhooks").Insert(ctx, se); errors.Is(err, apperr.ErrConflict) {
-		var prev storedEvent
-		if err := s.db.C("webhooks").Get(ctx, se.ID, &prev); err == nil && prev.Processed {
-			return nil
-		}
-	} else if err != nil {
-		return fmt.Errorf("store wompi poll %s: %w", se.ID, err)
-	}
-	_, err = s.processWompi(ctx, se.ID, payload)
-	return err
+	return s.storeAndApplyWompi(ctx, tenant, tx, "transaction.updated", time.Now().Unix(), payload)
 }
 
 // ReconcileWompi checks with Wompi every Wompi payment still on its way

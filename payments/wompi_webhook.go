@@ -42,7 +42,15 @@ func (s *Service) HandleWompi(ctx context.Context, payload []byte, checksumHeade
 	}
 	ctx = actor.System(ctx, "wompi-webhook")
 	ctx = context.WithValue(ctx, onlyKey{}, tenant)
-	se := storedEvent{ID: "wompi:" + tx.ID + ":" + tx.Status, Type: evt.Event, Created: evt.Timestamp, Payload: payload,
+	return s.storeAndApplyWompi(ctx, tenant, tx, evt.Event, evt.Timestamp, payload)
+}
+
+// storeAndApplyWompi stores a Wompi transaction's state once, under
+// wompi:<tx>:<STATUS> (Wompi events carry no id; the webhook and the poll
+// share the key, so between them it applies once), then applies it unless
+// an earlier copy already was.
+func (s *Service) storeAndApplyWompi(ctx context.Context, tenant string, tx WompiTransaction, typ string, created int64, payload []byte) error {
+	se := storedEvent{ID: "wompi:" + tx.ID + ":" + tx.Status, Type: typ, Created: created, Payload: payload,
 		ReceivedAt: time.Now().UTC(), Tenant: tenant}
 	if err := s.db.C("webhooks").Insert(ctx, se); errors.Is(err, apperr.ErrConflict) {
 		var prev storedEvent
@@ -52,7 +60,7 @@ func (s *Service) HandleWompi(ctx context.Context, payload []byte, checksumHeade
 	} else if err != nil {
 		return fmt.Errorf("store wompi event %s: %w", se.ID, err)
 	}
-	_, err = s.processWompi(ctx, se.ID, payload)
+	_, err := s.processWompi(ctx, se.ID, payload)
 	return err
 }
 
