@@ -25,7 +25,13 @@ fuzz: ## each fuzz target for FUZZTIME; corpora are kept under testdata/fuzz
 	  dir=$$(dirname $$f); \
 	  for fn in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$f | sed 's/func //'); do \
 	    echo "fuzz $$dir $$fn ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$dir >/dev/null || { echo "fuzz $$fn failed"; exit 1; }; \
+	    log=$$(mktemp); \
+	    if ! $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$dir >$$log 2>&1; then \
+	      tail -n 30 $$log; \
+	      echo "fuzz $$fn: run again (a crasher found is saved under testdata/fuzz and fails again; an engine hiccup does not)"; \
+	      $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$dir >$$log 2>&1 || { tail -n 30 $$log; echo "fuzz $$fn failed"; rm -f $$log; exit 1; }; \
+	    fi; \
+	    rm -f $$log; \
 	  done; \
 	done
 
