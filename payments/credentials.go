@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -84,6 +85,36 @@ type Credentials struct {
 	StripeBase string
 	// WompiCheckout and WompiAPI override Wompi's URLs (the local fake).
 	WompiCheckout, WompiAPI string
+	// stored caches each tenant's gateway document, still sealed, for
+	// gatewayTTL: every statement and checkout asks which gateway the
+	// tenant has. A save here drops the entry at once; a save on another
+	// replica is seen within the TTL.
+	stored sync.Map // tenant → cachedGateway
+}
+
+const gatewayTTL = 5 * time.Second
+
+type cachedGateway struct {
+	doc   gatewayDoc
+	found bool
+	at    time.Time
+}
+
+// load reads a tenant's gateway document through the cache; found is
+// false when the tenant has none.
+func (c *Credentials) load(ctx context.Context, tenant string) (gatewayDoc, bool, error) {
+	if v, ok := c.stored.Load(tenant); ok && time.Since(v.(cachedGateway).at) < gatewayTTL {
+		return v.(cachedGateway).doc, v.(cachedGateway).found, nil
+	}
+	var d gatewayDoc
+	sc := c.db.Tenant(tenant)
+	err := sc.C("gateways").Get(ctx, sc.ID("gateway"), &d)
+	found := err == nil
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		return gatewayDoc{}, false, err
+	}
+	c.stored.Store(tenant, cachedGateway{doc: d, found: found, at: time.Now()})
+	return d, found, nil
 }
 
 // NewCredentials builds the keeper; key is the 32-byte sealing key.
@@ -194,7 +225,9 @@ func (c *Credentials) Put(ctx context.Context, tenant string, cfg GatewayConfig)
 	sc := c.db.Tenant(tenant)
 	doc := gatewayDoc{ID: sc.ID("gateway"), TenantID: tenant, Provider: cfg.Provider, Sealed: sealed, Hints: hints, Test: test,
 		UpdatedAt: time.Now().UTC(), UpdatedBy: a.UserID}
-	if _, err := sc.C("gateways").Upsert(ctx, doc.ID, setDoc(doc)); err != nil {
+	_, err = sc.C("gateways").Upsert(ctx, doc.ID, setDoc(doc))
+	c.stored.Delete(tenant)
+	if err != nil {
 		return fmt.Errorf("save gateway: %w", err)
 	}
 	_ = c.audit.Record(ctx, tenant, "gateway.configured", doc.ID, map[string]any{"provider": cfg.Provider, "test": test})
@@ -212,7 +245,9 @@ func (c *Credentials) Delete(ctx context.Context, tenant string) error {
 		return apperr.ErrNotFound
 	}
 	sc := c.db.Tenant(tenant)
-	if err := sc.C("gateways").Delete(ctx, sc.ID("gateway")); err != nil && !errors.Is(err, apperr.ErrNotFound) {
+	err := sc.C("gateways").Delete(ctx, sc.ID("gateway"))
+	c.stored.Delete(tenant)
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
 		return err
 	}
 	_ = c.audit.Record(ctx, tenant, "gateway.removed", sc.ID("gateway"), nil)
@@ -237,11 +272,8 @@ func (c *Credentials) Info(ctx context.Context, tenant string) (GatewayInfo, err
 
 // config opens a tenant's stored keys; ok is false when it has none.
 func (c *Credentials) config(ctx context.Context, tenant string) (GatewayConfig, bool, error) {
-	var d gatewayDoc
-	sc := c.db.Tenant(tenant)
-	if err := sc.C("gateways").Get(ctx, sc.ID("gateway"), &d); errors.Is(err, apperr.ErrNotFound) {
-		return GatewayConfig{}, false, nil
-	} else if err != nil {
+	d, found, err := c.load(ctx, tenant)
+	if err != nil || !found {
 		return GatewayConfig{}, false, err
 	}
 	plain, err := c.open(tenant, d.Sealed)

@@ -22,6 +22,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"cartera/portal/accounts"
+	"cartera/portal/admission"
 	"cartera/portal/apikeys"
 	"cartera/portal/audit"
 	"cartera/portal/caps"
@@ -137,6 +138,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 		Keys: a.Keys, Webhooks: a.Webhooks,
 		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, ImportMaxBytes: cfg.ImportMaxBytes,
 		SecureCookies: !cfg.InsecureCookies, CSRFSecret: derive(secret, "csrf"),
+		Gate: gate(cfg),
 	})
 	if err != nil {
 		return nil, err
@@ -248,6 +250,18 @@ func (a *App) Close(ctx context.Context) {
 	if a.ownDB {
 		a.DB.Close(ctx)
 	}
+}
+
+// gate bounds the API requests at work (nil when the config sets no bound).
+func gate(cfg config.Config) *admission.Gate {
+	if cfg.MaxInFlight <= 0 {
+		return nil
+	}
+	wait := cfg.InFlightWait
+	if wait <= 0 {
+		wait = 15 * time.Second
+	}
+	return admission.New(cfg.MaxInFlight, wait)
 }
 
 // jwtSecret is PORTAL_JWT_SECRET, or a secret generated once and kept in the

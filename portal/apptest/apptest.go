@@ -13,6 +13,7 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -53,6 +54,7 @@ func NewLogged(t testing.TB, log *slog.Logger, opts ...func(*config.Config)) *En
 	cfg := config.Config{
 		Addr: "127.0.0.1:0", DataDir: dir, PublicURL: "http://127.0.0.1", ImportMaxBytes: 8 << 20,
 		SessionTTL: 30 * time.Minute, JWTSecret: strings.Repeat("k", 40),
+		MaxInFlight: 4 * runtime.GOMAXPROCS(0), // as config.Load: tests run behind the same gate
 	}
 	for _, o := range opts {
 		o(&cfg)

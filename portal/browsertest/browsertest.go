@@ -52,6 +52,11 @@ func New(t testing.TB, w, h int) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
+		// A Colombian's browser, as most of the portal's people use: the
+		// pages start in the browser's language (English tests choose
+		// English on the page, as a person does).
+		chromedp.Flag("lang", "es-CO"),
+		chromedp.Flag("accept-lang", "es-CO,es"),
 	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)

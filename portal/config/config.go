@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +45,11 @@ type Config struct {
 	// WebhookLoopbackHTTP lets webhook endpoints be plain http on a
 	// loopback address (PORTAL_WEBHOOK_LOOPBACK_HTTP=1; tests, a local bridge).
 	WebhookLoopbackHTTP bool
+	// MaxInFlight is how many API requests do work at once
+	// (PORTAL_MAX_INFLIGHT, default 4 per CPU; portal/admission); the rest
+	// wait in line, payments first, for at most InFlightWait.
+	MaxInFlight  int
+	InFlightWait time.Duration
 }
 
 // Load reads the environment.
@@ -85,6 +91,11 @@ func Load() (Config, error) {
 			}
 		}
 	}
+	inflight, err := strconv.Atoi(env("PORTAL_MAX_INFLIGHT", strconv.Itoa(4*runtime.GOMAXPROCS(0))))
+	if err != nil || inflight <= 0 {
+		return c, fmt.Errorf("PORTAL_MAX_INFLIGHT: want a positive number of requests")
+	}
+	c.MaxInFlight, c.InFlightWait = inflight, 15*time.Second
 	mb, err := strconv.Atoi(env("PORTAL_IMPORT_MAX_MB", "50"))
 	if err != nil || mb <= 0 {
 		return c, fmt.Errorf("PORTAL_IMPORT_MAX_MB: want a positive number of megabytes")

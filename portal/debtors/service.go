@@ -58,8 +58,9 @@ type Service struct {
 	PublicURL string
 }
 
-// RuleSource builds the money rules of a tenant's policy.
+// RuleSource gives a tenant's policy and builds its money rules.
 type RuleSource interface {
+	For(ctx context.Context, tenant string) (strategy.Policy, error)
 	RulesOf(ctx context.Context, country string, p strategy.Policy) (calc.Rules, error)
 }
 

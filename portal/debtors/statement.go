@@ -7,8 +7,6 @@ import (
 	"sort"
 	"time"
 
-	"go.mongodb.org/mongo-driver/bson"
-
 	"cartera/payments/calc"
 	"cartera/portal/accounts"
 	"cartera/portal/apperr"
@@ -83,21 +81,15 @@ func (s *Service) Statement(ctx context.Context) (Statement, error) {
 	if err != nil {
 		return Statement{}, err
 	}
-	var raw bson.Raw
-	if err := s.db.C("tenants").Get(ctx, d.TenantID, &raw); err != nil {
-		return Statement{}, fmt.Errorf("statement: tenant: %w", err)
+	t, err := s.tenants.TenantByID(ctx, d.TenantID) // cached: a tenant's own fields never change
+	if err != nil {
+		return Statement{}, fmt.Errorf("statement: %w", err)
 	}
-	var t tenants.Tenant
-	if err := bson.Unmarshal(raw, &t); err != nil {
-		return Statement{}, fmt.Errorf("statement: tenant: %w", err)
+	policy, err := s.policy(ctx, t)
+	if err != nil {
+		return Statement{}, fmt.Errorf("statement: %w", err)
 	}
-	var saved struct {
-		Policy *strategy.Policy `bson:"policy"`
-	}
-	if err := bson.Unmarshal(raw, &saved); err != nil {
-		return Statement{}, fmt.Errorf("statement: policy: %w", err)
-	}
-	rules, err := s.rules(ctx, t.Country, strategy.OfTenant(saved.Policy, t.Country))
+	rules, err := s.rules(ctx, t.Country, policy)
 	if err != nil {
 		return Statement{}, fmt.Errorf("statement: %w", err)
 	}
@@ -201,6 +193,21 @@ func (s *Service) line(a accounts.Account, key string, today time.Time, r calc.R
 }
 
 // rules are the tenant's money rules (the policy under its country's caps).
+// policy is the tenant's policy in force: through the policy service's
+// cache when wired, else read from the tenant document.
+func (s *Service) policy(ctx context.Context, t tenants.Tenant) (strategy.Policy, error) {
+	if s.Rules != nil {
+		return s.Rules.For(ctx, t.ID)
+	}
+	var saved struct {
+		Policy *strategy.Policy `bson:"policy"`
+	}
+	if err := s.db.C("tenants").Get(ctx, t.ID, &saved); err != nil {
+		return strategy.Policy{}, fmt.Errorf("policy: %w", err)
+	}
+	return strategy.OfTenant(saved.Policy, t.Country), nil
+}
+
 func (s *Service) rules(ctx context.Context, country string, p strategy.Policy) (calc.Rules, error) {
 	if s.Rules != nil {
 		return s.Rules.RulesOf(ctx, country, p)

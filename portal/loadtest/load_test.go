@@ -25,6 +25,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,6 +35,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"cartera/portal/apptest"
+	"cartera/portal/config"
 	"cartera/portal/store/storetest"
 )
 
@@ -242,8 +244,20 @@ type fixture struct {
 	mine    [][]string // accounts assigned to each collector
 }
 
+// inflight sets the admission gate's capacity from LOADTEST_INFLIGHT
+// (0: no gate), to compare; unset, the default of config.Load.
+func inflight(c *config.Config) {
+	if v := os.Getenv("LOADTEST_INFLIGHT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			panic("LOADTEST_INFLIGHT: " + err.Error())
+		}
+		c.MaxInFlight = n
+	}
+}
+
 func setup(b *testing.B) *fixture {
-	e := apptest.New(b, apptest.Sandbox) // debtors pay in the sandbox
+	e := apptest.New(b, apptest.Sandbox, inflight) // debtors pay in the sandbox
 	e.Tenant("acme")
 	f := &fixture{e: e}
 	_, f.client = e.User("acme", "client")
@@ -423,10 +437,12 @@ func BenchmarkStatementVsBare(b *testing.B) {
 		b.Run(fmt.Sprintf("users=%d", users), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				dur := 3 * time.Second
+				stop := profile(b, fmt.Sprintf("statement-users=%d", users))
 				portal := drive(users, dur, maxRequests, func(u int, t timed) error {
 					_, err := t.do("portal", "GET", f.url+"/api/debtor/statement", f.debtors[u%len(f.debtors)], "")
 					return err
 				})
+				stop()
 				base := drive(users, dur, maxRequests, func(u int, t timed) error {
 					_, err := t.do("bare", "GET", bareURL, "x", "")
 					return err

@@ -51,16 +51,19 @@ func NewService(db *store.DB, t *tenants.Service, a *audit.Log, caps CapReader) 
 
 // Rules are a tenant's money rules: its policy's late interest terms and
 // discounts under its country's caps, as the money engine applies them.
+// Through the policy cache, like the statement, so that what a debtor is
+// shown and what their payment is imputed with come from the same policy.
 func (s *Service) Rules(ctx context.Context, tenant string) (calc.Rules, error) {
-	var doc struct {
-		Country string  `bson:"country"`
-		Policy  *Policy `bson:"policy"`
-	}
-	if err := s.db.C("tenants").Get(ctx, tenant, &doc); err != nil {
+	doc, err := s.read(ctx, tenant)
+	if err != nil {
 		return calc.Rules{}, fmt.Errorf("rules of %q: %w", tenant, err)
 	}
 	return s.RulesOf(ctx, doc.Country, OfTenant(doc.Policy, doc.Country))
 }
+
+// Forget drops a tenant's cached policy: for a tenant document written
+// outside this service (a migration, a test fixture).
+func (s *Service) Forget(tenant string) { s.cache.Delete(tenant) }
 
 // RulesOf builds the rules of a policy already read, under the country's caps.
 func (s *Service) RulesOf(ctx context.Context, country string, p Policy) (calc.Rules, error) {

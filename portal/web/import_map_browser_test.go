@@ -37,13 +37,13 @@ func TestClientBrowserColumnMapping(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := browsertest.New(t, 1280, 900)
-	clientLogin(t, ctx, url, email)
+	clientLogin(t, ctx, url, email) // a US company's client: the page speaks English
 
 	clientRun(t, ctx, "unknown columns",
 		chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{path}),
 		chromedp.WaitVisible(chromedp.CSS("#map-editor")),
 	)
-	if msg := browsertest.Text(t, ctx, "#import-error"); !strings.Contains(strings.ToLower(msg), "faltan columnas") {
+	if msg := browsertest.Text(t, ctx, "#import-error"); !strings.Contains(strings.ToLower(msg), "required columns missing") {
 		t.Errorf("error %q", msg)
 	}
 	browsertest.ShotOf(t, ctx, dir, "client-map-editor", "#import")
@@ -55,7 +55,7 @@ func TestClientBrowserColumnMapping(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#map-apply")),
 	)
 	clientWait(t, ctx, `!!document.querySelector('#import-dates')`)
-	if msg := browsertest.Text(t, ctx, "#import-dates"); !strings.Contains(msg, "mes/día/año") {
+	if msg := browsertest.Text(t, ctx, "#import-dates"); !strings.Contains(msg, "month/day/year") {
 		t.Errorf("dates warning %q", msg)
 	}
 	clientRun(t, ctx, "day first",

@@ -16,6 +16,7 @@ import (
 	"cartera/portal/actor"
 	"cartera/portal/apikeys"
 	"cartera/portal/apperr"
+	"cartera/portal/i18n"
 	"cartera/portal/store"
 	"cartera/tenants"
 )
@@ -83,6 +84,12 @@ func (s *Server) principal(c *fiber.Ctx) error {
 				da.IP, da.UserAgent, da.RequestID = a.IP, a.UserAgent, a.RequestID
 				a = da
 			}
+		}
+	}
+	// A person of one company speaks its language until they choose one.
+	if len(a.Tenants) == 1 {
+		if t, err := s.Tenants.TenantByID(c.UserContext(), a.Tenants[0]); err == nil {
+			c.Locals(companyLang, i18n.OfLocale(t.Locale))
 		}
 	}
 	// The person is also who the read models' Settle waits for.

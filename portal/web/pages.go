@@ -86,7 +86,8 @@ func (s *Server) pageRoutes(app *fiber.App) {
 		app.Get(route, func(c *fiber.Ctx) error {
 			c.Set(fiber.HeaderCacheControl, "no-store")
 			c.Type("html", "utf-8")
-			return c.Send(body)
+			// Before anyone logs in, the browser's language is the default.
+			return c.Send(bytes.Replace(body, []byte("<body "), []byte(`<body data-default-lang="`+lang(c)+`" `), 1))
 		})
 	}
 	// A tenant's debtor link: the debtor page with the company named, in

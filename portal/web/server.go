@@ -24,6 +24,7 @@ import (
 
 	"cartera/portal/accounts"
 	"cartera/portal/actor"
+	"cartera/portal/admission"
 	"cartera/portal/apikeys"
 	"cartera/portal/apperr"
 	"cartera/portal/audit"
@@ -72,6 +73,7 @@ type Deps struct {
 	SecureCookies       bool
 	CSRFSecret          []byte
 	Debtors             DebtorAuthenticator // nil: no debtor sessions
+	Gate                *admission.Gate     // bounds API requests at work (nil: unbounded)
 }
 
 // Server holds the handlers' dependencies.
@@ -150,6 +152,7 @@ func New(d Deps) (*fiber.App, *Server, error) {
 		CrossOriginEmbedderPolicy: "unsafe-none",
 	}))
 	app.Use(s.accessLog)
+	app.Use(s.admit)
 	app.Use(s.principal)
 	app.Use(s.csrf())
 
@@ -323,12 +326,25 @@ func chosenLang(c *fiber.Ctx) string {
 	return ""
 }
 
+// lang is the language to answer in: the person's choice, else their
+// company's (the tenant's locale, for a person of one company), else the
+// browser's (Accept-Language), else Spanish.
 func lang(c *fiber.Ctx) string {
-	if q := c.Query("lang"); q != "" {
-		return i18n.Pick(q)
+	if l := chosenLang(c); l != "" {
+		return l
 	}
-	return i18n.Pick(c.Cookies("lang"))
+	if v, ok := c.Locals(companyLang).(string); ok {
+		return v
+	}
+	if best := c.AcceptsLanguages(i18n.Default, "en"); best != "" {
+		return best
+	}
+	return i18n.Default
 }
+
+// companyLang is the Locals key of the caller's company language (set by
+// principal): the default of a person who chose none.
+const companyLang = "company-lang"
 
 // accessLog logs one line per request without query strings (they can hold
 // document numbers) and without bodies.

@@ -108,6 +108,14 @@
     const sel = document.getElementById('tenant-select');
     const saved = localStorage.getItem('tenant');
     C.tenant = (C.tenants.find((t) => t.slug === saved) || C.tenants[0] || {}).slug || '';
+    // A person of one company reads its language until they choose one
+    // (the server answers the same way: portal/web lang).
+    const only = C.tenants.length === 1 ? C.tenants[0] : null;
+    if (!C.langChosen && only && only.locale && (only.locale.startsWith('en') ? 'en' : 'es') !== C.lang) {
+      document.cookie = 'lang=' + (only.locale.startsWith('en') ? 'en' : 'es') + '; path=/; SameSite=Strict';
+      location.reload();
+      return me;
+    }
     if (sel && C.tenants.length > 1) {
       sel.hidden = false; sel.replaceChildren(...C.tenants.map((t) => C.el('option', { value: t.slug, text: t.name, selected: t.slug === C.tenant })));
       sel.onchange = () => { localStorage.setItem('tenant', sel.value); location.reload(); };
