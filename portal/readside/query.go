@@ -41,9 +41,6 @@ var (
 	byStatus    = bson.D{{Key: "tenantId", Value: 1}, {Key: "status", Value: 1}, {Key: "_id", Value: 1}}
 )
 
-// listHints are the indexes List chooses from (tests).
-var listHints = []bson.D{byID, byDebtor, byCollector, byStatus}
-
 // projection keeps the given account fields (and _id, tenantId).
 func projection(fields []string) bson.D {
 	p := bson.D{{Key: "tenantId", Value: 1}}
