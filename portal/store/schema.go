@@ -142,7 +142,8 @@ var migrations = []migration{
 	// instead of sorting the matches. They replace the step-1 indexes on
 	// the same prefixes (the ladder's and the assignment's scans of open
 	// accounts use the status one's prefix as before). The ledger, activity
-	// and debtor-name indexes of step 1 are read by no query.
+	// and debtor-name indexes of step 1 are read by no query; the activity
+	// export (reports/export.go) reads a tenant's activities by date.
 	{n: 6, name: "read-side query indexes",
 		drop: []index{
 			{coll: "accounts", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "status", Value: 1}, {Key: "dueDate", Value: 1}}},
@@ -156,6 +157,7 @@ var migrations = []migration{
 			{coll: "accounts", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "debtorId", Value: 1}, {Key: "_id", Value: 1}}},
 			{coll: "accounts", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "collectorId", Value: 1}, {Key: "_id", Value: 1}}},
 			{coll: "accounts", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "status", Value: 1}, {Key: "_id", Value: 1}}},
+			{coll: "activities", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "at", Value: 1}}},
 		}},
 }
 
