@@ -59,7 +59,7 @@ func TestReadSideContract(t *testing.T) {
 			t.Fatal("the embedded server must read through its projections")
 		}
 		fx := build(t, e)
-		q := readside.NewQueries(e.App.DB)
+		q := readside.NewQueries()
 		contract(t, e, fx, []side{{"projections", e.App.Read.Index, e.App.Read.Views}, {"queries", q, q}})
 	})
 	t.Run("not embedded", func(t *testing.T) { notEmbedded(t, storetest.ByURI(t)) })

@@ -23,13 +23,12 @@ import (
 //
 // Every query names its index (a hint): MongoDB never picks another, and
 // an index missing from the schema is an error, not a collection scan.
-// FerretDB accepts and ignores hints.
-type Queries struct {
-	db *store.DB
-}
+// FerretDB accepts and ignores hints. It holds nothing: the tenant's
+// store handle each call receives is all it reads.
+type Queries struct{}
 
 // NewQueries returns the query-backed read side.
-func NewQueries(db *store.DB) *Queries { return &Queries{db: db} }
+func NewQueries() *Queries { return &Queries{} }
 
 // The indexes the queries hint (TestQueriesHintDeclaredIndexes holds them
 // to store.Indexes). A tenant's _id range ("<slug>:" up to "<slug>;")

@@ -31,7 +31,7 @@ type Models struct {
 // over the accounts, and nothing is registered, kept or cached.
 func New(db *store.DB, log *slog.Logger) *Models {
 	if !db.Embedded() {
-		q := NewQueries(db)
+		q := NewQueries()
 		return &Models{Lists: q, Rows: q}
 	}
 	x := NewIndex(db, log)
