@@ -215,7 +215,7 @@ func TestCrashDuringImportAndWebhooks(t *testing.T) {
 	if d, err := a.Tally.Compare(ctx, "acme"); err != nil || len(d) != 0 {
 		t.Fatalf("report counters after the crashes differ from a rebuild: %v %v", d, err)
 	}
-	if fixed, err := a.Index.Verify(ctx, "acme"); err != nil || fixed != 0 {
+	if fixed, err := a.Read.Index.Verify(ctx, "acme"); err != nil || fixed != 0 {
 		t.Fatalf("portfolio index after the crashes: %d rows wrong, %v", fixed, err)
 	}
 	payments, _ := sc.C("ledger").Count(ctx, bson.D{{Key: "kind", Value: "payment"}})

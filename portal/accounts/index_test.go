@@ -78,7 +78,7 @@ func TestPortfolioIndex(t *testing.T) {
 		t.Errorf("paged %d accounts: %v … %v", len(all), all[:1], all[len(all)-1:])
 	}
 	ctx := context.Background()
-	if n, err := e.App.Index.Verify(ctx, "acme"); err != nil || n != 0 {
+	if n, err := e.App.Read.Index.Verify(ctx, "acme"); err != nil || n != 0 {
 		t.Fatalf("index differs from the accounts after the flows: %d %v", n, err)
 	}
 	// A write behind the store's back: the list is stale until the check.
@@ -88,7 +88,7 @@ func TestPortfolioIndex(t *testing.T) {
 	if ids, _ := list(client, "status=legal"); len(ids) != 0 {
 		t.Fatalf("the index saw a write that bypassed the store: %v", ids)
 	}
-	if n, err := e.App.Index.Verify(ctx, "acme"); err != nil || n != 1 {
+	if n, err := e.App.Read.Index.Verify(ctx, "acme"); err != nil || n != 1 {
 		t.Fatalf("verify fixed %d (%v), want 1", n, err)
 	}
 	if ids, _ := list(client, "status=legal"); strings.Join(ids, ",") != "F-0005" {

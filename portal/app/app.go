@@ -62,9 +62,8 @@ type App struct {
 
 	// DebtorsSvc is the debtor self-service (sessions, statement, disputes).
 	DebtorsSvc *debtors.Service
-	Tally      *reports.Tally        // report counters (a store projection)
-	Index      *readside.Index       // the portfolio index (account lists)
-	Views      *readside.DebtorViews // debtors' statement rows
+	Tally      *reports.Tally   // report counters (a store projection)
+	Read       *readside.Models // account lists and statement rows
 
 	// The services the jobs run (the HTTP server holds them too).
 	Work    *work.Service
@@ -122,11 +121,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	policies := strategy.NewService(db, a.Tenants, a.Audit, a.Caps)
 	a.Accounts = accounts.NewService(db, a.Audit, a.Tenants, nil, log, derive(secret, "access-code"), policies) // new accounts get their strategy-test arm
 	// The projections: registered before anything reads them (Drain below).
-	a.Index = readside.NewIndex(db, log)
-	a.Index.Watch()
-	a.Accounts.Index = a.Index
-	a.Views = readside.NewDebtorViews(db)
-	a.Views.Watch()
+	a.Read = readside.New(db, log) // projections embedded, indexed queries on MongoDB proper
+	a.Accounts.Index = a.Read.Lists
 	a.Tally = reports.NewTally(db, a.Tenants, log)
 	a.Tally.Watch()
 	a.Keys = apikeys.New(db, a.Audit, cfg.APIKeyRate)
@@ -151,7 +147,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Web.Work = a.Work
 	// wiring: debtor self-service (lines below)
 	a.DebtorsSvc = debtors.New(db, a.Audit, a.Tenants, a.Accounts)
-	a.DebtorsSvc.Views = a.Views
+	a.DebtorsSvc.Views = a.Read.Rows
 	a.DebtorsSvc.Rules = policies
 	a.DebtorsSvc.Translate, a.DebtorsSvc.PublicURL = cat.T, cfg.PublicURL // dispute notices
 	links := paylinks.New(db)                                             // the payment links messages and letters carry
@@ -186,7 +182,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	if err := db.Drain(ctx); err != nil {
 		return nil, err
 	}
-	if err := a.Index.Backfill(ctx); err != nil {
+	if err := a.Read.Backfill(ctx); err != nil {
 		return nil, err
 	}
 	if err := a.Tally.Backfill(ctx); err != nil {
@@ -433,15 +429,7 @@ func (a *App) jobList() []jobs.Job {
 			}
 			return nil
 		})},
-		{Name: "accounts.index", Period: jobs.Daily, Lease: 30 * time.Minute, Run: a.forEachTenant(func(ctx context.Context, tenant string) error {
-			if _, err := a.Index.Verify(ctx, tenant); err != nil {
-				return fmt.Errorf("portfolio index: %w", err)
-			}
-			if _, err := a.Views.Reset(ctx, tenant); err != nil {
-				return fmt.Errorf("debtor views: %w", err)
-			}
-			return nil
-		})},
+		{Name: "accounts.index", Period: jobs.Daily, Lease: 30 * time.Minute, Run: a.forEachTenant(a.Read.Check)},
 		{Name: "ledger.reconcile", Period: jobs.Daily, Lease: 30 * time.Minute, Run: a.forEachTenant(func(ctx context.Context, tenant string) error {
 			drift, err := accounts.Reconcile(ctx, a.DB.Tenant(tenant))
 			if err != nil {

@@ -21,6 +21,7 @@ import (
 	"cartera/portal/actor"
 	"cartera/portal/app"
 	"cartera/portal/config"
+	"cartera/portal/store"
 	"cartera/portal/store/storetest"
 	"cartera/tenants"
 )
@@ -49,7 +50,13 @@ func New(t testing.TB, opts ...func(*config.Config)) *Env {
 // tests that read what the portal logs.
 func NewLogged(t testing.TB, log *slog.Logger, opts ...func(*config.Config)) *Env {
 	t.Helper()
-	db := storetest.New(t)
+	return NewOn(t, storetest.New(t), log, opts...)
+}
+
+// NewOn is NewLogged on a database the test opened (storetest.Mongo: the
+// portal as it runs on MongoDB proper).
+func NewOn(t testing.TB, db *store.DB, log *slog.Logger, opts ...func(*config.Config)) *Env {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := config.Config{
 		Addr: "127.0.0.1:0", DataDir: dir, PublicURL: "http://127.0.0.1", ImportMaxBytes: 8 << 20,

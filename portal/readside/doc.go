@@ -1,9 +1,14 @@
-// Package readside holds the read models of the accounts that the hot
-// paths read instead of scanning (the embedded server only finds by _id):
-// the portfolio index behind the account lists (Index, consumed through
-// accounts.Lister) and the debtors' statement rows (DebtorViews, consumed
-// through debtors.AccountsOf). Both are store projections: kept from the
-// account changes by the store's consumer, off the request path, and read
-// after store.Settle (docs/read-side.md). The domain packages see only the
-// interfaces they declare, never a codec or a cache.
+// Package readside serves the account lists (accounts.Lister) and a
+// debtor's statement rows (debtors.AccountsOf), the interfaces their
+// consumers declare, in the way the store calls for (New picks):
+//
+//   - on the embedded server, which only finds by _id, from read models kept
+//     as store projections, off the request path, and read after
+//     store.Settle: the portfolio index (Index) and the debtor views
+//     (DebtorViews);
+//   - on MongoDB proper, by indexed queries over the accounts themselves
+//     (Queries), with nothing kept.
+//
+// The same contract tests run both (docs/read-side.md). The domain packages
+// see only their interfaces, never a codec, a cache or a query.
 package readside

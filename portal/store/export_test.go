@@ -54,3 +54,13 @@ func JournalOnly(ctx context.Context, d *DB, coll, id string) error {
 	o.intend(ctx, d, []Change{changeOf(coll, before, nil)})
 	return nil
 }
+
+// Remigrate runs every numbered step again (each must be re-runnable).
+func Remigrate(ctx context.Context, d *DB) error {
+	for _, m := range migrations {
+		if err := m.run(ctx, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -43,11 +43,36 @@ func Server(tb testing.TB) *store.Embedded {
 // New opens a fresh database for this test.
 func New(tb testing.TB) *store.DB {
 	tb.Helper()
-	s := Server(tb)
-	name := fmt.Sprintf("t%d_%d", os.Getpid()%10000, seq.Add(1))
-	db, err := store.Open(context.Background(), store.Config{Server: s, Database: name, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return open(tb, store.Config{Server: Server(tb)})
+}
+
+// ByURI opens a fresh database on the package's embedded server through
+// its URI, as a store that is not embedded (db.Embedded() false: no write
+// lock, the read side of MongoDB proper). Single-writer tests only: the
+// server's updates are not atomic without the lock.
+func ByURI(tb testing.TB) *store.DB {
+	tb.Helper()
+	return open(tb, store.Config{URI: Server(tb).URI()})
+}
+
+// Mongo opens a fresh database on the MongoDB server of MONGODB_URI, and
+// skips the test when it is not set.
+func Mongo(tb testing.TB) *store.DB {
+	tb.Helper()
+	uri := os.Getenv("MONGODB_URI")
+	if uri == "" {
+		tb.Skip("MONGODB_URI not set: this leg runs on MongoDB proper")
+	}
+	return open(tb, store.Config{URI: uri})
+}
+
+func open(tb testing.TB, cfg store.Config) *store.DB {
+	tb.Helper()
+	cfg.Database = fmt.Sprintf("t%d_%d", os.Getpid()%10000, seq.Add(1))
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	db, err := store.Open(context.Background(), cfg)
 	if err != nil {
-		tb.Fatalf("storetest: open %s: %v", name, err)
+		tb.Fatalf("storetest: open %s: %v", cfg.Database, err)
 	}
 	tb.Cleanup(func() {
 		_ = db.Drop(context.Background())
