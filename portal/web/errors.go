@@ -115,6 +115,8 @@ func codeOf(status int) string {
 		return "method_not_allowed"
 	case 409:
 		return "conflict"
+	case 411:
+		return "length_required"
 	case 413:
 		return "too_large"
 	case 415:

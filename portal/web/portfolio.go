@@ -1,9 +1,13 @@
 package web
 
 import (
-	"cartera/portal/apikeys"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"mime/multipart"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,6 +17,7 @@ import (
 
 	"cartera/portal/accounts"
 	"cartera/portal/actor"
+	"cartera/portal/apikeys"
 	"cartera/portal/apperr"
 	"cartera/tenants"
 )
@@ -45,42 +50,91 @@ func (s *Server) portfolioRoutes(r fiber.Router) {
 	s.route(r, fiber.MethodPost, "/tenants/:tenant/debtors/:document/access-code", s.newAccessCode, portfolioReaders...)
 }
 
-// upload reads the multipart file and optional mapping of an import request.
+// upload reads an import request's multipart body as it arrives: the file
+// goes to a temporary file on disk (never whole into memory: a 50 MB
+// portfolio costs a few kilobytes of buffer), the mapping and date order
+// are read as small fields. done removes the temporary file.
 func (s *Server) upload(c *fiber.Ctx) (accounts.Upload, func(), error) {
-	fh, err := c.FormFile("file")
-	if err != nil {
-		return accounts.Upload{}, nil, apperr.Field("file", "adjunte el archivo (campo file, CSV o XLSX)")
+	noFile := apperr.Field("file", "adjunte el archivo (campo file, CSV o XLSX)")
+	boundary := string(c.Request().Header.MultipartFormBoundary())
+	if boundary == "" {
+		return accounts.Upload{}, nil, noFile
 	}
-	if fh.Size > s.ImportMaxBytes {
-		return accounts.Upload{}, nil, fmt.Errorf("%w: %d bytes > %d", apperr.ErrTooLarge, fh.Size, s.ImportMaxBytes)
+	body := c.Context().RequestBodyStream()
+	if body == nil {
+		body = bytes.NewReader(c.Body())
 	}
-	if fh.Size == 0 {
-		return accounts.Upload{}, nil, fmt.Errorf("%w: empty file", apperr.ErrUnsupported)
+	var (
+		u      accounts.Upload
+		tmp    *os.File
+		fields = map[string]string{}
+	)
+	done := func() {
+		if tmp != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}
+	fail := func(err error) (accounts.Upload, func(), error) { done(); return accounts.Upload{}, nil, err }
+	mr := multipart.NewReader(body, boundary)
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fail(&apperr.Invalid{Msg: "el formulario llegó incompleto o dañado", Fields: map[string]string{"file": "vuelva a enviar el archivo"}})
+		}
+		switch name := part.FormName(); {
+		case name == "file" && tmp == nil:
+			if tmp, err = os.CreateTemp("", "cartera-upload-*"); err != nil {
+				return fail(fmt.Errorf("upload: %w", err))
+			}
+			n, err := io.Copy(tmp, io.LimitReader(part, s.ImportMaxBytes+1))
+			if err != nil {
+				return fail(&apperr.Invalid{Msg: "el formulario llegó incompleto o dañado", Fields: map[string]string{"file": "vuelva a enviar el archivo"}})
+			}
+			if n > s.ImportMaxBytes {
+				return fail(fmt.Errorf("%w: more than %d bytes", apperr.ErrTooLarge, s.ImportMaxBytes))
+			}
+			u.Name, u.Size = part.FileName(), n
+		case name == "mapping" || name == "dateOrder":
+			v, err := io.ReadAll(io.LimitReader(part, 64<<10))
+			if err != nil {
+				return fail(&apperr.Invalid{Msg: "el formulario llegó incompleto o dañado", Fields: map[string]string{"file": "vuelva a enviar el archivo"}})
+			}
+			fields[name] = string(v)
+		default:
+			_, _ = io.Copy(io.Discard, part) // bounded by the body limit
+		}
+		part.Close()
+	}
+	if tmp == nil {
+		return fail(noFile)
+	}
+	if u.Size == 0 {
+		return fail(fmt.Errorf("%w: empty file", apperr.ErrUnsupported))
 	}
 	// The content decides the format (ingest.Detect); a name saying it is
 	// something else (.txt, .pdf, .xls) is refused as that, with 415.
-	switch strings.ToLower(filepath.Ext(fh.Filename)) {
+	switch strings.ToLower(filepath.Ext(u.Name)) {
 	case "", ".csv", ".xlsx", ".xlsm", ".tsv":
 	default:
-		return accounts.Upload{}, nil, fmt.Errorf("%w: %s", apperr.ErrUnsupported, filepath.Ext(fh.Filename))
+		return fail(fmt.Errorf("%w: %s", apperr.ErrUnsupported, filepath.Ext(u.Name)))
 	}
-	order := c.FormValue("dateOrder")
-	switch order {
+	u.DateOrder = fields["dateOrder"]
+	switch u.DateOrder {
 	case "", "DMY", "MDY":
 	default:
-		return accounts.Upload{}, nil, apperr.Field("dateOrder", "use DMY (día/mes/año) o MDY (mes/día/año)")
+		return fail(apperr.Field("dateOrder", "use DMY (día/mes/año) o MDY (mes/día/año)"))
 	}
-	var mapping map[string]string
-	if m := c.FormValue("mapping"); m != "" {
-		if err := json.Unmarshal([]byte(m), &mapping); err != nil {
-			return accounts.Upload{}, nil, apperr.Field("mapping", `JSON {"encabezado": "campo"} no válido`)
+	if m := fields["mapping"]; m != "" {
+		if err := json.Unmarshal([]byte(m), &u.Mapping); err != nil {
+			return fail(apperr.Field("mapping", `JSON {"encabezado": "campo"} no válido`))
 		}
 	}
-	f, err := fh.Open()
-	if err != nil {
-		return accounts.Upload{}, nil, fmt.Errorf("open upload: %w", err)
-	}
-	return accounts.Upload{Name: fh.Filename, Size: fh.Size, File: f, Mapping: mapping, DateOrder: order}, func() { f.Close() }, nil
+	u.File = tmp
+	return u, done, nil
 }
 
 func (s *Server) previewImport(c *fiber.Ctx) error {

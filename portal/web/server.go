@@ -131,9 +131,12 @@ func New(d Deps) (*fiber.App, *Server, error) {
 		WriteTimeout:          120 * time.Second,
 		IdleTimeout:           120 * time.Second,
 		DisableStartupMessage: true,
-		StreamRequestBody:     false,
-		JSONEncoder:           json.Marshal,
-		JSONDecoder:           json.Unmarshal,
+		// Bodies stream: an import's file goes to disk as it arrives
+		// (upload), other bodies are read whole within bodyLimit.
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		JSONEncoder:                  json.Marshal,
+		JSONDecoder:                  json.Unmarshal,
 	}
 	if len(d.TrustedProxies) > 0 {
 		// X-Real-IP is set (not appended) by the proxy, so a client cannot
@@ -152,6 +155,7 @@ func New(d Deps) (*fiber.App, *Server, error) {
 		CrossOriginEmbedderPolicy: "unsafe-none",
 	}))
 	app.Use(s.accessLog)
+	app.Use(s.bodyLimit)
 	app.Use(s.admit)
 	app.Use(s.principal)
 	app.Use(s.csrf())
@@ -271,6 +275,26 @@ func (s *Server) ready(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
 	}
 	return c.JSON(fiber.Map{"status": "ready"})
+}
+
+// bodyLimit refuses a body longer than its route may take from its
+// Content-Length, before any of it is read: uploads up to the import limit
+// plus 1 MB of form, everything else 1 MB. With streamed bodies this is
+// the server's own limit, so a body of unstated length (chunked) is
+// refused with 411: its length could only be learnt by reading it all.
+func (s *Server) bodyLimit(c *fiber.Ctx) error {
+	n := int64(c.Request().Header.ContentLength())
+	if n == -1 {
+		return &fiber.Error{Code: fiber.StatusLengthRequired} // worded by the catalogue
+	}
+	limit := int64(jsonLimit)
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		limit = s.ImportMaxBytes + 1<<20
+	}
+	if n > limit {
+		return fmt.Errorf("%w: body of %d bytes", apperr.ErrTooLarge, n)
+	}
+	return c.Next()
 }
 
 // limitJSON refuses oversized bodies on routes that take JSON; multipart
