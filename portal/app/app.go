@@ -24,11 +24,14 @@ import (
 	"cartera/portal/accounts"
 	"cartera/portal/apikeys"
 	"cartera/portal/audit"
+	"cartera/portal/bureau"
 	"cartera/portal/caps"
 	"cartera/portal/config"
 	"cartera/portal/debtors"
 	"cartera/portal/i18n"
+	"cartera/portal/ladder"
 	"cartera/portal/letters"
+	"cartera/portal/outbox"
 	"cartera/portal/paylinks"
 	"cartera/portal/queue"
 	"cartera/portal/readside"
@@ -68,7 +71,10 @@ type App struct {
 	// The services the jobs run (the HTTP server holds them too).
 	Work    *work.Service
 	Reports *reports.Service
-	Queue   *queue.Service
+	Queue   *queue.Service  // collectors' worklists and next actions
+	Ladder  *ladder.Service // the policy ladder's automatic steps
+	Outbox  *outbox.Service // delivery of the messages the portal sends
+	Bureau  *bureau.Service // credit-bureau prior notices
 	Plans   *payments.Plans
 
 	Keys     *apikeys.Service  // API keys of machine clients
@@ -161,24 +167,29 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Reports.Translate, a.Reports.Phrase = cat.T, phrases.T
 	a.Web.Reports = a.Reports
 	// wiring: queue and ladder (lines below)
-	worklists := queue.New(db, a.Tenants, policies, a.Accounts, log)
-	worklists.PublicURL, worklists.Translate, worklists.Links = cfg.PublicURL, cat.T, links
+	a.Queue = queue.New(db, a.Tenants, policies, log)
+	var email, messenger outbox.Sender // nil: held in the outbox
 	if cfg.SMTPURL != "" {
-		mail, err := queue.NewSMTP(cfg.SMTPURL)
+		mail, err := outbox.NewSMTP(cfg.SMTPURL)
 		if err != nil {
 			return nil, err
 		}
-		worklists.Email = mail
+		email = mail
 	}
 	if cfg.MessagingURL != "" { // WhatsApp/SMS provider (HTTP)
-		worklists.Messenger = &queue.HTTPMessenger{URL: cfg.MessagingURL, Token: cfg.MessagingToken}
+		messenger = &outbox.HTTPMessenger{URL: cfg.MessagingURL, Token: cfg.MessagingToken}
 	}
-	a.Queue, a.Web.Queue = worklists, worklists
+	a.Outbox = outbox.New(outbox.Options{DB: db, Tenants: a.Tenants, Log: log, Email: email, Messenger: messenger,
+		PublicURL: cfg.PublicURL, Translate: cat.T})
+	a.Ladder = ladder.New(ladder.Options{DB: db, Tenants: a.Tenants, Policies: policies, Accounts: a.Accounts, Queue: a.Queue,
+		Links: links, Log: log, PublicURL: cfg.PublicURL, Translate: cat.T})
+	a.Bureau = bureau.New(bureau.Options{DB: db, Tenants: a.Tenants, Accounts: a.Accounts, Log: log, PublicURL: cfg.PublicURL, Translate: cat.T})
+	a.Web.Queue, a.Web.Ladder, a.Web.Outbox, a.Web.Bureau = a.Queue, a.Ladder, a.Outbox, a.Bureau
 	a.Web.Letters = letters.New(db, a.Tenants, policies, a.Accounts)
 	a.Web.Letters.PublicURL, a.Web.Letters.Translate, a.Web.Letters.Links = cfg.PublicURL, cat.T, links
-	a.Work.Hooks = worklists
-	a.Accounts.Worklist = worklists
-	a.Accounts.Courier = worklists // access codes sent to the debtor, never shown to a client
+	a.Work.Hooks = a.Queue
+	a.Accounts.Worklist = a.Queue
+	a.Accounts.Courier = a.Outbox // access codes sent to the debtor, never shown to a client
 	// Every projection is registered (the queue's worklists too): apply
 	// what a previous run left in the journal, then rebuild what is missing.
 	if err := db.Drain(ctx); err != nil {
@@ -233,9 +244,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	a.Web.BankFiles = reconciliation.New(db, a.Tenants, policies, a.Work, a.Audit, log)
 	// One-time login codes by e-mail go out through the outbox's e-mail
 	// sender, directly (never stored: the message holds the code).
-	if mailer := worklists.Email; mailer != nil {
+	if mailer := email; mailer != nil {
 		a.DebtorsSvc.Mail = func(ctx context.Context, to, subject, body string) error {
-			return mailer.Send(ctx, queue.Message{ID: fmt.Sprintf("login-code:%d", time.Now().UnixNano()), Channel: "email",
+			return mailer.Send(ctx, outbox.Message{ID: fmt.Sprintf("login-code:%d", time.Now().UnixNano()), Channel: "email",
 				Template: "login_code", To: to, Subject: subject, Body: body, Status: "sending", CreatedAt: time.Now().UTC()})
 		}
 	}
@@ -372,13 +383,13 @@ func (a *App) jobList() []jobs.Job {
 		}},
 		// jobs: queue and ladder (entries below)
 		{Name: "queue.ladder", Period: every5, Lease: 10 * time.Minute, Run: a.forEachTenant(func(ctx context.Context, tenant string) error {
-			if _, err := a.Queue.RunLadder(ctx, tenant); err != nil {
+			if _, err := a.Ladder.Run(ctx, tenant); err != nil {
 				return fmt.Errorf("ladder: %w", err)
 			}
 			return nil
 		})},
 		{Name: "queue.deliver", Period: func(now time.Time) string { return now.UTC().Truncate(time.Minute).Format(time.RFC3339) }, Lease: 5 * time.Minute, Run: a.forEachTenant(func(ctx context.Context, tenant string) error {
-			if _, err := a.Queue.Deliver(ctx, tenant); err != nil {
+			if _, err := a.Outbox.Deliver(ctx, tenant); err != nil {
 				return fmt.Errorf("outbox: %w", err)
 			}
 			return nil

@@ -27,10 +27,13 @@ import (
 	"cartera/portal/apikeys"
 	"cartera/portal/apperr"
 	"cartera/portal/audit"
+	"cartera/portal/bureau"
 	"cartera/portal/caps"
 	"cartera/portal/debtors"
 	"cartera/portal/i18n"
+	"cartera/portal/ladder"
 	"cartera/portal/letters"
+	"cartera/portal/outbox"
 	"cartera/portal/store"
 	"cartera/portal/webhooks"
 	"cartera/reports"
@@ -51,7 +54,10 @@ type Deps struct {
 	// wiring: reports (fields below)
 	Reports *reports.Service // KPIs, report PDFs, remittance, exports
 	// wiring: queue and ladder (fields below)
-	Queue   *QueueService    // worklists, the ladder runner, the outbox
+	Queue   *QueueService    // worklists and next actions
+	Ladder  *ladder.Service  // manual ladder steps marked done
+	Outbox  *outbox.Service  // the messages the portal sends
+	Bureau  *bureau.Service  // credit-bureau prior notices and list
 	Letters *letters.Service // collection letters (PDF)
 	// wiring: plans (fields below)
 	Plans *payments.Plans // debtor plans, promises and contact preferences
