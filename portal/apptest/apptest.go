@@ -48,6 +48,13 @@ func New(t testing.TB, opts ...func(*config.Config)) *Env {
 // tests that read what the portal logs.
 func NewLogged(t testing.TB, log *slog.Logger, opts ...func(*config.Config)) *Env {
 	t.Helper()
+	return NewHooked(t, log, app.Hooks{}, opts...)
+}
+
+// NewHooked is NewLogged with hooks in place of what the configuration
+// would build (a mailbox that keeps the debtors' login codes).
+func NewHooked(t testing.TB, log *slog.Logger, hooks app.Hooks, opts ...func(*config.Config)) *Env {
+	t.Helper()
 	db := storetest.New(t)
 	dir := t.TempDir()
 	cfg := config.Config{
@@ -57,7 +64,7 @@ func NewLogged(t testing.TB, log *slog.Logger, opts ...func(*config.Config)) *En
 	for _, o := range opts {
 		o(&cfg)
 	}
-	a, err := app.New(context.Background(), cfg, log, db)
+	a, err := app.New(context.Background(), cfg, log, db, hooks)
 	if err != nil {
 		t.Fatalf("apptest: %v", err)
 	}
@@ -256,7 +263,7 @@ func (e *Env) Import(tenant, token, name string, content []byte) map[string]any 
 // the same database and configuration, as a second portal replica would be.
 func (e *Env) Replica() *Env {
 	e.T.Helper()
-	a, err := app.New(context.Background(), e.App.Config, nil, e.App.DB)
+	a, err := app.New(context.Background(), e.App.Config, nil, e.App.DB, app.Hooks{})
 	if err != nil {
 		e.T.Fatalf("apptest: replica: %v", err)
 	}

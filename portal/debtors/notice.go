@@ -58,7 +58,7 @@ func (s *Service) notify(ctx context.Context, sc *store.Scope, t tenants.Tenant,
 	if dis.Status == DisputeAccepted && dis.CreditTotal < disputed {
 		kind = "partial"
 	}
-	portal := tenants.DebtorURL(s.PublicURL, t.ID)
+	portal := tenants.DebtorURL(s.publicURL, t.ID)
 	note := dis.Note
 	if doc := strings.TrimSpace(d.Document); doc != "" {
 		note = strings.ReplaceAll(note, doc, Mask(doc))

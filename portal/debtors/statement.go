@@ -166,10 +166,10 @@ func (s *Service) Statement(ctx context.Context) (Statement, error) {
 }
 
 // debtorAccounts reads a debtor's accounts from the debtor view (one Get
-// when it is current; Service.Views), or by _id without one.
+// when it is current; Options.Views), or by _id without one.
 func (s *Service) debtorAccounts(ctx context.Context, sc *store.Scope, debtorID string, ids []string) ([]accounts.Account, error) {
-	if s.Views != nil {
-		return s.Views.Accounts(ctx, sc, debtorID, ids)
+	if s.views != nil {
+		return s.views.Accounts(ctx, sc, debtorID, ids)
 	}
 	out := make([]accounts.Account, 0, len(ids))
 	for _, id := range ids {
@@ -202,8 +202,8 @@ func (s *Service) line(a accounts.Account, key string, today time.Time, r calc.R
 
 // rules are the tenant's money rules (the policy under its country's caps).
 func (s *Service) rules(ctx context.Context, country string, p strategy.Policy) (calc.Rules, error) {
-	if s.Rules != nil {
-		return s.Rules.RulesOf(ctx, country, p)
+	if s.ruleSrc != nil {
+		return s.ruleSrc.RulesOf(ctx, country, p)
 	}
 	return p.Rules(calc.DefaultCapTable(country)), nil
 }

@@ -40,7 +40,7 @@ import (
 	"cartera/tenants"
 )
 
-// Deps is everything the HTTP face needs; cmd/portal builds it.
+// Deps is everything the HTTP face needs; portal/app builds it.
 type Deps struct {
 	DB       *store.DB
 	Tenants  *tenants.Service
@@ -77,7 +77,7 @@ type Deps struct {
 	ImportMaxBytes      int64
 	SecureCookies       bool
 	CSRFSecret          []byte
-	Debtors             DebtorAuthenticator // nil: no debtor sessions
+	Debtors             DebtorAuthenticator // nil: DebtorPortal's sessions (none without it)
 }
 
 // Server holds the handlers' dependencies.
@@ -122,6 +122,9 @@ func New(d Deps) (*fiber.App, *Server, error) {
 		}
 	}
 	s := &Server{Deps: d, log: d.Log, msg: d.Catalog, phrases: phrases}
+	if s.Debtors == nil && s.DebtorPortal != nil {
+		s.Debtors = debtorSessions{s} // debtor tokens through the debtor portal
+	}
 	p, err := newPages(d.Static)
 	if err != nil {
 		return nil, nil, err
