@@ -26,7 +26,7 @@ func TestGatewayCredentialsSealed(t *testing.T) {
 	e.Tenant("acme")
 	e.Tenant("globex")
 	ctx := e.Ctx()
-	creds := e.App.Payments.Creds
+	creds := e.App.Payments.Creds()
 	keys := payments.WompiKeys{PublicKey: "pub_test_AAAA1111", PrivateKey: "prv_test_SECRETprivate", EventsSecret: "test_events_SECRETevents", IntegritySecret: "test_integrity_SECRETintegrity"}
 	if err := creds.Put(ctx, "acme", payments.GatewayConfig{Provider: "wompi", Wompi: keys}); err != nil {
 		t.Fatal(err)
@@ -93,14 +93,14 @@ func TestSealingKeyFromConfig(t *testing.T) {
 		ok  bool
 	}{{"", true}, {hexKey, true}, {"a passphrase of at least thirty-two characters", true}, {"too short", false}} {
 		cfg := config.Config{DataDir: t.TempDir(), PublicURL: "http://127.0.0.1", SessionTTL: 30 * time.Minute, JWTSecret: strings.Repeat("k", 40), SecretKey: c.key}
-		_, err := app.New(context.Background(), cfg, nil, storetest.New(t))
+		_, err := app.New(context.Background(), cfg, nil, storetest.New(t), app.Hooks{})
 		if (err == nil) != c.ok {
 			t.Errorf("PORTAL_SECRET_KEY %q: err %v", c.key, err)
 		}
 	}
 	db := storetest.New(t)
 	cfg := config.Config{DataDir: t.TempDir(), PublicURL: "http://127.0.0.1", SessionTTL: 30 * time.Minute, JWTSecret: strings.Repeat("k", 40), SecretKey: hexKey}
-	a, err := app.New(context.Background(), cfg, nil, db)
+	a, err := app.New(context.Background(), cfg, nil, db, app.Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,15 +108,15 @@ func TestSealingKeyFromConfig(t *testing.T) {
 	if _, err := a.Tenants.CreateTenant(ctx, tenants.NewTenant{Slug: "acme", Name: "Acme", Country: "CO"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Payments.Creds.Put(ctx, "acme", payments.GatewayConfig{Provider: "stripe", Stripe: payments.StripeKeys{SecretKey: "sk_test_Key1", WebhookSecret: "whsec_Key2"}}); err != nil {
+	if err := a.Payments.Creds().Put(ctx, "acme", payments.GatewayConfig{Provider: "stripe", Stripe: payments.StripeKeys{SecretKey: "sk_test_Key1", WebhookSecret: "whsec_Key2"}}); err != nil {
 		t.Fatal(err)
 	}
 	cfg.JWTSecret = strings.Repeat("r", 40) // rotated
-	b, err := app.New(context.Background(), cfg, nil, db)
+	b, err := app.New(context.Background(), cfg, nil, db, app.Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s, err := b.Payments.Creds.StripeWebhookSecret(ctx, "acme"); err != nil || s != "whsec_Key2" {
+	if s, err := b.Payments.Creds().StripeWebhookSecret(ctx, "acme"); err != nil || s != "whsec_Key2" {
 		t.Fatalf("after rotating the session secret: %q %v", s, err)
 	}
 }

@@ -99,7 +99,7 @@ func (s *Service) Reconcile(ctx context.Context, now time.Time) (ReconcileResult
 // touch its own payments only, exactly as its webhook endpoint's.
 func (s *Service) ReconcileTenants(ctx context.Context, now time.Time) (ReconcileResult, error) {
 	var total ReconcileResult
-	if s.Creds == nil {
+	if s.creds == nil {
 		return total, nil
 	}
 	var list []gatewayDoc
@@ -107,7 +107,7 @@ func (s *Service) ReconcileTenants(ctx context.Context, now time.Time) (Reconcil
 		return total, fmt.Errorf("reconcile tenants: %w", err)
 	}
 	for _, d := range list {
-		g, err := s.Creds.Gateway(ctx, d.TenantID)
+		g, err := s.creds.Gateway(ctx, d.TenantID)
 		if err != nil {
 			s.log.Warn("reconcile: a tenant's gateway does not open", "tenant", d.TenantID, "err", err)
 			continue

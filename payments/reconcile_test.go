@@ -195,7 +195,7 @@ func TestReconcileTenantsOwnStripeAgainstStripeMock(t *testing.T) {
 	e.Tenant("acme")
 	ctx := e.Ctx()
 	svc := e.App.Payments
-	if err := svc.Creds.Put(ctx, "acme", payments.GatewayConfig{Provider: "stripe", Stripe: payments.StripeKeys{SecretKey: "sk_test_Acme00001", WebhookSecret: "whsec_acme"}}); err != nil {
+	if err := svc.Creds().Put(ctx, "acme", payments.GatewayConfig{Provider: "stripe", Stripe: payments.StripeKeys{SecretKey: "sk_test_Acme00001", WebhookSecret: "whsec_acme"}}); err != nil {
 		t.Fatal(err)
 	}
 	first, err := svc.ReconcileTenants(ctx, time.Now())

@@ -117,7 +117,16 @@ type Service struct {
 	MinPayment int64
 	// Events lists the gateway's events for the reconciliation job (nil:
 	// the gateway has none, as the sandbox).
-	Events EventLister
+	Events    EventLister
+	prices    Pricer
+	rules     RuleSource
+	translate func(lang, key string) string
+	clock     func() time.Time
+	creds     *Credentials
+}
+
+// Options are the payment service's other parts.
+type Options struct {
 	// Prices prices the debtor's accounts as the statement does.
 	Prices Pricer
 	// Rules gives a tenant's money rules (strategy.Service).
@@ -126,18 +135,23 @@ type Service struct {
 	// tenant's language (nil: the key).
 	Translate func(lang, key string) string
 	// Now is the clock that dates a completed payment (the day its money
-	// is imputed on); the app shares the statement's clock.
+	// is imputed on); the app shares the statement's clock (nil: the real
+	// time).
 	Now func() time.Time
-	// Creds holds tenants' own gateways; a tenant without one uses gw.
+	// Creds holds tenants' own gateways; a tenant without one uses the
+	// global gateway (nil: every tenant does).
 	Creds *Credentials
 }
 
 func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
+	if s.clock != nil {
+		return s.clock()
 	}
 	return time.Now()
 }
+
+// Creds holds tenants' own gateways (nil: none configured).
+func (s *Service) Creds() *Credentials { return s.creds }
 
 // RuleSource gives a tenant's money rules under its country's caps.
 type RuleSource interface {
@@ -145,8 +159,9 @@ type RuleSource interface {
 }
 
 // NewService wires the payment service.
-func NewService(db *store.DB, a *audit.Log, t *tenants.Service, gw Gateway, publicURL string, log *slog.Logger) *Service {
-	s := &Service{db: db, audit: a, tenants: t, gw: gw, publicURL: publicURL, log: log, MinPayment: 1000_00}
+func NewService(db *store.DB, a *audit.Log, t *tenants.Service, gw Gateway, publicURL string, log *slog.Logger, o Options) *Service {
+	s := &Service{db: db, audit: a, tenants: t, gw: gw, publicURL: publicURL, log: log, MinPayment: 1000_00,
+		prices: o.Prices, rules: o.Rules, translate: o.Translate, clock: o.Now, creds: o.Creds}
 	if l, ok := gw.(EventLister); ok {
 		s.Events = l
 	}
@@ -167,8 +182,8 @@ func (s *Service) GatewayFor(ctx context.Context, tenant string) (Gateway, error
 
 // gatewayFor also says whether the gateway is the tenant's own account.
 func (s *Service) gatewayFor(ctx context.Context, tenant string) (Gateway, bool, error) {
-	if s.Creds != nil {
-		g, err := s.Creds.Gateway(ctx, tenant)
+	if s.creds != nil {
+		g, err := s.creds.Gateway(ctx, tenant)
 		if err != nil {
 			return nil, false, err
 		}
@@ -279,7 +294,7 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Payment, Sess
 	} else if !slices.Contains(methods, method) {
 		return Payment{}, Session{}, &apperr.Invalid{Msg: "medio de pago no disponible", Fields: map[string]string{"method": fmt.Sprintf("use uno de: %s", strings.Join(methods, ", "))}}
 	}
-	st, err := s.Prices.Statement(ctx)
+	st, err := s.prices.Statement(ctx)
 	if err != nil {
 		return Payment{}, Session{}, fmt.Errorf("checkout: %w", err)
 	}
@@ -520,7 +535,7 @@ func (s *Service) Reinstate(ctx context.Context, tenant, paymentID, chargebackKe
 		return p, nil
 	}
 	cb := p.Refunds[i]
-	rules, err := s.Rules.Rules(ctx, tenant)
+	rules, err := s.rules.Rules(ctx, tenant)
 	if err != nil {
 		return p, err
 	}
@@ -634,7 +649,7 @@ func planned(amount int64, targets []string, lines map[string]debtors.Line, sett
 // balance. Keyed per account: a repeat or a retry after a crash takes the
 // same amounts (each account remembers what it took).
 func (s *Service) impute(ctx context.Context, sc *store.Scope, p *Payment, gatewayRef string) error {
-	rules, err := s.Rules.Rules(ctx, p.TenantID)
+	rules, err := s.rules.Rules(ctx, p.TenantID)
 	if err != nil {
 		return err
 	}
@@ -696,8 +711,8 @@ func (s *Service) describe(t tenants.Tenant, plan *PlanRef) string {
 	if plan != nil {
 		key, vars["n"] = "checkout.installment", strconv.Itoa(plan.Installment)
 	}
-	if s.Translate == nil {
+	if s.translate == nil {
 		return key
 	}
-	return i18n.Fill(s.Translate(lang, key), vars)
+	return i18n.Fill(s.translate(lang, key), vars)
 }

@@ -91,9 +91,9 @@ func (s *Service) HandleStripe(ctx context.Context, payload []byte, sigHeader, s
 // for another client's payments).
 func (s *Service) HandleStripeFor(ctx context.Context, tenant string, payload []byte, sigHeader string) error {
 	secret := ""
-	if s.Creds != nil {
+	if s.creds != nil {
 		var err error
-		if secret, err = s.Creds.StripeWebhookSecret(ctx, tenant); err != nil {
+		if secret, err = s.creds.StripeWebhookSecret(ctx, tenant); err != nil {
 			return err
 		}
 	}

@@ -52,10 +52,10 @@ func (w *Wompi) Transaction(ctx context.Context, id string) (WompiTransaction, e
 // it once between them. A transaction of another reference is ignored; the
 // answer comes from Wompi's API, never from the caller.
 func (s *Service) CheckWompi(ctx context.Context, tenant, paymentID, txID string) error {
-	if txID == "" || s.Creds == nil {
+	if txID == "" || s.creds == nil {
 		return nil
 	}
-	g, err := s.Creds.Gateway(ctx, tenant)
+	g, err := s.creds.Gateway(ctx, tenant)
 	if err != nil {
 		return err
 	}

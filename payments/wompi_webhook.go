@@ -25,10 +25,10 @@ func (s *Service) HandleWompi(ctx context.Context, payload []byte, checksumHeade
 		return fmt.Errorf("%w: %w", apperr.ErrUnauthorized, ErrWompiChecksum)
 	}
 	tenant, _, ok := paymentOfReference(probe.Data.Transaction.Reference)
-	if !ok || s.Creds == nil {
+	if !ok || s.creds == nil {
 		return fmt.Errorf("%w: %w: unknown reference", apperr.ErrUnauthorized, ErrWompiChecksum)
 	}
-	secret, err := s.Creds.WompiEventsSecret(ctx, tenant)
+	secret, err := s.creds.WompiEventsSecret(ctx, tenant)
 	if err != nil {
 		return err
 	}

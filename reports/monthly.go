@@ -103,7 +103,7 @@ func (s *Service) monthlyFor(ctx context.Context, t tenants.Tenant, now time.Tim
 		return false, err
 	}
 	lang := langOf(t)
-	o := PDFOptions{T: func(key string) string { return s.Translate(lang, key) }, Lang: lang}
+	o := PDFOptions{T: func(key string) string { return s.tr(lang, key) }, Lang: lang}
 	tests, err := s.testsIn(ctx, t, p)
 	if err != nil {
 		return false, err
@@ -118,7 +118,7 @@ func (s *Service) monthlyFor(ctx context.Context, t tenants.Tenant, now time.Tim
 	}
 	header := make([]string, len(RemittanceHeader))
 	for i, h := range RemittanceHeader {
-		header[i] = s.Phrase(lang, h)
+		header[i] = s.phrase(lang, h)
 	}
 	csvBytes, err := remittanceCSV(r, header)
 	if err != nil {
@@ -180,7 +180,7 @@ func (s *Service) MonthlyFile(ctx context.Context, tenant, month, kind string) (
 	if strings.HasPrefix(kind, "remittance") {
 		prefix = "liquidacion"
 	}
-	return f, s.Phrase(m.Lang, prefix) + "-" + tenant + "-" + month + kind[strings.LastIndex(kind, "."):], nil
+	return f, s.phrase(m.Lang, prefix) + "-" + tenant + "-" + month + kind[strings.LastIndex(kind, "."):], nil
 }
 
 // remittanceCSV is the remittance as the CSV download writes it: UTF-8 with

@@ -21,20 +21,32 @@ type Service struct {
 	audit   *audit.Log
 	log     *slog.Logger
 	tests   TestSource // strategy tests (nil: none)
-	// Now is the clock that picks the default period (tests set it).
+	tr      func(lang, key string) string
+	phrase  func(lang, msg string) string
+	// Now is the clock that picks the default period (tests and the demo
+	// set it).
 	Now func() time.Time
-	// Translate gives the reports' texts in a language (the monthly job
-	// renders PDFs outside any request).
+}
+
+// Texts are how the reports speak outside a request (the monthly job
+// renders PDFs and CSVs on its own).
+type Texts struct {
+	// Translate gives the reports' texts in a language (nil: the keys).
 	Translate func(lang, key string) string
 	// Phrase words the Spanish the code writes (CSV columns, file names)
-	// in a language (static/i18n/phrases).
+	// in a language (static/i18n/phrases; nil: the Spanish).
 	Phrase func(lang, msg string) string
 }
 
 // New wires the service; tests may be nil (no strategy tests).
-func New(db *store.DB, t *tenants.Service, a *audit.Log, log *slog.Logger, tests TestSource) *Service {
-	return &Service{db: db, tenants: t, audit: a, log: log, tests: tests, Now: time.Now, Translate: func(_, key string) string { return key },
-		Phrase: func(_, msg string) string { return msg }}
+func New(db *store.DB, t *tenants.Service, a *audit.Log, log *slog.Logger, tests TestSource, texts Texts) *Service {
+	if texts.Translate == nil {
+		texts.Translate = func(_, key string) string { return key }
+	}
+	if texts.Phrase == nil {
+		texts.Phrase = func(_, msg string) string { return msg }
+	}
+	return &Service{db: db, tenants: t, audit: a, log: log, tests: tests, Now: time.Now, tr: texts.Translate, phrase: texts.Phrase}
 }
 
 // readers may see a tenant's reports: the client company and the BPO's

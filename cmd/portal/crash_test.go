@@ -208,7 +208,7 @@ func TestCrashDuringImportAndWebhooks(t *testing.T) {
 	if lag := db.ProjectionLag(); lag != 0 {
 		t.Fatalf("%d changes left in the journal after a clean stop", lag)
 	}
-	a, err := app.New(ctx, config.Config{DataDir: dir, PublicURL: base, SessionTTL: time.Hour}, nil, db)
+	a, err := app.New(ctx, config.Config{DataDir: dir, PublicURL: base, SessionTTL: time.Hour}, nil, db, app.Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -334,8 +334,8 @@ type WorklistHook interface {
 }
 
 func (s *Service) moved(ctx context.Context, tenant string, moves []Move) {
-	if s.Worklist != nil && len(moves) > 0 {
-		s.Worklist.Assigned(ctx, tenant, moves)
+	if s.worklist != nil && len(moves) > 0 {
+		s.worklist.Assigned(ctx, tenant, moves)
 	}
 }
 
@@ -375,7 +375,7 @@ func (s *Service) Assign(ctx context.Context, tenant string, ids []string, colle
 		var prev struct {
 			CollectorID string `bson:"collectorId"`
 		}
-		if s.Worklist != nil {
+		if s.worklist != nil {
 			_ = sc.C("accounts").Get(ctx, id, &prev)
 		}
 		// A manual move takes the account out of any run (a recall leaves it).

@@ -182,14 +182,14 @@ func (s *Service) SendDebtorCode(ctx context.Context, tenant, document string) (
 	default:
 		return "", forbidden("access code")
 	}
-	if s.Courier == nil {
+	if s.courier == nil {
 		return "", ErrNoVerifiedChannel
 	}
 	sc, d, err := s.codeDebtor(ctx, tenant, document)
 	if err != nil {
 		return "", err
 	}
-	channel, err := s.Courier.CodeChannel(ctx, tenant, d)
+	channel, err := s.courier.CodeChannel(ctx, tenant, d)
 	if err != nil {
 		return "", err
 	}
@@ -201,7 +201,7 @@ func (s *Service) SendDebtorCode(ctx context.Context, tenant, document string) (
 	if err := s.replaceCode(ctx, sc, d.ID, code); err != nil {
 		return "", err
 	}
-	if err := s.Courier.SendCode(ctx, tenant, d, channel, code); err != nil {
+	if err := s.courier.SendCode(ctx, tenant, d, channel, code); err != nil {
 		return "", fmt.Errorf("access code: send: %w", err)
 	}
 	_ = s.audit.Record(ctx, tenant, "debtor.code", d.ID, map[string]any{"delivery": "sent", "channel": channel})

@@ -125,8 +125,8 @@ func (s *Service) List(ctx context.Context, tenant string, f Filter) (Page, erro
 	if lq.Limit > 500 {
 		lq.Limit = 500
 	}
-	if s.Index != nil {
-		p, ok, err := s.Index.List(ctx, sc, tenant, lq)
+	if s.index != nil {
+		p, ok, err := s.index.List(ctx, sc, tenant, lq)
 		if err != nil || ok {
 			return p, err
 		}

@@ -21,27 +21,24 @@ import (
 
 // Service is the portfolio's domain service.
 type Service struct {
-	db      *store.DB
-	audit   *audit.Log
-	tenants *tenants.Service
-	pool    *worker.Pool
-	log     *slog.Logger
-	codeKey []byte // keys access-code hashes and the one-time codes file
-	arms    ArmSource
-	// BatchSize is how many rows go to the database at once.
+	db       *store.DB
+	audit    *audit.Log
+	tenants  *tenants.Service
+	pool     *worker.Pool
+	log      *slog.Logger
+	codeKey  []byte // keys access-code hashes and the one-time codes file
+	arms     ArmSource
+	worklist WorklistHook
+	index    Lister
+	courier  CodeCourier
+	// BatchSize is how many rows go to the database at once (tests make
+	// it small).
 	BatchSize int
 	// AfterBatch, when set, is called after each batch is written (tests use
 	// it to interrupt an import at a known point).
 	AfterBatch func(processed int)
-	// Worklist is told about accounts that change collector (nil: nobody).
-	Worklist WorklistHook
-	// Index serves the account lists (nil: they scan).
-	Index Lister
-	// Courier sends access codes to debtors' verified channels (nil: codes
-	// can only be shown to managers, admins and collectors).
-	Courier CodeCourier
 	// Now is the clock that dates placements, assignments and recalls
-	// (the demo replays a year through it; nil: the real time).
+	// (Options.Now; the demo replays a year through it; nil: the real time).
 	Now func() time.Time
 }
 
@@ -59,14 +56,38 @@ type ArmSource interface {
 	ArmPicker(ctx context.Context, tenant string) (pick func(accountID string) (testKey, arm string), err error)
 }
 
-// NewService wires the service; codeKey must be secret and stable; arms
-// may be nil (no strategy tests).
-func NewService(db *store.DB, a *audit.Log, t *tenants.Service, pool *worker.Pool, log *slog.Logger, codeKey []byte, arms ArmSource) *Service {
-	return &Service{db: db, audit: a, tenants: t, pool: pool, log: log, codeKey: codeKey, arms: arms, BatchSize: 1000}
+// Options is what the service is built with.
+type Options struct {
+	DB      *store.DB
+	Audit   *audit.Log
+	Tenants *tenants.Service
+	// Pool runs the imports in the background (nil: StartImport refuses).
+	Pool *worker.Pool
+	Log  *slog.Logger
+	// CodeKey keys the access-code hashes; it must be secret and stable.
+	CodeKey []byte
+	// Arms places new accounts in a running strategy test's arms (nil:
+	// no strategy tests).
+	Arms ArmSource
+	// Worklist is told about accounts that change collector (nil: nobody).
+	Worklist WorklistHook
+	// Index serves the account lists (nil: they scan).
+	Index Lister
+	// Courier sends access codes to debtors' verified channels (nil: codes
+	// can only be shown to managers, admins and collectors).
+	Courier CodeCourier
+	// Now is the clock (nil: the real time).
+	Now func() time.Time
 }
 
-// SetPool sets the worker pool (it starts after the service is built).
-func (s *Service) SetPool(p *worker.Pool) { s.pool = p }
+// NewService builds the service.
+func NewService(o Options) *Service {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	return &Service{db: o.DB, audit: o.Audit, tenants: o.Tenants, pool: o.Pool, log: o.Log, codeKey: o.CodeKey, arms: o.Arms,
+		worklist: o.Worklist, index: o.Index, courier: o.Courier, BatchSize: 1000, Now: o.Now}
+}
 
 // scope checks the caller belongs to tenant and returns its store handle.
 func (s *Service) scope(ctx context.Context, tenant string) (*store.Scope, tenants.Tenant, error) {

@@ -25,11 +25,14 @@ import (
 	"cartera/portal/admission"
 	"cartera/portal/apikeys"
 	"cartera/portal/audit"
+	"cartera/portal/bureau"
 	"cartera/portal/caps"
 	"cartera/portal/config"
 	"cartera/portal/debtors"
 	"cartera/portal/i18n"
+	"cartera/portal/ladder"
 	"cartera/portal/letters"
+	"cartera/portal/outbox"
 	"cartera/portal/paylinks"
 	"cartera/portal/queue"
 	"cartera/portal/readside"
@@ -68,7 +71,10 @@ type App struct {
 	// The services the jobs run (the HTTP server holds them too).
 	Work    *work.Service
 	Reports *reports.Service
-	Queue   *queue.Service
+	Queue   *queue.Service  // collectors' worklists and next actions
+	Ladder  *ladder.Service // the policy ladder's automatic steps
+	Outbox  *outbox.Service // delivery of the messages the portal sends
+	Bureau  *bureau.Service // credit-bureau prior notices
 	Plans   *payments.Plans
 
 	Keys     *apikeys.Service  // API keys of machine clients
@@ -85,7 +91,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	a, err := New(ctx, cfg, log, db)
+	a, err := New(ctx, cfg, log, db, Hooks{})
 	if err != nil {
 		db.Close(ctx)
 		return nil, err
@@ -95,7 +101,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 }
 
 // New builds the app on an open database (tests pass their own).
-func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB) (*App, error) {
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB, hooks Hooks) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -115,68 +121,46 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: log, DB: db, Audit: audit.New(db)}
+	a := &App{Config: cfg, Log: log, DB: db, Audit: audit.New(db), Pool: worker.NewPool(2, 64, log)}
 	a.Tenants = tenants.NewService(db, a.Audit, tokens)
 	a.Caps = caps.New(db, a.Audit)
 	policies := strategy.NewService(db, a.Tenants, a.Audit, a.Caps)
-	a.Accounts = accounts.NewService(db, a.Audit, a.Tenants, nil, log, derive(secret, "access-code"), policies) // new accounts get their strategy-test arm
 	// The projections: registered before anything reads them (Drain below).
 	a.Read = readside.New(db, log) // projections embedded, indexed queries on MongoDB proper
-	a.Accounts.Index = a.Read.Lists
 	a.Tally = reports.NewTally(db, a.Tenants, log)
 	a.Tally.Watch()
 	a.Keys = apikeys.New(db, a.Audit, cfg.APIKeyRate)
 	a.Webhooks = webhooks.New(db, a.Audit, log, webhooks.Options{AllowLoopbackHTTP: cfg.WebhookLoopbackHTTP})
 	a.Webhooks.Watch() // events from committed writes, journaled like the other projections
 
-	app, srv, err := web.New(web.Deps{
-		DB: db, Tenants: a.Tenants, Accounts: a.Accounts, Audit: a.Audit, Static: static.FS, Catalog: cat, Phrases: phrases, Log: log,
-		Keys: a.Keys, Webhooks: a.Webhooks,
-		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, ImportMaxBytes: cfg.ImportMaxBytes,
-		SecureCookies: !cfg.InsecureCookies, CSRFSecret: derive(secret, "csrf"),
-		Gate: gate(cfg),
-	})
+	// wiring: queue and ladder (lines below)
+	// The queue and the outbox come before the accounts, which tell the
+	// queue about moves and send access codes through the outbox; neither
+	// needs the accounts service, so there is no cycle to break.
+	a.Queue = queue.New(db, a.Tenants, policies, log)
+	email, messenger, err := senders(cfg)
 	if err != nil {
 		return nil, err
 	}
-	a.HTTP, a.Web = app, srv
+	a.Outbox = outbox.New(outbox.Options{DB: db, Tenants: a.Tenants, Log: log, Email: email, Messenger: messenger,
+		PublicURL: cfg.PublicURL, Translate: cat.T})
+	a.Accounts = accounts.NewService(accounts.Options{DB: db, Audit: a.Audit, Tenants: a.Tenants, Pool: a.Pool, Log: log,
+		CodeKey: derive(secret, "access-code"), Arms: policies, // new accounts get their strategy-test arm
+		Worklist: a.Queue, Index: a.Read.Lists,
+		Courier: a.Outbox}) // access codes sent to the debtor, never shown to a client
+	links := paylinks.New(db) // the payment links messages and letters carry
+	a.Ladder = ladder.New(ladder.Options{DB: db, Tenants: a.Tenants, Policies: policies, Accounts: a.Accounts, Queue: a.Queue,
+		Links: links, Log: log, PublicURL: cfg.PublicURL, Translate: cat.T})
+	a.Bureau = bureau.New(bureau.Options{DB: db, Tenants: a.Tenants, Accounts: a.Accounts, Log: log, PublicURL: cfg.PublicURL, Translate: cat.T})
+	letterSvc := letters.New(db, a.Tenants, policies, a.Accounts, letters.Options{Links: links, PublicURL: cfg.PublicURL, Translate: cat.T})
 	// wiring: collector work (lines below)
-	a.Web.Policy = policies
-	a.Web.Caps = a.Caps
-	a.Work = work.NewService(db, a.Tenants, a.Accounts, policies, a.Audit)
-	a.Web.Work = a.Work
+	a.Work = work.NewService(db, a.Tenants, a.Accounts, policies, a.Audit, a.Queue)
 	// wiring: debtor self-service (lines below)
-	a.DebtorsSvc = debtors.New(db, a.Audit, a.Tenants, a.Accounts)
-	a.DebtorsSvc.Views = a.Read.Rows
-	a.DebtorsSvc.Rules = policies
-	a.DebtorsSvc.Translate, a.DebtorsSvc.PublicURL = cat.T, cfg.PublicURL // dispute notices
-	links := paylinks.New(db)                                             // the payment links messages and letters carry
-	a.DebtorsSvc.Links = links
-	a.Web.DebtorPortal = a.DebtorsSvc
-	a.Web.Debtors = a.Web.DebtorSessions()
+	a.DebtorsSvc = debtors.New(db, a.Audit, a.Tenants, a.Accounts, debtors.Options{Views: a.Read.Rows, Rules: policies, Links: links,
+		Translate: cat.T, PublicURL: cfg.PublicURL, // dispute notices
+		Mail: loginMail(email, hooks)})
 	// wiring: reports (lines below)
-	a.Reports = reports.New(db, a.Tenants, a.Audit, log, policies)
-	a.Reports.Translate, a.Reports.Phrase = cat.T, phrases.T
-	a.Web.Reports = a.Reports
-	// wiring: queue and ladder (lines below)
-	worklists := queue.New(db, a.Tenants, policies, a.Accounts, log)
-	worklists.PublicURL, worklists.Translate, worklists.Links = cfg.PublicURL, cat.T, links
-	if cfg.SMTPURL != "" {
-		mail, err := queue.NewSMTP(cfg.SMTPURL)
-		if err != nil {
-			return nil, err
-		}
-		worklists.Email = mail
-	}
-	if cfg.MessagingURL != "" { // WhatsApp/SMS provider (HTTP)
-		worklists.Messenger = &queue.HTTPMessenger{URL: cfg.MessagingURL, Token: cfg.MessagingToken}
-	}
-	a.Queue, a.Web.Queue = worklists, worklists
-	a.Web.Letters = letters.New(db, a.Tenants, policies, a.Accounts)
-	a.Web.Letters.PublicURL, a.Web.Letters.Translate, a.Web.Letters.Links = cfg.PublicURL, cat.T, links
-	a.Work.Hooks = worklists
-	a.Accounts.Worklist = worklists
-	a.Accounts.Courier = worklists // access codes sent to the debtor, never shown to a client
+	a.Reports = reports.New(db, a.Tenants, a.Audit, log, policies, reports.Texts{Translate: cat.T, Phrase: phrases.T})
 	// Every projection is registered (the queue's worklists too): apply
 	// what a previous run left in the journal, then rebuild what is missing.
 	if err := db.Drain(ctx); err != nil {
@@ -190,10 +174,93 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	}
 	// wiring: plans (lines below)
 	a.Plans = payments.NewPlans(db, a.Tenants, policies, a.Audit, cfg.PublicURL, cat.T)
-	a.Web.Plans = a.Plans
 	// wiring: payments (lines below)
-	// The sandbox only when asked for: a deployment that forgets its Stripe
-	// key has online payment off, never a test button that clears debts.
+	sealKey, err := sealingKey(cfg, secret)
+	if err != nil {
+		return nil, err
+	}
+	// Tenants' own gateways (their Stripe account, their Wompi keys): the
+	// money settles into the client company's account.
+	creds, err := payments.NewCredentials(db, a.Audit, a.Tenants, sealKey, cfg.StripeAPIBase, cfg.WompiCheckoutURL, cfg.WompiAPIBase)
+	if err != nil {
+		return nil, err
+	}
+	a.Payments = payments.NewService(db, a.Audit, a.Tenants, gateway(cfg, log), cfg.PublicURL, log, payments.Options{
+		Prices:    a.DebtorsSvc, // checkout prices as the statement does
+		Rules:     policies,     // completion imputes with the tenant's money rules
+		Translate: cat.T,        // the checkout description, in the tenant's language
+		// The statement's clock, read when a payment completes (tests move it).
+		Now:   func() time.Time { return a.DebtorsSvc.Now() },
+		Creds: creds,
+	})
+	// wiring: bank-file reconciliation (lines below)
+	bankFiles := reconciliation.New(db, a.Tenants, policies, a.Work, a.Audit, log)
+
+	a.HTTP, a.Web, err = web.New(web.Deps{
+		DB: db, Tenants: a.Tenants, Accounts: a.Accounts, Audit: a.Audit, Static: static.FS, Catalog: cat, Phrases: phrases, Log: log,
+		Keys: a.Keys, Webhooks: a.Webhooks,
+		Work: a.Work, Policy: policies, Caps: a.Caps,
+		DebtorPortal: a.DebtorsSvc,
+		Reports:      a.Reports,
+		Queue:        a.Queue, Ladder: a.Ladder, Outbox: a.Outbox, Bureau: a.Bureau, Letters: letterSvc,
+		Plans:    a.Plans,
+		Payments: a.Payments, BankFiles: bankFiles, StripeWebhookSecret: cfg.StripeWebhookKey,
+		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, ImportMaxBytes: cfg.ImportMaxBytes,
+		SecureCookies: !cfg.InsecureCookies, CSRFSecret: derive(secret, "csrf"),
+		Gate: gate(cfg),
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.Jobs = jobs.New(db, jobHolder(), log)
+	return a, nil
+}
+
+// Hooks stand in for what the environment would configure, for tests and
+// programs that embed the portal; the zero value is production.
+type Hooks struct {
+	// LoginMail sends the debtors' one-time login codes in place of the
+	// SMTP sender (tests read the codes from it).
+	LoginMail debtors.SendMail
+}
+
+// senders are the outbox's e-mail sender (SMTP_URL) and WhatsApp/SMS
+// provider (MESSAGING_URL); nil where not configured: those messages stay
+// held, visible in the outbox.
+func senders(cfg config.Config) (email, messenger outbox.Sender, err error) {
+	if cfg.SMTPURL != "" {
+		mail, err := outbox.NewSMTP(cfg.SMTPURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		email = mail
+	}
+	if cfg.MessagingURL != "" { // WhatsApp/SMS provider (HTTP)
+		messenger = &outbox.HTTPMessenger{URL: cfg.MessagingURL, Token: cfg.MessagingToken}
+	}
+	return email, messenger, nil
+}
+
+// loginMail sends one-time login codes by e-mail through the outbox's
+// e-mail sender, directly (never stored: the message holds the code); nil
+// without one.
+func loginMail(email outbox.Sender, h Hooks) debtors.SendMail {
+	if h.LoginMail != nil {
+		return h.LoginMail
+	}
+	if email == nil {
+		return nil
+	}
+	return func(ctx context.Context, to, subject, body string) error {
+		return email.Send(ctx, outbox.Message{ID: fmt.Sprintf("login-code:%d", time.Now().UnixNano()), Channel: "email",
+			Template: "login_code", To: to, Subject: subject, Body: body, Status: "sending", CreatedAt: time.Now().UTC()})
+	}
+}
+
+// gateway is the global payments gateway. The sandbox only when asked for:
+// a deployment that forgets its Stripe key has online payment off, never a
+// test button that clears debts.
+func gateway(cfg config.Config, log *slog.Logger) payments.Gateway {
 	var gw payments.Gateway = payments.Off{}
 	switch {
 	case cfg.StripeSecretKey != "":
@@ -212,32 +279,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB)
 	default:
 		log.Info("payments gateway: "+gw.Name(), "gateway", gw.Name())
 	}
-	a.Payments = payments.NewService(db, a.Audit, a.Tenants, gw, cfg.PublicURL, log)
-	sealKey, err := sealingKey(cfg, secret)
-	if err != nil {
-		return nil, err
-	}
-	// Tenants' own gateways (their Stripe account, their Wompi keys): the
-	// money settles into the client company's account.
-	if a.Payments.Creds, err = payments.NewCredentials(db, a.Audit, a.Tenants, sealKey, cfg.StripeAPIBase, cfg.WompiCheckoutURL, cfg.WompiAPIBase); err != nil {
-		return nil, err
-	}
-	a.Web.Payments, a.Web.StripeWebhookSecret = a.Payments, cfg.StripeWebhookKey
-	a.Payments.Prices = a.DebtorsSvc // checkout prices as the statement does
-	a.Payments.Rules = policies      // completion imputes with the tenant's money rules
-	a.Payments.Translate = cat.T     // the checkout description, in the tenant's language
-	a.Payments.Now = func() time.Time { return a.DebtorsSvc.Now() }
-	// wiring: bank-file reconciliation (lines below)
-	a.Web.BankFiles = reconciliation.New(db, a.Tenants, policies, a.Work, a.Audit, log)
-	// One-time login codes by e-mail go out through the outbox's e-mail
-	// sender, directly (never stored: the message holds the code).
-	if mailer := worklists.Email; mailer != nil {
-		a.DebtorsSvc.Mail = func(ctx context.Context, to, subject, body string) error {
-			return mailer.Send(ctx, queue.Message{ID: fmt.Sprintf("login-code:%d", time.Now().UnixNano()), Channel: "email",
-				Template: "login_code", To: to, Subject: subject, Body: body, Status: "sending", CreatedAt: time.Now().UTC()})
-		}
-	}
-	return a, nil
+	return gw
+}
+
+// jobHolder names this process as a holder of job leases.
+func jobHolder() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s:%d", host, os.Getpid())
 }
 
 // Close stops the parts in reverse order of start: HTTP is shut down by the
@@ -311,12 +359,7 @@ func derive(secret []byte, purpose string) []byte {
 
 // StartBackground starts the worker pool and periodic jobs.
 func (a *App) StartBackground(ctx context.Context) error {
-	if a.Pool == nil {
-		a.Pool = worker.NewPool(2, 64, a.Log)
-	}
-	a.Accounts.SetPool(a.Pool)
-	host, _ := os.Hostname()
-	a.Jobs = jobs.New(a.DB, fmt.Sprintf("%s:%d", host, os.Getpid()), a.Log)
+	a.Pool.Start()
 	list := a.jobList()
 	a.Pool.Every("scheduler", time.Minute, func(ctx context.Context) { a.Jobs.Tick(ctx, list) })
 	if n, err := a.Accounts.ResumeImports(ctx); err != nil {
@@ -382,13 +425,13 @@ func (a *App) jobList() []jobs.Job {
 		}},
 		// jobs: queue and ladder (entries below)
 		{Name: "queue.ladder", Period: every5, Lease: 10 * time.Minute, Run: a.forEachTenant(func(ctx context.Context, tenant string) error {
-			if _, err := a.Queue.RunLadder(ctx, tenant); err != nil {
+			if _, err := a.Ladder.Run(ctx, tenant); err != nil {
 				return fmt.Errorf("ladder: %w", err)
 			}
 			return nil
 		})},
 		{Name: "queue.deliver", Period: func(now time.Time) string { return now.UTC().Truncate(time.Minute).Format(time.RFC3339) }, Lease: 5 * time.Minute, Run: a.forEachTenant(func(ctx context.Context, tenant string) error {
-			if _, err := a.Queue.Deliver(ctx, tenant); err != nil {
+			if _, err := a.Outbox.Deliver(ctx, tenant); err != nil {
 				return fmt.Errorf("outbox: %w", err)
 			}
 			return nil

@@ -18,7 +18,7 @@ import (
 func TestForEachTenantGoesOnPastAFailure(t *testing.T) {
 	db := storetest.New(t)
 	a, err := New(context.Background(), config.Config{DataDir: t.TempDir(), PublicURL: "http://127.0.0.1", SessionTTL: time.Minute,
-		JWTSecret: strings.Repeat("k", 40), ImportMaxBytes: 1 << 20}, nil, db)
+		JWTSecret: strings.Repeat("k", 40), ImportMaxBytes: 1 << 20}, nil, db, Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}

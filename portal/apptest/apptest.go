@@ -50,12 +50,25 @@ func New(t testing.TB, opts ...func(*config.Config)) *Env {
 // tests that read what the portal logs.
 func NewLogged(t testing.TB, log *slog.Logger, opts ...func(*config.Config)) *Env {
 	t.Helper()
-	return NewOn(t, storetest.New(t), log, opts...)
+	return NewHooked(t, log, app.Hooks{}, opts...)
+}
+
+// NewHooked is NewLogged with hooks in place of what the configuration
+// would build (a mailbox that keeps the debtors' login codes).
+func NewHooked(t testing.TB, log *slog.Logger, hooks app.Hooks, opts ...func(*config.Config)) *Env {
+	t.Helper()
+	return NewOnHooked(t, storetest.New(t), log, hooks, opts...)
 }
 
 // NewOn is NewLogged on a database the test opened (storetest.Mongo: the
 // portal as it runs on MongoDB proper).
 func NewOn(t testing.TB, db *store.DB, log *slog.Logger, opts ...func(*config.Config)) *Env {
+	t.Helper()
+	return NewOnHooked(t, db, log, app.Hooks{}, opts...)
+}
+
+// NewOnHooked is NewOn with hooks.
+func NewOnHooked(t testing.TB, db *store.DB, log *slog.Logger, hooks app.Hooks, opts ...func(*config.Config)) *Env {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := config.Config{
@@ -66,7 +79,7 @@ func NewOn(t testing.TB, db *store.DB, log *slog.Logger, opts ...func(*config.Co
 	for _, o := range opts {
 		o(&cfg)
 	}
-	a, err := app.New(context.Background(), cfg, log, db)
+	a, err := app.New(context.Background(), cfg, log, db, hooks)
 	if err != nil {
 		t.Fatalf("apptest: %v", err)
 	}
@@ -265,7 +278,7 @@ func (e *Env) Import(tenant, token, name string, content []byte) map[string]any 
 // the same database and configuration, as a second portal replica would be.
 func (e *Env) Replica() *Env {
 	e.T.Helper()
-	a, err := app.New(context.Background(), e.App.Config, nil, e.App.DB)
+	a, err := app.New(context.Background(), e.App.Config, nil, e.App.DB, app.Hooks{})
 	if err != nil {
 		e.T.Fatalf("apptest: replica: %v", err)
 	}

@@ -40,11 +40,11 @@ func (s *Service) LoginByLink(ctx context.Context, tenant, token string) (LinkSe
 	if wait := s.byAddr.Check(addrKey); wait > 0 {
 		return LinkSession{}, &apperr.Throttled{RetryAfterSeconds: int(math.Ceil(wait.Seconds()))}
 	}
-	if s.Links == nil || !slugRE.MatchString(tenant) {
+	if s.links == nil || !slugRE.MatchString(tenant) {
 		s.byAddr.Fail(addrKey)
 		return LinkSession{}, fmt.Errorf("link login: %w", apperr.ErrUnauthorized)
 	}
-	l, err := s.Links.Resolve(ctx, tenant, token)
+	l, err := s.links.Resolve(ctx, tenant, token)
 	if err != nil {
 		if errors.Is(err, apperr.ErrUnauthorized) {
 			s.byAddr.Fail(addrKey)

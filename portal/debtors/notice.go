@@ -10,7 +10,7 @@ import (
 	"cartera/portal/apperr"
 	"cartera/portal/i18n"
 	"cartera/portal/money"
-	"cartera/portal/queue"
+	"cartera/portal/outbox"
 	"cartera/portal/store"
 	"cartera/portal/strategy"
 	"cartera/tenants"
@@ -47,10 +47,10 @@ func NoticeID(sc *store.Scope, disputeID, status string) string {
 // It never carries the debtor's document number: a note that typed it is
 // masked. Without a valid contact the notice is held (no_contact), visible
 // in the manager's outbox.
-func (s *Service) notify(ctx context.Context, sc *store.Scope, t tenants.Tenant, dis Dispute, disputed int64) (queue.Message, error) {
+func (s *Service) notify(ctx context.Context, sc *store.Scope, t tenants.Tenant, dis Dispute, disputed int64) (outbox.Message, error) {
 	var d noticeDebtor
 	if err := sc.C("debtors").Get(ctx, dis.DebtorID, &d); err != nil {
-		return queue.Message{}, err
+		return outbox.Message{}, err
 	}
 	lang := i18n.For(d.Lang, t.Locale)
 	tr := func(key string) string { return s.translate(lang, key) }
@@ -58,7 +58,7 @@ func (s *Service) notify(ctx context.Context, sc *store.Scope, t tenants.Tenant,
 	if dis.Status == DisputeAccepted && dis.CreditTotal < disputed {
 		kind = "partial"
 	}
-	portal := tenants.DebtorURL(s.PublicURL, t.ID)
+	portal := tenants.DebtorURL(s.publicURL, t.ID)
 	note := dis.Note
 	if doc := strings.TrimSpace(d.Document); doc != "" {
 		note = strings.ReplaceAll(note, doc, Mask(doc))
@@ -74,9 +74,9 @@ func (s *Service) notify(ctx context.Context, sc *store.Scope, t tenants.Tenant,
 		return text
 	}
 	now := s.Now().UTC()
-	m := queue.Message{
+	m := outbox.Message{
 		ID: NoticeID(sc, dis.ID, dis.Status), TenantID: sc.Slug(), DebtorID: d.ID, Step: "dispute_" + dis.Status,
-		Template: "dispute_" + kind, Status: queue.StatusQueued, NextAttemptAt: now, CreatedAt: now,
+		Template: "dispute_" + kind, Status: outbox.StatusQueued, NextAttemptAt: now, CreatedAt: now,
 	}
 	if len(dis.AccountIDs) > 0 {
 		m.AccountID = dis.AccountIDs[0] // an outbox message belongs to an account
@@ -94,10 +94,10 @@ func (s *Service) notify(ctx context.Context, sc *store.Scope, t tenants.Tenant,
 		m.Body = fill(tr("dispute.notice." + kind + ".short"))
 	}
 	if m.To == "" {
-		m.Channel, m.Status, m.Code = strategy.ChannelEmail, queue.StatusHeld, "no_contact"
+		m.Channel, m.Status, m.Code = strategy.ChannelEmail, outbox.StatusHeld, "no_contact"
 	}
 	if err := sc.C("outbox").Insert(ctx, m); err != nil && !errors.Is(err, apperr.ErrConflict) {
-		return queue.Message{}, fmt.Errorf("dispute notice: %w", err)
+		return outbox.Message{}, fmt.Errorf("dispute notice: %w", err)
 	}
 	return m, nil
 }

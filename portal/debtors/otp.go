@@ -39,6 +39,10 @@ const (
 // SendMail delivers one e-mail (the app wires the outbox's e-mail sender).
 type SendMail func(ctx context.Context, to, subject, body string) error
 
+// EmailCodes reports whether one-time login codes can be sent by e-mail
+// (a mail sender is configured).
+func (s *Service) EmailCodes() bool { return s.mail != nil }
+
 // loginCode is the pending e-mail code on the debtor document.
 type loginCode struct {
 	Hash      string    `bson:"hash"`
@@ -67,7 +71,7 @@ var ErrEmailCodesOff = &apperr.Refusal{Code: "email_codes_unavailable", Reason: 
 // e-mail, so it tells nothing about who is a debtor; requests are throttled
 // per document and per address (429 with Retry-After).
 func (s *Service) RequestEmailCode(ctx context.Context, tenant, document string) error {
-	if s.Mail == nil {
+	if s.mail == nil {
 		return ErrEmailCodesOff
 	}
 	a := actor.From(ctx)
@@ -120,7 +124,7 @@ func (s *Service) RequestEmailCode(ctx context.Context, tenant, document string)
 	vars := map[string]string{"name": d.Name, "company": t.Name, "code": code, "minutes": strconv.Itoa(int(EmailCodeTTL.Minutes()))}
 	subject := i18n.Fill(s.translate(lang, "otp.subject"), vars)
 	body := i18n.Fill(s.translate(lang, "otp.body"), vars)
-	if err := s.Mail(ctx, to, subject, body); err != nil {
+	if err := s.mail(ctx, to, subject, body); err != nil {
 		return fmt.Errorf("email code: send: %w", err)
 	}
 	_ = s.audit.Record(ctx, tenant, "debtor.login.code_sent", d.ID, map[string]any{"document": Mask(doc), "to": maskEmail(to)})

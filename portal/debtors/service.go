@@ -27,28 +27,39 @@ import (
 
 // Service is the debtor face's domain service.
 type Service struct {
-	db       *store.DB
-	audit    *audit.Log
-	tenants  *tenants.Service
-	accounts *accounts.Service
-	tokens   *tenants.Tokens
-	byDoc    *ratelimit.Limiter
-	byAddr   *ratelimit.Limiter
-	sendDoc  *ratelimit.Limiter // e-mail code requests
-	sendAddr *ratelimit.Limiter
+	db        *store.DB
+	audit     *audit.Log
+	tenants   *tenants.Service
+	accounts  *accounts.Service
+	tokens    *tenants.Tokens
+	byDoc     *ratelimit.Limiter
+	byAddr    *ratelimit.Limiter
+	sendDoc   *ratelimit.Limiter // e-mail code requests
+	sendAddr  *ratelimit.Limiter
+	mail      SendMail     // one-time login codes (nil: the option is off)
+	links     LinkResolver // payment links (nil: links open nothing)
+	views     AccountsOf   // a debtor's accounts in one read (nil: one by one)
+	ruleSrc   RuleSource   // money rules (nil: the shipped caps)
+	tr        func(lang, key string) string
+	publicURL string
+	// rates and zones hold values that never change for a given key (the
+	// daily rate of an annual rate, the location of a zone name), computed
+	// once instead of on every statement line and request.
+	rates calc.Rates
+	zones sync.Map // zone name -> *time.Location
+	// Now is the clock (Options.Now; tests move it to dates the cap table
+	// covers, the demo through its year).
+	Now func() time.Time
+}
+
+// Options are the service's optional parts.
+type Options struct {
 	// Mail sends one-time login codes (nil: the option is off).
 	Mail SendMail
 	// Links resolves payment links (nil: links open nothing).
 	Links LinkResolver
 	// Views serves a debtor's accounts in one read (nil: read one by one).
 	Views AccountsOf
-	// rates and zones hold values that never change for a given key (the
-	// daily rate of an annual rate, the location of a zone name), computed
-	// once instead of on every statement line and request.
-	rates calc.Rates
-	zones sync.Map // zone name -> *time.Location
-	// Now is the clock (tests move it to dates the cap table covers).
-	Now func() time.Time
 	// Rules gives a tenant's money rules under its country's caps
 	// (strategy.Service; nil: the shipped caps).
 	Rules RuleSource
@@ -56,6 +67,8 @@ type Service struct {
 	// PublicURL is where they find the debtor portal.
 	Translate func(lang, key string) string
 	PublicURL string
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
 }
 
 // RuleSource gives a tenant's policy and builds its money rules.
@@ -71,14 +84,18 @@ type AccountsOf interface {
 }
 
 // New wires the service.
-func New(db *store.DB, a *audit.Log, t *tenants.Service, acc *accounts.Service) *Service {
+func New(db *store.DB, a *audit.Log, t *tenants.Service, acc *accounts.Service, o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	return &Service{
 		db: db, audit: a, tenants: t, accounts: acc, tokens: t.Tokens(),
 		byDoc:    ratelimit.New(5, 15*time.Minute, 15*time.Minute),
 		byAddr:   ratelimit.New(20, 15*time.Minute, 15*time.Minute),
 		sendDoc:  ratelimit.New(3, 15*time.Minute, 15*time.Minute),
 		sendAddr: ratelimit.New(10, 15*time.Minute, 15*time.Minute),
-		Now:      time.Now,
+		mail:     o.Mail, links: o.Links, views: o.Views, ruleSrc: o.Rules, tr: o.Translate, publicURL: o.PublicURL,
+		Now: o.Now,
 	}
 }
 
@@ -264,10 +281,10 @@ func Mask(doc string) string {
 	return strings.Repeat("•", len(r)-4) + string(r[len(r)-4:])
 }
 
-// translate is Translate, or the key itself when no catalogue is wired.
+// translate is the catalogue (Options.Translate), or the key itself when none is wired.
 func (s *Service) translate(lang, key string) string {
-	if s.Translate == nil {
+	if s.tr == nil {
 		return key
 	}
-	return s.Translate(lang, key)
+	return s.tr(lang, key)
 }

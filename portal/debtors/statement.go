@@ -158,10 +158,10 @@ func (s *Service) Statement(ctx context.Context) (Statement, error) {
 }
 
 // debtorAccounts reads a debtor's accounts from the debtor view (one Get
-// when it is current; Service.Views), or by _id without one.
+// when it is current; Options.Views), or by _id without one.
 func (s *Service) debtorAccounts(ctx context.Context, sc *store.Scope, debtorID string, ids []string) ([]accounts.Account, error) {
-	if s.Views != nil {
-		return s.Views.Accounts(ctx, sc, debtorID, ids)
+	if s.views != nil {
+		return s.views.Accounts(ctx, sc, debtorID, ids)
 	}
 	out := make([]accounts.Account, 0, len(ids))
 	for _, id := range ids {
@@ -192,12 +192,11 @@ func (s *Service) line(a accounts.Account, key string, today time.Time, r calc.R
 	return l
 }
 
-// rules are the tenant's money rules (the policy under its country's caps).
 // policy is the tenant's policy in force: through the policy service's
 // cache when wired, else read from the tenant document.
 func (s *Service) policy(ctx context.Context, t tenants.Tenant) (strategy.Policy, error) {
-	if s.Rules != nil {
-		return s.Rules.For(ctx, t.ID)
+	if s.ruleSrc != nil {
+		return s.ruleSrc.For(ctx, t.ID)
 	}
 	var saved struct {
 		Policy *strategy.Policy `bson:"policy"`
@@ -208,9 +207,10 @@ func (s *Service) policy(ctx context.Context, t tenants.Tenant) (strategy.Policy
 	return strategy.OfTenant(saved.Policy, t.Country), nil
 }
 
+// rules are the tenant's money rules (the policy under its country's caps).
 func (s *Service) rules(ctx context.Context, country string, p strategy.Policy) (calc.Rules, error) {
-	if s.Rules != nil {
-		return s.Rules.RulesOf(ctx, country, p)
+	if s.ruleSrc != nil {
+		return s.ruleSrc.RulesOf(ctx, country, p)
 	}
 	return p.Rules(calc.DefaultCapTable(country)), nil
 }

@@ -15,6 +15,7 @@ import (
 	"cartera/portal/app"
 	"cartera/portal/apperr"
 	"cartera/portal/debtors"
+	"cartera/portal/outbox"
 	"cartera/portal/queue"
 	"cartera/portal/work"
 	"cartera/tenants"
@@ -44,6 +45,7 @@ type sim struct {
 	contacted    map[string]bool // debtor documents called this week
 	paidRefs     []string        // online payments, for refunds
 	batches      int
+	outbox       *outbox.Service // the replay's deliveries (its own sender)
 }
 
 // promise is one the simulation will keep (pay) or break (let lapse).
@@ -73,9 +75,11 @@ func (s *sim) clock() func() {
 	now := func() time.Time { return s.now }
 	a := s.a
 	a.Accounts.Now, a.Web.Work.Now, a.Web.Queue.Now, a.DebtorsSvc.Now, a.Web.Plans.Now, a.Web.Reports.Now = now, now, now, now, now, now
+	a.Ladder.Now, a.Outbox.Now, a.Bureau.Now = now, now, now
 	return func() {
 		a.Accounts.Now, a.Web.Work.Now, a.Web.Plans.Now = nil, time.Now, time.Now
 		a.Web.Queue.Now, a.DebtorsSvc.Now, a.Web.Reports.Now = time.Now, time.Now, time.Now
+		a.Ladder.Now, a.Outbox.Now, a.Bureau.Now = time.Now, time.Now, time.Now
 	}
 }
 
@@ -87,10 +91,10 @@ func (s *sim) replay(ctx context.Context, today time.Time) error {
 	restore := s.clock()
 	defer restore()
 	sender := &demoMail{}
-	q := s.a.Web.Queue
-	prevEmail, prevMax := q.Email, q.MaxAttempts
-	q.Email, q.MaxAttempts = sender, 2
-	defer func() { q.Email, q.MaxAttempts = prevEmail, prevMax }()
+	// The year's e-mails go out through an outbox of its own: a sender
+	// that bounces some addresses, two attempts each.
+	s.outbox = outbox.New(outbox.Options{DB: s.a.DB, Tenants: s.a.Tenants, Log: s.a.Log, Email: sender, MaxAttempts: 2,
+		Now: func() time.Time { return s.now }})
 	s.contacted = map[string]bool{}
 	for day := start; !day.After(today); day = day.AddDate(0, 0, 1) {
 		s.at(day, 8, 0)
@@ -210,10 +214,10 @@ func (s *sim) place(ctx context.Context, day time.Time) error {
 
 // ladder runs the automatic steps and delivers what they queued.
 func (s *sim) ladder(ctx context.Context) error {
-	if _, err := s.a.Web.Queue.RunLadder(s.manager, s.t.ID); err != nil {
+	if _, err := s.a.Ladder.Run(s.manager, s.t.ID); err != nil {
 		return fmt.Errorf("ladder: %w", err)
 	}
-	if _, err := s.a.Web.Queue.Deliver(s.manager, s.t.ID); err != nil {
+	if _, err := s.outbox.Deliver(s.manager, s.t.ID); err != nil {
 		return fmt.Errorf("deliver: %w", err)
 	}
 	return nil
@@ -519,7 +523,7 @@ func (s *sim) offerPlans(ctx context.Context, n int) error {
 // bureau sends the prior notice (Ley 1266 art. 12) to up to n accounts
 // more than 60 days late that have none yet.
 func (s *sim) bureau(ctx context.Context, n int) error {
-	listed, err := s.a.Web.Queue.BureauList(s.manager, s.t.ID, "")
+	listed, err := s.a.Bureau.List(s.manager, s.t.ID, "")
 	if err != nil {
 		return fmt.Errorf("bureau list: %w", err)
 	}
@@ -536,7 +540,7 @@ func (s *sim) bureau(ctx context.Context, n int) error {
 		if sent >= n || has[v.Invoice] || s.now.Sub(v.DueDate) < 60*24*time.Hour || v.PlanID != "" || len(v.DisputeIDs) > 0 {
 			continue
 		}
-		if _, err := s.a.Web.Queue.SendBureauNotice(s.manager, s.t.ID, v.Invoice, "email"); err != nil {
+		if _, err := s.a.Bureau.SendNotice(s.manager, s.t.ID, v.Invoice, "email"); err != nil {
 			if isSkippable(err) {
 				continue
 			}
@@ -577,7 +581,7 @@ func isSkippable(err error) bool {
 // demoMail "delivers" e-mail: addresses at rebota.example bounce.
 type demoMail struct{ sent int }
 
-func (m *demoMail) Send(_ context.Context, msg queue.Message) error {
+func (m *demoMail) Send(_ context.Context, msg outbox.Message) error {
 	if bytes.Contains([]byte(msg.To), []byte("rebota")) {
 		return errors.New("550 mailbox unavailable")
 	}

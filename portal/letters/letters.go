@@ -29,30 +29,39 @@ import (
 
 // Service renders letters.
 type Service struct {
-	db       *store.DB
-	tenants  *tenants.Service
-	policy   *strategy.Service
-	accounts *accounts.Service
+	db        *store.DB
+	tenants   *tenants.Service
+	policy    *strategy.Service
+	accounts  *accounts.Service
+	links     *paylinks.Service
+	publicURL string
+	translate func(lang, key string) string
+	// Now is the clock (Options.Now; tests move it).
+	Now func() time.Time
+}
+
+// Options are the letters' optional parts.
+type Options struct {
 	// Links issues the payment link the letter's QR carries (nil: the QR
 	// is the tenant's debtor page).
 	Links *paylinks.Service
 	// PublicURL is where debtors log in; Translate the catalogue (nil
-	// shows the keys); Now the clock (tests move it).
+	// shows the keys); Now the clock (nil: the real time).
 	PublicURL string
 	Translate func(lang, key string) string
 	Now       func() time.Time
 }
 
 // New wires the service.
-func New(db *store.DB, t *tenants.Service, p *strategy.Service, acc *accounts.Service) *Service {
-	return &Service{db: db, tenants: t, policy: p, accounts: acc}
+func New(db *store.DB, t *tenants.Service, p *strategy.Service, acc *accounts.Service, o Options) *Service {
+	return &Service{db: db, tenants: t, policy: p, accounts: acc, links: o.Links, publicURL: o.PublicURL, translate: o.Translate, Now: o.Now}
 }
 
 func (s *Service) tr(lang, key string) string {
-	if s.Translate == nil {
+	if s.translate == nil {
 		return key
 	}
-	return s.Translate(lang, key)
+	return s.translate(lang, key)
 }
 
 func (s *Service) now() time.Time {
@@ -132,7 +141,7 @@ func (s *Service) Letter(ctx context.Context, tenant, key, level string, withCod
 	loc := t.Location()
 	today := civilToday(now, loc)
 	d := LetterData{Level: level, Company: t.Name, Date: now.In(loc), DebtorName: det.Debtor.Name, Currency: det.Currency,
-		Locale: t.Locale, PortalURL: tenants.DebtorURL(s.PublicURL, t.ID), Lang: i18n.OfLocale(t.Locale),
+		Locale: t.Locale, PortalURL: tenants.DebtorURL(s.publicURL, t.ID), Lang: i18n.OfLocale(t.Locale),
 		Reference: accounts.PaymentReference(tenant, det.Debtor.Document)}
 	for i := len(det.Debtor.Contacts) - 1; i >= 0; i-- {
 		if c := det.Debtor.Contacts[i]; c.Kind == "address" && !c.Invalid {
@@ -172,8 +181,8 @@ func (s *Service) Letter(ctx context.Context, tenant, key, level string, withCod
 			return nil, err
 		}
 	}
-	if s.Links != nil && len(ids) > 0 {
-		token, err := s.Links.Issue(ctx, tenant, det.Debtor.ID, ids, "letter:"+level+":"+key)
+	if s.links != nil && len(ids) > 0 {
+		token, err := s.links.Issue(ctx, tenant, det.Debtor.ID, ids, "letter:"+level+":"+key)
 		if err != nil {
 			return nil, err
 		}

@@ -136,66 +136,6 @@ func BenchmarkQueue(b *testing.B) {
 	}
 }
 
-// ladderN is the tenant size of BenchmarkLadderPass.
-var ladderN = envInt("LADDER_N", 10_000)
-
-// BenchmarkLadderPass runs the ladder over a tenant of LADDER_N (10,000 by
-// default) open accounts: the first pass queues the due steps and builds the
-// worklists; the second (nothing changed) only reads. During the first pass
-// a prober makes a small write every 20 ms, as a request would, and the
-// latencies it saw say whether the pass blocks requests.
-func BenchmarkLadderPass(b *testing.B) {
-	e := benchEnv(b)
-	populate(b, e, ladderN, ladderN/2, false)
-	q := e.App.Web.Queue
-	q.Now = func() time.Time { return time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC) }
-	ctx := e.Ctx()
-	sc := e.App.DB.Tenant("bench")
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		stop := make(chan struct{})
-		probes := make(chan []time.Duration)
-		go func() {
-			var lat []time.Duration
-			for {
-				select {
-				case <-stop:
-					probes <- lat
-					return
-				case <-time.After(20 * time.Millisecond):
-				}
-				start := time.Now()
-				if _, err := sc.C("counters").Upsert(ctx, sc.ID("probe"), bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}}}}); err != nil {
-					b.Error(err)
-				}
-				lat = append(lat, time.Since(start))
-			}
-		}()
-		start := time.Now()
-		st, err := q.RunLadder(ctx, "bench")
-		first := time.Since(start)
-		close(stop)
-		lat := <-probes
-		if err != nil {
-			b.Fatal(err)
-		}
-		start = time.Now()
-		st2, err := q.RunLadder(ctx, "bench")
-		if err != nil || st2.Queued != 0 {
-			b.Fatalf("second pass %+v %v", st2, err)
-		}
-		b.ReportMetric(first.Seconds(), "first-pass-s")
-		b.ReportMetric(time.Since(start).Seconds(), "steady-pass-s")
-		b.ReportMetric(float64(st.Queued), "queued")
-		if len(lat) > 0 {
-			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-			b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "write-during-pass-p95-ms")
-			b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "write-during-pass-max-ms")
-		}
-		b.Logf("first %+v second %+v; %d probe writes", st, st2, len(lat))
-	}
-}
-
 // benchEnv is an app with tenant "bench" and no background jobs: the
 // scheduler's own ladder pass and daily worklist rebuild would otherwise run
 // on the benchmark's tenant a minute in and distort its figures.

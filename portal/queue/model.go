@@ -1,8 +1,9 @@
-// Package queue is the collector's side of the collection process: the
-// worklist read model (one document per collector and tenant, read by _id),
-// the transparent priority score, the ladder runner that turns a tenant's
-// policy into outbox messages and collector tasks, the outbox delivery, and
-// the dunning letters.
+// Package queue is the collector's queue: the worklist read model (one
+// document per collector and tenant, read by _id), the transparent
+// priority score, and the ladder's state on each account (the steps done
+// and the next action), which is what the worklist shows. The ladder pass
+// that sends the automatic steps (portal/ladder) walks the accounts
+// through a Pass.
 package queue
 
 import (
@@ -129,42 +130,6 @@ func EncodeEntries(entries map[string]Entry) ([]byte, error) {
 	return encodeV1(entries)
 }
 
-// Outbox message statuses.
-const (
-	StatusQueued   = "queued"   // ready to send at nextAttemptAt
-	StatusDeferred = "deferred" // a contact rule blocks it until nextAttemptAt
-	StatusSending  = "sending"  // claimed by a delivery run until claimUntil
-	StatusHeld     = "held"     // no way to send it configured (or a letter to print)
-	StatusSent     = "sent"
-	StatusFailed   = "failed" // gave up after MaxAttempts
-)
-
-// Message is an automatic contact in the outbox. _id is
-// "<tenant>:<accountKey>:<stepDay>:<channel>", so each ladder step of an
-// account is queued once however many runners try.
-type Message struct {
-	ID            string     `bson:"_id" json:"id"`
-	TenantID      string     `bson:"tenantId" json:"tenant"`
-	AccountID     string     `bson:"accountId" json:"accountId"`
-	DebtorID      string     `bson:"debtorId" json:"-"`
-	Step          string     `bson:"step" json:"step"`
-	Channel       string     `bson:"channel" json:"channel"`
-	Template      string     `bson:"template" json:"template"`
-	To            string     `bson:"to" json:"-"`
-	Subject       string     `bson:"subject" json:"subject"`
-	Body          string     `bson:"body" json:"-"`
-	Status        string     `bson:"status" json:"status"`
-	Code          string     `bson:"code,omitempty" json:"code,omitempty"` // why held or deferred
-	Reason        string     `bson:"reason,omitempty" json:"reason,omitempty"`
-	Attempts      int        `bson:"attempts" json:"attempts"`
-	NextAttemptAt time.Time  `bson:"nextAttemptAt" json:"nextAttemptAt"`
-	ClaimUntil    time.Time  `bson:"claimUntil" json:"-"`
-	LastError     string     `bson:"lastError,omitempty" json:"lastError,omitempty"`
-	CreatedAt     time.Time  `bson:"createdAt" json:"createdAt"`
-	SentAt        *time.Time `bson:"sentAt,omitempty" json:"sentAt,omitempty"`
-	Rev           int64      `bson:"rev" json:"-"`
-}
-
 // accountDoc is the part of an account this package reads and writes
 // (nextAction and ladderDone are written only here).
 type accountDoc struct {
@@ -200,7 +165,6 @@ var accountProjection = map[string]int{"history": 0, "activityIds": 0}
 type contactDoc struct {
 	Kind    string `bson:"kind"`
 	Value   string `bson:"value"`
-	City    string `bson:"city"`
 	Invalid bool   `bson:"invalid"`
 }
 
@@ -209,21 +173,20 @@ type channelConsent struct {
 	OptedOut   bool `bson:"optedOut"`
 }
 
-// consentDoc is the debtor's consent record as the rules need it: channels
-// authorized or opted out, extended hours, and the preferred daily window
+// consentDoc is the channels the debtor authorized or opted out of
 // (written by the collectors' consent endpoint and the debtor's
 // preferences).
 type consentDoc struct {
-	Channels        map[string]channelConsent `bson:"channels"`
-	ExtendedHours   bool                      `bson:"extendedHours"`
-	PreferredWindow *struct {
-		From string `bson:"from"`
-		To   string `bson:"to"`
-	} `bson:"preferredWindow"`
+	Channels map[string]channelConsent `bson:"channels"`
 }
 
-// debtorDoc is the debtor as worklist entries and the contact rules need it.
-type debtorDoc = debtorFull
+// debtorDoc is the debtor as worklist entries need it: the contacts and
+// the consent that say on how many channels it can be reached.
+type debtorDoc struct {
+	ID       string       `bson:"_id"`
+	Contacts []contactDoc `bson:"contacts"`
+	Consent  *consentDoc  `bson:"consent"`
+}
 
 type promiseDoc struct {
 	ID        string    `bson:"_id"`

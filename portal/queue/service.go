@@ -1,42 +1,23 @@
 package queue
 
 import (
-	"cartera/portal/paylinks"
 	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
-	"cartera/portal/accounts"
-	"cartera/portal/compliance"
 	"cartera/portal/store"
 	"cartera/portal/strategy"
 	"cartera/tenants"
 )
 
-// Service runs worklists, the ladder, the outbox and letters.
+// Service keeps the collectors' worklists and the ladder's state on the
+// accounts, and reads the queue.
 type Service struct {
-	db       *store.DB
-	tenants  *tenants.Service
-	policy   *strategy.Service
-	accounts *accounts.Service
-	checker  compliance.Checker
-	log      *slog.Logger
-	// Email sends e-mail (nil: e-mails stay held in the outbox).
-	Email Sender
-	// Messenger sends WhatsApp and SMS (nil: they stay held).
-	Messenger Sender
-	// Links stores the payment links messages and letters carry (nil:
-	// they carry the tenant's debtor page).
-	Links *paylinks.Service
-	// PublicURL is where debtors log in (letters and messages carry the
-	// tenant's link under it).
-	PublicURL string
-	// Translate is the catalogue (letters and messages are written in the
-	// tenant's language); nil shows the keys.
-	Translate func(lang, key string) string
-	// MaxAttempts bounds delivery retries before a message is failed.
-	MaxAttempts int
+	db      *store.DB
+	tenants *tenants.Service
+	policy  *strategy.Service
+	log     *slog.Logger
 	// Now is the clock (tests move it).
 	Now func() time.Time
 	// lists caches decoded worklists by their token (cache.go).
@@ -48,21 +29,12 @@ type Service struct {
 	paused sync.Map
 }
 
-// tr is Translate, or the key itself when no catalogue is wired.
-func (s *Service) tr(lang, key string) string {
-	if s.Translate == nil {
-		return key
-	}
-	return s.Translate(lang, key)
-}
-
 // New wires the service.
-func New(db *store.DB, t *tenants.Service, p *strategy.Service, acc *accounts.Service, log *slog.Logger) *Service {
+func New(db *store.DB, t *tenants.Service, p *strategy.Service, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Service{db: db, tenants: t, policy: p, accounts: acc, log: log,
-		checker: compliance.Checker{Calendar: compliance.NewCalendar()}, MaxAttempts: 5, Now: time.Now, lists: newListCache(64)}
+	s := &Service{db: db, tenants: t, policy: p, log: log, Now: time.Now, lists: newListCache(64)}
 	if db.Embedded() {
 		s.checked = newCheckMemo(200_000)
 		// One watcher per service: two app instances on one store each

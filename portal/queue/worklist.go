@@ -49,6 +49,11 @@ func (c *ctxTenant) polOf(t *accounts.TestArm) strategy.Policy {
 }
 
 func (s *Service) load(ctx context.Context, tenant string) (*ctxTenant, error) {
+	return s.loadAt(ctx, tenant, s.now())
+}
+
+// loadAt is load with today as of now.
+func (s *Service) loadAt(ctx context.Context, tenant string, now time.Time) (*ctxTenant, error) {
 	t, err := s.tenants.TenantByID(ctx, tenant)
 	if err != nil {
 		return nil, err
@@ -58,7 +63,7 @@ func (s *Service) load(ctx context.Context, tenant string) (*ctxTenant, error) {
 		return nil, err
 	}
 	loc := t.Location()
-	return &ctxTenant{t: t, sc: s.db.Tenant(tenant), pol: arms.Champion, arms: arms, loc: loc, today: civilToday(s.now(), loc), debtor: map[string]debtorDoc{}}, nil
+	return &ctxTenant{t: t, sc: s.db.Tenant(tenant), pol: arms.Champion, arms: arms, loc: loc, today: civilToday(now, loc), debtor: map[string]debtorDoc{}}, nil
 }
 
 func (c *ctxTenant) getDebtor(ctx context.Context, id string) (debtorDoc, error) {
@@ -132,13 +137,6 @@ func pauseOf(a accountDoc, live bool) strategy.Pause {
 	}
 }
 
-// outboxChannels are the channels an automatic step sends through the outbox.
-var outboxChannels = []string{strategy.ChannelEmail, strategy.ChannelWhatsApp, strategy.ChannelSMS, strategy.ChannelLetter, strategy.ChannelStatement}
-
-func automatic(st *strategy.Step) bool {
-	return st != nil && st.Automatic && slices.Contains(outboxChannels, st.Channel)
-}
-
 // wantedAction is the collector's next action given the account's ladder
 // state: a pending promise follow-up wins; otherwise the ladder's next
 // manual step (due or upcoming); nothing while paused or when the next step
@@ -151,7 +149,7 @@ func wantedAction(c *ctxTenant, a accountDoc, live bool) *NextAction {
 	if a.NextAction != nil && a.NextAction.Type == ActionPromiseFollowUp {
 		return a.NextAction
 	}
-	if n.Step == nil || automatic(n.Step) {
+	if n.Step == nil || n.Step.SentByOutbox() {
 		return nil
 	}
 	label := n.Step.Label

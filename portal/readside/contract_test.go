@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http/httptest"
 	"reflect"
 	"slices"
 	"sort"
@@ -19,6 +21,7 @@ import (
 	"cartera/portal/readside"
 	"cartera/portal/store"
 	"cartera/portal/store/storetest"
+	"cartera/portal/web"
 )
 
 // Both implementations serve the interfaces their consumers declare.
@@ -497,15 +500,28 @@ func rowCases(t *testing.T, e *apptest.Env, fx fixture, sides []side) {
 	}
 	// The money: each debtor's statement, priced by the engine from each
 	// implementation's rows, is the same to the peso.
-	saved := e.App.DebtorsSvc.Views
-	defer func() { e.App.DebtorsSvc.Views = saved }()
 	now := time.Now()
-	e.App.DebtorsSvc.Now = func() time.Time { return now }
 	for _, doc := range []string{"1001", "1002"} {
 		var first string
 		for i, s := range sides {
-			e.App.DebtorsSvc.Views = s.rows
-			r := e.Do("GET", "/api/debtor/statement", fx.debtorTok[doc], nil)
+			// The same HTTP face with only the debtor service's rows swapped.
+			deps := e.App.Web.Deps
+			deps.DebtorPortal = debtors.New(e.App.DB, e.App.Audit, e.App.Tenants, e.App.Accounts,
+				debtors.Options{Views: s.rows, Rules: e.App.Web.Policy, Now: func() time.Time { return now }})
+			deps.Debtors = nil // the sessions of that debtor service
+			face, _, err := web.New(deps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := httptest.NewRequest("GET", "/api/debtor/statement", nil)
+			req.Header.Set("Authorization", "Bearer "+fx.debtorTok[doc])
+			res, err := face.Test(req, 60_000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			r := apptest.Resp{Status: res.StatusCode, Body: body}
 			if r.Status != 200 {
 				t.Fatalf("statement %s through %s: %d %s", doc, s.name, r.Status, r.Body)
 			}

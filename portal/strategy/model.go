@@ -56,6 +56,18 @@ type Step struct {
 // Key identifies a step within a policy (days are unique per channel).
 func (s Step) Key() string { return dayLabel(s.Day) + ":" + s.Channel }
 
+// SentByOutbox reports whether the step is sent by the outbox: automatic
+// and on a channel the outbox sends (e-mail, WhatsApp, SMS, letters,
+// statements). An automatic credit suspension or final notice still needs
+// a person: it becomes the collector's next action.
+func (s Step) SentByOutbox() bool {
+	switch s.Channel {
+	case ChannelEmail, ChannelWhatsApp, ChannelSMS, ChannelLetter, ChannelStatement:
+		return s.Automatic
+	}
+	return false
+}
+
 // EarlyPayment is the discount for paying ahead of the due date.
 type EarlyPayment struct {
 	DaysBefore int   `bson:"daysBefore" json:"daysBefore"`

@@ -38,10 +38,9 @@ func (s *Server) debtorRoutes(r fiber.Router) {
 	s.route(r, fiber.MethodGet, "/tenants/:tenant/disputes/:id/attachment", s.disputeAttachment, disputeResolvers...)
 }
 
-// DebtorSessions is the DebtorAuthenticator of this server: it resolves
-// debtor tokens through the debtor service and slides cookie sessions.
-func (s *Server) DebtorSessions() DebtorAuthenticator { return debtorSessions{s} }
-
+// debtorSessions is the server's DebtorAuthenticator when none is given:
+// it resolves debtor tokens through the debtor service and slides cookie
+// sessions.
 type debtorSessions struct{ s *Server }
 
 func (d debtorSessions) AuthenticateDebtor(c *fiber.Ctx, token string) (actor.Actor, error) {
@@ -151,7 +150,7 @@ func (s *Server) debtorEmailCode(c *fiber.Ctx) error {
 // debtorLoginOptions tells the login page which ways in exist, so it does
 // not offer codes by e-mail when no mail sender is configured.
 func (s *Server) debtorLoginOptions(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"accessCode": true, "emailCode": s.DebtorPortal != nil && s.DebtorPortal.Mail != nil})
+	return c.JSON(fiber.Map{"accessCode": true, "emailCode": s.DebtorPortal != nil && s.DebtorPortal.EmailCodes()})
 }
 
 func (s *Server) debtorLogout(c *fiber.Ctx) error {

@@ -138,7 +138,6 @@ func debtorNoRawKeys(t *testing.T, ctx context.Context) {
 func TestDebtorBrowserEmailCode(t *testing.T) {
 	browsertest.Browser(t)
 	e, box, _ := newOTPEnv(t, nil)
-	e.App.DebtorsSvc.Mail = box.send
 	url := e.Listen()
 	dir := t.TempDir()
 	ctx := browsertest.New(t, 390, 844)

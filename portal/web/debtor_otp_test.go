@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"cartera/portal/app"
 	"cartera/portal/apptest"
 )
 
@@ -52,9 +53,11 @@ const otpPortfolio = "documento,nombre,factura,vencimiento,valor,correo\n" +
 	"900123456,María Gómez,B1,2025-09-15,500000,\n" +
 	"700700700,Pedro Paz,C1,2025-09-15,500000,pedro@example.com\n"
 
+// newOTPEnv is a portal whose login codes go to the mailbox it returns.
 func newOTPEnv(t *testing.T, log *slog.Logger) (*apptest.Env, *mailbox, string) {
 	t.Helper()
-	e := apptest.NewLogged(t, log)
+	box := &mailbox{}
+	e := apptest.NewHooked(t, log, app.Hooks{LoginMail: box.send})
 	e.Tenant("acme")
 	_, manager := e.User("acme", "manager")
 	if m := e.Import("acme", manager, "c.csv", []byte(otpPortfolio)); num(m, "inserted") != 3 {
@@ -67,7 +70,7 @@ func newOTPEnv(t *testing.T, log *slog.Logger) (*apptest.Env, *mailbox, string) 
 			t.Fatal(r.Status)
 		}
 	}
-	return e, &mailbox{}, manager
+	return e, box, manager
 }
 
 func askCode(e *apptest.Env, doc string) apptest.Resp {
@@ -80,16 +83,17 @@ func otpLogin(e *apptest.Env, doc, code string) apptest.Resp {
 
 func TestDebtorEmailCodeLogin(t *testing.T) {
 	var logs bytes.Buffer
-	e, box, _ := newOTPEnv(t, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-
 	// No mail sender configured: the option says so, and the page is told.
-	if r := askCode(e, "80123456"); r.Status != 422 || r.JSON()["code"] != "email_codes_unavailable" {
+	off := apptest.New(t)
+	off.Tenant("acme")
+	if r := askCode(off, "80123456"); r.Status != 422 || r.JSON()["code"] != "email_codes_unavailable" {
 		t.Fatalf("without a mailer: %d %s", r.Status, r.Body)
 	}
-	if o := e.Do("GET", "/api/debtor/login/options", "", nil).JSON(); o["emailCode"] != false || o["accessCode"] != true {
+	if o := off.Do("GET", "/api/debtor/login/options", "", nil).JSON(); o["emailCode"] != false || o["accessCode"] != true {
 		t.Fatalf("options without a mailer: %v", o)
 	}
-	e.App.DebtorsSvc.Mail = box.send
+
+	e, box, _ := newOTPEnv(t, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if o := e.Do("GET", "/api/debtor/login/options", "", nil).JSON(); o["emailCode"] != true {
 		t.Fatalf("options with a mailer: %v", o)
 	}
@@ -167,7 +171,6 @@ func TestDebtorEmailCodeLogin(t *testing.T) {
 
 func TestDebtorEmailCodeBruteForce(t *testing.T) {
 	e, box, _ := newOTPEnv(t, nil)
-	e.App.DebtorsSvc.Mail = box.send
 	if r := askCode(e, "700700700"); r.Status != 202 {
 		t.Fatal(r.Status)
 	}
@@ -205,7 +208,6 @@ func TestDebtorEmailCodeBruteForce(t *testing.T) {
 
 	// Per address: twenty failures across documents lock the address.
 	e2, box2, _ := newOTPEnv(t, nil)
-	e2.App.DebtorsSvc.Mail = box2.send
 	if r := askCode(e2, "80123456"); r.Status != 202 {
 		t.Fatal(r.Status)
 	}

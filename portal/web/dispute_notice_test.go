@@ -7,7 +7,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 
 	"cartera/portal/debtors"
-	"cartera/portal/queue"
+	"cartera/portal/outbox"
 )
 
 // Every decision on a dispute tells the debtor through the outbox, in the
@@ -30,9 +30,9 @@ func TestDisputeNotice(t *testing.T) {
 		}
 		return r.JSON()["id"].(string)
 	}
-	outbox := func(disputeKey, status string) queue.Message {
+	notice := func(disputeKey, status string) outbox.Message {
 		t.Helper()
-		var m queue.Message
+		var m outbox.Message
 		if err := sc.C("outbox").Get(ctx, debtors.NoticeID(sc, sc.ID(disputeKey), status), &m); err != nil {
 			t.Fatalf("notice of %s %s: %v", disputeKey, status, err)
 		}
@@ -45,8 +45,8 @@ func TestDisputeNotice(t *testing.T) {
 	if r.Status != 200 || r.JSON()["creditAmount"].(float64) != 30000000 {
 		t.Fatalf("accept partial: %d %s", r.Status, r.Body)
 	}
-	m := outbox(d1, "accepted")
-	if m.Channel != "email" || m.To != "jose@nunez.co" || m.Status != queue.StatusQueued || m.Template != "dispute_partial" || m.DebtorID != "acme:80123456" {
+	m := notice(d1, "accepted")
+	if m.Channel != "email" || m.To != "jose@nunez.co" || m.Status != outbox.StatusQueued || m.Template != "dispute_partial" || m.DebtorID != "acme:80123456" {
 		t.Errorf("partial notice: %+v", m)
 	}
 	for _, want := range []string{"José Núñez", "A1, A2", "aceptó en parte", "$ 300.000,00", "Abonamos el flete", "http://127.0.0.1/pay/acme"} {
@@ -68,8 +68,8 @@ func TestDisputeNotice(t *testing.T) {
 	if r := e.Do("POST", "/api/tenants/acme/disputes/"+d2+"/resolve", e.manager, map[string]any{"decision": "reject", "note": "El pago con cédula 900123456 se aplicó a otra factura."}); r.Status != 200 {
 		t.Fatalf("reject: %d %s", r.Status, r.Body)
 	}
-	m = outbox(d2, "rejected")
-	if m.Status != queue.StatusHeld || m.Code != "no_contact" || m.Template != "dispute_rejected" {
+	m = notice(d2, "rejected")
+	if m.Status != outbox.StatusHeld || m.Code != "no_contact" || m.Template != "dispute_rejected" {
 		t.Errorf("held notice: %+v", m)
 	}
 	if strings.Contains(m.Subject+m.Body, "900123456") || !strings.Contains(m.Body, "Motivo: El pago con cédula •••••3456") {
@@ -84,7 +84,7 @@ func TestDisputeNotice(t *testing.T) {
 	if r := e.Do("POST", "/api/tenants/acme/disputes/"+d3+"/resolve", e.client, map[string]any{"decision": "accept"}); r.Status != 200 {
 		t.Fatalf("accept: %d %s", r.Status, r.Body)
 	}
-	m = outbox(d3, "accepted")
+	m = notice(d3, "accepted")
 	if m.Template != "dispute_accepted" || !strings.Contains(m.Subject, "your dispute was accepted") || !strings.Contains(m.Body, "Dear José Núñez") || strings.Contains(m.Body, "80123456") {
 		t.Errorf("English notice: %s\n%s", m.Subject, m.Body)
 	}

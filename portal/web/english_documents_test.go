@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"cartera/portal/apptest"
-	"cartera/portal/queue"
+	"cartera/portal/outbox"
 	"cartera/portal/testtool"
 )
 
@@ -122,7 +122,7 @@ func TestUSDocumentsInEnglish(t *testing.T) {
 			continue
 		}
 		found = true
-		var stored queue.Message // the body is not listed: read it where the outbox keeps it
+		var stored outbox.Message // the body is not listed: read it where the outbox keeps it
 		sc := e.App.DB.Tenant("usco")
 		if err := sc.C("outbox").Get(e.Ctx(), sc.ID(m["id"].(string)), &stored); err != nil {
 			t.Fatal(err)

@@ -39,7 +39,7 @@ func (s *Server) putTenantGateway(c *fiber.Ctx) error {
 	if req.Wompi != nil {
 		cfg.Wompi = *req.Wompi
 	}
-	if err := s.Payments.Creds.Put(c.UserContext(), param(c, "tenant"), cfg); err != nil {
+	if err := s.Payments.Creds().Put(c.UserContext(), param(c, "tenant"), cfg); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -48,7 +48,7 @@ func (s *Server) putTenantGateway(c *fiber.Ctx) error {
 func (s *Server) getTenantGateway(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	tenant := param(c, "tenant")
-	info, err := s.Payments.Creds.Info(ctx, tenant)
+	info, err := s.Payments.Creds().Info(ctx, tenant)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func webhookPath(tenant, provider string) string {
 }
 
 func (s *Server) deleteTenantGateway(c *fiber.Ctx) error {
-	if err := s.Payments.Creds.Delete(c.UserContext(), param(c, "tenant")); err != nil {
+	if err := s.Payments.Creds().Delete(c.UserContext(), param(c, "tenant")); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

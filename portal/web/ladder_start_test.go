@@ -49,7 +49,7 @@ func TestLadderFromPlacement(t *testing.T) {
 		t.Fatalf("queue after the policy change: %+v", q)
 	}
 	// Nothing automatic is due on the placement day…
-	if _, err := w.App.Web.Queue.RunLadder(w.Ctx(), "acme"); err != nil {
+	if _, err := w.App.Ladder.Run(w.Ctx(), "acme"); err != nil {
 		t.Fatal(err)
 	}
 	if got := w.Do("GET", "/api/tenants/acme/outbox", w.manager, nil).JSON()["items"].([]any); len(got) != 0 {
@@ -57,7 +57,7 @@ func TestLadderFromPlacement(t *testing.T) {
 	}
 	// …the D-3 reminder with the statement is, seven days later.
 	w.setQueueClock(placed.AddDate(0, 0, 7))
-	if _, err := w.App.Web.Queue.RunLadder(w.Ctx(), "acme"); err != nil {
+	if _, err := w.App.Ladder.Run(w.Ctx(), "acme"); err != nil {
 		t.Fatal(err)
 	}
 	msgs := w.Do("GET", "/api/tenants/acme/outbox", w.manager, nil).JSON()["items"].([]any)

@@ -57,8 +57,8 @@ func TestUSLettersAndMessagesInEnglish(t *testing.T) {
 		t.Errorf("letter has no QR image: %v\n%s", err, list)
 	}
 	// The ladder's overdue e-mail (D+1) in English.
-	e.App.Web.Queue.Now = func() time.Time { return time.Date(2026, 1, 16, 15, 0, 0, 0, time.UTC) }
-	if _, err := e.App.Web.Queue.RunLadder(e.Ctx(), "usco"); err != nil {
+	e.App.Ladder.Now = func() time.Time { return time.Date(2026, 1, 16, 15, 0, 0, 0, time.UTC) }
+	if _, err := e.App.Ladder.Run(e.Ctx(), "usco"); err != nil {
 		t.Fatal(err)
 	}
 	msgs := e.Do("GET", "/api/tenants/usco/outbox", manager, nil).JSON()["items"].([]any)

@@ -51,6 +51,7 @@ func moneySequence(t *testing.T, seed uint64) {
 		day = d
 		now := func() time.Time { return day }
 		e.App.DebtorsSvc.Now, e.App.Web.Work.Now, e.App.Web.Queue.Now, e.App.Web.Plans.Now, e.App.Web.Letters.Now = now, now, now, now, now
+		e.App.Ladder.Now, e.App.Outbox.Now, e.App.Bureau.Now = now, now, now
 	}
 	setDay(day)
 	var online []string // succeeded online payments

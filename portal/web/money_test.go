@@ -44,6 +44,7 @@ func newMoneyEnv(t *testing.T, amount int64, due string, extra ...string) moneyE
 	// so the figures do not depend on the day the test runs.
 	now := func() time.Time { return moneyDay }
 	e.App.DebtorsSvc.Now, e.App.Web.Work.Now, e.App.Web.Queue.Now, e.App.Web.Plans.Now, e.App.Web.Letters.Now = now, now, now, now, now
+	e.App.Ladder.Now, e.App.Outbox.Now, e.App.Bureau.Now = now, now, now
 	de := debtorEnv{Env: e, client: client, manager: manager}
 	return moneyEnv{debtorEnv: de, collector: collector, debtor: de.session("acme", "555")}
 }

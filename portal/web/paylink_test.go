@@ -141,8 +141,8 @@ func TestLetterCarriesAPaymentLink(t *testing.T) {
 // payment link token its e-mail carries and the account it offers.
 func ladderLink(t *testing.T, e debtorEnv) (token, account string) {
 	t.Helper()
-	e.App.Web.Queue.Now = func() time.Time { return time.Date(2025, 10, 2, 15, 0, 0, 0, time.UTC) } // A1 one day late
-	if _, err := e.App.Web.Queue.RunLadder(e.Ctx(), "acme"); err != nil {
+	e.App.Ladder.Now = func() time.Time { return time.Date(2025, 10, 2, 15, 0, 0, 0, time.UTC) } // A1 one day late
+	if _, err := e.App.Ladder.Run(e.Ctx(), "acme"); err != nil {
 		t.Fatal(err)
 	}
 	// The body is what the sender sends (staff's outbox API does not show

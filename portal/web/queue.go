@@ -7,11 +7,13 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"cartera/portal/accounts"
+	"cartera/portal/bureau"
+	"cartera/portal/outbox"
 	"cartera/portal/queue"
 	"cartera/tenants"
 )
 
-// QueueService is the collectors' queue, the ladder and the outbox.
+// QueueService is the collectors' queue: worklists and next actions.
 type QueueService = queue.Service
 
 func (s *Server) queueRoutes(r fiber.Router) {
@@ -38,7 +40,7 @@ func (s *Server) bureauNotice(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	it, err := s.Queue.SendBureauNotice(c.UserContext(), param(c, "tenant"), param(c, "id"), req.Channel)
+	it, err := s.Bureau.SendNotice(c.UserContext(), param(c, "tenant"), param(c, "id"), req.Channel)
 	if err != nil {
 		return err
 	}
@@ -46,7 +48,7 @@ func (s *Server) bureauNotice(c *fiber.Ctx) error {
 }
 
 func (s *Server) bureauList(c *fiber.Ctx) error {
-	items, err := s.Queue.BureauList(c.UserContext(), param(c, "tenant"), query(c, "status"))
+	items, err := s.Bureau.List(c.UserContext(), param(c, "tenant"), query(c, "status"))
 	if err != nil {
 		return err
 	}
@@ -58,13 +60,13 @@ func (s *Server) bureauList(c *fiber.Ctx) error {
 // and with no cell a spreadsheet would run as a formula.
 func (s *Server) bureauExport(c *fiber.Ctx) error {
 	tenant := param(c, "tenant")
-	rows, err := s.Queue.BureauExportRows(c.UserContext(), tenant)
+	rows, err := s.Bureau.ExportRows(c.UserContext(), tenant)
 	if err != nil {
 		return err
 	}
 	l := s.docLang(c, tenant)
 	w := newCSV(c, s.phrases.T(l, "centrales")+"-"+tenant+"-"+time.Now().Format("20060102")+".csv")
-	if err := w.Write(s.header(l, queue.BureauExportHeader)); err != nil {
+	if err := w.Write(s.header(l, bureau.ExportHeader)); err != nil {
 		return err
 	}
 	for _, r := range rows {
@@ -91,7 +93,7 @@ func (s *Server) stepDone(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	out, err := s.Queue.MarkStepDone(c.UserContext(), param(c, "tenant"), param(c, "id"), req.Step, req.Note)
+	out, err := s.Ladder.MarkStepDone(c.UserContext(), param(c, "tenant"), param(c, "id"), req.Step, req.Note)
 	if err != nil {
 		return err
 	}
@@ -122,14 +124,14 @@ func (s *Server) workQueue(c *fiber.Ctx) error {
 }
 
 type outboxOut struct {
-	queue.Message
+	outbox.Message
 	ID        string `json:"id"`
 	AccountID string `json:"accountId"`
 }
 
 func (s *Server) outbox(c *fiber.Ctx) error {
 	limit, _ := strconv.Atoi(c.Query("limit"))
-	list, err := s.Queue.Outbox(c.UserContext(), param(c, "tenant"), query(c, "status"), limit)
+	list, err := s.Outbox.List(c.UserContext(), param(c, "tenant"), query(c, "status"), limit)
 	if err != nil {
 		return err
 	}

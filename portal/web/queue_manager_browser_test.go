@@ -11,13 +11,13 @@ import (
 
 	"cartera/portal/apptest"
 	"cartera/portal/browsertest"
-	"cartera/portal/queue"
+	"cartera/portal/outbox"
 )
 
 // failingMail is an SMTP server that refuses every message.
 type failingMail struct{}
 
-func (failingMail) Send(context.Context, queue.Message) error {
+func (failingMail) Send(context.Context, outbox.Message) error {
 	return errors.New("550 5.2.2 buzón lleno")
 }
 
@@ -34,12 +34,11 @@ func TestManagerPagesBrowser(t *testing.T) {
 		t.Fatal(r.Status, string(r.Body))
 	}
 	// The ladder queues the e-mails; the mail server refuses them.
-	q := w.App.Web.Queue
-	q.Email, q.MaxAttempts = failingMail{}, 1
-	if _, err := q.RunLadder(w.Ctx(), "acme"); err != nil {
+	failing := outbox.New(outbox.Options{DB: w.App.DB, Tenants: w.App.Tenants, Email: failingMail{}, MaxAttempts: 1, Now: w.App.Outbox.Now})
+	if _, err := w.App.Ladder.Run(w.Ctx(), "acme"); err != nil {
 		t.Fatal(err)
 	}
-	if st, err := q.Deliver(w.Ctx(), "acme"); err != nil || st.Failed == 0 {
+	if st, err := failing.Deliver(w.Ctx(), "acme"); err != nil || st.Failed == 0 {
 		t.Fatalf("deliver: %+v %v", st, err)
 	}
 	if r := w.Do("POST", "/api/tenants/acme/debtors/900100200/contacts", w.manager, map[string]any{"kind": "address", "value": "Calle 10 # 20-30", "city": "Medellín"}); r.Status != 201 {

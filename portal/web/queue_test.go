@@ -34,8 +34,8 @@ func newQueueEnv(t *testing.T) *workEnv {
 
 func (w *workEnv) setQueueClock(t time.Time) {
 	w.setClock(t)
-	w.App.Web.Queue.Now = func() time.Time { return w.clock }
-	w.App.Web.Letters.Now = w.App.Web.Queue.Now
+	now := func() time.Time { return w.clock }
+	w.App.Web.Queue.Now, w.App.Web.Letters.Now, w.App.Ladder.Now, w.App.Outbox.Now, w.App.Bureau.Now = now, now, now, now, now
 }
 
 type queueItem struct {

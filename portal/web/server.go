@@ -28,17 +28,20 @@ import (
 	"cartera/portal/apikeys"
 	"cartera/portal/apperr"
 	"cartera/portal/audit"
+	"cartera/portal/bureau"
 	"cartera/portal/caps"
 	"cartera/portal/debtors"
 	"cartera/portal/i18n"
+	"cartera/portal/ladder"
 	"cartera/portal/letters"
+	"cartera/portal/outbox"
 	"cartera/portal/store"
 	"cartera/portal/webhooks"
 	"cartera/reports"
 	"cartera/tenants"
 )
 
-// Deps is everything the HTTP face needs; cmd/portal builds it.
+// Deps is everything the HTTP face needs; portal/app builds it.
 type Deps struct {
 	DB       *store.DB
 	Tenants  *tenants.Service
@@ -52,7 +55,10 @@ type Deps struct {
 	// wiring: reports (fields below)
 	Reports *reports.Service // KPIs, report PDFs, remittance, exports
 	// wiring: queue and ladder (fields below)
-	Queue   *QueueService    // worklists, the ladder runner, the outbox
+	Queue   *QueueService    // worklists and next actions
+	Ladder  *ladder.Service  // manual ladder steps marked done
+	Outbox  *outbox.Service  // the messages the portal sends
+	Bureau  *bureau.Service  // credit-bureau prior notices and list
 	Letters *letters.Service // collection letters (PDF)
 	// wiring: plans (fields below)
 	Plans *payments.Plans // debtor plans, promises and contact preferences
@@ -72,7 +78,7 @@ type Deps struct {
 	ImportMaxBytes      int64
 	SecureCookies       bool
 	CSRFSecret          []byte
-	Debtors             DebtorAuthenticator // nil: no debtor sessions
+	Debtors             DebtorAuthenticator // nil: DebtorPortal's sessions (none without it)
 	Gate                *admission.Gate     // bounds API requests at work (nil: unbounded)
 }
 
@@ -118,6 +124,9 @@ func New(d Deps) (*fiber.App, *Server, error) {
 		}
 	}
 	s := &Server{Deps: d, log: d.Log, msg: d.Catalog, phrases: phrases}
+	if s.Debtors == nil && s.DebtorPortal != nil {
+		s.Debtors = debtorSessions{s} // debtor tokens through the debtor portal
+	}
 	p, err := newPages(d.Static)
 	if err != nil {
 		return nil, nil, err

@@ -350,8 +350,8 @@ func TestStrategyTestComplianceBindsBothArms(t *testing.T) {
 		t.Fatalf("import: %v", m)
 	}
 	sunday := time.Date(2026, 12, 13, 23, 0, 0, 0, bogota)
-	e.App.Web.Queue.Now = func() time.Time { return sunday }
-	if _, err := e.App.Web.Queue.RunLadder(e.Ctx(), "acme"); err != nil {
+	e.App.Ladder.Now = func() time.Time { return sunday }
+	if _, err := e.App.Ladder.Run(e.Ctx(), "acme"); err != nil {
 		t.Fatal(err)
 	}
 	items := e.Do("GET", "/api/tenants/acme/outbox", manager, nil).JSON()["items"].([]any)

@@ -167,8 +167,8 @@ func (s *Service) LogActivity(ctx context.Context, tenant, key string, in Activi
 		details["promise"] = promise.ID
 	}
 	_ = s.audit.Record(ctx, tenant, "activity.create", act.ID, details)
-	if s.Hooks != nil {
-		s.Hooks.ActivityLogged(ctx, tenant, acc.ID, act.Channel, act.Direction, now)
+	if s.hooks != nil {
+		s.hooks.ActivityLogged(ctx, tenant, acc.ID, act.Channel, act.Direction, now)
 	}
 	return Logged{Activity: act, Promise: promise}, nil
 }

@@ -290,10 +290,10 @@ func (s *Service) AddContact(ctx context.Context, tenant, document string, in Co
 // debtorChanged refreshes the debtor's accounts in the worklists: contacts
 // and consent weigh in their priority.
 func (s *Service) debtorChanged(ctx context.Context, tenant string, accountIDs []string) {
-	if s.Hooks == nil {
+	if s.hooks == nil {
 		return
 	}
 	for _, id := range accountIDs {
-		s.Hooks.AccountChanged(ctx, tenant, id)
+		s.hooks.AccountChanged(ctx, tenant, id)
 	}
 }

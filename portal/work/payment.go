@@ -180,8 +180,8 @@ func (s *Service) record(ctx context.Context, tg target, in PaymentInput, ref, i
 	if err := s.keepCovered(ctx, tg, aw.PromiseIDs); err != nil {
 		return Recorded{}, fmt.Errorf("payment recorded; promise check: %w", err)
 	}
-	if s.Hooks != nil {
-		s.Hooks.AccountChanged(ctx, tenant, acc.ID)
+	if s.hooks != nil {
+		s.hooks.AccountChanged(ctx, tenant, acc.ID)
 	}
 	return Recorded{Entry: e, Interest: applied.Interest, Principal: applied.Principal, Balance: applied.After.Principal, Owed: applied.After.Owed()}, nil
 }

@@ -139,11 +139,11 @@ func (s *Service) CheckPromises(ctx context.Context, tenant string, now time.Tim
 			}
 		}
 		_ = s.audit.Record(ctx, tenant, "promise."+status, p.ID, map[string]any{"account": p.AccountID, "paid": paid})
-		if s.Hooks != nil {
+		if s.hooks != nil {
 			if status == PromiseBroken {
-				s.Hooks.PromiseBroken(ctx, tenant, p.AccountID)
+				s.hooks.PromiseBroken(ctx, tenant, p.AccountID)
 			} else {
-				s.Hooks.AccountChanged(ctx, tenant, p.AccountID)
+				s.hooks.AccountChanged(ctx, tenant, p.AccountID)
 			}
 		}
 	}

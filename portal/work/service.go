@@ -23,10 +23,10 @@ type Service struct {
 	policy   *strategy.Service
 	audit    *audit.Log
 	checker  compliance.Checker
+	// hooks hears about changes to accounts (the collectors' worklists); nil: nobody.
+	hooks Hooks
 	// Now is the clock; tests set it to put a contact on a Sunday or at night.
 	Now func() time.Time
-	// Hooks hears about changes to accounts (the collectors' worklists); nil: nobody.
-	Hooks Hooks
 }
 
 // Hooks are told what happened on an account so read models stay current.
@@ -37,9 +37,10 @@ type Hooks interface {
 	PromiseBroken(ctx context.Context, tenant, accountID string)
 }
 
-// NewService wires the service.
-func NewService(db *store.DB, t *tenants.Service, acc *accounts.Service, p *strategy.Service, a *audit.Log) *Service {
-	return &Service{db: db, tenants: t, accounts: acc, policy: p, audit: a,
+// NewService wires the service; hooks may be nil (nobody keeps read
+// models from what happens).
+func NewService(db *store.DB, t *tenants.Service, acc *accounts.Service, p *strategy.Service, a *audit.Log, hooks Hooks) *Service {
+	return &Service{db: db, tenants: t, accounts: acc, policy: p, audit: a, hooks: hooks,
 		checker: compliance.Checker{Calendar: compliance.NewCalendar()}, Now: time.Now}
 }
 

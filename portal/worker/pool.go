@@ -22,24 +22,38 @@ type Job func(ctx context.Context)
 
 // Pool runs jobs on a fixed number of goroutines.
 type Pool struct {
-	log    *slog.Logger
-	jobs   chan Job
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	closed bool
+	log     *slog.Logger
+	size    int
+	started bool
+	jobs    chan Job
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	closed  bool
 }
 
-// NewPool starts size workers with a queue of depth jobs.
+// NewPool makes a pool of size workers with a queue of depth jobs. The
+// workers start with Start, so the app can hand the pool to the services
+// it builds before any background work runs; jobs submitted before wait in
+// the queue.
 func NewPool(size, depth int, log *slog.Logger) *Pool {
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &Pool{log: log, jobs: make(chan Job, depth), ctx: ctx, cancel: cancel}
-	for i := 0; i < size; i++ {
+	return &Pool{log: log, size: size, jobs: make(chan Job, depth), ctx: ctx, cancel: cancel}
+}
+
+// Start starts the workers (once; later calls do nothing).
+func (p *Pool) Start() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.started || p.closed {
+		return
+	}
+	p.started = true
+	for i := 0; i < p.size; i++ {
 		p.wg.Add(1)
 		go p.loop()
 	}
-	return p
 }
 
 func (p *Pool) loop() {

@@ -1,39 +1,21 @@
-package queue
+package outbox
 
 import (
-	"bytes"
-	"cartera/portal/accounts"
 	"context"
-	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"mime"
-	"net"
-	"net/http"
-	"net/smtp"
-	"net/url"
-	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
+	"cartera/portal/accounts"
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
+	"cartera/portal/store"
 	"cartera/portal/strategy"
 	"cartera/tenants"
 )
-
-// Sender delivers one message; an error means "try again later".
-type Sender interface {
-	Send(ctx context.Context, m Message) error
-}
-
-// DeliveryStats counts what a delivery pass did.
-type DeliveryStats struct {
-	Sent, Retried, Failed, Deferred, Held int
-}
 
 // claimFor is how long a delivery run holds a message it is sending.
 const claimFor = 5 * time.Minute
@@ -51,9 +33,9 @@ func backoff(n int) time.Duration {
 func (s *Service) senderFor(channel string) Sender {
 	switch channel {
 	case strategy.ChannelEmail, strategy.ChannelStatement:
-		return s.Email
+		return s.email
 	case strategy.ChannelWhatsApp, strategy.ChannelSMS:
-		return s.Messenger
+		return s.messenger
 	}
 	return nil
 }
@@ -69,6 +51,21 @@ func (s *Service) due(m Message, now time.Time) bool {
 		return m.Code == "no_sender" && s.senderFor(m.Channel) != nil
 	}
 	return false
+}
+
+// tenantCtx is a tenant with what a delivery pass needs, loaded once.
+type tenantCtx struct {
+	t   tenants.Tenant
+	sc  *store.Scope
+	loc *time.Location
+}
+
+func (s *Service) load(ctx context.Context, tenant string) (*tenantCtx, error) {
+	t, err := s.tenants.TenantByID(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	return &tenantCtx{t: t, sc: s.db.Tenant(tenant), loc: t.Location()}, nil
 }
 
 // Deliver sends a tenant's due outbox messages: each is claimed first (a
@@ -109,7 +106,7 @@ func (s *Service) Deliver(ctx context.Context, tenant string) (DeliveryStats, er
 	return st, nil
 }
 
-func (s *Service) deliverOne(ctx context.Context, c *ctxTenant, id string, st *DeliveryStats) error {
+func (s *Service) deliverOne(ctx context.Context, c *tenantCtx, id string, st *DeliveryStats) error {
 	now := s.now()
 	var m Message
 	claimed := false
@@ -137,13 +134,13 @@ func (s *Service) deliverOne(ctx context.Context, c *ctxTenant, id string, st *D
 	}
 	// The rules again, now, and the contact counted on the debtor in the
 	// same compare-and-set, so manual and automatic contacts share the caps.
-	var d debtorFull
+	var d Debtor
 	var refused *struct {
 		code, reason string
 		next         time.Time
 	}
 	err = c.sc.C("debtors").Mutate(ctx, m.DebtorID, &d, func() (bson.D, error) {
-		dec := s.checker.Check(s.request(c, d, m.Channel, now))
+		dec := s.checker.Check(Request(c.t.Country, c.loc, d, m.Channel, now))
 		if !dec.Allowed {
 			refused = &struct {
 				code, reason string
@@ -151,13 +148,13 @@ func (s *Service) deliverOne(ctx context.Context, c *ctxTenant, id string, st *D
 			}{dec.Code, dec.Reason, dec.Next}
 			return nil, nil
 		}
-		hist := make([]recentContact, 0, len(d.RecentContacts)+1)
+		hist := make([]RecentContact, 0, len(d.RecentContacts)+1)
 		for _, r := range d.RecentContacts {
 			if now.Sub(r.At) <= 60*24*time.Hour {
 				hist = append(hist, r)
 			}
 		}
-		hist = append(hist, recentContact{At: now, Channel: ruleChannel(m.Channel), Direction: "outbound"})
+		hist = append(hist, RecentContact{At: now, Channel: RuleChannel(m.Channel), Direction: "outbound"})
 		return bson.D{{Key: "$set", Value: bson.D{{Key: "recentContacts", Value: hist}}}}, nil
 	})
 	if err != nil {
@@ -179,11 +176,11 @@ func (s *Service) deliverOne(ctx context.Context, c *ctxTenant, id string, st *D
 	attempts := m.Attempts + 1
 	if sendErr != nil {
 		// A contact that did not happen does not count toward the caps.
-		var dd debtorFull
+		var dd Debtor
 		err := c.sc.C("debtors").Mutate(ctx, m.DebtorID, &dd, func() (bson.D, error) {
 			kept := dd.RecentContacts[:0:0]
 			for _, r := range dd.RecentContacts {
-				if !(r.At.Equal(now) && r.Channel == ruleChannel(m.Channel) && r.Direction == "outbound") {
+				if !(r.At.Equal(now) && r.Channel == RuleChannel(m.Channel) && r.Direction == "outbound") {
 					kept = append(kept, r)
 				}
 			}
@@ -199,7 +196,7 @@ func (s *Service) deliverOne(ctx context.Context, c *ctxTenant, id string, st *D
 		if len(msg) > 300 {
 			msg = msg[:300]
 		}
-		if attempts >= s.MaxAttempts {
+		if attempts >= s.maxAttempts {
 			st.Failed++
 			return finish(bson.D{{Key: "status", Value: StatusFailed}, {Key: "attempts", Value: attempts}, {Key: "lastError", Value: msg},
 				{Key: "reason", Value: fmt.Sprintf("Falló tras %d intentos.", attempts)}})
@@ -218,10 +215,10 @@ func (s *Service) deliverOne(ctx context.Context, c *ctxTenant, id string, st *D
 }
 
 // logSent writes the automatic contact into the account's timeline.
-func (s *Service) logSent(ctx context.Context, c *ctxTenant, m Message, at time.Time) error {
+func (s *Service) logSent(ctx context.Context, c *tenantCtx, m Message, at time.Time) error {
 	act := bson.D{
 		{Key: "_id", Value: c.sc.ID("outbox-" + c.sc.Key(m.ID))}, {Key: "tenantId", Value: c.t.ID}, {Key: "accountId", Value: m.AccountID},
-		{Key: "debtorId", Value: m.DebtorID}, {Key: "channel", Value: ruleChannel(m.Channel)}, {Key: "direction", Value: "outbound"},
+		{Key: "debtorId", Value: m.DebtorID}, {Key: "channel", Value: RuleChannel(m.Channel)}, {Key: "direction", Value: "outbound"},
 		{Key: "outcome", Value: "left_message"}, {Key: "note", Value: "Envío automático: " + m.Subject}, {Key: "decision", Value: "ok"},
 		{Key: "by", Value: actor.From(ctx).UserID}, {Key: "byRole", Value: "system"}, {Key: "at", Value: at},
 	}
@@ -230,153 +227,4 @@ func (s *Service) logSent(ctx context.Context, c *ctxTenant, m Message, at time.
 		return err
 	}
 	return accounts.RecordContact(ctx, c.sc, m.AccountID, accounts.Touch{ActivityID: id})
-}
-
-// Outbox lists a tenant's messages, newest first (managers and admins). It
-// scans the tenant's outbox: a page for people, not a hot path.
-func (s *Service) Outbox(ctx context.Context, tenant, status string, limit int) ([]Message, error) {
-	a := actor.From(ctx)
-	if a.Role != tenants.RoleAdmin && a.Role != tenants.RoleManager {
-		return nil, fmt.Errorf("outbox: %w", apperr.ErrForbidden)
-	}
-	if !a.Member(tenant) {
-		return nil, fmt.Errorf("tenant: %w", apperr.ErrNotFound)
-	}
-	f := bson.D{}
-	switch status {
-	case "":
-	case StatusQueued, StatusDeferred, StatusSending, StatusHeld, StatusSent, StatusFailed:
-		f = append(f, bson.E{Key: "status", Value: status})
-	default:
-		return nil, apperr.Field("status", "use queued, deferred, sending, held, sent o failed")
-	}
-	if limit <= 0 {
-		limit = 50
-	}
-	out := []Message{}
-	err := s.db.Tenant(tenant).C("outbox").Find(ctx, f, &out, options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}).SetLimit(int64(min(limit, 500))))
-	return out, err
-}
-
-// SMTP sends e-mail through an SMTP server (net/smtp): STARTTLS when the
-// server offers it, implicit TLS for smtps://, PLAIN auth when the URL
-// carries a user.
-type SMTP struct {
-	Addr, Host string
-	User, Pass string
-	From       string
-	Implicit   bool // smtps://
-}
-
-// NewSMTP reads SMTP_URL: smtp://user:pass@host:port[?from=addr].
-func NewSMTP(raw string) (*SMTP, error) {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
-		return nil, errors.New("SMTP_URL: use smtp://user:pass@host:port")
-	}
-	s := &SMTP{Host: u.Hostname(), Implicit: u.Scheme == "smtps", From: u.Query().Get("from")}
-	port := u.Port()
-	if port == "" {
-		port = map[bool]string{true: "465", false: "587"}[s.Implicit]
-	}
-	s.Addr = net.JoinHostPort(s.Host, port)
-	if u.User != nil {
-		s.User = u.User.Username()
-		s.Pass, _ = u.User.Password()
-	}
-	if s.From == "" {
-		s.From = "cobranza@" + s.Host
-		if strings.Contains(s.User, "@") {
-			s.From = s.User
-		}
-	}
-	return s, nil
-}
-
-// Send delivers one e-mail.
-func (s *SMTP) Send(ctx context.Context, m Message) error {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", s.Addr)
-	if err != nil {
-		return err
-	}
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
-	if s.Implicit {
-		conn = tls.Client(conn, &tls.Config{ServerName: s.Host})
-	}
-	c, err := smtp.NewClient(conn, s.Host)
-	if err != nil {
-		conn.Close()
-		return err
-	}
-	defer c.Close()
-	if ok, _ := c.Extension("STARTTLS"); ok && !s.Implicit {
-		if err := c.StartTLS(&tls.Config{ServerName: s.Host}); err != nil {
-			return err
-		}
-	}
-	if s.User != "" {
-		if err := c.Auth(smtp.PlainAuth("", s.User, s.Pass, s.Host)); err != nil {
-			return err
-		}
-	}
-	if err := c.Mail(s.From); err != nil {
-		return err
-	}
-	if err := c.Rcpt(m.To); err != nil {
-		return err
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	var b strings.Builder
-	b.WriteString("From: " + s.From + "\r\nTo: " + m.To + "\r\nSubject: " + mime.QEncoding.Encode("utf-8", m.Subject) + "\r\n")
-	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n")
-	b.WriteString("Message-ID: <" + strings.NewReplacer(":", ".").Replace(m.ID) + "@cartera>\r\n\r\n")
-	b.WriteString(strings.ReplaceAll(m.Body, "\n", "\r\n") + "\r\n")
-	if _, err := w.Write([]byte(b.String())); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	return c.Quit()
-}
-
-// HTTPMessenger sends WhatsApp and SMS through a provider's HTTP API:
-// POST URL with {"channel","to","body","reference"} and a bearer token; any
-// 2xx is delivered.
-type HTTPMessenger struct {
-	URL    string
-	Token  string
-	Client *http.Client
-}
-
-// Send posts one message.
-func (h *HTTPMessenger) Send(ctx context.Context, m Message) error {
-	body, _ := json.Marshal(map[string]string{"channel": m.Channel, "to": m.To, "body": m.Body, "reference": m.ID})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if h.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+h.Token)
-	}
-	cl := h.Client
-	if cl == nil {
-		cl = &http.Client{Timeout: 20 * time.Second}
-	}
-	res, err := cl.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	if res.StatusCode/100 != 2 {
-		return fmt.Errorf("provider answered %d", res.StatusCode)
-	}
-	return nil
 }

@@ -1,4 +1,4 @@
-package queue
+package outbox
 
 import (
 	"context"
@@ -31,7 +31,7 @@ func verifiedSource(source string) bool { return source == "collector" || source
 
 // codeAddress is the channel and address a code for d goes to ("" when none).
 func (s *Service) codeAddress(ctx context.Context, tenant string, d accounts.Debtor) (channel, to string, err error) {
-	var full debtorFull
+	var full Debtor
 	if err := s.db.Tenant(tenant).C("debtors").Get(ctx, d.ID, &full); err != nil {
 		return "", "", err
 	}
@@ -39,7 +39,7 @@ func (s *Service) codeAddress(ctx context.Context, tenant string, d accounts.Deb
 		return "", "", nil // an outbox message belongs to an account
 	}
 	for _, cc := range codeChannels {
-		if full.Consent != nil && full.Consent.Channels[ruleChannel(cc.channel)].OptedOut {
+		if full.Consent != nil && full.Consent.Channels[RuleChannel(cc.channel)].OptedOut {
 			continue
 		}
 		for i := len(d.Contacts) - 1; i >= 0; i-- {
@@ -90,7 +90,7 @@ func (s *Service) SendCode(ctx context.Context, tenant string, d accounts.Debtor
 // (the Spanish one carries an English line too).
 func (s *Service) codeText(t tenants.Tenant, name, code, channel string) (subject, body string) {
 	lang := i18n.OfLocale(t.Locale)
-	vars := map[string]string{"company": t.Name, "name": name, "code": code, "portal": tenants.DebtorURL(s.PublicURL, t.ID)}
+	vars := map[string]string{"company": t.Name, "name": name, "code": code, "portal": tenants.DebtorURL(s.publicURL, t.ID)}
 	subject = i18n.Fill(s.tr(lang, "accesscode.subject"), vars)
 	if channel != strategy.ChannelEmail {
 		return subject, i18n.Fill(s.tr(lang, "accesscode.short"), vars)

@@ -1,8 +1,7 @@
-package queue_test
+package outbox_test
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -13,10 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"go.mongodb.org/mongo-driver/bson"
-
 	"cartera/portal/apptest"
-	"cartera/portal/queue"
+	"cartera/portal/outbox"
 	"cartera/portal/store/storetest"
 )
 
@@ -30,7 +27,6 @@ var bogota = time.FixedZone("COT", -5*3600)
 // and the clock on Tuesday 2026-03-10 10:00 in Bogotá.
 type env struct {
 	*apptest.Env
-	q                      *queue.Service
 	collectorID, collector string
 	manager                string
 	clock                  atomic.Pointer[time.Time]
@@ -42,7 +38,6 @@ func newEnv(t *testing.T, n int) *env {
 	e.Tenant("acme")
 	e.collectorID, e.collector = e.User("acme", "collector")
 	_, e.manager = e.User("acme", "manager")
-	e.q = e.App.Web.Queue
 	e.setClock(time.Date(2026, 3, 10, 10, 0, 0, 0, bogota))
 	pol := map[string]any{"steps": []map[string]any{
 		{"day": 1, "channel": "email", "template": "overdue_notice", "automatic": true},
@@ -74,9 +69,16 @@ func newEnv(t *testing.T, n int) *env {
 
 func (e *env) setClock(t time.Time) {
 	e.clock.Store(&t)
-	now := func() time.Time { return *e.clock.Load() }
-	e.q.Now = now
-	e.App.Web.Work.Now = now
+	e.App.Ladder.Now, e.App.Queue.Now, e.App.Web.Work.Now, e.App.Outbox.Now = e.now, e.now, e.now, e.now
+}
+
+func (e *env) now() time.Time { return *e.clock.Load() }
+
+// deliverer is an outbox on the env's store and clock with the senders
+// and limits of o.
+func (e *env) deliverer(o outbox.Options) *outbox.Service {
+	o.DB, o.Tenants, o.Now = e.App.DB, e.App.Tenants, e.now
+	return outbox.New(o)
 }
 
 func (e *env) outbox(status string) []map[string]any {
@@ -88,63 +90,6 @@ func (e *env) outbox(status string) []map[string]any {
 	var out struct{ Items []map[string]any }
 	r.Decode(e.T, &out)
 	return out.Items
-}
-
-// Two ladder runners at once on the same database queue every due step
-// exactly once, and a later pass queues nothing more.
-func TestLadderTwoRunnersEachStepOnce(t *testing.T) {
-	e := newEnv(t, 20)
-	ctx := e.Ctx()
-	var wg sync.WaitGroup
-	stats := make([]queue.LadderStats, 2)
-	errs := make([]error, 2)
-	for i := range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			stats[i], errs[i] = e.q.RunLadder(ctx, "acme")
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	// At D+37 the ladder's latest arrived step is the WhatsApp of D+15 (the
-	// D+1 e-mail is passed over): 20 messages, each queued by exactly one
-	// runner.
-	if got := stats[0].Queued + stats[1].Queued; got != 20 || stats[0].Already+stats[1].Already > 20 {
-		t.Fatalf("queued %d+%d, want 20 in all: %+v", stats[0].Queued, stats[1].Queued, stats)
-	}
-	var ids []struct {
-		ID string `bson:"_id"`
-	}
-	if err := e.App.DB.Tenant("acme").C("outbox").Find(context.Background(), bson.D{}, &ids); err != nil || len(ids) != 20 {
-		t.Fatalf("outbox holds %d messages (%v), want 20", len(ids), err)
-	}
-	seen := map[string]bool{}
-	for _, m := range ids {
-		if seen[m.ID] {
-			t.Fatalf("duplicate %s", m.ID)
-		}
-		seen[m.ID] = true
-	}
-	if !seen["acme:F-3:15:whatsapp"] || seen["acme:F-3:1:email"] {
-		t.Fatalf("message keys: %v", seen)
-	}
-	again, err := e.q.RunLadder(ctx, "acme")
-	if err != nil || again.Queued != 0 || again.Written != 0 {
-		t.Fatalf("second pass: %+v %v", again, err)
-	}
-	// Without a sender configured the messages are held, visible, with the reason.
-	if _, err := e.q.Deliver(ctx, "acme"); err != nil {
-		t.Fatal(err)
-	}
-	held := e.outbox("held")
-	if len(held) != 20 || !strings.Contains(held[0]["reason"].(string), "SMTP_URL") {
-		t.Fatalf("held: %d %v", len(held), held)
-	}
 }
 
 // fakeSMTP is a tiny SMTP server that counts the messages it accepts.
@@ -228,11 +173,10 @@ func TestOutboxDelivery(t *testing.T) {
 	e := newEnv(t, 3)
 	ctx := e.Ctx()
 	smtpSrv := startSMTP(t)
-	mail, err := queue.NewSMTP("smtp://cartera:secreto@" + smtpSrv.addr + "?from=cobranza@acme.test")
+	mail, err := outbox.NewSMTP("smtp://cartera:secreto@" + smtpSrv.addr + "?from=cobranza@acme.test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.q.Email = mail
 	var calls atomic.Int32
 	provider := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer tok" {
@@ -246,9 +190,9 @@ func TestOutboxDelivery(t *testing.T) {
 		w.WriteHeader(202)
 	}))
 	defer provider.Close()
-	e.q.Messenger = &queue.HTTPMessenger{URL: provider.URL, Token: "tok"}
+	out := e.deliverer(outbox.Options{Email: mail, Messenger: &outbox.HTTPMessenger{URL: provider.URL, Token: "tok"}})
 	e.setClock(time.Date(2026, 2, 2, 10, 0, 0, 0, bogota)) // D+1, a Monday: the e-mails
-	if _, err := e.q.RunLadder(ctx, "acme"); err != nil {
+	if _, err := e.App.Ladder.Run(ctx, "acme"); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -256,7 +200,7 @@ func TestOutboxDelivery(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := e.q.Deliver(ctx, "acme"); err != nil {
+			if _, err := out.Deliver(ctx, "acme"); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -271,19 +215,19 @@ func TestOutboxDelivery(t *testing.T) {
 	}
 	// D+15 the WhatsApps go; the provider fails the first.
 	e.setClock(time.Date(2026, 2, 16, 10, 0, 0, 0, bogota))
-	if _, err := e.q.RunLadder(ctx, "acme"); err != nil {
+	if _, err := e.App.Ladder.Run(ctx, "acme"); err != nil {
 		t.Fatal(err)
 	}
-	st, err := e.q.Deliver(ctx, "acme")
+	st, err := out.Deliver(ctx, "acme")
 	if err != nil || st.Sent != 2 || st.Retried != 1 {
 		t.Fatalf("day 2: %+v %v", st, err)
 	}
-	st, _ = e.q.Deliver(ctx, "acme")
+	st, _ = out.Deliver(ctx, "acme")
 	if st.Sent != 0 {
 		t.Fatalf("retried before its backoff: %+v", st)
 	}
 	e.setClock(time.Date(2026, 2, 16, 10, 2, 0, 0, bogota))
-	if st, _ = e.q.Deliver(ctx, "acme"); st.Sent != 1 {
+	if st, _ = out.Deliver(ctx, "acme"); st.Sent != 1 {
 		t.Fatalf("retry after backoff: %+v", st)
 	}
 	if sent := e.outbox("sent"); len(sent) != 6 {
@@ -304,10 +248,9 @@ func TestOutboxFailuresAreVisible(t *testing.T) {
 	ctx := e.Ctx()
 	provider := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }))
 	defer provider.Close()
-	e.q.Messenger = &queue.HTTPMessenger{URL: provider.URL}
-	e.q.MaxAttempts = 2
+	out := e.deliverer(outbox.Options{Messenger: &outbox.HTTPMessenger{URL: provider.URL}, MaxAttempts: 2})
 	e.setClock(time.Date(2026, 2, 22, 10, 0, 0, 0, bogota)) // a Sunday, D+21
-	if _, err := e.q.RunLadder(ctx, "acme"); err != nil {
+	if _, err := e.App.Ladder.Run(ctx, "acme"); err != nil {
 		t.Fatal(err)
 	}
 	d := e.outbox("deferred")
@@ -316,7 +259,7 @@ func TestOutboxFailuresAreVisible(t *testing.T) {
 	}
 	for _, at := range []time.Time{time.Date(2026, 2, 23, 10, 0, 0, 0, bogota), time.Date(2026, 2, 24, 10, 0, 0, 0, bogota), time.Date(2026, 2, 25, 10, 0, 0, 0, bogota)} {
 		e.setClock(at)
-		if _, err := e.q.Deliver(ctx, "acme"); err != nil {
+		if _, err := out.Deliver(ctx, "acme"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -332,29 +275,30 @@ func TestOutboxFailuresAreVisible(t *testing.T) {
 	}
 }
 
-// A tenant whose WhatsApp sender may carry collection messages gets its
-// WhatsApp steps sent by WhatsApp.
-func TestWhatsAppWhereAllowed(t *testing.T) {
+// A preference recorded after the message was queued is honoured when it
+// is delivered.
+func TestDeliveryRechecksPreferences(t *testing.T) {
 	e := newEnv(t, 1)
-	pol := e.Do("GET", "/api/tenants/acme/policy", e.manager, nil).JSON()
-	pol["whatsAppAllowed"] = true
-	for _, k := range []string{"default", "updatedAt", "updatedBy"} {
-		delete(pol, k)
-	}
-	if r := e.Do("PUT", "/api/tenants/acme/policy", e.manager, pol); r.Status != 200 {
-		t.Fatalf("policy: %d %s", r.Status, r.Body)
-	}
-	e.setClock(time.Date(2026, 2, 17, 10, 0, 0, 0, bogota)) // a Tuesday, D+16
-	if _, err := e.q.RunLadder(e.Ctx(), "acme"); err != nil {
+	smtpSrv := startSMTP(t)
+	mail, err := outbox.NewSMTP("smtp://" + smtpSrv.addr)
+	if err != nil {
 		t.Fatal(err)
 	}
-	found := false
-	for _, m := range e.outbox("queued") {
-		if m["step"] == "D+15:whatsapp" {
-			found = m["channel"] == "whatsapp"
-		}
+	out := e.deliverer(outbox.Options{Email: mail})
+	e.setClock(time.Date(2026, 2, 2, 10, 0, 0, 0, bogota))
+	if _, err := e.App.Ladder.Run(e.Ctx(), "acme"); err != nil {
+		t.Fatal(err)
 	}
-	if !found {
-		t.Fatalf("no WhatsApp message: %v", e.outbox("queued"))
+	if r := e.Do("PUT", "/api/tenants/acme/debtors/900100000/consent", e.collector, map[string]any{
+		"how": "llamada grabada", "preferredWindow": map[string]string{"from": "15:00", "to": "17:00"}}); r.Status != 200 {
+		t.Fatalf("consent: %d %s", r.Status, r.Body)
+	}
+	st, err := out.Deliver(e.Ctx(), "acme")
+	if err != nil || st.Deferred != 1 || smtpSrv.count() != 0 {
+		t.Fatalf("deliver at 10:00: %+v %v, sent %d", st, err, smtpSrv.count())
+	}
+	e.setClock(time.Date(2026, 2, 2, 15, 0, 0, 0, bogota))
+	if st, err := out.Deliver(e.Ctx(), "acme"); err != nil || st.Sent != 1 || smtpSrv.count() != 1 {
+		t.Fatalf("deliver at 15:00: %+v %v", st, err)
 	}
 }

@@ -1,11 +1,11 @@
-package queue_test
+package ladder_test
 
 import (
 	"strings"
 	"testing"
 	"time"
 
-	"cartera/portal/queue"
+	"cartera/portal/outbox"
 )
 
 // The debtor's contact preferences (preferred window, opt-outs) bind the
@@ -21,15 +21,15 @@ func TestLadderHonoursContactPreferences(t *testing.T) {
 		next      time.Time // zero: not checked
 		reasonHas string
 	}{
-		{name: "no preference", consent: nil, status: queue.StatusQueued},
+		{name: "no preference", consent: nil, status: outbox.StatusQueued},
 		{name: "inside the preferred window", consent: map[string]any{"preferredWindow": map[string]string{"from": "08:00", "to": "12:00"}},
-			status: queue.StatusQueued},
+			status: outbox.StatusQueued},
 		{name: "before the preferred window", consent: map[string]any{"preferredWindow": map[string]string{"from": "14:00", "to": "16:00"}},
-			status: queue.StatusDeferred, code: "outside_hours", next: time.Date(2026, 2, 2, 14, 0, 0, 0, bogota), reasonHas: "franja"},
+			status: outbox.StatusDeferred, code: "outside_hours", next: time.Date(2026, 2, 2, 14, 0, 0, 0, bogota), reasonHas: "franja"},
 		{name: "after the preferred window: next day", consent: map[string]any{"preferredWindow": map[string]string{"from": "07:00", "to": "09:00"}},
-			status: queue.StatusDeferred, code: "outside_hours", next: time.Date(2026, 2, 3, 7, 0, 0, 0, bogota), reasonHas: "07:00–09:00"},
+			status: outbox.StatusDeferred, code: "outside_hours", next: time.Date(2026, 2, 3, 7, 0, 0, 0, bogota), reasonHas: "07:00–09:00"},
 		{name: "e-mail opted out", consent: map[string]any{"channels": map[string]any{"email": map[string]bool{"optedOut": true}}},
-			status: queue.StatusHeld, code: "opted_out"},
+			status: outbox.StatusHeld, code: "opted_out"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -44,7 +44,7 @@ func TestLadderHonoursContactPreferences(t *testing.T) {
 				}
 			}
 			e.setClock(monday10)
-			if _, err := e.q.RunLadder(e.Ctx(), "acme"); err != nil {
+			if _, err := e.App.Ladder.Run(e.Ctx(), "acme"); err != nil {
 				t.Fatal(err)
 			}
 			msgs := e.outbox("")
@@ -65,33 +65,5 @@ func TestLadderHonoursContactPreferences(t *testing.T) {
 				t.Fatalf("reason %q lacks %q", reason, tc.reasonHas)
 			}
 		})
-	}
-}
-
-// A preference recorded after the message was queued is honoured when it
-// is delivered.
-func TestDeliveryRechecksPreferences(t *testing.T) {
-	e := newEnv(t, 1)
-	smtpSrv := startSMTP(t)
-	mail, err := queue.NewSMTP("smtp://" + smtpSrv.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.q.Email = mail
-	e.setClock(time.Date(2026, 2, 2, 10, 0, 0, 0, bogota))
-	if _, err := e.q.RunLadder(e.Ctx(), "acme"); err != nil {
-		t.Fatal(err)
-	}
-	if r := e.Do("PUT", "/api/tenants/acme/debtors/900100000/consent", e.collector, map[string]any{
-		"how": "llamada grabada", "preferredWindow": map[string]string{"from": "15:00", "to": "17:00"}}); r.Status != 200 {
-		t.Fatalf("consent: %d %s", r.Status, r.Body)
-	}
-	st, err := e.q.Deliver(e.Ctx(), "acme")
-	if err != nil || st.Deferred != 1 || smtpSrv.count() != 0 {
-		t.Fatalf("deliver at 10:00: %+v %v, sent %d", st, err, smtpSrv.count())
-	}
-	e.setClock(time.Date(2026, 2, 2, 15, 0, 0, 0, bogota))
-	if st, err := e.q.Deliver(e.Ctx(), "acme"); err != nil || st.Sent != 1 || smtpSrv.count() != 1 {
-		t.Fatalf("deliver at 15:00: %+v %v", st, err)
 	}
 }

@@ -1,7 +1,6 @@
-package queue
+package ladder
 
 import (
-	"cartera/portal/accounts"
 	"context"
 	"errors"
 	"fmt"
@@ -11,8 +10,11 @@ import (
 
 	"go.mongodb.org/mongo-driver/bson"
 
+	"cartera/portal/accounts"
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
+	"cartera/portal/outbox"
+	"cartera/portal/queue"
 	"cartera/portal/strategy"
 )
 
@@ -23,10 +25,10 @@ const OutcomeDone = "done"
 
 // StepDone is the answer to marking a manual step done.
 type StepDone struct {
-	Step       string      `json:"step"`
-	Already    bool        `json:"already"` // it had been marked before: nothing changed
-	ActivityID string      `json:"activityId"`
-	NextAction *NextAction `json:"nextAction"`
+	Step       string            `json:"step"`
+	Already    bool              `json:"already"` // it had been marked before: nothing changed
+	ActivityID string            `json:"activityId"`
+	NextAction *queue.NextAction `json:"nextAction"`
 }
 
 // MarkStepDone records that the collector (or a manager) carried out a
@@ -54,75 +56,69 @@ func (s *Service) MarkStepDone(ctx context.Context, tenant, key, step, note stri
 	if err := f.Err(); err != nil {
 		return StepDone{}, err
 	}
-	c, err := s.load(ctx, tenant)
+	t, err := s.tenants.TenantByID(ctx, tenant)
 	if err != nil {
 		return StepDone{}, err
 	}
-	pol := c.polOf(det.Test)
+	arms, err := s.policies.Arms(ctx, tenant)
+	if err != nil {
+		return StepDone{}, err
+	}
+	pol := arms.Champion
+	if det.Test != nil {
+		pol = arms.Of(det.Test.ID, det.Test.Arm)
+	}
+	loc := t.Location()
+	today := civilToday(s.now(), loc)
 	idx := slices.IndexFunc(pol.Steps, func(st strategy.Step) bool { return st.Key() == step })
 	if idx < 0 {
 		return StepDone{}, apperr.Field("step", "ese paso no está en la política del cliente")
 	}
 	st := pol.Steps[idx]
-	if automatic(&st) {
+	if st.SentByOutbox() {
 		return StepDone{}, &apperr.Refusal{Code: "automatic_step", Reason: "Ese paso lo envía el sistema por la bandeja de salida; no se marca a mano."}
 	}
-	if due := pol.Anchor(det.DueDate, det.CreatedAt.In(c.loc)).AddDate(0, 0, st.Day); due.After(c.today) {
+	if due := pol.Anchor(det.DueDate, det.CreatedAt.In(loc)).AddDate(0, 0, st.Day); due.After(today) {
 		return StepDone{}, &apperr.Refusal{Code: "step_not_due", Reason: fmt.Sprintf("Ese paso vence el %s: aún no se puede marcar como hecho.", due.Format("02/01/2006"))}
 	}
+	sc := s.db.Tenant(tenant)
 	out := StepDone{Step: step}
-	id := c.sc.ID("step-" + c.sc.Key(det.ID) + "-" + step)
-	out.ActivityID = c.sc.Key(id)
+	id := sc.ID("step-" + sc.Key(det.ID) + "-" + step)
+	out.ActivityID = sc.Key(id)
 	a := actor.From(ctx)
 	now := s.now()
 	act := bson.D{
-		{Key: "_id", Value: id}, {Key: "tenantId", Value: c.t.ID}, {Key: "accountId", Value: det.ID},
+		{Key: "_id", Value: id}, {Key: "tenantId", Value: t.ID}, {Key: "accountId", Value: det.ID},
 		{Key: "debtorId", Value: det.DebtorID}, {Key: "channel", Value: st.Channel}, {Key: "direction", Value: "outbound"},
 		{Key: "outcome", Value: OutcomeDone}, {Key: "note", Value: stepLabel(st.Label, st.Channel) + ": " + note}, {Key: "decision", Value: "task"},
 		{Key: "step", Value: step}, {Key: "by", Value: a.UserID}, {Key: "byRole", Value: a.Role}, {Key: "at", Value: now},
 	}
-	err = c.sc.C("activities").Insert(ctx, act)
+	err = sc.C("activities").Insert(ctx, act)
 	if errors.Is(err, apperr.ErrConflict) {
 		out.Already = true
 	} else if err != nil {
 		return out, fmt.Errorf("step done: %w", err)
 	}
-	if err := s.appendActivity(ctx, c, det.ID, id); err != nil {
+	// The activity in the account's timeline list (the newest 200), once.
+	if err := accounts.RecordContact(ctx, sc, det.ID, accounts.Touch{ActivityID: id}); err != nil {
 		return out, err
 	}
 	// The ladder state and the worklist entry (idempotent: a step already
 	// in ladderDone is not added twice).
-	err = s.touch(ctx, tenant, det.ID, func(_ *ctxTenant, cur *accountDoc) {
-		if !slices.Contains(cur.LadderDone, step) {
-			cur.LadderDone = append(cur.LadderDone, step)
-		}
-		if cur.NextAction != nil && cur.NextAction.Step == step {
-			cur.NextAction = nil
-		}
-	})
+	next, err := s.queue.RecordStep(ctx, tenant, det.ID, step)
 	if err != nil {
 		return out, fmt.Errorf("step done: %w", err)
 	}
-	var after accountDoc
-	if err := c.sc.C("accounts").Get(ctx, det.ID, &after); err != nil {
-		return out, err
-	}
-	out.NextAction = after.NextAction
+	out.NextAction = next
 	if !out.Already {
 		s.log.Info("ladder step done", "tenant", tenant, "step", step, "by", a.UserID)
 	}
 	return out, nil
 }
 
-// appendActivity puts an activity id in the account's timeline list
-// (the newest 200), once.
-func (s *Service) appendActivity(ctx context.Context, c *ctxTenant, accountID, id string) error {
-	return accounts.RecordContact(ctx, c.sc, accountID, accounts.Touch{ActivityID: id})
-}
-
 func stepLabel(label, channel string) string {
 	if label != "" {
 		return label
 	}
-	return channelName(channel)
+	return outbox.ChannelName(channel)
 }

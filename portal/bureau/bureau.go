@@ -1,4 +1,4 @@
-package queue
+package bureau
 
 import (
 	"bytes"
@@ -19,6 +19,7 @@ import (
 	"cartera/portal/apperr"
 	"cartera/portal/compliance"
 	"cartera/portal/money"
+	"cartera/portal/outbox"
 	"cartera/tenants"
 )
 
@@ -35,43 +36,43 @@ import (
 // (collection counters, _id "<tenant>:bureau"), so the list is an _id read
 // plus an _id read per listed account, never a scan.
 
-// Bureau item statuses.
+// Item statuses.
 const (
-	BureauReportable = "reportable"
-	BureauWaiting    = "waiting"        // the notice period is running
-	BureauNotice     = "notice_missing" // a (second) notice is needed
-	BureauBlocked    = "blocked"        // dispute, plan, paid or recalled
+	Reportable    = "reportable"
+	Waiting       = "waiting"        // the notice period is running
+	NoticeMissing = "notice_missing" // a (second) notice is needed
+	Blocked       = "blocked"        // dispute, plan, paid or recalled
 )
 
-// bureauCountries are where the workflow applies (Colombian law).
-var bureauCountries = []string{"CO"}
+// countries are where the workflow applies (Colombian law).
+var countries = []string{"CO"}
 
-// BureauNoticeRec is one prior notice sent for an account.
-type BureauNoticeRec struct {
+// noticeRec is one prior notice sent for an account.
+type noticeRec struct {
 	At        time.Time `json:"at"` // generated
 	Channel   string    `json:"channel"`
 	MessageID string    `json:"messageId"`
 	By        string    `json:"by"`
 }
 
-type bureauEntry struct {
-	AccountID  string            `json:"accountId"`
-	Invoice    string            `json:"invoice"`
-	DebtorName string            `json:"debtorName"`
-	Document   string            `json:"document"`
-	Notices    []BureauNoticeRec `json:"notices"`
+type entry struct {
+	AccountID  string      `json:"accountId"`
+	Invoice    string      `json:"invoice"`
+	DebtorName string      `json:"debtorName"`
+	Document   string      `json:"document"`
+	Notices    []noticeRec `json:"notices"`
 }
 
-type bureauDoc struct {
+type listDoc struct {
 	ID       string `bson:"_id"`
 	TenantID string `bson:"tenantId"`
-	Data     []byte `bson:"data"` // gzip'd JSON of map[accountKey]bureauEntry
+	Data     []byte `bson:"data"` // gzip'd JSON of map[accountKey]entry
 	Count    int    `bson:"count"`
 	Rev      int64  `bson:"rev"`
 }
 
-func decodeBureau(data []byte) (map[string]bureauEntry, error) {
-	m := map[string]bureauEntry{}
+func decodeList(data []byte) (map[string]entry, error) {
+	m := map[string]entry{}
 	if len(data) == 0 {
 		return m, nil
 	}
@@ -86,7 +87,7 @@ func decodeBureau(data []byte) (map[string]bureauEntry, error) {
 	return m, json.Unmarshal(raw, &m)
 }
 
-func encodeBureau(m map[string]bureauEntry) ([]byte, error) {
+func encodeList(m map[string]entry) ([]byte, error) {
 	raw, err := json.Marshal(m)
 	if err != nil {
 		return nil, err
@@ -102,8 +103,8 @@ func encodeBureau(m map[string]bureauEntry) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// bureauTenant checks the caller and that the workflow applies to the tenant.
-func (s *Service) bureauTenant(ctx context.Context, tenant string) (*ctxTenant, error) {
+// loadTenant checks the caller and that the workflow applies to the tenant.
+func (s *Service) loadTenant(ctx context.Context, tenant string) (*tenantCtx, error) {
 	if _, err := s.tenants.Tenant(ctx, tenant); err != nil { // membership
 		return nil, err
 	}
@@ -111,126 +112,126 @@ func (s *Service) bureauTenant(ctx context.Context, tenant string) (*ctxTenant, 
 	if err != nil {
 		return nil, err
 	}
-	if !slices.Contains(bureauCountries, c.t.Country) {
+	if !slices.Contains(countries, c.t.Country) {
 		return nil, &apperr.Refusal{Code: "bureau_not_applicable",
 			Reason: "El aviso previo de reporte a centrales de riesgo (Ley 1266 de 2008) aplica a clientes de Colombia."}
 	}
 	return c, nil
 }
 
-// SendBureauNotice generates the prior notice for an account: an outbox
+// SendNotice generates the prior notice for an account: an outbox
 // message (a letter to print, or an e-mail the outbox delivers under the
 // contact rules) with the notice text, recorded on the tenant's bureau list.
 // A second notice on the same day is refused: it would not count as a
 // separate notice for a small debt.
-func (s *Service) SendBureauNotice(ctx context.Context, tenant, key, channel string) (BureauItem, error) {
+func (s *Service) SendNotice(ctx context.Context, tenant, key, channel string) (Item, error) {
 	det, err := s.accounts.Get(ctx, tenant, key) // membership and the collector rule
 	if err != nil {
-		return BureauItem{}, err
+		return Item{}, err
 	}
 	if channel != "email" && channel != "letter" {
-		return BureauItem{}, apperr.Field("channel", "use email o letter")
+		return Item{}, apperr.Field("channel", "use email o letter")
 	}
-	c, err := s.bureauTenant(ctx, tenant)
+	c, err := s.loadTenant(ctx, tenant)
 	if err != nil {
-		return BureauItem{}, err
+		return Item{}, err
 	}
-	var a accountDoc
+	var a account
 	if err := c.sc.C("accounts").Get(ctx, det.ID, &a); err != nil {
-		return BureauItem{}, err
+		return Item{}, err
 	}
 	if a.Status != "open" || a.Balance <= 0 {
-		return BureauItem{}, &apperr.Refusal{Code: compliance.CodePaid, Reason: "La cuenta no está en cobro o no tiene saldo: no hay nada que avisar."}
+		return Item{}, &apperr.Refusal{Code: compliance.CodePaid, Reason: "La cuenta no está en cobro o no tiene saldo: no hay nada que avisar."}
 	}
-	var d debtorFull
+	var d outbox.Debtor
 	if err := c.sc.C("debtors").Get(ctx, a.DebtorID, &d); err != nil && !errors.Is(err, apperr.ErrNotFound) {
-		return BureauItem{}, err
+		return Item{}, err
 	}
 	key = c.sc.Key(a.ID)
-	cur, err := s.bureauEntries(ctx, c)
+	cur, err := s.entries(ctx, c)
 	if err != nil {
-		return BureauItem{}, err
+		return Item{}, err
 	}
 	now := s.now()
 	today := civilToday(now, c.loc)
 	prev := cur[key]
 	for _, n := range prev.Notices {
 		if civilToday(n.At, c.loc).Equal(today) {
-			return BureauItem{}, &apperr.Refusal{Code: "notice_same_day",
+			return Item{}, &apperr.Refusal{Code: "notice_same_day",
 				Reason: "Ya se generó un aviso hoy para esta cuenta; un segundo aviso debe ser en otro día."}
 		}
 	}
 	n := len(prev.Notices) + 1
-	m := Message{ID: fmt.Sprintf("%s:%s:bureau:%d:%s", c.t.ID, key, n, channel), TenantID: c.t.ID, AccountID: a.ID, DebtorID: a.DebtorID,
-		Step: "bureau_notice", Channel: channel, Template: "bureau_notice", To: addressFor(d, channel), Status: StatusQueued,
+	m := outbox.Message{ID: fmt.Sprintf("%s:%s:bureau:%d:%s", c.t.ID, key, n, channel), TenantID: c.t.ID, AccountID: a.ID, DebtorID: a.DebtorID,
+		Step: "bureau_notice", Channel: channel, Template: "bureau_notice", To: outbox.Address(d, channel), Status: outbox.StatusQueued,
 		NextAttemptAt: now, CreatedAt: now}
-	m.Subject, m.Body = bureauText(c, a, s.PublicURL, s.tr)
+	m.Subject, m.Body = noticeText(c, a, s.publicURL, s.tr)
 	if m.To == "" {
-		m.Status, m.Code, m.Reason = StatusHeld, "no_contact", "El deudor no tiene un dato de contacto válido para "+channelName(channel)+"."
-	} else if dec := s.checker.Check(s.request(c, d, channel, now)); !dec.Allowed && channel == "email" {
+		m.Status, m.Code, m.Reason = outbox.StatusHeld, "no_contact", "El deudor no tiene un dato de contacto válido para "+outbox.ChannelName(channel)+"."
+	} else if dec := s.checker.Check(outbox.Request(c.t.Country, c.loc, d, channel, now)); !dec.Allowed && channel == "email" {
 		m.Code, m.Reason = dec.Code, dec.Reason
 		if dec.Next.IsZero() {
-			m.Status = StatusHeld
+			m.Status = outbox.StatusHeld
 		} else {
-			m.Status, m.NextAttemptAt = StatusDeferred, dec.Next.UTC()
+			m.Status, m.NextAttemptAt = outbox.StatusDeferred, dec.Next.UTC()
 			m.Reason += " Próximo momento permitido: " + dec.Next.In(c.loc).Format("02/01/2006 15:04") + "."
 		}
 	}
-	if m.Status == StatusHeld && m.Code == "no_contact" {
-		return BureauItem{}, &apperr.Refusal{Code: "no_contact", Reason: m.Reason}
+	if m.Status == outbox.StatusHeld && m.Code == "no_contact" {
+		return Item{}, &apperr.Refusal{Code: "no_contact", Reason: m.Reason}
 	}
 	if err := c.sc.C("outbox").Insert(ctx, m); err != nil && !errors.Is(err, apperr.ErrConflict) {
-		return BureauItem{}, fmt.Errorf("bureau notice: %w", err)
+		return Item{}, fmt.Errorf("bureau notice: %w", err)
 	}
-	rec := BureauNoticeRec{At: now, Channel: channel, MessageID: m.ID, By: actor.From(ctx).UserID}
-	err = s.editBureau(ctx, c, func(all map[string]bureauEntry) {
+	rec := noticeRec{At: now, Channel: channel, MessageID: m.ID, By: actor.From(ctx).UserID}
+	err = s.editList(ctx, c, func(all map[string]entry) {
 		e := all[key]
 		e.AccountID, e.Invoice, e.DebtorName, e.Document = key, a.Invoice, a.DebtorName, a.Document
-		if !slices.ContainsFunc(e.Notices, func(x BureauNoticeRec) bool { return x.MessageID == rec.MessageID }) {
+		if !slices.ContainsFunc(e.Notices, func(x noticeRec) bool { return x.MessageID == rec.MessageID }) {
 			e.Notices = append(e.Notices, rec)
 		}
 		all[key] = e
 	})
 	if err != nil {
-		return BureauItem{}, err
+		return Item{}, err
 	}
 	s.log.Info("bureau notice", "tenant", tenant, "channel", channel, "n", n)
-	all, err := s.bureauEntries(ctx, c)
+	all, err := s.entries(ctx, c)
 	if err != nil {
-		return BureauItem{}, err
+		return Item{}, err
 	}
-	return s.bureauItem(ctx, c, all[key])
+	return s.item(ctx, c, all[key])
 }
 
-func bureauID(c *ctxTenant) string { return c.sc.ID("bureau") }
+func listID(c *tenantCtx) string { return c.sc.ID("bureau") }
 
-func (s *Service) bureauEntries(ctx context.Context, c *ctxTenant) (map[string]bureauEntry, error) {
-	var doc bureauDoc
-	if err := c.sc.C("counters").Get(ctx, bureauID(c), &doc); errors.Is(err, apperr.ErrNotFound) {
-		return map[string]bureauEntry{}, nil
+func (s *Service) entries(ctx context.Context, c *tenantCtx) (map[string]entry, error) {
+	var doc listDoc
+	if err := c.sc.C("counters").Get(ctx, listID(c), &doc); errors.Is(err, apperr.ErrNotFound) {
+		return map[string]entry{}, nil
 	} else if err != nil {
 		return nil, err
 	}
-	m, err := decodeBureau(doc.Data)
+	m, err := decodeList(doc.Data)
 	if err != nil {
 		return nil, fmt.Errorf("bureau list: %w", err)
 	}
 	return m, nil
 }
 
-// editBureau changes the tenant's bureau list with a compare-and-set
+// editList changes the tenant's bureau list with a compare-and-set
 // (created on first use). fn only computes.
-func (s *Service) editBureau(ctx context.Context, c *ctxTenant, fn func(map[string]bureauEntry)) error {
-	id := bureauID(c)
+func (s *Service) editList(ctx context.Context, c *tenantCtx, fn func(map[string]entry)) error {
+	id := listID(c)
 	for range 5 {
-		var doc bureauDoc
+		var doc listDoc
 		err := c.sc.C("counters").Mutate(ctx, id, &doc, func() (bson.D, error) {
-			m, err := decodeBureau(doc.Data)
+			m, err := decodeList(doc.Data)
 			if err != nil {
 				return nil, err
 			}
 			fn(m)
-			data, err := encodeBureau(m)
+			data, err := encodeList(m)
 			if err != nil {
 				return nil, err
 			}
@@ -239,13 +240,13 @@ func (s *Service) editBureau(ctx context.Context, c *ctxTenant, fn func(map[stri
 		if !errors.Is(err, apperr.ErrNotFound) {
 			return err
 		}
-		m := map[string]bureauEntry{}
+		m := map[string]entry{}
 		fn(m)
-		data, err := encodeBureau(m)
+		data, err := encodeList(m)
 		if err != nil {
 			return err
 		}
-		err = c.sc.C("counters").Insert(ctx, bureauDoc{ID: id, TenantID: c.t.ID, Data: data, Count: len(m)})
+		err = c.sc.C("counters").Insert(ctx, listDoc{ID: id, TenantID: c.t.ID, Data: data, Count: len(m)})
 		if !errors.Is(err, apperr.ErrConflict) {
 			return err
 		}
@@ -253,8 +254,8 @@ func (s *Service) editBureau(ctx context.Context, c *ctxTenant, fn func(map[stri
 	return fmt.Errorf("bureau list: %w", apperr.ErrConflict)
 }
 
-// BureauItem is an account on the bureau list with what the rules say.
-type BureauItem struct {
+// Item is an account on the bureau list with what the rules say.
+type Item struct {
 	AccountID   string         `json:"accountId"`
 	Invoice     string         `json:"invoice"`
 	DebtorName  string         `json:"debtorName"`
@@ -283,7 +284,7 @@ type NoticeStatus struct {
 // noticeTime is when a notice was communicated: an e-mail when the outbox
 // sent it, a letter the day it was generated (it is dated that day and
 // printed for mailing). A notice not communicated yet does not count.
-func (s *Service) noticeTime(ctx context.Context, c *ctxTenant, n BureauNoticeRec) (time.Time, string, error) {
+func (s *Service) noticeTime(ctx context.Context, c *tenantCtx, n noticeRec) (time.Time, string, error) {
 	var m struct {
 		Status string     `bson:"status"`
 		SentAt *time.Time `bson:"sentAt"`
@@ -295,26 +296,26 @@ func (s *Service) noticeTime(ctx context.Context, c *ctxTenant, n BureauNoticeRe
 		return time.Time{}, "", err
 	}
 	switch {
-	case n.Channel == "letter" && m.Status != StatusFailed:
+	case n.Channel == "letter" && m.Status != outbox.StatusFailed:
 		return n.At, m.Status, nil
-	case m.Status == StatusSent && m.SentAt != nil:
+	case m.Status == outbox.StatusSent && m.SentAt != nil:
 		return *m.SentAt, m.Status, nil
 	}
 	return time.Time{}, m.Status, nil
 }
 
-func (s *Service) bureauItem(ctx context.Context, c *ctxTenant, e bureauEntry) (BureauItem, error) {
-	var a accountDoc
+func (s *Service) item(ctx context.Context, c *tenantCtx, e entry) (Item, error) {
+	var a account
 	if err := c.sc.C("accounts").Get(ctx, c.sc.ID(e.AccountID), &a); err != nil {
-		return BureauItem{}, err
+		return Item{}, err
 	}
-	it := BureauItem{AccountID: e.AccountID, Invoice: a.Invoice, DebtorName: a.DebtorName, Document: a.Document, Balance: a.Balance,
+	it := Item{AccountID: e.AccountID, Invoice: a.Invoice, DebtorName: a.DebtorName, Document: a.Document, Balance: a.Balance,
 		Currency: a.Currency, DueDate: a.DueDate.Format(time.DateOnly), DaysPastDue: daysBetween(a.DueDate, c.today), Notices: []NoticeStatus{}}
 	var times []time.Time
 	for _, n := range e.Notices {
 		at, status, err := s.noticeTime(ctx, c, n)
 		if err != nil {
-			return BureauItem{}, err
+			return Item{}, err
 		}
 		ns := NoticeStatus{Channel: n.Channel, Status: status}
 		if !at.IsZero() {
@@ -331,26 +332,26 @@ func (s *Service) bureauItem(ctx context.Context, c *ctxTenant, e bureauEntry) (
 	it.Code, it.Reason, it.Rule = dec.Code, dec.Reason, dec.Rule
 	switch dec.Code {
 	case compliance.CodeOK:
-		it.Status = BureauReportable
+		it.Status = Reportable
 	case compliance.CodeNoticePeriod:
-		it.Status, it.ReportFrom = BureauWaiting, dec.Next.Format(time.DateOnly)
+		it.Status, it.ReportFrom = Waiting, dec.Next.Format(time.DateOnly)
 	case compliance.CodeNoticeMissing:
-		it.Status = BureauNotice
+		it.Status = NoticeMissing
 		if len(e.Notices) > len(times) {
 			it.Reason = "El aviso aún no se ha enviado (está en la bandeja de salida). " + it.Reason
 		}
 	default:
-		it.Status = BureauBlocked
+		it.Status = Blocked
 	}
 	return it, nil
 }
 
-// BureauList lists the tenant's accounts that have a prior notice, with
+// List lists the tenant's accounts that have a prior notice, with
 // whether each may be reported now and why not (status "" = all). Reads by
 // _id only: the tenant's bureau list, then each account and notice message.
-func (s *Service) BureauList(ctx context.Context, tenant, status string) ([]BureauItem, error) {
+func (s *Service) List(ctx context.Context, tenant, status string) ([]Item, error) {
 	switch status {
-	case "", BureauReportable, BureauWaiting, BureauNotice, BureauBlocked:
+	case "", Reportable, Waiting, NoticeMissing, Blocked:
 	default:
 		return nil, apperr.Field("status", "use reportable, waiting, notice_missing o blocked")
 	}
@@ -358,11 +359,11 @@ func (s *Service) BureauList(ctx context.Context, tenant, status string) ([]Bure
 	if a.Role == tenants.RoleCollector {
 		return nil, fmt.Errorf("bureau list: %w", apperr.ErrForbidden)
 	}
-	c, err := s.bureauTenant(ctx, tenant)
+	c, err := s.loadTenant(ctx, tenant)
 	if err != nil {
 		return nil, err
 	}
-	all, err := s.bureauEntries(ctx, c)
+	all, err := s.entries(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -371,9 +372,9 @@ func (s *Service) BureauList(ctx context.Context, tenant, status string) ([]Bure
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	out := []BureauItem{}
+	out := []Item{}
 	for _, k := range keys {
-		it, err := s.bureauItem(ctx, c, all[k])
+		it, err := s.item(ctx, c, all[k])
 		if errors.Is(err, apperr.ErrNotFound) {
 			continue
 		} else if err != nil {
@@ -386,15 +387,15 @@ func (s *Service) BureauList(ctx context.Context, tenant, status string) ([]Bure
 	return out, nil
 }
 
-// BureauExportHeader is the header of the file for the client.
-var BureauExportHeader = []string{"factura", "documento", "deudor", "vencimiento", "dias_mora", "saldo", "moneda",
+// ExportHeader is the header of the file for the client.
+var ExportHeader = []string{"factura", "documento", "deudor", "vencimiento", "dias_mora", "saldo", "moneda",
 	"aviso_1", "aviso_2", "reportable_desde", "estado", "motivo"}
 
-// BureauExportRows are the rows of the export (every listed account, with
+// ExportRows are the rows of the export (every listed account, with
 // its status, so the client sees the blocked ones and why). Amounts in the
 // tenant's locale without the currency sign.
-func (s *Service) BureauExportRows(ctx context.Context, tenant string) ([][]string, error) {
-	items, err := s.BureauList(ctx, tenant, "")
+func (s *Service) ExportRows(ctx context.Context, tenant string) ([][]string, error) {
+	items, err := s.List(ctx, tenant, "")
 	if err != nil {
 		return nil, err
 	}
@@ -418,7 +419,7 @@ func (s *Service) BureauExportRows(ctx context.Context, tenant string) ([][]stri
 			n2 = strings.Join(dates[1:], ", ")
 		}
 		from := it.ReportFrom
-		if it.Status == BureauReportable {
+		if it.Status == Reportable {
 			from = "ya"
 		}
 		amount := strings.TrimSpace(strings.TrimPrefix(money.Format(it.Balance, it.Currency, t.Locale), "$"))
@@ -428,10 +429,10 @@ func (s *Service) BureauExportRows(ctx context.Context, tenant string) ([][]stri
 	return rows, nil
 }
 
-// bureauText is the notice's subject and body (the letter of level 3 says
+// noticeText is the notice's subject and body (the letter of level 3 says
 // the same on paper).
-// It is Colombian law (bureauCountries), so it is written in Spanish.
-func bureauText(c *ctxTenant, a accountDoc, publicURL string, tr func(lang, key string) string) (string, string) {
+// It is Colombian law (countries), so it is written in Spanish.
+func noticeText(c *tenantCtx, a account, publicURL string, tr func(lang, key string) string) (string, string) {
 	amount := money.Format(a.Balance, a.Currency, c.t.Locale)
 	portal := tenants.DebtorURL(publicURL, c.t.ID)
 	subject := "Aviso previo de reporte a centrales de riesgo — factura " + a.Invoice
