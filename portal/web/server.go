@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"slices"
@@ -294,6 +295,7 @@ func (s *Server) ready(c *fiber.Ctx) error {
 func (s *Server) bodyLimit(c *fiber.Ctx) error {
 	n := int64(c.Request().Header.ContentLength())
 	if n == -1 {
+		c.Context().SetConnectionClose()                      // the rest of the body is never read
 		return &fiber.Error{Code: fiber.StatusLengthRequired} // worded by the catalogue
 	}
 	limit := int64(jsonLimit)
@@ -301,9 +303,17 @@ func (s *Server) bodyLimit(c *fiber.Ctx) error {
 		limit = s.ImportMaxBytes + 1<<20
 	}
 	if n > limit {
+		c.Context().SetConnectionClose()
 		return fmt.Errorf("%w: body of %d bytes", apperr.ErrTooLarge, n)
 	}
-	return c.Next()
+	err := c.Next()
+	// What the handler left unread (refused before reading, say) is read
+	// off the connection, within the limit, so the next request on it
+	// starts where it should.
+	if body := c.Context().RequestBodyStream(); n > 0 && body != nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(body, limit))
+	}
+	return err
 }
 
 // limitJSON refuses oversized bodies on routes that take JSON; multipart
