@@ -53,7 +53,10 @@ var (
 )
 
 // Writer builds one blob.
-type Writer struct{ b []byte }
+type Writer struct {
+	b    []byte
+	syms map[string]int // Sym's table: string → its number
+}
 
 // NewWriter starts a blob of kind written in layout version; size is a
 // guess of the body's length.
@@ -79,6 +82,23 @@ func (w *Writer) Len(n int) { w.Uvarint(uint64(n)) }
 func (w *Writer) String(s string) {
 	w.Uvarint(uint64(len(s)))
 	w.b = append(w.b, s...)
+}
+
+// Sym writes a string that repeats across records (a currency, a status,
+// a label): the first time as String, after that as its number in the
+// blob's table, so a 5,000-entry worklist does not carry "COP" 5,000
+// times (and DEFLATE has less to do).
+func (w *Writer) Sym(s string) {
+	if n, ok := w.syms[s]; ok {
+		w.Uvarint(uint64(n))
+		return
+	}
+	if w.syms == nil {
+		w.syms = map[string]int{}
+	}
+	w.syms[s] = len(w.syms) + 1
+	w.Uvarint(0)
+	w.String(s)
 }
 
 // Bool writes v as one byte.
@@ -161,6 +181,7 @@ type Reader struct {
 	off     int
 	version byte
 	err     error
+	syms    []string // Sym's table
 }
 
 // Open checks the envelope of data, written as kind k, and returns a
@@ -218,6 +239,9 @@ func inflate(p []byte) (string, error) {
 
 // Version is the layout version the blob was written in.
 func (r *Reader) Version() byte { return r.version }
+
+// Err returns the first error.
+func (r *Reader) Err() error { return r.err }
 
 // End returns the first error, or ErrCorrupt when bytes are left over.
 func (r *Reader) End() error {
@@ -288,6 +312,23 @@ func (r *Reader) String() string {
 	s := r.s[r.off : r.off+int(n)]
 	r.off += int(n)
 	return s
+}
+
+// Sym reads what Sym wrote.
+func (r *Reader) Sym() string {
+	n := r.Uvarint()
+	switch {
+	case r.err != nil:
+		return ""
+	case n == 0:
+		s := r.String()
+		r.syms = append(r.syms, s)
+		return s
+	case n > uint64(len(r.syms)):
+		r.fail()
+		return ""
+	}
+	return r.syms[n-1]
 }
 
 // Bool reads one byte, 0 or 1.

@@ -19,6 +19,7 @@ type record struct {
 	V     int64
 	N     int
 	S     string
+	Y     string // a Sym
 	B     bool
 	T     time.Time
 	P     *time.Time
@@ -30,6 +31,7 @@ func put(w *Writer, r record) {
 	w.Varint(r.V)
 	w.Int(r.N)
 	w.String(r.S)
+	w.Sym(r.Y)
 	w.Bool(r.B)
 	w.Time(r.T)
 	w.OptTime(r.P)
@@ -37,7 +39,7 @@ func put(w *Writer, r record) {
 }
 
 func get(r *Reader) record {
-	return record{U: r.Uvarint(), V: r.Varint(), N: r.Int(), S: r.String(), B: r.Bool(), T: r.Time(), P: r.OptTime(), Names: ReadSlice(r, (*Reader).String)}
+	return record{U: r.Uvarint(), V: r.Varint(), N: r.Int(), S: r.String(), Y: r.Sym(), B: r.Bool(), T: r.Time(), P: r.OptTime(), Names: ReadSlice(r, (*Reader).String)}
 }
 
 func encode(t testing.TB, recs []record) []byte {
@@ -60,6 +62,13 @@ func decode(b []byte) ([]record, error) {
 	return recs, r.End()
 }
 
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
 func ptr(t time.Time) *time.Time { return &t }
 
 func TestRoundTrip(t *testing.T) {
@@ -78,6 +87,7 @@ func TestRoundTrip(t *testing.T) {
 			{U: math.MaxUint64, V: math.MinInt64, N: math.MaxInt, S: "ñandú €", B: true, T: at, P: ptr(time.Time{}), Names: []string{}},
 			{V: math.MaxInt64, N: math.MinInt, T: time.Unix(-1, 999_999_999).UTC(), P: ptr(time.Unix(0, 0).UTC()), Names: []string{"", "a"}},
 		}},
+		{name: "symbols", recs: []record{{Y: "COP"}, {Y: "USD"}, {Y: "COP"}, {Y: ""}, {Y: ""}, {Y: "USD"}}},
 		{name: "compressed", recs: []record{{S: long, Names: []string{long, long}}, {S: long}}},
 		{name: "times come back in UTC, same instant",
 			recs: []record{{T: at.In(bogota), P: ptr(at.In(bogota))}},
@@ -127,6 +137,16 @@ func TestRejects(t *testing.T) {
 		if _, err := decode(good[:n]); !errors.Is(err, ErrCorrupt) {
 			t.Fatalf("cut at %d of %d: %v", n, len(good), err)
 		}
+	}
+	w := NewWriter(testKind, 1, 0)
+	w.Uvarint(2) // one record
+	w.Uvarint(0)
+	w.Varint(0)
+	w.Int(0)
+	w.String("")
+	w.Uvarint(1) // a Sym before any
+	if _, err := decode(must(w.Finish())); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("a symbol never defined: %v", err)
 	}
 	if _, err := decode(append(good, 0)); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("a byte left over: %v", err)
