@@ -381,6 +381,18 @@ func TestIndexOldFormatRebuilt(t *testing.T) {
 	if err := db.Settle(ctx, store.TenantKey("acme")); err != nil {
 		t.Fatal(err)
 	}
+	// The index was marked before the chunk was started again.
+	var man manifestDoc
+	var chunk chunkDoc
+	if err := sc.C("accountindex").Get(ctx, sc.ID(manifestKey), &man); err != nil || man.V != 0 {
+		t.Fatalf("manifest v%d %v", man.V, err)
+	}
+	if err := sc.C("accountindex").Get(ctx, sc.ID(chunkKey(chunkOf(sc.ID("F-004")))), &chunk); err != nil {
+		t.Fatal(err)
+	}
+	if rows, err := unpackRows(chunk.Rows); err != nil || len(rows) != 1 || rows[0].Balance != 8 {
+		t.Fatalf("the chunk written: %+v %v", rows, err)
+	}
 	scans("after a write met a stale chunk")
 	if _, err := x.Verify(ctx, "acme"); err != nil {
 		t.Fatal(err)
@@ -394,6 +406,27 @@ func TestIndexOldFormatRebuilt(t *testing.T) {
 		t.Fatal(err)
 	}
 	same("after Backfill again")
+
+	// Met by a fold (new accounts pile up segments past maxSegments): the
+	// stale segment's rows come back with the rebuild.
+	toLegacy(t, x, sc, indexVersion)
+	for b := 0; b <= maxSegments; b++ {
+		inv := fmt.Sprint("N-", b)
+		if err := sc.C("accounts").Insert(ctx, accounts.Account{ID: sc.ID(inv), TenantID: "acme", Invoice: inv, DebtorID: sc.ID("d1"), Status: accounts.StatusOpen, History: []accounts.Movement{}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Settle(ctx, store.TenantKey("acme")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sc.C("accountindex").Get(ctx, sc.ID(manifestKey), &man); err != nil || man.V != 0 || len(man.Segs) >= maxSegments {
+		t.Fatalf("after the fold: manifest v%d, %d segments, %v", man.V, len(man.Segs), err)
+	}
+	scans("after a fold met a stale segment")
+	if err := x.Backfill(ctx); err != nil {
+		t.Fatal(err)
+	}
+	same("after the fold and Backfill")
 }
 
 // A debtor view in the gob of the previous release is rebuilt from the

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -309,6 +308,11 @@ func (x *Index) fold(ctx context.Context, sc *store.Scope) error {
 			rows[seg[i].ID] = &seg[i]
 		}
 	}
+	if stale { // before the stale segments are dropped
+		if err := x.markStale(ctx, sc); err != nil {
+			return err
+		}
+	}
 	if err := x.putWith(ctx, sc, rows, true); err != nil {
 		return err
 	}
@@ -333,9 +337,6 @@ func (x *Index) fold(ctx context.Context, sc *store.Scope) error {
 			return err
 		}
 		x.segs.Remove(sid)
-	}
-	if stale {
-		return x.markStale(ctx, sc)
 	}
 	return nil
 }
@@ -376,8 +377,23 @@ func (x *Index) put(ctx context.Context, sc *store.Scope, rows map[string]*index
 }
 
 // putWith is put; with onlyNew it leaves rows already in a chunk alone
-// (folding segments, whose rows are older than the chunks').
+// (folding segments, whose rows are older than the chunks'). A chunk in an
+// earlier format marks the index for a rebuild first, then is started
+// again from these rows.
 func (x *Index) putWith(ctx context.Context, sc *store.Scope, rows map[string]*indexRow, onlyNew bool) error {
+	err := x.putChunks(ctx, sc, rows, onlyNew, false)
+	if errors.Is(err, packed.ErrStale) {
+		if err := x.markStale(ctx, sc); err != nil {
+			return err
+		}
+		err = x.putChunks(ctx, sc, rows, onlyNew, true)
+	}
+	return err
+}
+
+// putChunks writes rows into their chunks; with overStale a chunk in an
+// earlier format is replaced, otherwise it is an error.
+func (x *Index) putChunks(ctx context.Context, sc *store.Scope, rows map[string]*indexRow, onlyNew, overStale bool) error {
 	byChunk := map[int]map[string]*indexRow{}
 	for id, r := range rows {
 		n := chunkOf(id)
@@ -389,11 +405,10 @@ func (x *Index) putWith(ctx context.Context, sc *store.Scope, rows map[string]*i
 	coll := sc.C("accountindex")
 	revs := bson.D{}
 	var revMu sync.Mutex
-	var stale atomic.Bool
 	var g errgroup.Group
 	g.SetLimit(4) // chunks are separate documents: written side by side
 	for n, upd := range byChunk {
-		g.Go(func() error { return putChunk(ctx, coll, sc, n, upd, onlyNew, &stale, &revMu, &revs) })
+		g.Go(func() error { return putChunk(ctx, coll, sc, n, upd, onlyNew, overStale, &revMu, &revs) })
 	}
 	if err := g.Wait(); err != nil {
 		return err
@@ -402,24 +417,18 @@ func (x *Index) putWith(ctx context.Context, sc *store.Scope, rows map[string]*i
 	// born here belongs to a tenant created after start-up (older ones were
 	// backfilled before any write), so its index is complete.
 	_, err := coll.Upsert(ctx, sc.ID(manifestKey), bson.D{{Key: "$max", Value: revs}, {Key: "$setOnInsert", Value: bson.D{{Key: "v", Value: indexVersion}}}})
-	if err == nil && stale.Load() {
-		err = x.markStale(ctx, sc)
-	}
 	return err
 }
 
 // putChunk writes rows into one chunk and adds its new revision to revs.
-// A chunk in an earlier format is started again from these rows, and stale
-// set: the tenant's index is then rebuilt (markStale).
-func putChunk(ctx context.Context, coll *store.TColl, sc *store.Scope, n int, upd map[string]*indexRow, onlyNew bool, stale *atomic.Bool, revMu *sync.Mutex, revs *bson.D) error {
+func putChunk(ctx context.Context, coll *store.TColl, sc *store.Scope, n int, upd map[string]*indexRow, onlyNew, overStale bool, revMu *sync.Mutex, revs *bson.D) error {
 	id := sc.ID(chunkKey(n))
 	var rev int64
 	var doc chunkDoc
 	err := coll.MutateOrCreate(ctx, id, &doc, bson.D{{Key: "n", Value: 0}}, func() (bson.D, error) {
 		cur, err := unpackRows(doc.Rows)
-		if errors.Is(err, packed.ErrStale) {
+		if errors.Is(err, packed.ErrStale) && overStale {
 			cur = nil
-			stale.Store(true)
 		} else if err != nil {
 			return nil, err
 		}
