@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -171,4 +172,34 @@ func FuzzOpen(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = decode(b)
 	})
+}
+
+// BenchmarkCompression packs and unpacks bodies of 100 bytes to 2.5 KB
+// stored raw and compressed (what RawMax weighs).
+func BenchmarkCompression(b *testing.B) {
+	for _, n := range []int{2, 5, 10, 20, 50} {
+		recs := make([]record, n)
+		for i := range recs {
+			recs[i] = record{U: uint64(i), V: int64(i * 1000), S: fmt.Sprintf("acme:FE-%06d Factura", i), Y: "COP", Names: []string{"acme:900123"}}
+		}
+		w := NewWriter(testKind, 1, 0)
+		WriteSlice(w, recs, put)
+		body := w.b
+		for _, compressed := range []bool{false, true} {
+			b.Run(fmt.Sprintf("body=%d/deflate=%v", len(body)-headerLen, compressed), func(b *testing.B) {
+				var size int
+				for b.Loop() {
+					out := append([]byte(nil), body...)
+					if compressed {
+						out = must((&Writer{b: out}).finishDeflate())
+					}
+					size = len(out)
+					if _, err := decode(out); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(size), "bytes")
+			})
+		}
+	}
 }
