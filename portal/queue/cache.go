@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"go.mongodb.org/mongo-driver/bson"
 
 	"cartera/portal/apperr"
@@ -57,27 +58,33 @@ type cachedList struct {
 	day    time.Time
 	locale string
 	items  []Item
-	used   time.Time
 }
 
 // listCache holds the most recently read worklists, and the entries of the
 // worklists this process wrote last (by token), so a queue read after a
-// collector's own action decodes nothing.
+// collector's own action decodes nothing. Each is an LRU of at most
+// worklists lists (service.go: 64) and cacheRows rows in all: a 5,000-entry
+// worklist is about 2.5 MB scored and 2 MB as entries (TestListCacheBounded),
+// so the two hold about 90 MB at most.
 type listCache struct {
 	mu      sync.Mutex
-	max     int
-	byID    map[string]*cachedList
-	written map[string]writtenList
+	byID    *weighed[*cachedList]
+	written *weighed[writtenList]
 }
+
+// cacheRows bounds the rows (entries) each of the list cache's LRUs holds.
+const cacheRows = 100_000
 
 type writtenList struct {
 	token string
 	m     map[string]Entry
-	at    time.Time
 }
 
-func newListCache(max int) *listCache {
-	return &listCache{max: max, byID: map[string]*cachedList{}, written: map[string]writtenList{}}
+func newListCache(worklists int) *listCache {
+	return &listCache{
+		byID:    newWeighed(worklists, cacheRows, func(l *cachedList) int { return len(l.items) }),
+		written: newWeighed(worklists, cacheRows, func(w writtenList) int { return len(w.m) }),
+	}
 }
 
 // putEntries keeps a worklist's entries as just written. The map is not
@@ -85,16 +92,7 @@ func newListCache(max int) *listCache {
 func (c *listCache) putEntries(id, token string, m map[string]Entry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.written[id] = writtenList{token: token, m: m, at: time.Now()}
-	for len(c.written) > c.max {
-		var oldest string
-		for k, v := range c.written {
-			if oldest == "" || v.at.Before(c.written[oldest].at) {
-				oldest = k
-			}
-		}
-		delete(c.written, oldest)
-	}
+	c.written.add(id, writtenList{token: token, m: m})
 }
 
 // entries returns the entries written with token, if this process wrote them.
@@ -104,7 +102,7 @@ func (c *listCache) entries(id, token string) (map[string]Entry, bool) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	w, ok := c.written[id]
+	w, ok := c.written.lru.Get(id)
 	if !ok || w.token != token {
 		return nil, false
 	}
@@ -117,11 +115,10 @@ func (c *listCache) get(id, token string, day time.Time, locale string) ([]Item,
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	l, ok := c.byID[id]
+	l, ok := c.byID.lru.Get(id)
 	if !ok || l.token != token || !l.day.Equal(day) || l.locale != locale {
 		return nil, false
 	}
-	l.used = time.Now()
 	return l.items, true
 }
 
@@ -131,16 +128,30 @@ func (c *listCache) put(id string, l *cachedList) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	l.used = time.Now()
-	c.byID[id] = l
-	for len(c.byID) > c.max {
-		var oldest string
-		for k, v := range c.byID {
-			if oldest == "" || v.used.Before(c.byID[oldest].used) {
-				oldest = k
-			}
-		}
-		delete(c.byID, oldest)
+	c.byID.add(id, l)
+}
+
+// weighed is an LRU bounded in entries and in their total weight; the one
+// just added is kept whatever it weighs. Not safe for concurrent use.
+type weighed[V any] struct {
+	lru    *simplelru.LRU[string, V]
+	weight func(V) int
+	held   int
+	limit  int
+}
+
+func newWeighed[V any](n, limit int, weight func(V) int) *weighed[V] {
+	w := &weighed[V]{weight: weight, limit: limit}
+	w.lru, _ = simplelru.NewLRU(n, func(_ string, v V) { w.held -= weight(v) })
+	return w
+}
+
+func (w *weighed[V]) add(k string, v V) {
+	w.lru.Remove(k) // Add would replace it without telling the weight
+	w.lru.Add(k, v)
+	w.held += w.weight(v)
+	for w.held > w.limit && w.lru.Len() > 1 {
+		w.lru.RemoveOldest()
 	}
 }
 
@@ -150,13 +161,19 @@ func (c *listCache) put(id string, l *cachedList) {
 // write to an account (store.Watch) and the account is forgotten. Only on
 // the embedded server, where this process makes every write; on MongoDB
 // proper other replicas write too, so the rows are read each time there.
+//
+// Bounded by accounts (service.go: 200,000): the checks are an LRU of that
+// size, the writes a table that starts over when it reaches it (together
+// about 45 MB when full, TestCheckMemoBounded). Forgetting is always safe,
+// it only costs reads: when the writes start over, the checks begun before
+// are not kept, since they may have read an account before its write.
 type checkMemo struct {
-	mu     sync.Mutex
-	seq    uint64            // bumped by every invalidation
-	floor  uint64            // checks begun before this are not kept
-	known  map[string]memoed // account _id → what the check saw
-	gone   map[string]uint64 // account _id → seq of its last write
-	maxLen int
+	mu    sync.Mutex
+	seq   uint64                         // bumped by every invalidation
+	floor uint64                         // checks begun before this are not kept
+	known *simplelru.LRU[string, memoed] // account _id → what the check saw
+	gone  map[string]uint64              // account _id → seq of its last write
+	size  int
 }
 
 type memoed struct {
@@ -164,8 +181,9 @@ type memoed struct {
 	collector string
 }
 
-func newCheckMemo(max int) *checkMemo {
-	return &checkMemo{known: map[string]memoed{}, gone: map[string]uint64{}, maxLen: max}
+func newCheckMemo(accounts int) *checkMemo {
+	known, _ := simplelru.NewLRU[string, memoed](accounts, nil)
+	return &checkMemo{known: known, gone: map[string]uint64{}, size: accounts}
 }
 
 // begin returns the sequence a check starts at.
@@ -180,7 +198,7 @@ func (m *checkMemo) begin() uint64 {
 func (m *checkMemo) ok(id string, rev int64, collector string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	v, found := m.known[id]
+	v, found := m.known.Get(id)
 	return found && v.rev == rev && v.collector == collector
 }
 
@@ -192,14 +210,7 @@ func (m *checkMemo) put(id string, rev int64, collector string, seq uint64) {
 	if seq < m.floor || m.gone[id] > seq {
 		return
 	}
-	if len(m.known) >= m.maxLen || len(m.gone) >= m.maxLen {
-		// Start over: forgetting is always safe, it only costs reads.
-		clear(m.known)
-		clear(m.gone)
-		m.floor = m.seq + 1
-		return
-	}
-	m.known[id] = memoed{rev: rev, collector: collector}
+	m.known.Add(id, memoed{rev: rev, collector: collector})
 }
 
 // forget is the store watcher: the accounts written are checked again.
@@ -207,8 +218,12 @@ func (m *checkMemo) forget(_ context.Context, changes []store.Change) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.seq++
+	if len(m.gone)+len(changes) > m.size {
+		clear(m.gone)
+		m.floor = m.seq // the checks begun before this write
+	}
 	for _, c := range changes {
-		delete(m.known, c.ID)
+		m.known.Remove(c.ID)
 		m.gone[c.ID] = m.seq
 	}
 }

@@ -2,221 +2,154 @@ package queue
 
 import (
 	"bytes"
-	"compress/flate"
-	"encoding/binary"
-	"errors"
-	"io"
+	"compress/gzip"
+	"encoding/gob"
+	"fmt"
 	"time"
+
+	"cartera/portal/readside/packed"
 )
 
-// The worklist's entries are stored in one binary field in a format of our
-// own: a version byte, then each entry's fields in a fixed order as varints
-// and length-prefixed strings, compressed with DEFLATE. It replaced gob+gzip,
-// whose reflection-driven decoding of a 5,000-entry map took 15-29 ms per
-// read (BenchmarkQueueParts); this one takes a few milliseconds. Reasons are
-// not stored: the queue recomputes them for the day it is read.
-const codecV1 = 'W'
+// A worklist's entries are stored in one binary field in the read models'
+// codec (readside/packed, kind 'W'): a count, then each entry, key first,
+// its fields in a fixed order. Reasons are not stored: the queue
+// recomputes them for the day it is read.
+//
+// Layouts:
+//   - 2, written: instants exact (seconds and nanoseconds), counts as
+//     varints, flags nil apart from empty: an entry reads back as built.
+//   - 1, read only: the worklists' earlier format of their own, a one-byte
+//     header 'W' and the DEFLATE of the same fields, dates as days since
+//     the epoch, the last contact in whole seconds.
+//
+// Older still (before 2026-11-22), gob+gzip: read by entriesGob.
+const (
+	entriesKind   packed.Kind = 'W'
+	entriesLayout             = 2
+	headerV1                  = 'W'
+)
 
-// errCodec reports a worklist whose data cannot be read.
-var errCodec = errors.New("worklist data corrupt")
-
-type wbuf struct{ bytes.Buffer }
-
-func (w *wbuf) uvarint(v uint64) {
-	var b [binary.MaxVarintLen64]byte
-	w.Write(b[:binary.PutUvarint(b[:], v)])
-}
-
-func (w *wbuf) varint(v int64) {
-	var b [binary.MaxVarintLen64]byte
-	w.Write(b[:binary.PutVarint(b[:], v)])
-}
-
-func (w *wbuf) str(s string) {
-	w.uvarint(uint64(len(s)))
-	w.WriteString(s)
-}
-
-// civilDays stores a date as days since the Unix epoch (dates are UTC
-// midnights); instants keep seconds.
-func civilDays(t time.Time) int64 { return t.Unix() / 86400 }
-
-func encodeV1(entries map[string]Entry) ([]byte, error) {
-	var raw wbuf
-	raw.uvarint(uint64(len(entries)))
+func encodeEntries(entries map[string]Entry) ([]byte, error) {
+	w := packed.NewWriter(entriesKind, entriesLayout, len(entries)*128)
+	w.Len(len(entries))
 	for k, e := range entries {
-		raw.str(k)
-		raw.str(e.AccountID)
-		raw.str(e.Invoice)
-		raw.str(e.DebtorName)
-		raw.varint(e.Balance)
-		raw.str(e.Currency)
-		raw.varint(civilDays(e.DueDate))
-		raw.str(e.Segment)
-		raw.uvarint(uint64(e.BrokenPromises))
-		raw.uvarint(uint64(e.UnansweredCalls))
-		raw.uvarint(uint64(e.ValidContacts))
-		raw.uvarint(uint64(e.Channels))
-		if e.LastContactAt == nil {
-			raw.varint(0)
-		} else {
-			raw.varint(max(e.LastContactAt.Unix(), 1)) // 0 means none
+		w.String(k)
+		w.String(e.AccountID)
+		w.String(e.Invoice)
+		w.String(e.DebtorName)
+		w.Varint(e.Balance)
+		w.Sym(e.Currency)
+		w.Time(e.DueDate)
+		w.Sym(e.Segment)
+		w.Int(e.BrokenPromises)
+		w.Int(e.UnansweredCalls)
+		w.Int(e.ValidContacts)
+		w.Int(e.Channels)
+		w.OptTime(e.LastContactAt)
+		w.Bool(e.NextAction != nil)
+		if n := e.NextAction; n != nil {
+			w.Sym(n.Type)
+			w.Time(n.Due)
+			w.Sym(n.Step)
+			w.Sym(n.Label)
 		}
-		if n := e.NextAction; n == nil {
-			raw.WriteByte(0)
-		} else {
-			raw.WriteByte(1)
-			raw.str(n.Type)
-			raw.varint(civilDays(n.Due))
-			raw.str(n.Step)
-			raw.str(n.Label)
-		}
-		raw.varint(int64(e.Priority))
-		raw.uvarint(uint64(len(e.Flags)))
-		for _, f := range e.Flags {
-			raw.str(f)
-		}
-		raw.varint(e.Rev)
+		w.Int(e.Priority)
+		packed.WriteSlice(w, e.Flags, (*packed.Writer).Sym)
+		w.Varint(e.Rev)
 	}
-	var out bytes.Buffer
-	out.WriteByte(codecV1)
-	zw, err := flate.NewWriter(&out, flate.BestSpeed)
+	return w.Finish()
+}
+
+// eachEntry decodes the entries one by one (the queue needs no map), in
+// whichever format data is.
+func eachEntry(data []byte, fn func(key string, e Entry)) error {
+	if len(data) == 0 {
+		return nil
+	}
+	var r *packed.Reader
+	var err error
+	switch data[0] {
+	case headerV1:
+		r, err = packed.OpenBody(data[1:], 1, true)
+	case 0x1f: // gzip
+		return entriesGob(data, fn)
+	default:
+		r, err = packed.Open(data, entriesKind)
+	}
 	if err != nil {
-		return nil, err
-	}
-	if _, err := zw.Write(raw.Bytes()); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return out.Bytes(), nil
-}
-
-type rbuf struct {
-	b   []byte
-	err error
-	// strs interns repeated short strings (currency, action types, labels,
-	// flags), so 5,000 entries do not allocate 5,000 copies of each.
-	strs map[string]string
-}
-
-func (r *rbuf) uvarint() uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.err = errCodec
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *rbuf) varint() int64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.err = errCodec
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *rbuf) byte1() byte {
-	if r.err != nil || len(r.b) == 0 {
-		r.err = errCodec
-		return 0
-	}
-	c := r.b[0]
-	r.b = r.b[1:]
-	return c
-}
-
-func (r *rbuf) str() string {
-	n := r.uvarint()
-	if r.err != nil || n > uint64(len(r.b)) {
-		r.err = errCodec
-		return ""
-	}
-	s := string(r.b[:n])
-	r.b = r.b[n:]
-	return s
-}
-
-func (r *rbuf) interned() string {
-	n := r.uvarint()
-	if r.err != nil || n > uint64(len(r.b)) {
-		r.err = errCodec
-		return ""
-	}
-	raw := r.b[:n]
-	r.b = r.b[n:]
-	if s, ok := r.strs[string(raw)]; ok { // no allocation for the lookup
-		return s
-	}
-	s := string(raw)
-	r.strs[s] = s
-	return s
-}
-
-func decodeV1(data []byte) (map[string]Entry, error) {
-	m := map[string]Entry{}
-	err := eachV1(data, func(k string, e Entry) { m[k] = e })
-	return m, err
-}
-
-// eachV1 decodes the entries one by one (the queue needs no map).
-func eachV1(data []byte, fn func(key string, e Entry)) error {
-	var buf bytes.Buffer
-	buf.Grow(len(data) * 6)
-	if _, err := io.Copy(&buf, flate.NewReader(bytes.NewReader(data))); err != nil {
 		return err
 	}
-	raw := buf.Bytes()
-	r := &rbuf{b: raw, strs: map[string]string{}}
-	n := r.uvarint()
-	if n > uint64(len(raw)) {
-		return errCodec
+	read := readEntryV2
+	switch r.Version() {
+	case 1:
+		read = readEntryV1
+	case entriesLayout:
+	default:
+		return fmt.Errorf("%w: worklist layout %d", packed.ErrStale, r.Version())
 	}
-	for i := uint64(0); i < n && r.err == nil; i++ {
-		k := r.str()
-		var e Entry
-		e.AccountID = r.str()
-		e.Invoice = r.str()
-		e.DebtorName = r.str()
-		e.Balance = r.varint()
-		e.Currency = r.interned()
-		e.DueDate = time.Unix(r.varint()*86400, 0).UTC()
-		e.Segment = r.interned()
-		e.BrokenPromises = int(r.uvarint())
-		e.UnansweredCalls = int(r.uvarint())
-		e.ValidContacts = int(r.uvarint())
-		e.Channels = int(r.uvarint())
-		if s := r.varint(); s != 0 {
-			t := time.Unix(s, 0).UTC()
-			e.LastContactAt = &t
+	for n := r.Len(); n > 0; n-- {
+		k, e := read(r)
+		if err := r.Err(); err != nil {
+			return err
 		}
-		if r.byte1() == 1 {
-			e.NextAction = &NextAction{Type: r.interned(), Due: time.Unix(r.varint()*86400, 0).UTC(), Step: r.interned(), Label: r.interned()}
-		}
-		e.Priority = int(r.varint())
-		if nf := r.uvarint(); nf > 0 && nf < 16 {
-			e.Flags = make([]string, nf)
-			for j := range e.Flags {
-				e.Flags[j] = r.interned()
-			}
-		} else if nf >= 16 {
-			r.err = errCodec
-		}
-		e.Rev = r.varint()
-		if r.err == nil {
-			fn(k, e)
+		fn(k, e)
+	}
+	return r.End()
+}
+
+func readEntryV2(r *packed.Reader) (string, Entry) {
+	k := r.String()
+	e := Entry{AccountID: r.String(), Invoice: r.String(), DebtorName: r.String(), Balance: r.Varint(), Currency: r.Sym(),
+		DueDate: r.Time(), Segment: r.Sym(), BrokenPromises: r.Int(), UnansweredCalls: r.Int(), ValidContacts: r.Int(), Channels: r.Int(),
+		LastContactAt: r.OptTime()}
+	if r.Bool() {
+		e.NextAction = &NextAction{Type: r.Sym(), Due: r.Time(), Step: r.Sym(), Label: r.Sym()}
+	}
+	e.Priority = r.Int()
+	e.Flags = packed.ReadSlice(r, (*packed.Reader).Sym)
+	e.Rev = r.Varint()
+	return k, e
+}
+
+func readEntryV1(r *packed.Reader) (string, Entry) {
+	days := func() time.Time { return time.Unix(r.Varint()*86400, 0).UTC() }
+	k := r.String()
+	e := Entry{AccountID: r.String(), Invoice: r.String(), DebtorName: r.String(), Balance: r.Varint(), Currency: r.String(),
+		DueDate: days(), Segment: r.String(), BrokenPromises: int(r.Uvarint()), UnansweredCalls: int(r.Uvarint()),
+		ValidContacts: int(r.Uvarint()), Channels: int(r.Uvarint())}
+	if s := r.Varint(); s != 0 {
+		t := time.Unix(s, 0).UTC()
+		e.LastContactAt = &t
+	}
+	if r.Bool() {
+		e.NextAction = &NextAction{Type: r.String(), Due: days(), Step: r.String(), Label: r.String()}
+	}
+	e.Priority = int(r.Varint())
+	if nf := r.Len(); nf > 0 {
+		e.Flags = make([]string, nf)
+		for j := range e.Flags {
+			e.Flags[j] = r.String()
 		}
 	}
-	return r.err
+	e.Rev = r.Varint()
+	return k, e
+}
+
+// entriesGob reads a worklist written before 2026-11-22. The daily
+// rebuild has rewritten every worklist of a portal that ran a day since;
+// a data dir older than that still reads (the queue has no rebuild on a
+// stale worklist yet).
+func entriesGob(data []byte, fn func(key string, e Entry)) error {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	var m map[string]Entry
+	if err := gob.NewDecoder(zr).Decode(&m); err != nil {
+		return err
+	}
+	for k, e := range m {
+		fn(k, e)
+	}
+	return nil
 }

@@ -7,9 +7,6 @@
 package queue
 
 import (
-	"bytes"
-	"compress/gzip"
-	"encoding/gob"
 	"fmt"
 	"time"
 
@@ -86,48 +83,27 @@ type Worklist struct {
 	Rev         int64     `bson:"rev"`
 }
 
-// Entries decodes the worklist's entries (account key -> entry). Data in
-// the older gob+gzip format is still read.
+// Entries decodes the worklist's entries (account key -> entry), in any
+// format a worklist was ever written in (codec.go).
 func (w *Worklist) Entries() (map[string]Entry, error) {
-	m := map[string]Entry{}
-	if len(w.Data) == 0 {
-		return m, nil
-	}
-	if w.Data[0] == codecV1 {
-		m, err := decodeV1(w.Data[1:])
-		if err != nil {
-			return nil, fmt.Errorf("worklist %s: %w", w.ID, err)
-		}
-		return m, nil
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(w.Data))
-	if err != nil {
-		return nil, fmt.Errorf("worklist %s: %w", w.ID, err)
-	}
-	if err := gob.NewDecoder(zr).Decode(&m); err != nil {
-		return nil, fmt.Errorf("worklist %s: %w", w.ID, err)
+	m := make(map[string]Entry, min(max(w.Count, 0), 1<<16)) // Count: a hint, not trusted
+	if err := w.each(func(k string, e Entry) { m[k] = e }); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
 
-// each calls fn for every entry, without building a map when it can.
+// each calls fn for every entry, without building a map.
 func (w *Worklist) each(fn func(key string, e Entry)) error {
-	if len(w.Data) > 0 && w.Data[0] == codecV1 {
-		if err := eachV1(w.Data[1:], fn); err != nil {
-			return fmt.Errorf("worklist %s: %w", w.ID, err)
-		}
-		return nil
+	if err := eachEntry(w.Data, fn); err != nil {
+		return fmt.Errorf("worklist %s: %w", w.ID, err)
 	}
-	m, err := w.Entries()
-	for k, e := range m {
-		fn(k, e)
-	}
-	return err
+	return nil
 }
 
 // EncodeEntries is the Data of a worklist holding entries (codec.go).
 func EncodeEntries(entries map[string]Entry) ([]byte, error) {
-	return encodeV1(entries)
+	return encodeEntries(entries)
 }
 
 // accountDoc is the part of an account this package reads and writes

@@ -16,6 +16,7 @@ import (
 
 	"cartera/portal/accounts"
 	"cartera/portal/apperr"
+	"cartera/portal/readside/packed"
 	"cartera/portal/store"
 )
 
@@ -94,7 +95,7 @@ func (a viewAccount) row() ViewRow {
 type viewDoc struct {
 	ID   string   `bson:"_id"`
 	IDs  []string `bson:"ids"`  // the debtor's accountIds it was built for (nil: partial)
-	Rows []byte   `bson:"rows"` // gob of []ViewRow, gzip
+	Rows []byte   `bson:"rows"` // []ViewRow, packView
 	Rev  int64    `bson:"rev"`
 }
 
@@ -167,7 +168,10 @@ func (v *DebtorViews) merge(ctx context.Context, sc *store.Scope, debtorID strin
 	var doc viewDoc
 	err := coll.MutateOrCreate(ctx, id, &doc, nil, func() (bson.D, error) {
 		cur, err := unpackView(doc.Rows)
-		if err != nil {
+		stale := errors.Is(err, packed.ErrStale)
+		if stale {
+			cur = nil // an earlier format: these rows only, and rebuilt on the next read
+		} else if err != nil {
 			return nil, err
 		}
 		m := make(map[string]ViewRow, len(cur)+len(rows))
@@ -189,6 +193,8 @@ func (v *DebtorViews) merge(ctx context.Context, sc *store.Scope, debtorID strin
 			}
 			m = keep
 			set = append(set, bson.E{Key: "ids", Value: ids})
+		} else if stale {
+			set = append(set, bson.E{Key: "ids", Value: nil}) // partial now
 		}
 		out = out[:0]
 		for _, r := range m {
@@ -222,10 +228,13 @@ func (v *DebtorViews) Rows(ctx context.Context, sc *store.Scope, debtorID string
 	}
 	if err == nil && doc.IDs != nil && sameSet(doc.IDs, ids) {
 		rows, err := unpackView(doc.Rows)
-		if err != nil {
+		if err == nil {
+			return ordered(rows, ids), nil
+		}
+		if !errors.Is(err, packed.ErrStale) {
 			return nil, err
 		}
-		return ordered(rows, ids), nil
+		// An earlier format: rebuilt from the accounts, as below.
 	}
 	fresh, err := ReadViewRows(ctx, sc, ids)
 	if err != nil {
@@ -312,21 +321,93 @@ func ordered(rows []ViewRow, ids []string) []ViewRow {
 	return out
 }
 
+// The rows' packed form (readside/packed): a count, then each row's fields
+// in the order below (Sym for what repeats within a debtor); a change to ViewRow is a new viewLayout. A view in
+// an earlier format or layout is rebuilt from the accounts, like a view
+// built for other ids.
+const (
+	viewKind   packed.Kind = 'V'
+	viewLayout             = 1
+)
+
 func packView(rows []ViewRow) ([]byte, error) {
-	var b bytesBuffer
-	if err := encodeGzipGob(&b, rows); err != nil {
-		return nil, err
+	w := packed.NewWriter(viewKind, viewLayout, len(rows)*256)
+	w.Len(len(rows))
+	for i := range rows {
+		r := &rows[i]
+		w.String(r.ID)
+		w.String(r.Invoice)
+		w.Sym(r.DebtorID)
+		w.Time(r.DueDate)
+		w.Varint(r.Original)
+		w.Varint(r.Balance)
+		w.Sym(r.Currency)
+		w.Sym(r.Status)
+		packed.WriteSlice(w, r.DisputeIDs, (*packed.Writer).String)
+		w.Sym(r.PlanID)
+		w.String(r.Description)
+		w.Varint(r.Rev)
+		w.Varint(r.Interest)
+		w.Varint(r.Credit)
+		packed.WriteSlice(w, r.History, putMovement)
+		packed.WriteSlice(w, r.Pauses, putPause)
 	}
-	return b.Bytes(), nil
+	return w.Finish()
 }
 
+func putMovement(w *packed.Writer, m accounts.Movement) {
+	w.String(m.LedgerID)
+	w.Sym(m.Kind)
+	w.Sym(m.Channel)
+	w.Varint(m.Amount)
+	w.Time(m.At)
+	w.OptTime(m.Value)
+	w.String(m.Of)
+	w.String(m.Ref)
+	w.Sym(m.By)
+	w.String(m.Note)
+}
+
+func putPause(w *packed.Writer, p accounts.Pause) {
+	w.Sym(p.PlanID)
+	w.Time(p.From)
+	w.OptTime(p.To)
+}
+
+// unpackView reads packView; packed.ErrStale for a view of an earlier
+// release (gob) or layout.
 func unpackView(b []byte) ([]ViewRow, error) {
-	var rows []ViewRow
 	if len(b) == 0 {
 		return nil, nil
 	}
-	err := decodeGzipGob(b, &rows)
-	return rows, err
+	r, err := packed.Open(b, viewKind)
+	if err != nil {
+		return nil, err
+	}
+	if r.Version() != viewLayout {
+		return nil, fmt.Errorf("%w: debtor view layout %d", packed.ErrStale, r.Version())
+	}
+	rows := make([]ViewRow, r.Len())
+	for i := range rows {
+		rows[i] = ViewRow{ID: r.String(), Invoice: r.String(), DebtorID: r.Sym(), DueDate: r.Time(),
+			Original: r.Varint(), Balance: r.Varint(), Currency: r.Sym(), Status: r.Sym(),
+			DisputeIDs: packed.ReadSlice(r, (*packed.Reader).String), PlanID: r.Sym(), Description: r.String(),
+			Rev: r.Varint(), Interest: r.Varint(), Credit: r.Varint(),
+			History: packed.ReadSlice(r, getMovement), Pauses: packed.ReadSlice(r, getPause)}
+	}
+	if err := r.End(); err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+func getMovement(r *packed.Reader) accounts.Movement {
+	return accounts.Movement{LedgerID: r.String(), Kind: r.Sym(), Channel: r.Sym(), Amount: r.Varint(), At: r.Time(),
+		Value: r.OptTime(), Of: r.String(), Ref: r.String(), By: r.Sym(), Note: r.String()}
+}
+
+func getPause(r *packed.Reader) accounts.Pause {
+	return accounts.Pause{PlanID: r.Sym(), From: r.Time(), To: r.OptTime()}
 }
 
 // Reset drops a tenant's debtor views (a scan): each is rebuilt from the

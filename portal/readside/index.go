@@ -1,14 +1,10 @@
 package readside
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"io"
 	"log/slog"
 	"slices"
 	"sort"
@@ -25,6 +21,7 @@ import (
 
 	"cartera/portal/accounts"
 	"cartera/portal/apperr"
+	"cartera/portal/readside/packed"
 	"cartera/portal/store"
 )
 
@@ -50,7 +47,7 @@ const indexChunks = 64
 
 // indexVersion is bumped when indexRow changes; older indexes are rebuilt
 // at start-up.
-const indexVersion = 2 // 2: credit held
+const indexVersion = 3 // 2: credit held; 3: rows in readside/packed (gob+gzip before)
 
 // indexFields are the account fields the rows hold.
 var indexFields = []string{"invoice", "debtorId", "document", "debtorName", "dueDate", "original", "balance", "credit", "currency", "status", "collectorId", "segment"}
@@ -90,7 +87,7 @@ const manifestKey = "lx:manifest"
 // chunkDoc is a packed chunk of rows.
 type chunkDoc struct {
 	ID   string `bson:"_id"`
-	Rows []byte `bson:"rows"` // gob of []indexRow, gzip
+	Rows []byte `bson:"rows"` // []indexRow, packRows
 	N    int    `bson:"n"`
 	Rev  int64  `bson:"rev"`
 }
@@ -109,44 +106,58 @@ type manifestDoc struct {
 // them into the chunks.
 const maxSegments = 32
 
+// The rows' packed form (readside/packed): a count, then each row's fields
+// in the order below. A change to indexRow is a new rowsLayout and a new
+// indexVersion (the index is rebuilt, not read in the old layout).
+const (
+	rowsKind   packed.Kind = 'I'
+	rowsLayout             = 1
+)
+
 func packRows(rows []indexRow) ([]byte, error) {
-	var b bytes.Buffer
-	if err := encodeGzipGob(&b, rows); err != nil {
-		return nil, err
+	w := packed.NewWriter(rowsKind, rowsLayout, len(rows)*96)
+	w.Len(len(rows))
+	for _, r := range rows {
+		w.String(r.ID)
+		w.String(r.Invoice)
+		w.String(r.DebtorID)
+		w.String(r.Document)
+		w.String(r.DebtorName)
+		w.Varint(r.Due)
+		w.Varint(r.Original)
+		w.Varint(r.Balance)
+		w.Sym(r.Currency)
+		w.Sym(r.Status)
+		w.Sym(r.CollectorID)
+		w.Sym(r.Segment)
+		w.Varint(r.Credit)
 	}
-	return b.Bytes(), nil
+	return w.Finish()
 }
 
+// unpackRows reads packRows; packed.ErrStale for rows of an earlier
+// release (gob), which the index rebuilds.
 func unpackRows(b []byte) ([]indexRow, error) {
-	var rows []indexRow
 	if len(b) == 0 {
 		return nil, nil
 	}
-	err := decodeGzipGob(b, &rows)
-	return rows, err
-}
-
-type bytesBuffer = bytes.Buffer
-
-// encodeGzipGob writes v as gob, gzip-compressed (fast level): the packed
-// read models are blobs the embedded server stores without converting.
-func encodeGzipGob(b *bytes.Buffer, v any) error {
-	z, _ := gzip.NewWriterLevel(b, gzip.BestSpeed)
-	if err := gob.NewEncoder(z).Encode(v); err != nil {
-		return err
-	}
-	return z.Close()
-}
-
-func decodeGzipGob(p []byte, v any) error {
-	z, err := gzip.NewReader(bytes.NewReader(p))
+	r, err := packed.Open(b, rowsKind)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := gob.NewDecoder(z).Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return err
+	if r.Version() != rowsLayout {
+		return nil, fmt.Errorf("%w: index rows layout %d", packed.ErrStale, r.Version())
 	}
-	return nil
+	rows := make([]indexRow, r.Len())
+	for i := range rows {
+		rows[i] = indexRow{ID: r.String(), Invoice: r.String(), DebtorID: r.String(), Document: r.String(), DebtorName: r.String(),
+			Due: r.Varint(), Original: r.Varint(), Balance: r.Varint(),
+			Currency: r.Sym(), Status: r.Sym(), CollectorID: r.Sym(), Segment: r.Sym(), Credit: r.Varint()}
+	}
+	if err := r.End(); err != nil {
+		return nil, err
+	}
+	return rows, nil
 }
 
 // Index is the portfolio index of every tenant (one per process). Its
@@ -284,13 +295,22 @@ func (x *Index) fold(ctx context.Context, sc *store.Scope) error {
 		return nil
 	}
 	rows := map[string]*indexRow{}
+	stale := false
 	for _, sid := range man.Segs {
 		seg, err := x.segment(ctx, coll, sid)
-		if err != nil {
+		if errors.Is(err, packed.ErrStale) {
+			stale = true // its rows come back with the rebuild
+			continue
+		} else if err != nil {
 			return err
 		}
 		for i := range seg {
 			rows[seg[i].ID] = &seg[i]
+		}
+	}
+	if stale { // before the stale segments are dropped
+		if err := x.markStale(ctx, sc); err != nil {
+			return err
 		}
 	}
 	if err := x.putWith(ctx, sc, rows, true); err != nil {
@@ -321,6 +341,17 @@ func (x *Index) fold(ctx context.Context, sc *store.Scope) error {
 	return nil
 }
 
+// markStale sets the manifest's version below indexVersion, after a blob
+// in an earlier format was met: the tenant's lists scan their accounts
+// until the index is rebuilt (at start-up by Backfill, daily by Verify).
+// An index just upgraded is rebuilt by Backfill before anything reads it;
+// only the changes the journal replays before that can meet old blobs.
+func (x *Index) markStale(ctx context.Context, sc *store.Scope) error {
+	x.log.Warn("portfolio index in an earlier format: rebuilt on the next check", "tenant", sc.Slug())
+	_, err := sc.C("accountindex").Upsert(ctx, sc.ID(manifestKey), bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: 0}}}})
+	return err
+}
+
 // segment reads an insert segment (cached: segments never change).
 func (x *Index) segment(ctx context.Context, coll *store.TColl, id string) ([]indexRow, error) {
 	rows, ok := x.segs.Get(id)
@@ -346,8 +377,23 @@ func (x *Index) put(ctx context.Context, sc *store.Scope, rows map[string]*index
 }
 
 // putWith is put; with onlyNew it leaves rows already in a chunk alone
-// (folding segments, whose rows are older than the chunks').
+// (folding segments, whose rows are older than the chunks'). A chunk in an
+// earlier format marks the index for a rebuild first, then is started
+// again from these rows.
 func (x *Index) putWith(ctx context.Context, sc *store.Scope, rows map[string]*indexRow, onlyNew bool) error {
+	err := x.putChunks(ctx, sc, rows, onlyNew, false)
+	if errors.Is(err, packed.ErrStale) {
+		if err := x.markStale(ctx, sc); err != nil {
+			return err
+		}
+		err = x.putChunks(ctx, sc, rows, onlyNew, true)
+	}
+	return err
+}
+
+// putChunks writes rows into their chunks; with overStale a chunk in an
+// earlier format is replaced, otherwise it is an error.
+func (x *Index) putChunks(ctx context.Context, sc *store.Scope, rows map[string]*indexRow, onlyNew, overStale bool) error {
 	byChunk := map[int]map[string]*indexRow{}
 	for id, r := range rows {
 		n := chunkOf(id)
@@ -362,7 +408,7 @@ func (x *Index) putWith(ctx context.Context, sc *store.Scope, rows map[string]*i
 	var g errgroup.Group
 	g.SetLimit(4) // chunks are separate documents: written side by side
 	for n, upd := range byChunk {
-		g.Go(func() error { return putChunk(ctx, coll, sc, n, upd, onlyNew, &revMu, &revs) })
+		g.Go(func() error { return putChunk(ctx, coll, sc, n, upd, onlyNew, overStale, &revMu, &revs) })
 	}
 	if err := g.Wait(); err != nil {
 		return err
@@ -375,13 +421,15 @@ func (x *Index) putWith(ctx context.Context, sc *store.Scope, rows map[string]*i
 }
 
 // putChunk writes rows into one chunk and adds its new revision to revs.
-func putChunk(ctx context.Context, coll *store.TColl, sc *store.Scope, n int, upd map[string]*indexRow, onlyNew bool, revMu *sync.Mutex, revs *bson.D) error {
+func putChunk(ctx context.Context, coll *store.TColl, sc *store.Scope, n int, upd map[string]*indexRow, onlyNew, overStale bool, revMu *sync.Mutex, revs *bson.D) error {
 	id := sc.ID(chunkKey(n))
 	var rev int64
 	var doc chunkDoc
 	err := coll.MutateOrCreate(ctx, id, &doc, bson.D{{Key: "n", Value: 0}}, func() (bson.D, error) {
 		cur, err := unpackRows(doc.Rows)
-		if err != nil {
+		if errors.Is(err, packed.ErrStale) && overStale {
+			cur = nil
+		} else if err != nil {
 			return nil, err
 		}
 		m := make(map[string]indexRow, len(cur)+len(upd))
@@ -458,7 +506,9 @@ func (x *Index) view(ctx context.Context, sc *store.Scope) (mv mergedView, ok bo
 				return mv, false, err
 			}
 			rows, err := unpackRows(doc.Rows)
-			if err != nil {
+			if errors.Is(err, packed.ErrStale) {
+				return mv, false, x.markStale(ctx, sc) // the caller scans
+			} else if err != nil {
 				return mv, false, fmt.Errorf("portfolio index chunk %d: %w", n, err)
 			}
 			c = cachedChunk{rev: doc.Rev, rows: rows}
@@ -475,7 +525,9 @@ func (x *Index) view(ctx context.Context, sc *store.Scope) (mv mergedView, ok bo
 	}
 	for _, sid := range man.Segs {
 		seg, err := x.segment(ctx, coll, sid)
-		if err != nil {
+		if errors.Is(err, packed.ErrStale) {
+			return mv, false, x.markStale(ctx, sc)
+		} else if err != nil {
 			return mv, false, err
 		}
 		for _, r := range seg {
