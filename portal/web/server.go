@@ -319,7 +319,8 @@ func (s *Server) bodyLimit(c *fiber.Ctx) error {
 // limitJSON refuses oversized bodies on routes that take JSON; multipart
 // uploads are bounded by the app's BodyLimit and by the import code.
 func (s *Server) limitJSON(c *fiber.Ctx) error {
-	if len(c.Body()) > jsonLimit && !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+	// The type first: Body() reads a streamed upload whole into memory.
+	if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) && len(c.Body()) > jsonLimit {
 		return fiber.ErrRequestEntityTooLarge
 	}
 	return c.Next()
