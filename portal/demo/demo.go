@@ -159,12 +159,19 @@ func load(ctx context.Context, a *app.App, spec tenantSpec, today time.Time) (St
 	if _, err := a.Web.Policy.Put(ctx, spec.Slug, pol); err != nil {
 		return Stats{}, false, fmt.Errorf("policy: %w", err)
 	}
-	// The report counters are rebuilt once at the end instead of being
-	// kept through every write of the year; the month-end reports are
-	// written after, from them.
+	// The report counters, the worklists and the debtor views are rebuilt
+	// once at the end instead of being kept through every write of the
+	// year; the month-end reports are written after, from the counters.
+	// The year's writes are not journaled: a load cut short is a broken
+	// demo whatever the journal holds.
+	defer a.DB.BulkLoad(spec.Slug)()
 	a.Tally.Suspend(spec.Slug)
 	a.Queue.Suspend(spec.Slug)
+	a.Views.Suspend(spec.Slug)
 	if err := s.replay(ctx, today.In(t.Location())); err != nil {
+		return s.stats, true, err
+	}
+	if err := a.Views.Resume(ctx, spec.Slug); err != nil {
 		return s.stats, true, err
 	}
 	if err := a.Tally.Resume(ctx, spec.Slug); err != nil {

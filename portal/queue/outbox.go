@@ -75,7 +75,8 @@ func (s *Service) due(m Message, now time.Time) bool {
 // compare-and-set), the contact rules are checked again and the contact is
 // counted on the debtor in one compare-and-set, then it is sent outside any
 // lock. Failures retry with backoff until MaxAttempts, then stay failed and
-// visible. Without a sender for a channel the message is held.
+// visible. Without a sender for a channel the message is held, in the same
+// compare-and-set that would have claimed it.
 func (s *Service) Deliver(ctx context.Context, tenant string) (DeliveryStats, error) {
 	var st DeliveryStats
 	c, err := s.load(ctx, tenant)
@@ -112,14 +113,27 @@ func (s *Service) Deliver(ctx context.Context, tenant string) (DeliveryStats, er
 func (s *Service) deliverOne(ctx context.Context, c *ctxTenant, id string, st *DeliveryStats) error {
 	now := s.now()
 	var m Message
-	claimed := false
+	claimed, held := false, false
 	err := c.sc.C("outbox").Mutate(ctx, id, &m, func() (bson.D, error) {
 		if !s.due(m, now) {
 			return nil, nil
 		}
+		// Nothing to send it with: held at once, with no claim (nothing
+		// goes out, so two runners cannot send it twice).
+		if s.senderFor(m.Channel) == nil {
+			held = true
+			reason, code := "No hay un medio de envío configurado para este canal (SMTP_URL o proveedor de mensajes).", "no_sender"
+			if m.Channel == strategy.ChannelLetter {
+				reason, code = "Carta lista para imprimir y enviar por correo físico (descárguela en PDF).", "print"
+			}
+			return bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusHeld}, {Key: "code", Value: code}, {Key: "reason", Value: reason}}}}, nil
+		}
 		claimed = true
 		return bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusSending}, {Key: "claimUntil", Value: now.Add(claimFor)}}}}, nil
 	})
+	if held && err == nil {
+		st.Held++
+	}
 	if err != nil || !claimed {
 		return err
 	}
@@ -127,14 +141,6 @@ func (s *Service) deliverOne(ctx context.Context, c *ctxTenant, id string, st *D
 		return c.sc.C("outbox").Update(ctx, id, bson.D{{Key: "$set", Value: set}})
 	}
 	sender := s.senderFor(m.Channel)
-	if sender == nil {
-		st.Held++
-		reason, code := "No hay un medio de envío configurado para este canal (SMTP_URL o proveedor de mensajes).", "no_sender"
-		if m.Channel == strategy.ChannelLetter {
-			reason, code = "Carta lista para imprimir y enviar por correo físico (descárguela en PDF).", "print"
-		}
-		return finish(bson.D{{Key: "status", Value: StatusHeld}, {Key: "code", Value: code}, {Key: "reason", Value: reason}})
-	}
 	// The rules again, now, and the contact counted on the debtor in the
 	// same compare-and-set, so manual and automatic contacts share the caps.
 	var d debtorFull
