@@ -85,17 +85,16 @@ func (s *Service) Deliver(ctx context.Context, tenant string) (DeliveryStats, er
 	}
 	now := s.now()
 	var todo []string
-	err = c.sc.C("outbox").Each(ctx, bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{StatusQueued, StatusDeferred, StatusSending, StatusHeld}}}}},
-		options.Find().SetProjection(bson.D{{Key: "body", Value: 0}}), func(raw bson.Raw) error {
-			var m Message
-			if err := bson.Unmarshal(raw, &m); err != nil {
-				return err
-			}
-			if s.due(m, now) {
-				todo = append(todo, m.ID)
-			}
-			return nil
-		})
+	err = c.sc.C("outbox").Each(ctx, s.deliverable(), options.Find().SetProjection(bson.D{{Key: "body", Value: 0}}), func(raw bson.Raw) error {
+		var m Message
+		if err := bson.Unmarshal(raw, &m); err != nil {
+			return err
+		}
+		if s.due(m, now) {
+			todo = append(todo, m.ID)
+		}
+		return nil
+	})
 	if err != nil {
 		return st, fmt.Errorf("outbox: %w", err)
 	}
@@ -108,6 +107,24 @@ func (s *Service) Deliver(ctx context.Context, tenant string) (DeliveryStats, er
 		}
 	}
 	return st, nil
+}
+
+// deliverable is the filter of the messages a delivery pass may take (due
+// decides): held ones only when waiting for a sender that is now there,
+// so the letters to print and the messages no rule will let out are not
+// read back on every pass.
+func (s *Service) deliverable() bson.D {
+	or := bson.A{bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{StatusQueued, StatusDeferred, StatusSending}}}}}}
+	var ready bson.A
+	for _, ch := range outboxChannels {
+		if s.senderFor(ch) != nil {
+			ready = append(ready, ch)
+		}
+	}
+	if len(ready) > 0 {
+		or = append(or, bson.D{{Key: "status", Value: StatusHeld}, {Key: "code", Value: "no_sender"}, {Key: "channel", Value: bson.D{{Key: "$in", Value: ready}}}})
+	}
+	return bson.D{{Key: "$or", Value: or}}
 }
 
 func (s *Service) deliverOne(ctx context.Context, c *ctxTenant, id string, st *DeliveryStats) error {
