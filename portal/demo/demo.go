@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -29,6 +31,9 @@ const (
 
 // Password is every demo user's password (the demo is for local use only).
 const Password = "cartera-demo-2026"
+
+// demoGCPercent is the collector's target while the demo loads (see Load).
+const demoGCPercent = 400
 
 type user struct{ Email, Name, Role string }
 
@@ -96,6 +101,13 @@ var Specs = []tenantSpec{
 // Load creates the demo tenants with their year of history (only the first
 // time) and returns how to log in as each role.
 func Load(ctx context.Context, a *app.App) (string, error) {
+	// The replay allocates fast on a small heap (the embedded server decodes
+	// every document it reads): at the default target the collector took a
+	// quarter of the load's CPU. A looser one for the load alone costs some
+	// 70 MB while it runs; an operator's GOGC stands.
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(demoGCPercent))
+	}
 	var b strings.Builder
 	for _, spec := range Specs {
 		started := time.Now()
