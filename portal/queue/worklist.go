@@ -493,6 +493,7 @@ func (s *Service) saveLadderDoc(ctx context.Context, c *ctxTenant, accountID str
 		}
 		next := wantedAction(c, a, live)
 		if next.equal(before) && len(a.LadderDone) == beforeDone {
+			a.NextAction = before // as stored: change may have set an equal one
 			return nil, nil
 		}
 		done := a.LadderDone
