@@ -104,8 +104,9 @@ var Specs = []tenantSpec{
 func Load(ctx context.Context, a *app.App) (string, error) {
 	// The replay allocates fast on a small heap (the embedded server decodes
 	// every document it reads): at the default target the collector took a
-	// quarter of the load's CPU. A looser one for the load alone costs some
-	// 70 MB while it runs; an operator's GOGC stands.
+	// quarter of the load's CPU. A looser one for the load alone costs up to
+	// 100 MB more at its peak (about 200 MB in all); an operator's GOGC
+	// stands.
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(demoGCPercent))
 	}
