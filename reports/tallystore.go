@@ -275,6 +275,99 @@ func (t *Tally) apply(ctx context.Context, sc *store.Scope, d *contrib, batch in
 	return g.Wait()
 }
 
+// insertFresh writes a rebuild's counters documents, which replace
+// dropped, in one bulk insert (a compare-and-set each cost four round trips
+// a document, seconds for a year of days); a document a change created
+// meanwhile is added to as apply would.
+func (t *Tally) insertFresh(ctx context.Context, sc *store.Scope, d *contrib, batch int64) error {
+	docs, sets := layout(d)
+	var accts []string
+	for _, byName := range sets {
+		for _, list := range byName {
+			accts = append(accts, list...)
+		}
+	}
+	seqs := map[string]uint32{}
+	if len(accts) > 0 {
+		var err error
+		if seqs, err = t.seqs(ctx, sc, accts); err != nil {
+			return err
+		}
+	}
+	keys := map[string]bool{}
+	for k := range docs {
+		keys[k] = true
+	}
+	for k := range sets {
+		keys[k] = true
+	}
+	order := make([]string, 0, len(keys))
+	for k := range keys {
+		order = append(order, k)
+	}
+	sort.Strings(order)
+	adds := make([]map[string][]uint32, len(order))
+	out := make([]any, len(order))
+	for i, key := range order {
+		adds[i] = map[string][]uint32{}
+		for name, list := range sets[key] {
+			for _, a := range list {
+				adds[i][name] = append(adds[i][name], seqs[a])
+			}
+		}
+		doc := bson.D{{Key: "_id", Value: sc.ID(key)}, {Key: "tenantId", Value: sc.Slug()}, {Key: "rev", Value: int64(0)}}
+		if batch > 0 {
+			doc = append(doc, bson.E{Key: "pb", Value: batch})
+			if key == stateDocKey { // the state of a tenant born with the counters is complete
+				doc = append(doc, bson.E{Key: "v", Value: tallyVersion})
+			}
+		}
+		n := map[string]int64{}
+		for k, v := range docs[key] {
+			if v != 0 {
+				n[k] = v
+			}
+		}
+		if len(n) > 0 {
+			doc = append(doc, bson.E{Key: "nb", Value: packN(n)})
+		}
+		bms := bson.D{}
+		names := make([]string, 0, len(adds[i]))
+		for name := range adds[i] {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			bm := roaring.New()
+			bm.AddMany(adds[i][name])
+			if bm.IsEmpty() {
+				continue
+			}
+			bm.RunOptimize()
+			b, err := bm.ToBytes()
+			if err != nil {
+				return fmt.Errorf("counters %s: set %s: %w", key, name, err)
+			}
+			bms = append(bms, bson.E{Key: name, Value: b})
+		}
+		if len(bms) > 0 {
+			doc = append(doc, bson.E{Key: "s", Value: bms})
+		}
+		out[i] = doc
+	}
+	dups, err := sc.C("tallies").InsertMany(ctx, out)
+	if err != nil {
+		return fmt.Errorf("counters: %w", err)
+	}
+	for _, i := range dups {
+		key := order[i]
+		if err := addToDoc(ctx, sc, key, docs[key], adds[i], batch > 0 && key == stateDocKey, batch); err != nil {
+			return fmt.Errorf("counters %s: %w", key, err)
+		}
+	}
+	return nil
+}
+
 // addToDoc adds counter increments and set members to one document in one
 // compare-and-set, creating it when missing.
 func addToDoc(ctx context.Context, sc *store.Scope, key string, inc map[string]int64, add map[string][]uint32, born bool, batch int64) error {
@@ -741,7 +834,7 @@ func (t *Tally) replace(ctx context.Context, tenant string) error {
 			return err
 		}
 	}
-	if err := t.apply(ctx, sc, rebuilt, stamp); err != nil {
+	if err := t.insertFresh(ctx, sc, rebuilt, stamp); err != nil {
 		return err
 	}
 	_, err = sc.C("tallies").Upsert(ctx, sc.ID(stateDocKey), bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: tallyVersion}}}})

@@ -72,7 +72,8 @@ func (s *Service) load(ctx context.Context, tenant string) (*tenantCtx, error) {
 // compare-and-set), the contact rules are checked again and the contact is
 // counted on the debtor in one compare-and-set, then it is sent outside any
 // lock. Failures retry with backoff until MaxAttempts, then stay failed and
-// visible. Without a sender for a channel the message is held.
+// visible. Without a sender for a channel the message is held, in the same
+// compare-and-set that would have claimed it.
 func (s *Service) Deliver(ctx context.Context, tenant string) (DeliveryStats, error) {
 	var st DeliveryStats
 	c, err := s.load(ctx, tenant)
@@ -81,17 +82,16 @@ func (s *Service) Deliver(ctx context.Context, tenant string) (DeliveryStats, er
 	}
 	now := s.now()
 	var todo []string
-	err = c.sc.C("outbox").Each(ctx, bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{StatusQueued, StatusDeferred, StatusSending, StatusHeld}}}}},
-		options.Find().SetProjection(bson.D{{Key: "body", Value: 0}}), func(raw bson.Raw) error {
-			var m Message
-			if err := bson.Unmarshal(raw, &m); err != nil {
-				return err
-			}
-			if s.due(m, now) {
-				todo = append(todo, m.ID)
-			}
-			return nil
-		})
+	err = c.sc.C("outbox").Each(ctx, s.deliverable(), options.Find().SetProjection(bson.D{{Key: "body", Value: 0}}), func(raw bson.Raw) error {
+		var m Message
+		if err := bson.Unmarshal(raw, &m); err != nil {
+			return err
+		}
+		if s.due(m, now) {
+			todo = append(todo, m.ID)
+		}
+		return nil
+	})
 	if err != nil {
 		return st, fmt.Errorf("outbox: %w", err)
 	}
@@ -106,17 +106,48 @@ func (s *Service) Deliver(ctx context.Context, tenant string) (DeliveryStats, er
 	return st, nil
 }
 
+// deliverable is the filter of the messages a delivery pass may take (due
+// decides): held ones only when waiting for a sender that is now there,
+// so the letters to print and the messages no rule will let out are not
+// read back on every pass.
+func (s *Service) deliverable() bson.D {
+	or := bson.A{bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{StatusQueued, StatusDeferred, StatusSending}}}}}}
+	var ready bson.A
+	for _, ch := range []string{strategy.ChannelEmail, strategy.ChannelStatement, strategy.ChannelWhatsApp, strategy.ChannelSMS} {
+		if s.senderFor(ch) != nil {
+			ready = append(ready, ch)
+		}
+	}
+	if len(ready) > 0 {
+		or = append(or, bson.D{{Key: "status", Value: StatusHeld}, {Key: "code", Value: "no_sender"}, {Key: "channel", Value: bson.D{{Key: "$in", Value: ready}}}})
+	}
+	return bson.D{{Key: "$or", Value: or}}
+}
+
 func (s *Service) deliverOne(ctx context.Context, c *tenantCtx, id string, st *DeliveryStats) error {
 	now := s.now()
 	var m Message
-	claimed := false
+	claimed, held := false, false
 	err := c.sc.C("outbox").Mutate(ctx, id, &m, func() (bson.D, error) {
 		if !s.due(m, now) {
 			return nil, nil
 		}
+		// Nothing to send it with: held at once, with no claim (nothing
+		// goes out, so two runners cannot send it twice).
+		if s.senderFor(m.Channel) == nil {
+			held = true
+			reason, code := "No hay un medio de envío configurado para este canal (SMTP_URL o proveedor de mensajes).", "no_sender"
+			if m.Channel == strategy.ChannelLetter {
+				reason, code = "Carta lista para imprimir y enviar por correo físico (descárguela en PDF).", "print"
+			}
+			return bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusHeld}, {Key: "code", Value: code}, {Key: "reason", Value: reason}}}}, nil
+		}
 		claimed = true
 		return bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusSending}, {Key: "claimUntil", Value: now.Add(claimFor)}}}}, nil
 	})
+	if held && err == nil {
+		st.Held++
+	}
 	if err != nil || !claimed {
 		return err
 	}
@@ -124,14 +155,6 @@ func (s *Service) deliverOne(ctx context.Context, c *tenantCtx, id string, st *D
 		return c.sc.C("outbox").Update(ctx, id, bson.D{{Key: "$set", Value: set}})
 	}
 	sender := s.senderFor(m.Channel)
-	if sender == nil {
-		st.Held++
-		reason, code := "No hay un medio de envío configurado para este canal (SMTP_URL o proveedor de mensajes).", "no_sender"
-		if m.Channel == strategy.ChannelLetter {
-			reason, code = "Carta lista para imprimir y enviar por correo físico (descárguela en PDF).", "print"
-		}
-		return finish(bson.D{{Key: "status", Value: StatusHeld}, {Key: "code", Value: code}, {Key: "reason", Value: reason}})
-	}
 	// The rules again, now, and the contact counted on the debtor in the
 	// same compare-and-set, so manual and automatic contacts share the caps.
 	var d Debtor

@@ -462,11 +462,8 @@ func (s *Service) touch(ctx context.Context, tenant, accountID string, change fu
 	if err != nil {
 		return err
 	}
-	if err := s.saveLadder(ctx, c, accountID, live, change); err != nil {
-		return err
-	}
-	var a accountDoc
-	if err := c.sc.C("accounts").Get(ctx, accountID, &a); err != nil {
+	a, err := s.saveLadderDoc(ctx, c, accountID, live, change)
+	if err != nil {
 		return err
 	}
 	w := s.newWrites()
@@ -480,15 +477,9 @@ func (s *Service) touch(ctx context.Context, tenant, accountID string, change fu
 	return w.apply(ctx, c.sc, s.now())
 }
 
-// saveLadder writes ladderDone and nextAction when they changed. The
+// saveLadderDoc writes ladderDone and nextAction when they changed and
+// returns the account as written, so no caller reads it again. The
 // callback only computes: no store call happens inside Mutate.
-func (s *Service) saveLadder(ctx context.Context, c *ctxTenant, accountID string, live bool, change func(c *ctxTenant, a *accountDoc)) error {
-	_, err := s.saveLadderDoc(ctx, c, accountID, live, change)
-	return err
-}
-
-// saveLadderDoc is saveLadder returning the account as written, so the
-// ladder pass needs no second read.
 func (s *Service) saveLadderDoc(ctx context.Context, c *ctxTenant, accountID string, live bool, change func(c *ctxTenant, a *accountDoc)) (accountDoc, error) {
 	var a accountDoc
 	wrote := false
@@ -500,6 +491,7 @@ func (s *Service) saveLadderDoc(ctx context.Context, c *ctxTenant, accountID str
 		}
 		next := wantedAction(c, a, live)
 		if next.equal(before) && len(a.LadderDone) == beforeDone {
+			a.NextAction = before // as stored: change may have set an equal one
 			return nil, nil
 		}
 		done := a.LadderDone

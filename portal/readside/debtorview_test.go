@@ -75,4 +75,27 @@ func TestDebtorView(t *testing.T) {
 	if got := balances(sc.ID("A1"), sc.ID("A2"), sc.ID("A3")); got["A1"] != 60 || got["A2"] != 0 || got["A3"] != 300 {
 		t.Fatalf("after reset %v", got)
 	}
+	// Suspended (a bulk load), a statement reads the accounts and no view
+	// is kept; resumed, the stale view is gone and the next read is current.
+	v.Suspend("acme")
+	pay("A1", 10)
+	if got := balances(sc.ID("A1"), sc.ID("A3")); got["A1"] != 10 || got["A3"] != 300 || len(got) != 2 {
+		t.Fatalf("suspended %v", got)
+	}
+	if err := db.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var doc viewDoc
+	if err := sc.C("accountindex").Get(ctx, viewKey(debtor, sc), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if rows, _ := unpackView(doc.Rows); len(rows) != 3 || rows[0].Balance != 60 {
+		t.Fatalf("the view moved while suspended: %+v", rows)
+	}
+	if err := v.Resume(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	if got := balances(sc.ID("A1"), sc.ID("A2"), sc.ID("A3")); got["A1"] != 10 || got["A2"] != 0 || got["A3"] != 300 {
+		t.Fatalf("after resume %v", got)
+	}
 }

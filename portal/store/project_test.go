@@ -344,3 +344,62 @@ func TestJournalBeforeWrite(t *testing.T) {
 		t.Fatalf("after the restart sum = %d, want 15 (10, then +5; the duplicate and the unmatched guard nothing)", got)
 	}
 }
+
+// A tenant in a bulk load is not journaled, yet its changes reach the
+// projections and Settle waits for them; other tenants are journaled
+// meanwhile, and the tenant again once the load is done.
+func TestBulkLoadIsNotJournaled(t *testing.T) {
+	db := storetest.New(t)
+	ctx := context.Background()
+	k := &sumProjection{db: db}
+	db.Project(k.projection())
+	release := db.HoldProjections() // nothing applied, so nothing trimmed
+	journaled := func() int64 {
+		t.Helper()
+		n, err := db.C("changes").Count(ctx, bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	bulk, acme := db.Tenant("bulk"), db.Tenant("acme")
+	done := db.BulkLoad("bulk")
+	for i := 0; i < 3; i++ {
+		if err := bulk.C("accounts").Insert(ctx, account(bulk, fmt.Sprint("b", i), 2)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := bulk.C("accounts").Update(ctx, bulk.ID("b0"), bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bulk.C("accounts").InsertMany(ctx, []any{account(bulk, "b1", 9)}); err != nil { // a duplicate: void, not journaled
+		t.Fatal(err)
+	}
+	if err := acme.C("accounts").Insert(ctx, account(acme, "a0", 5)); err != nil {
+		t.Fatal(err)
+	}
+	if n := journaled(); n != 1 {
+		t.Fatalf("journal holds %d entries during the load, want acme's 1", n)
+	}
+	done()
+	done() // once only
+	if err := bulk.C("accounts").Insert(ctx, account(bulk, "b3", 4)); err != nil {
+		t.Fatal(err)
+	}
+	if n := journaled(); n != 2 {
+		t.Fatalf("journal holds %d entries after the load, want 2", n)
+	}
+	release()
+	if err := db.Settle(ctx, store.TenantKey("bulk")); err != nil {
+		t.Fatal(err)
+	}
+	if got := sumOf(t, db, "bulk"); got != 11 {
+		t.Fatalf("bulk sum %d, want 11", got)
+	}
+	if err := db.Settle(ctx, store.TenantKey("acme")); err != nil {
+		t.Fatal(err)
+	}
+	if got := sumOf(t, db, "acme"); got != 5 {
+		t.Fatalf("acme sum %d, want 5", got)
+	}
+}
