@@ -74,7 +74,7 @@ func NewOnHooked(t testing.TB, db *store.DB, log *slog.Logger, hooks app.Hooks, 
 	cfg := config.Config{
 		Addr: "127.0.0.1:0", DataDir: dir, PublicURL: "http://127.0.0.1", ImportMaxBytes: 8 << 20,
 		SessionTTL: 30 * time.Minute, JWTSecret: strings.Repeat("k", 40),
-		MaxInFlight: 4 * runtime.GOMAXPROCS(0), // as config.Load: tests run behind the same gate
+		MaxInFlight: 6 * runtime.GOMAXPROCS(0), // as config.Load: tests run behind the same gate
 	}
 	for _, o := range opts {
 		o(&cfg)

@@ -46,7 +46,7 @@ type Config struct {
 	// loopback address (PORTAL_WEBHOOK_LOOPBACK_HTTP=1; tests, a local bridge).
 	WebhookLoopbackHTTP bool
 	// MaxInFlight is how many API requests do work at once
-	// (PORTAL_MAX_INFLIGHT, default 4 per CPU; portal/admission); the rest
+	// (PORTAL_MAX_INFLIGHT, default 6 per CPU; portal/admission); the rest
 	// wait in line, payments first, for at most InFlightWait.
 	MaxInFlight  int
 	InFlightWait time.Duration
@@ -91,7 +91,7 @@ func Load() (Config, error) {
 			}
 		}
 	}
-	inflight, err := strconv.Atoi(env("PORTAL_MAX_INFLIGHT", strconv.Itoa(4*runtime.GOMAXPROCS(0))))
+	inflight, err := strconv.Atoi(env("PORTAL_MAX_INFLIGHT", strconv.Itoa(6*runtime.GOMAXPROCS(0))))
 	if err != nil || inflight <= 0 {
 		return c, fmt.Errorf("PORTAL_MAX_INFLIGHT: want a positive number of requests")
 	}
