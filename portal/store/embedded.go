@@ -34,6 +34,8 @@ type Embedded struct {
 	done   chan struct{}
 	// locks are shared by every DB handle on this server.
 	locks writeLocks
+	// docs is the document cache, shared like the locks.
+	docs *docCache
 }
 
 // StartEmbedded locks dir, starts FerretDB on it and returns once it accepts
@@ -74,7 +76,7 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 		return nil, fmt.Errorf("embedded: start ferretdb: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	e := &Embedded{dir: abs, lock: lock, cancel: cancel, done: make(chan struct{})}
+	e := &Embedded{dir: abs, lock: lock, cancel: cancel, done: make(chan struct{}), docs: newDocCache(DefaultCacheBytes)}
 	go func() {
 		defer close(e.done)
 		_ = f.Run(runCtx)

@@ -49,6 +49,8 @@ type DB struct {
 	log     *slog.Logger
 	watch   watches
 	proj    *projector
+	// docs caches documents read by _id (embedded only; nil on MongoDB).
+	docs *docCache
 }
 
 // Open connects (starting the embedded server when cfg.URI is empty),
@@ -74,6 +76,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	if d.embedded != nil {
 		d.writeMu = &d.embedded.locks
+		d.docs = d.embedded.docs
 		uri = d.embedded.URI()
 	}
 	opts := options.Client().ApplyURI(uri).SetTimeout(30 * time.Second).SetMaxPoolSize(64)
@@ -136,7 +139,10 @@ func (d *DB) Drop(ctx context.Context) error {
 	if d.proj != nil {
 		d.proj.stop(ctx, false)
 	}
-	return d.lockWrite(func() error { return d.db.Drop(ctx) })
+	return d.lockWrite(func() error {
+		defer d.docs.writingAll()()
+		return d.db.Drop(ctx)
+	})
 }
 
 // lockWrite runs fn holding the whole write lock: multi-document writes,
@@ -157,15 +163,57 @@ func (d *DB) lockDoc(coll string, id any, fn func() error) error {
 	}
 	key, ok := docKey(id)
 	if !ok {
-		return d.lockWrite(fn)
+		return d.lockColl(coll, fn)
+	}
+	return d.lockDocCached(coll, key, func(bson.Raw) (bson.Raw, error) { return nil, fn() })
+}
+
+// lockDocCached is lockDoc for a write to the document with this _id that
+// can use the cached copy (nil if none) and hands back the document as it
+// left it (nil if it does not know), which the cache then keeps.
+func (d *DB) lockDocCached(coll, id string, fn func(cached bson.Raw) (after bson.Raw, err error)) error {
+	if d.writeMu == nil {
+		_, err := fn(nil)
+		return err
 	}
 	d.writeMu.all.RLock()
 	defer d.writeMu.all.RUnlock()
-	m := d.writeMu.stripe(d.db.Name(), coll, key)
+	m := d.writeMu.stripe(d.db.Name(), coll, id)
 	m.Lock()
 	defer m.Unlock()
-	return fn()
+	cached := d.docs.peek(d.db.Name(), coll, id)
+	// Marked in flight for the document cache until just before the lock
+	// is released and the write returns.
+	done := d.docs.writing(d.db.Name(), coll, id)
+	after, err := fn(cached)
+	if err != nil {
+		after = nil
+	}
+	done(after)
+	return err
 }
+
+// lockColl is lockWrite for a write to many documents of one collection.
+func (d *DB) lockColl(coll string, fn func() error) error {
+	return d.lockWrite(func() error {
+		defer d.docs.writingColl(d.db.Name(), coll)()
+		return fn()
+	})
+}
+
+// writeCtx detaches an embedded write from its caller's cancellation: a
+// write the driver gave up on may still commit inside FerretDB, after the
+// document cache was told; finishing it keeps the two in step. The
+// client's 30 s operation timeout still bounds it.
+func (d *DB) writeCtx(ctx context.Context) context.Context {
+	if d.docs == nil {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
+}
+
+// CacheStats reports the embedded document cache (zero on MongoDB proper).
+func (d *DB) CacheStats() CacheStats { return d.docs.stats() }
 
 // lockInsert runs fn for writes that only create documents: they read
 // nothing first, so they need only to stay out of whole-lock writes.
@@ -247,9 +295,33 @@ func (c *Coll) Raw() *mongo.Collection { return c.c }
 
 // Get decodes the document with this _id into out; ErrNotFound if none.
 func (c *Coll) Get(ctx context.Context, id string, out any) error {
-	// A filter with _id alone is the only shape FerretDB pushes down to SQLite.
-	err := c.c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(out)
-	return translate(c.name, err)
+	db := c.db.db.Name()
+	raw, hit, t := c.db.docs.get(db, c.name, id)
+	if !hit {
+		// A filter with _id alone is the only shape FerretDB pushes down to SQLite.
+		var err error
+		raw, err = c.c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
+		switch {
+		case errors.Is(err, mongo.ErrNoDocuments):
+			c.db.docs.put(db, c.name, id, nil, t) // known absent until an insert
+			raw = nil
+		case err != nil:
+			return translate(c.name, err)
+		default:
+			c.db.docs.put(db, c.name, id, raw, t)
+		}
+	}
+	if raw == nil {
+		return fmt.Errorf("%s: %w", c.name, apperr.ErrNotFound)
+	}
+	if r, ok := out.(*bson.Raw); ok {
+		*r = append(bson.Raw(nil), raw...) // the caller may keep or change it
+		return nil
+	}
+	if err := bson.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("%s: decode %s: %w", c.name, id, err)
+	}
+	return nil
 }
 
 // FindOne decodes the first match of filter into out.
@@ -283,6 +355,12 @@ func (c *Coll) Insert(ctx context.Context, doc any) error {
 	o := c.db.observersOf(c.name, nil)
 	var changes []Change
 	err := c.db.lockInsert(func() error {
+		// The cache may know the document as absent.
+		if id, ok := docKey(idOf(doc)); ok {
+			defer c.db.docs.writing(c.db.db.Name(), c.name, id)(nil)
+		} else {
+			defer c.db.docs.writingColl(c.db.db.Name(), c.name)()
+		}
 		if !o.any() {
 			_, err := c.c.InsertOne(ctx, doc)
 			return translate(c.name, err)
@@ -308,6 +386,7 @@ func (c *Coll) InsertMany(ctx context.Context, docs []any) (dups []int, err erro
 	o := c.db.observersOf(c.name, nil)
 	var changes []Change
 	err = c.db.lockInsert(func() error {
+		defer c.db.docs.writingColl(c.db.db.Name(), c.name)() // absent documents may be cached
 		var in intent
 		if o.any() {
 			all := make([]Change, len(docs))
@@ -351,9 +430,22 @@ func (c *Coll) InsertMany(ctx context.Context, docs []any) (dups []int, err erro
 	return dups, nil
 }
 
+// idOf is the _id of a document about to be inserted, when it is cheap to
+// see (raw bytes, bson.D, bson.M); nil otherwise.
+func idOf(doc any) any {
+	switch d := doc.(type) {
+	case bson.Raw:
+		return d.Lookup("_id")
+	case bson.D, bson.M:
+		return d
+	}
+	return nil
+}
+
 // Update applies update to the first match; ErrNotFound when nothing matched.
 // Prefer a filter of _id alone on hot paths (the only pushed-down shape).
 func (c *Coll) Update(ctx context.Context, filter, update any) error {
+	ctx = c.db.writeCtx(ctx)
 	o := c.db.observersOf(c.name, update)
 	var changes []Change
 	err := c.db.lockDoc(c.name, filter, func() error {
@@ -458,6 +550,7 @@ func (c *Coll) doneUpsert(ctx context.Context, o observers, in intent, early boo
 
 // Upsert updates or inserts the document matched by filter.
 func (c *Coll) Upsert(ctx context.Context, filter, update any) (created bool, err error) {
+	ctx = c.db.writeCtx(ctx)
 	o := c.db.observersOf(c.name, update)
 	var changes []Change
 	err = c.db.lockDoc(c.name, filter, func() error {
@@ -490,10 +583,11 @@ func (c *Coll) Upsert(ctx context.Context, filter, update any) (created bool, er
 
 // UpdateMany applies update to every match and returns how many matched.
 func (c *Coll) UpdateMany(ctx context.Context, filter, update any) (int64, error) {
+	ctx = c.db.writeCtx(ctx)
 	o := c.db.observersOf(c.name, update)
 	var changes []Change
 	var n int64
-	err := c.db.lockWrite(func() error {
+	err := c.db.lockColl(c.name, func() error {
 		var befores []bson.Raw
 		if o.any() {
 			var err error
@@ -527,6 +621,7 @@ func (c *Coll) UpdateMany(ctx context.Context, filter, update any) (int64, error
 // FindOneAndUpdate applies a guarded update and decodes the document after
 // it; ErrNotFound when the guard did not match.
 func (c *Coll) FindOneAndUpdate(ctx context.Context, filter, update any, out any, upsert bool) error {
+	ctx = c.db.writeCtx(ctx)
 	o := c.db.observersOf(c.name, update)
 	var changes []Change
 	err := c.db.lockDoc(c.name, filter, func() error {
@@ -562,6 +657,7 @@ func (c *Coll) FindOneAndUpdate(ctx context.Context, filter, update any, out any
 
 // Delete removes the first match.
 func (c *Coll) Delete(ctx context.Context, filter any) error {
+	ctx = c.db.writeCtx(ctx)
 	o := c.db.observersOf(c.name, nil)
 	var changes []Change
 	err := c.db.lockDoc(c.name, filter, func() error {
@@ -595,10 +691,11 @@ func (c *Coll) Delete(ctx context.Context, filter any) error {
 
 // DeleteMany removes every match.
 func (c *Coll) DeleteMany(ctx context.Context, filter any) (int64, error) {
+	ctx = c.db.writeCtx(ctx)
 	o := c.db.observersOf(c.name, nil)
 	var changes []Change
 	var n int64
-	err := c.db.lockWrite(func() error {
+	err := c.db.lockColl(c.name, func() error {
 		var befores []bson.Raw
 		if o.any() {
 			var err error
@@ -641,26 +738,28 @@ func (c *Coll) Mutate(ctx context.Context, id string, doc any, fn func() (bson.D
 const mutateAttempts = 50
 
 func (c *Coll) mutate(ctx context.Context, id string, doc any, check func(bson.Raw) error, fn func() (bson.D, error)) error {
+	ctx = c.db.writeCtx(ctx)
 	for attempt := 0; attempt < mutateAttempts; attempt++ {
 		var retry bool
 		var o observers
 		var changes []Change
-		err := c.db.lockDoc(c.name, id, func() error {
-			var raw bson.Raw
-			if err := c.c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&raw); err != nil {
-				return translate(c.name, err)
+		err := c.db.lockDocCached(c.name, id, func(raw bson.Raw) (bson.Raw, error) {
+			if raw == nil {
+				if err := c.c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&raw); err != nil {
+					return nil, translate(c.name, err)
+				}
 			}
 			if check != nil {
 				if err := check(raw); err != nil {
-					return err
+					return nil, err
 				}
 			}
 			if err := bson.Unmarshal(raw, doc); err != nil {
-				return fmt.Errorf("%s: decode %s: %w", c.name, id, err)
+				return nil, fmt.Errorf("%s: decode %s: %w", c.name, id, err)
 			}
 			update, err := fn()
 			if err != nil || update == nil {
-				return err
+				return raw, err
 			}
 			rev, _ := raw.Lookup("rev").AsInt64OK()
 			update = withRevInc(update)
@@ -674,27 +773,27 @@ func (c *Coll) mutate(ctx context.Context, id string, doc any, check func(bson.R
 				}
 			}
 			o = c.db.observersOf(c.name, update)
-			if !o.any() {
-				filter := append(bson.D{{Key: "_id", Value: id}}, guard...)
-				res, err := c.c.UpdateOne(ctx, filter, update)
-				if err != nil {
-					return translate(c.name, err)
-				}
-				retry = res.MatchedCount == 0
-				return nil
+			var in intent
+			if o.any() {
+				in = o.intend(ctx, c.db, []Change{changeOf(c.name, raw, nil)})
 			}
-			in := o.intend(ctx, c.db, []Change{changeOf(c.name, raw, nil)})
+			// One round trip either way: the after image comes back with the
+			// write, for the projections and the document cache.
 			after, err := c.updateByID(ctx, raw.Lookup("_id"), guard, update)
 			if err != nil {
-				in.fail(ctx, false)
+				if o.any() {
+					in.fail(ctx, false)
+				}
 				if errors.Is(err, apperr.ErrNotFound) {
 					retry = true
-					return nil
+					return nil, nil
 				}
-				return err
+				return nil, err
 			}
-			changes = in.done(ctx, after)
-			return nil
+			if o.any() {
+				changes = in.done(ctx, after)
+			}
+			return after, nil
 		})
 		o.tell(ctx, c.db, changes)
 		if err != nil || !retry {
@@ -744,6 +843,7 @@ func isFerretUniqueViolation(err error) bool {
 // Take removes and returns the document with this _id in one step, so only
 // one caller ever gets it (one-time downloads).
 func (c *Coll) Take(ctx context.Context, id string, out any) error {
+	ctx = c.db.writeCtx(ctx)
 	o := c.db.observersOf(c.name, nil)
 	var raw bson.Raw
 	var changes []Change

@@ -215,3 +215,158 @@ func TestRestartKeepsDataAndLocksDir(t *testing.T) {
 		t.Fatalf("after restart: %v", err)
 	}
 }
+
+// Reads by _id come from the document cache on the embedded server; every
+// kind of write through the store is seen by the next read, and readers
+// running beside writers never see a value go back.
+func TestReadsByIDSeeEveryWrite(t *testing.T) {
+	db := storetest.New(t)
+	ctx := context.Background()
+	c := db.C("cached")
+	get := func(id string) int64 {
+		t.Helper()
+		var d counter
+		if err := c.Get(ctx, id, &d); err != nil {
+			t.Fatalf("get %s: %v", id, err)
+		}
+		return d.N
+	}
+	for _, id := range []string{"a", "b"} {
+		if err := c.Insert(ctx, counter{ID: id, TenantID: "t", N: 1}); err != nil {
+			t.Fatal(err)
+		}
+		get(id) // now cached
+	}
+	inc := bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}}}}
+	steps := []struct {
+		name  string
+		write func() error
+		id    string
+		want  int64
+	}{
+		{"update by _id", func() error { return c.Update(ctx, bson.D{{Key: "_id", Value: "a"}}, inc) }, "a", 2},
+		{"update by another field", func() error { return c.Update(ctx, bson.D{{Key: "tenantId", Value: "t"}, {Key: "n", Value: 2}}, inc) }, "a", 3},
+		{"update many", func() error { _, err := c.UpdateMany(ctx, bson.D{{Key: "tenantId", Value: "t"}}, inc); return err }, "b", 2},
+		{"upsert", func() error { _, err := c.Upsert(ctx, bson.D{{Key: "_id", Value: "a"}}, inc); return err }, "a", 5},
+		{"find one and update", func() error {
+			var out counter
+			return c.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: "b"}}, inc, &out, false)
+		}, "b", 3},
+		{"mutate", func() error {
+			var cur counter
+			return c.Mutate(ctx, "a", &cur, func() (bson.D, error) {
+				return bson.D{{Key: "$set", Value: bson.D{{Key: "n", Value: cur.N * 10}}}}, nil
+			})
+		}, "a", 50},
+	}
+	for _, s := range steps {
+		if err := s.write(); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if got := get(s.id); got != s.want {
+			t.Errorf("after %s %s.n = %d, want %d", s.name, s.id, got, s.want)
+		}
+	}
+	if err := c.Delete(ctx, bson.D{{Key: "_id", Value: "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	var d counter
+	if err := c.Get(ctx, "a", &d); !errors.Is(err, apperr.ErrNotFound) {
+		t.Errorf("after delete: %v %+v", err, d)
+	}
+	if _, err := c.DeleteMany(ctx, bson.D{{Key: "tenantId", Value: "t"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Get(ctx, "b", &d); !errors.Is(err, apperr.ErrNotFound) {
+		t.Errorf("after delete many: %v %+v", err, d)
+	}
+
+	// A document read as absent is found once inserted, whichever way.
+	inserts := map[string]func(id string) error{
+		"insert struct": func(id string) error { return c.Insert(ctx, counter{ID: id, TenantID: "t", N: 7}) },
+		"insert bson.D": func(id string) error {
+			return c.Insert(ctx, bson.D{{Key: "_id", Value: id}, {Key: "tenantId", Value: "t"}, {Key: "n", Value: 7}})
+		},
+		"insert many": func(id string) error {
+			_, err := c.InsertMany(ctx, []any{counter{ID: id, TenantID: "t", N: 7}})
+			return err
+		},
+		"tenant insert": func(id string) error {
+			return db.Tenant("t").C("cached").Insert(ctx, counter{ID: id, TenantID: "t", N: 7})
+		},
+	}
+	for name, insert := range inserts {
+		id := "t:" + strings.ReplaceAll(name, " ", "-")
+		if err := c.Get(ctx, id, &d); !errors.Is(err, apperr.ErrNotFound) {
+			t.Fatalf("%s before: %v", name, err)
+		}
+		if err := c.Get(ctx, id, &d); !errors.Is(err, apperr.ErrNotFound) { // from the cache
+			t.Fatalf("%s before, again: %v", name, err)
+		}
+		if err := insert(id); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := get(id); got != 7 {
+			t.Errorf("after %s: n = %d", name, got)
+		}
+	}
+
+	// Writers and readers together: each reader's values only grow, and the
+	// last read equals the writes.
+	if err := c.Insert(ctx, counter{ID: "hot", TenantID: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	const writers, each, readers = 8, 25, 4
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	errs := make(chan error, writers*each+readers)
+	for r := 0; r < readers; r++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var last int64
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				var d counter
+				if err := c.Get(ctx, "hot", &d); err != nil {
+					errs <- err
+					return
+				}
+				if d.N < last {
+					errs <- fmt.Errorf("a reader saw %d after %d", d.N, last)
+					return
+				}
+				last = d.N
+			}
+		}()
+	}
+	var ww sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		ww.Add(1)
+		go func() {
+			defer ww.Done()
+			for i := 0; i < each; i++ {
+				if err := c.Update(ctx, bson.D{{Key: "_id", Value: "hot"}}, inc); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	ww.Wait()
+	if got := get("hot"); got != writers*each {
+		t.Errorf("hot.n = %d after %d increments", got, writers*each)
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if st := db.CacheStats(); st.Hits == 0 {
+		t.Errorf("no read came from the cache: %+v", st)
+	}
+}
