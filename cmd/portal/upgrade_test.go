@@ -92,7 +92,10 @@ func formats(t *testing.T, dir string) map[string]string {
 func TestUpgradeFromPreviousBinary(t *testing.T) {
 	prev := os.Getenv("PORTAL_PREVIOUS_BIN")
 	if prev == "" {
-		t.Skip("PORTAL_PREVIOUS_BIN not set")
+		if os.Getenv("CI") == "true" {
+			t.Fatal("PORTAL_PREVIOUS_BIN not set (.ci/run builds it from .ci/previous-release)")
+		}
+		t.Skip("PORTAL_PREVIOUS_BIN not set (.ci/run builds it from .ci/previous-release)")
 	}
 	bin := build(t)
 	dir, err := os.MkdirTemp("", "up")

@@ -85,6 +85,7 @@ func TestPortfolioIndex(t *testing.T) {
 	if _, err := e.App.DB.C("accounts").Raw().UpdateOne(ctx, bson.D{{Key: "_id", Value: "acme:F-0005"}}, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: "legal"}}}}); err != nil {
 		t.Fatal(err)
 	}
+	e.App.DB.ForgetCached()
 	if ids, _ := list(client, "status=legal"); len(ids) != 0 {
 		t.Fatalf("the index saw a write that bypassed the store: %v", ids)
 	}

@@ -212,6 +212,11 @@ func (d *DB) writeCtx(ctx context.Context) context.Context {
 	return context.WithoutCancel(ctx)
 }
 
+// ForgetCached empties the embedded document cache, as a restart does. Only
+// for a write that went behind the store's back (tests simulating one
+// through Raw); every write through Coll keeps the cache exact itself.
+func (d *DB) ForgetCached() { d.docs.writingAll()() }
+
 // CacheStats reports the embedded document cache (zero on MongoDB proper).
 func (d *DB) CacheStats() CacheStats { return d.docs.stats() }
 
