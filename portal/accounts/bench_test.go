@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"sync/atomic"
@@ -27,18 +28,30 @@ import (
 
 // peakHeap samples the live heap (as marked by the last GC, so garbage
 // between collections does not count) every 5 ms until stopped and returns
-// the highest value seen.
+// the highest value seen. With CARTERA_BENCH_HEAPPROFILE set to a path it
+// also writes a heap profile there each time the peak grows by a tenth, so
+// the last one written shows what the peak held (the profile is as of the
+// last GC, as the live figure is).
 func peakHeap() func() uint64 {
 	var peak atomic.Uint64
 	stop := make(chan struct{})
 	done := make(chan struct{})
+	profile := os.Getenv("CARTERA_BENCH_HEAPPROFILE")
 	go func() {
 		defer close(done)
 		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		var profiled uint64
 		for {
 			metrics.Read(sample)
 			if v := sample[0].Value.Uint64(); v > peak.Load() {
 				peak.Store(v)
+				if profile != "" && v > profiled+profiled/10 {
+					profiled = v
+					if f, err := os.Create(profile); err == nil {
+						_ = pprof.WriteHeapProfile(f)
+						f.Close()
+					}
+				}
 			}
 			select {
 			case <-stop:
