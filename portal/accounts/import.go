@@ -794,7 +794,7 @@ func (rn *run) writeStaged(ctx context.Context) error {
 // dropStaged removes what an unfinished run staged (and its files).
 func (rn *run) dropStaged() {
 	rn.debtors.close()
-	_ = rn.moves.each(func([]Move) {})
+	rn.moves.close()
 }
 
 // writeDebtors creates the new debtors among ds in bulk (with a fresh

@@ -273,13 +273,7 @@ func (ms *moveSpill) add(m Move) error {
 // each calls fn with the moves in order, writeChunk at a time, then drops
 // them (and the file).
 func (ms *moveSpill) each(fn func([]Move)) error {
-	defer func() {
-		if ms.spill != nil {
-			ms.spill.close()
-			ms.spill = nil
-		}
-		ms.held = nil
-	}()
+	defer ms.close()
 	if ms.spill != nil {
 		if err := ms.spill.w.Flush(); err != nil {
 			return fmt.Errorf("stage moves: %w", err)
@@ -310,6 +304,14 @@ func (ms *moveSpill) each(fn func([]Move)) error {
 		fn(ms.held)
 	}
 	return nil
+}
+
+func (ms *moveSpill) close() {
+	if ms.spill != nil {
+		ms.spill.close()
+		ms.spill = nil
+	}
+	ms.held = nil
 }
 
 // spillFile is a temporary file of BSON documents, one after another,
