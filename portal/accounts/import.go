@@ -434,8 +434,9 @@ func (rn *run) process(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("spool upload: %w", err)
 	}
-	// Closed now, not at the end: the download holds a batch of the file's
-	// chunks (up to 16 MB).
+	// Closed now, not at the end: the download of a file the driver's
+	// GridFS wrote (before 2026-12-07) holds a batch of its chunks, up to
+	// 16 MB.
 	src.Close()
 	if err := rn.resumeCodes(ctx); err != nil {
 		return err
