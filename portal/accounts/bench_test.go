@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"sync/atomic"
@@ -27,18 +28,29 @@ import (
 
 // peakHeap samples the live heap (as marked by the last GC, so garbage
 // between collections does not count) every 5 ms until stopped and returns
-// the highest value seen.
-func peakHeap() func() uint64 {
+// the highest value seen. Given a path, it also writes a heap profile there
+// each time the peak grows by a fiftieth, so the last one written shows
+// what the peak held (the profile is as of a recent GC, as the live figure
+// is).
+func peakHeap(profile string) func() uint64 {
 	var peak atomic.Uint64
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		var profiled uint64
 		for {
 			metrics.Read(sample)
 			if v := sample[0].Value.Uint64(); v > peak.Load() {
 				peak.Store(v)
+				if profile != "" && v > profiled+profiled/50 {
+					profiled = v
+					if f, err := os.Create(profile); err == nil {
+						_ = pprof.WriteHeapProfile(f)
+						f.Close()
+					}
+				}
 			}
 			select {
 			case <-stop:
@@ -78,11 +90,23 @@ func BenchmarkImport(b *testing.B) {
 				_, mgr := e.User("acme", "manager")
 				url := e.Listen()
 				runtime.GC()
-				stop := peakHeap()
+				// CARTERA_BENCH_HEAPPROFILE=path writes profiles of the peaks:
+				// the whole request's at path, the job's at path.job.
+				profile, jobProfile := os.Getenv("CARTERA_BENCH_HEAPPROFILE"), ""
+				if profile != "" {
+					jobProfile = profile + ".job"
+				}
+				stop := peakHeap(profile)
+				var stopJob func() uint64
 				start := time.Now()
-				m := uploadFrom(b, e, url+"/api/tenants/acme/imports", mgr, body, contentType)
+				m := uploadFrom(b, e, url+"/api/tenants/acme/imports", mgr, body, contentType, func() {
+					// A collection first, so the job's figure does not start
+					// from the upload's last one.
+					runtime.GC()
+					stopJob = peakHeap(jobProfile)
+				})
 				apiDur := time.Since(start)
-				peak := stop()
+				peak, jobPeak := stop(), stopJob()
 				if int(m["inserted"].(float64)) != rows {
 					b.Fatalf("import: %v", m)
 				}
@@ -132,6 +156,7 @@ func BenchmarkImport(b *testing.B) {
 				b.ReportMetric(float64(rows)/rawDur.Seconds(), "raw-rows/s")
 				b.ReportMetric(apiDur.Seconds()/rawDur.Seconds(), "api/raw")
 				b.ReportMetric(float64(peak)/(1<<20), "peak-live-heap-MB")
+				b.ReportMetric(float64(jobPeak)/(1<<20), "job-peak-live-heap-MB")
 				b.ReportMetric(fileMB, "file-MB")
 			}
 		})
@@ -162,8 +187,9 @@ func multipartOnDisk(b *testing.B, csv []byte) (path, contentType string, fileMB
 }
 
 // uploadFrom posts the body in path (its length known, as a browser sends
-// a form) and waits for the import.
-func uploadFrom(b *testing.B, e *apptest.Env, url, token, path, contentType string) map[string]any {
+// a form) and waits for the import, calling stored once the file is stored
+// (the upload answered) and the job runs.
+func uploadFrom(b *testing.B, e *apptest.Env, url, token, path, contentType string, stored func()) map[string]any {
 	f, err := os.Open(path)
 	if err != nil {
 		b.Fatal(err)
@@ -183,6 +209,7 @@ func uploadFrom(b *testing.B, e *apptest.Env, url, token, path, contentType stri
 	if err := json.NewDecoder(res.Body).Decode(&m); err != nil || res.StatusCode != 202 {
 		b.Fatalf("upload: %d %v %v", res.StatusCode, m, err)
 	}
+	stored()
 	return e.WaitImport("acme", m["id"].(string), token)
 }
 

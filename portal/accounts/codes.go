@@ -46,13 +46,14 @@ func (s *Service) aead() (cipher.AEAD, error) {
 	return cipher.NewGCM(block)
 }
 
-// storeCodes seals the batch's new codes into their own chunk, so an
-// interrupted import keeps the codes of the debtors it already created.
+// storeCodes seals the new codes of the debtors just written into their
+// own chunk, so an interrupted import keeps the codes of the debtors it
+// already created. Chunks are numbered from 1 without gaps.
 func (rn *run) storeCodes(ctx context.Context) error {
-	rn.batchNo++
 	if len(rn.codes) == 0 {
 		return nil
 	}
+	rn.batchNo++
 	defer func() { rn.codes = rn.codes[:0] }()
 	plain, err := json.Marshal(rn.codes)
 	if err != nil {
@@ -71,6 +72,24 @@ func (rn *run) storeCodes(ctx context.Context) error {
 	_, err = rn.sc.C("importrows").Upsert(ctx, id, bson.D{{Key: "$set", Value: bson.D{{Key: "sealed", Value: sealed}}}})
 	rn.codeChunks++
 	return err
+}
+
+// resumeCodes numbers a resumed run's code chunks after those the
+// interrupted run sealed, so the codes of the debtors it created stay
+// downloadable.
+func (rn *run) resumeCodes(ctx context.Context) error {
+	for {
+		var doc codesDoc
+		err := rn.sc.C("importrows").Get(ctx, fmt.Sprintf("%s:codes:%d", rn.imp.ID, rn.batchNo+1), &doc)
+		if errors.Is(err, apperr.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("access codes: %w", err)
+		}
+		rn.batchNo++
+		rn.codeChunks++
+	}
 }
 
 // TakeAccessCodes returns, once, the CSV of access codes issued to the new
@@ -93,11 +112,16 @@ func (s *Service) TakeAccessCodes(ctx context.Context, tenant, importID string) 
 		return nil, err
 	}
 	var codes []issuedCode
-	// Chunks are numbered by batch; an import has at most one per batch.
-	for n := 1; n <= imp.Total/max(1, s.BatchSize)+2; n++ {
+	// Chunks are numbered from 1 without gaps; imports made before
+	// 2026-12-07 numbered them by batch, with gaps, at most one per batch.
+	gaps := imp.Total/max(1, s.BatchSize) + 2
+	for n := 1; ; n++ {
 		var doc codesDoc
 		err := sc.C("importrows").Take(ctx, fmt.Sprintf("%s:codes:%d", importID, n), &doc)
 		if errors.Is(err, apperr.ErrNotFound) {
+			if n > gaps {
+				break
+			}
 			continue
 		}
 		if err != nil {

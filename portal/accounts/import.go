@@ -347,16 +347,14 @@ type run struct {
 	errChunk   int
 	assign     *assigner
 	arm        func(accountID string) (testKey, arm string) // nil: no strategy test runs
-	codes      []issuedCode                                 // new debtors' codes of the current batch
+	codes      []issuedCode                                 // new debtors' codes of the chunk being written
 	codeChunks int
-	batchNo    int
-	// pending are the debtors of the batches so far, merged, written in
-	// bulk at the end of the run (or when maxPending wait): a debtor whose
-	// invoices are spread over the file (ERPs export by date) is then one
-	// row of one InsertMany, as if the file were sorted by debtor.
-	pending      map[string]*Debtor
-	pendingOrder []string
-	pendingMoves []Move
+	batchNo    int // the last code chunk sealed
+	// debtors are the debtors of the rows so far, merged, written once at
+	// the end of the run; moves are the accounts assigned meanwhile, told
+	// to the worklists after that (see importstage.go).
+	debtors *debtorStage
+	moves   moveSpill
 }
 
 // RunImport processes an import's file from the start. Every write is keyed
@@ -388,7 +386,8 @@ func (s *Service) RunImport(ctx context.Context, tenant, id string) error {
 	}
 	imp.Status, imp.Errors = "running", []RowError{}
 	imp.Total, imp.Processed, imp.Inserted, imp.Updated, imp.Unchanged, imp.Rejected, imp.NewDebtors, imp.Assigned = 0, 0, 0, 0, 0, 0, 0, 0
-	rn := &run{s: s, sc: sc, t: t, imp: &imp, now: now}
+	rn := &run{s: s, sc: sc, t: t, imp: &imp, now: now, debtors: newDebtorStage(s.stageLimit)}
+	rn.debtors.held = s.stageHeld
 	if rn.assign, err = s.newAssigner(ctx, t); err != nil {
 		return s.failImport(ctx, sc, id, err)
 	}
@@ -423,6 +422,7 @@ func (rn *run) process(ctx context.Context) error {
 		return err
 	}
 	defer src.Close()
+	defer rn.dropStaged()
 	// XLSX needs random access; spool to a temporary file either way.
 	tmp, err := os.CreateTemp("", "cartera-import-*")
 	if err != nil {
@@ -433,6 +433,13 @@ func (rn *run) process(ctx context.Context) error {
 	size, err := io.Copy(tmp, src)
 	if err != nil {
 		return fmt.Errorf("spool upload: %w", err)
+	}
+	// Closed now, not at the end: the download of a file the driver's
+	// GridFS wrote (before 2026-12-07) holds a batch of its chunks, up to
+	// 16 MB.
+	src.Close()
+	if err := rn.resumeCodes(ctx); err != nil {
+		return err
 	}
 	up := Upload{Name: rn.imp.FileName, Size: size, File: tmp, Mapping: rn.imp.Mapping, DateOrder: rn.imp.DateOrder, savedMapping: rn.imp.SavedMapping}
 	// A first pass counts the rows, so progress can say "n of N" and a
@@ -488,7 +495,7 @@ func (rn *run) process(ctx context.Context) error {
 	if err := rn.flush(ctx, batch); err != nil {
 		return err
 	}
-	if err := rn.writePending(ctx); err != nil {
+	if err := rn.writeStaged(ctx); err != nil {
 		return err
 	}
 	if err := rn.flushErrors(ctx, true); err != nil {
@@ -603,8 +610,7 @@ func (rn *run) flush(ctx context.Context, batch []ingest.Record) error {
 	for _, i := range dups {
 		isDup[i] = true
 	}
-	owned := make(map[string][]string) // debtor -> accounts of this batch it owns
-	var moves []Move
+	owned := make([]bool, len(batch)) // the row's account is its debtor's
 	for i, rec := range batch {
 		a := accts[i].(Account)
 		rn.imp.Processed++
@@ -612,9 +618,11 @@ func (rn *run) flush(ctx context.Context, batch []ingest.Record) error {
 			rn.imp.Inserted++
 			if a.CollectorID != "" {
 				rn.imp.Assigned++
-				moves = append(moves, Move{AccountID: a.ID, To: a.CollectorID, Account: &a})
+				if err := rn.moves.add(Move{AccountID: a.ID, To: a.CollectorID, Account: &a}); err != nil {
+					return err
+				}
 			}
-			owned[a.DebtorID] = append(owned[a.DebtorID], a.ID)
+			owned[i] = true
 			continue
 		}
 		changed, err := rn.updateAccount(ctx, rec, a)
@@ -631,10 +639,9 @@ func (rn *run) flush(ctx context.Context, batch []ingest.Record) error {
 		default:
 			rn.imp.Unchanged++
 		}
-		owned[a.DebtorID] = append(owned[a.DebtorID], a.ID)
+		owned[i] = true
 	}
-	rn.pendingMoves = append(rn.pendingMoves, moves...)
-	if err := rn.stageDebtors(ctx, batch, owned); err != nil {
+	if err := rn.stageDebtors(batch, owned); err != nil {
 		return err
 	}
 	if err := rn.flushErrors(ctx, false); err != nil {
@@ -734,71 +741,70 @@ func hasMovement(a Account, ledgerID string) bool {
 	return false
 }
 
-// maxPending bounds the debtors waiting for the end of the run (a few
-// hundred bytes each); past it they are written at once.
-const maxPending = 50_000
-
-// stageDebtors merges the batch's debtors into the run's pending ones:
-// name and document type the latest, contacts added, accounts collected.
-func (rn *run) stageDebtors(ctx context.Context, batch []ingest.Record, owned map[string][]string) error {
-	if rn.pending == nil {
-		rn.pending = map[string]*Debtor{}
-	}
-	for _, rec := range batch {
-		id := rn.sc.ID(rec.Document)
-		d := rn.pending[id]
-		if d == nil {
-			d = &Debtor{ID: id, TenantID: rn.t.ID, Document: rec.Document, Contacts: []Contact{}, AccountIDs: []string{}, CreatedAt: rn.now}
-			rn.pending[id] = d
-			rn.pendingOrder = append(rn.pendingOrder, id)
+// stageDebtors adds the batch's debtors to the run's: name and document
+// type the latest, contacts added, accounts collected (those of owned rows).
+func (rn *run) stageDebtors(batch []ingest.Record, owned []bool) error {
+	for i, rec := range batch {
+		row := &stagedDebtor{ID: rn.sc.ID(rec.Document), Document: rec.Document, Name: rec.Name, DocumentType: rec.DocumentType,
+			Contacts: rowContacts(rec, rn.now)}
+		if owned[i] {
+			row.AccountIDs = []string{rn.sc.ID(rec.Invoice)}
 		}
-		d.Name = rec.Name
-		if rec.DocumentType != "" {
-			d.DocumentType = rec.DocumentType
+		if err := rn.debtors.add(row); err != nil {
+			return err
 		}
-		d.Contacts = mergeContacts(d.Contacts, rowContacts(rec, rn.now))
-	}
-	for id, accts := range owned {
-		if d := rn.pending[id]; d != nil {
-			for _, a := range accts {
-				if !containsStr(d.AccountIDs, a) {
-					d.AccountIDs = append(d.AccountIDs, a)
-				}
-			}
-		}
-	}
-	if len(rn.pending) >= maxPending {
-		return rn.writePending(ctx)
 	}
 	return nil
 }
 
-// writePending writes the pending debtors a thousand at a time, then tells
-// the worklists of the accounts assigned meanwhile (their entries show the
-// debtor's contacts) and seals the new access codes.
-func (rn *run) writePending(ctx context.Context) error {
-	for len(rn.pendingOrder) > 0 {
-		n := min(len(rn.pendingOrder), 1000)
-		if err := rn.writeDebtors(ctx, rn.pendingOrder[:n]); err != nil {
+// writeStaged writes the staged debtors writeChunk at a time, sealing each
+// chunk's new access codes, then tells the worklists of the accounts
+// assigned meanwhile (their entries show the debtor's contacts).
+func (rn *run) writeStaged(ctx context.Context) error {
+	chunk := make([]*Debtor, 0, writeChunk)
+	write := func() error {
+		if err := rn.writeDebtors(ctx, chunk); err != nil {
 			return err
 		}
-		rn.pendingOrder = rn.pendingOrder[n:]
+		chunk = chunk[:0]
+		return rn.storeCodes(ctx)
 	}
-	clear(rn.pending)
-	rn.s.moved(ctx, rn.t.ID, rn.pendingMoves)
-	rn.pendingMoves = nil
-	return rn.storeCodes(ctx)
+	err := rn.debtors.each(func(sd *stagedDebtor) error {
+		d := &Debtor{ID: sd.ID, TenantID: rn.t.ID, Document: sd.Document, DocumentType: sd.DocumentType, Name: sd.Name,
+			Contacts: sd.Contacts, AccountIDs: sd.AccountIDs, CreatedAt: rn.now}
+		if d.Contacts == nil {
+			d.Contacts = []Contact{}
+		}
+		if d.AccountIDs == nil {
+			d.AccountIDs = []string{}
+		}
+		if chunk = append(chunk, d); len(chunk) == writeChunk {
+			return write()
+		}
+		return nil
+	})
+	if err == nil && len(chunk) > 0 {
+		err = write()
+	}
+	if err != nil {
+		return err
+	}
+	return rn.moves.each(func(m []Move) { rn.s.moved(ctx, rn.t.ID, m) })
 }
 
-// writeDebtors creates the new debtors among order in bulk (with a fresh
+// dropStaged removes what an unfinished run staged (and its files).
+func (rn *run) dropStaged() {
+	rn.debtors.close()
+	rn.moves.close()
+}
+
+// writeDebtors creates the new debtors among ds in bulk (with a fresh
 // access code each) and merges the others, eight at a time (each is its
 // own document): contacts added, never blanked; accounts added.
-func (rn *run) writeDebtors(ctx context.Context, order []string) error {
-	byID := rn.pending
-	docs := make([]any, 0, len(order))
-	codes := make([]string, 0, len(order))
-	for _, id := range order {
-		d := byID[id]
+func (rn *run) writeDebtors(ctx context.Context, ds []*Debtor) error {
+	docs := make([]any, 0, len(ds))
+	codes := make([]string, 0, len(ds))
+	for _, d := range ds {
 		code := NewAccessCode()
 		codes = append(codes, code)
 		d.AccessCodeHash = rn.s.HashCode(d.ID, code)
@@ -815,14 +821,13 @@ func (rn *run) writeDebtors(ctx context.Context, order []string) error {
 	}
 	var g errgroup.Group
 	g.SetLimit(8)
-	for i, id := range order {
-		d := byID[id]
+	for i, d := range ds {
 		if !isDup[i] {
 			rn.imp.NewDebtors++
 			rn.codes = append(rn.codes, issuedCode{Document: d.Document, Name: d.Name, Code: codes[i]})
 			continue
 		}
-		g.Go(func() error { return rn.mergeDebtor(ctx, id, d) })
+		g.Go(func() error { return rn.mergeDebtor(ctx, d.ID, d) })
 	}
 	return g.Wait()
 }

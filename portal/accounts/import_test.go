@@ -154,3 +154,38 @@ func TestAccessCodesDownloadOnce(t *testing.T) {
 		t.Fatalf("new code: %d %s", r.Status, r.Body)
 	}
 }
+
+// An import in invoice order holds at most its staging bound of debtors in
+// memory (the rest wait on disk) and still writes each debtor whole: all
+// its accounts, its contacts, one access code per new debtor.
+func TestImportStagingIsBounded(t *testing.T) {
+	e := apptest.New(t)
+	e.Tenant("acme")
+	ctx := e.Ctx()
+	svc := e.App.Accounts
+	svc.BatchSize = 10
+	most := 0
+	svc.SetStaging(5, func(n int) { most = max(most, n) })
+	csv := portfolioFile(99, true)
+	imp, err := svc.ImportNow(ctx, "acme", accounts.Upload{Name: "p.csv", Size: int64(len(csv)), File: bytes.NewReader(csv)})
+	if err != nil || imp.Inserted != 99 || imp.NewDebtors != 33 || !imp.CodesReady {
+		t.Fatalf("import: %+v %v", imp, err)
+	}
+	if most == 0 || most > 5 {
+		t.Fatalf("held up to %d debtors, bound 5", most)
+	}
+	checkLedger(t, e, "acme", 99)
+	var debtors []accounts.Debtor
+	if err := e.App.DB.Tenant("acme").C("debtors").Find(ctx, bson.D{}, &debtors); err != nil || len(debtors) != 33 {
+		t.Fatalf("%d debtors: %v", len(debtors), err)
+	}
+	for _, d := range debtors {
+		if len(d.AccountIDs) != 3 || len(d.Contacts) != 1 || d.AccessCodeHash == "" {
+			t.Fatalf("debtor %s: %d accounts, %d contacts, code %q", d.ID, len(d.AccountIDs), len(d.Contacts), d.AccessCodeHash)
+		}
+	}
+	codes, err := svc.TakeAccessCodes(ctx, "acme", imp.ID)
+	if err != nil || bytes.Count(codes, []byte("\n")) != 34 {
+		t.Fatalf("codes: %q %v", codes, err)
+	}
+}

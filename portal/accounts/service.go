@@ -37,6 +37,11 @@ type Service struct {
 	// AfterBatch, when set, is called after each batch is written (tests use
 	// it to interrupt an import at a known point).
 	AfterBatch func(processed int)
+	// stageLimit and stageHeld are the import's staging bound (0:
+	// stageLimit) and a probe told how many debtors it holds; tests set
+	// them (export_test.go).
+	stageLimit int
+	stageHeld  func(n int)
 	// Now is the clock that dates placements, assignments and recalls
 	// (Options.Now; the demo replays a year through it; nil: the real time).
 	Now func() time.Time

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/url"
 	"os"
@@ -63,7 +62,11 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 	}
 	_ = os.Remove(sock) // a stale socket from a killed process; the lock proves nobody uses it
 	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		// Not a text handler on io.Discard: FerretDB derives a logger with
+		// every SQL statement's arguments (fsql.Tx.ExecContext), and a text
+		// handler formats them then, discarded or not: a copy as text of
+		// every document written.
+		logger = slog.New(slog.DiscardHandler)
 	}
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{Unix: sock},

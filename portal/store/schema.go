@@ -17,7 +17,7 @@ import (
 var Collections = []string{
 	"meta", "changes", "tenants", "users", "debtors", "accounts", "ledger", "activities",
 	"promises", "disputes", "plans", "imports", "importrows", "jobs", "outbox",
-	"audit", "worklists", "counters", "payments", "webhooks", "files", "tallies", "monthly", "accountindex", "caps", "settings", "assignruns",
+	"audit", "worklists", "counters", "payments", "webhooks", "files", "files.files", "files.chunks", "tallies", "monthly", "accountindex", "caps", "settings", "assignruns",
 	"apikeys", "webhookendpoints", "webhookdeliveries", "paylinks", "strategytests", "gateways", "paypending",
 }
 
@@ -159,6 +159,13 @@ var migrations = []migration{
 			{coll: "accounts", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "status", Value: 1}, {Key: "_id", Value: 1}}},
 			{coll: "activities", keys: bson.D{{Key: "tenantId", Value: 1}, {Key: "at", Value: 1}}},
 		}},
+	// GridFS's own indexes, which the driver made on its first upload and
+	// the store's chunked writer does not (the same specifications, so
+	// where the driver made them this changes nothing).
+	{n: 7, name: "gridfs indexes", create: []index{
+		{coll: "files.files", keys: bson.D{{Key: "filename", Value: 1}, {Key: "uploadDate", Value: 1}}},
+		{coll: "files.chunks", keys: bson.D{{Key: "files_id", Value: 1}, {Key: "n", Value: 1}}, unique: true},
+	}},
 }
 
 // migrate creates collections (and, embedded, their _id expression index)

@@ -1,15 +1,19 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo/gridfs"
+	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"cartera/portal/apperr"
 	"cartera/portal/store"
@@ -368,5 +372,61 @@ func TestReadsByIDSeeEveryWrite(t *testing.T) {
 	}
 	if st := db.CacheStats(); st.Hits == 0 {
 		t.Errorf("no read came from the cache: %+v", st)
+	}
+}
+
+// Files go in and come out whole at every size around the chunk size; the
+// files are GridFS (the driver's reader reads them), and files the driver
+// wrote still open.
+func TestFilesRoundTrip(t *testing.T) {
+	db := storetest.New(t)
+	ctx := context.Background()
+	const chunk = 255 << 10
+	for _, n := range []int{0, 1, chunk - 1, chunk, chunk + 1, 3*chunk + 17} {
+		body := make([]byte, n)
+		for i := range body {
+			body[i] = byte(i*7 + n)
+		}
+		id := fmt.Sprintf("f%d", n)
+		if err := db.PutFile(ctx, id, "x.csv", bytes.NewReader(body)); err != nil {
+			t.Fatal(err)
+		}
+		r, err := db.OpenFile(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(r)
+		r.Close()
+		if err != nil || !bytes.Equal(got, body) {
+			t.Fatalf("size %d: read %d bytes, %v", n, len(got), err)
+		}
+		b, _ := gridfs.NewBucket(db.C("files.files").Raw().Database(), options.GridFSBucket().SetName("files"))
+		var viaDriver bytes.Buffer
+		if _, err := b.DownloadToStream(id, &viaDriver); err != nil || !bytes.Equal(viaDriver.Bytes(), body) {
+			t.Fatalf("size %d: the driver read %d bytes, %v", n, viaDriver.Len(), err)
+		}
+		if n == chunk+1 {
+			if err := b.UploadFromStreamWithID("old", "old.csv", bytes.NewReader(body)); err != nil {
+				t.Fatal(err)
+			}
+			r, err := db.OpenFile(ctx, "old")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(r)
+			r.Close()
+			if err != nil || !bytes.Equal(got, body) {
+				t.Fatalf("driver's file: read %d bytes, %v", len(got), err)
+			}
+		}
+	}
+	if _, err := db.OpenFile(ctx, "none"); !errors.Is(err, apperr.ErrNotFound) {
+		t.Fatalf("missing file: %v", err)
+	}
+	if err := db.DeleteFile(ctx, "f1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.OpenFile(ctx, "f1"); !errors.Is(err, apperr.ErrNotFound) {
+		t.Fatalf("deleted file: %v", err)
 	}
 }
