@@ -40,6 +40,8 @@ type Gate struct {
 
 	mu      sync.Mutex
 	running int
+	byClass [classes]int // running, per class
+	limit   [classes]int // at most this many of a class at once
 	waiting [classes][]*waiter
 }
 
@@ -50,11 +52,23 @@ type waiter struct {
 }
 
 // New returns a gate of capacity slots; a request waits at most maxWait.
-func New(capacity int, maxWait time.Duration) *Gate {
+// moneySlots caps how many of them payments hold at once (0 or more than
+// capacity: no cap).
+func New(capacity, moneySlots int, maxWait time.Duration) *Gate {
 	if capacity < 1 {
 		capacity = 1
 	}
-	return &Gate{capacity: capacity, maxWait: maxWait, clock: time.Now}
+	g := &Gate{capacity: capacity, maxWait: maxWait, clock: time.Now}
+	for c := range g.limit {
+		g.limit[c] = capacity
+	}
+	// Payments serialize on the database's writer: a cap keeps reads moving
+	// while they queue (README, load test: with half the slots, about four
+	// times the requests a second at 100 users, payments' p95 about 1.5x).
+	if moneySlots > 0 && moneySlots < capacity {
+		g.limit[Money] = moneySlots
+	}
+	return g
 }
 
 // Capacity is how many requests the gate admits at once.
@@ -68,10 +82,11 @@ func (g *Gate) Enter(ctx context.Context, c Class) (release func(), err error) {
 		c = Interactive
 	}
 	g.mu.Lock()
-	if g.running < g.capacity && g.queued() == 0 {
+	if g.running < g.capacity && g.byClass[c] < g.limit[c] && len(g.waiting[c]) == 0 && g.queuedAdmissible() == 0 {
 		g.running++
+		g.byClass[c]++
 		g.mu.Unlock()
-		return g.release, nil
+		return g.releaser(c), nil
 	}
 	w := &waiter{ready: make(chan struct{}), since: g.clock()}
 	g.waiting[c] = append(g.waiting[c], w)
@@ -81,7 +96,7 @@ func (g *Gate) Enter(ctx context.Context, c Class) (release func(), err error) {
 	defer timer.Stop()
 	select {
 	case <-w.ready:
-		return g.release, nil
+		return g.releaser(c), nil
 	case <-timer.C:
 		err = ErrBusy
 	case <-ctx.Done():
@@ -91,6 +106,7 @@ func (g *Gate) Enter(ctx context.Context, c Class) (release func(), err error) {
 	defer g.mu.Unlock()
 	if w.admitted { // the slot arrived as we gave up: pass it on
 		g.running--
+		g.byClass[c]--
 		g.handOver()
 		return nil, err
 	}
@@ -98,22 +114,26 @@ func (g *Gate) Enter(ctx context.Context, c Class) (release func(), err error) {
 	return nil, err
 }
 
-// release frees a slot and hands it to the first waiter in class order.
-func (g *Gate) release() {
-	g.mu.Lock()
-	g.running--
-	g.handOver()
-	g.mu.Unlock()
+// releaser frees a slot of class c and hands it on, in class order.
+func (g *Gate) releaser(c Class) func() {
+	return func() {
+		g.mu.Lock()
+		g.running--
+		g.byClass[c]--
+		g.handOver()
+		g.mu.Unlock()
+	}
 }
 
 // handOver admits waiters while slots are free (mu held).
 func (g *Gate) handOver() {
 	for g.running < g.capacity {
-		w := g.next()
+		c, w := g.next()
 		if w == nil {
 			return
 		}
 		g.running++
+		g.byClass[c]++
 		w.admitted = true
 		close(w.ready)
 	}
@@ -123,33 +143,37 @@ func (g *Gate) handOver() {
 var weight = [classes]time.Duration{Money: 4, Interactive: 2, Bulk: 1}
 
 // next takes the head of line with the longest weighted wait (ties: the
-// more urgent class).
-func (g *Gate) next() *waiter {
-	now, best, bestAge := g.clock(), -1, time.Duration(-1)
+// more urgent class) among the classes under their limit.
+func (g *Gate) next() (Class, *waiter) {
+	now, best, bestAge := g.clock(), Class(-1), time.Duration(-1)
 	for c := range g.waiting {
-		if q := g.waiting[c]; len(q) > 0 {
+		if q := g.waiting[c]; len(q) > 0 && g.byClass[c] < g.limit[c] {
 			if age := now.Sub(q[0].since) * weight[c]; age > bestAge {
-				best, bestAge = c, age
+				best, bestAge = Class(c), age
 			}
 		}
 	}
 	if best < 0 {
-		return nil
+		return best, nil
 	}
 	q := g.waiting[best]
 	w := q[0]
 	q[0] = nil
 	g.waiting[best] = q[1:]
-	return w
+	return best, w
 }
 
-func (g *Gate) queued() int {
+// queuedAdmissible counts the waiters a free slot could go to now.
+func (g *Gate) queuedAdmissible() int {
 	n := 0
-	for _, q := range g.waiting {
-		n += len(q)
+	for c, q := range g.waiting {
+		if g.byClass[c] < g.limit[c] {
+			n += len(q)
+		}
 	}
 	return n
 }
+
 
 func (g *Gate) remove(c Class, w *waiter) {
 	q := g.waiting[c]

@@ -10,7 +10,7 @@ import (
 )
 
 func TestGateNeverAdmitsMoreThanCapacity(t *testing.T) {
-	g := New(3, time.Minute)
+	g := New(3, 0, time.Minute)
 	var now, peak atomic.Int32
 	var wg sync.WaitGroup
 	for i := 0; i < 200; i++ {
@@ -66,7 +66,7 @@ func TestGateAdmitsByWeightedWait(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			g := New(1, time.Minute)
+			g := New(1, 0, time.Minute)
 			var clock atomic.Int64
 			g.clock = func() time.Time { return ms(int(clock.Load())) }
 			hold, err := g.Enter(context.Background(), Interactive)
@@ -120,7 +120,7 @@ func waitQueued(t *testing.T, g *Gate, n int) {
 }
 
 func TestGateBusyAfterMaxWaitAndGivesUpOnCancel(t *testing.T) {
-	g := New(1, 20*time.Millisecond)
+	g := New(1, 0, 20*time.Millisecond)
 	hold, err := g.Enter(context.Background(), Money)
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +150,7 @@ func TestGateBusyAfterMaxWaitAndGivesUpOnCancel(t *testing.T) {
 // A waiter that times out just as its slot is handed over passes the slot
 // on: no slot is lost, whatever the timing.
 func TestGateGiveUpRacingHandOverLosesNoSlot(t *testing.T) {
-	g := New(2, 200*time.Microsecond)
+	g := New(2, 0, 200*time.Microsecond)
 	var wg sync.WaitGroup
 	for i := 0; i < 2000; i++ {
 		wg.Add(1)
@@ -170,5 +170,52 @@ func TestGateGiveUpRacingHandOverLosesNoSlot(t *testing.T) {
 		if _, err := g.Enter(context.Background(), Money); err != nil {
 			t.Fatalf("slot %d: %v", i, err)
 		}
+	}
+}
+
+// With payments capped at half the slots and that half busy paying, a read
+// still goes straight in while the next payment waits, and the payment
+// gets the first slot a payment frees.
+func TestGateMoneyCap(t *testing.T) {
+	g := New(4, 2, time.Second)
+	var pays []func()
+	for i := 0; i < 2; i++ {
+		r, err := g.Enter(context.Background(), Money)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pays = append(pays, r)
+	}
+	got := make(chan func(), 1)
+	go func() {
+		r, err := g.Enter(context.Background(), Money)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- r
+	}()
+	for g.Stats().Waiting[Money] == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	read, err := g.Enter(context.Background(), Interactive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := g.Stats(); s.Running != 3 || s.Waiting[Money] != 1 {
+		t.Fatalf("a read beside two payments: %+v", s)
+	}
+	read() // a read's slot does not go to the payment over its limit
+	if s := g.Stats(); s.Running != 2 || s.Waiting[Money] != 1 {
+		t.Fatalf("after the read: %+v", s)
+	}
+	pays[0]()
+	third := <-got
+	if s := g.Stats(); s.Running != 2 || s.Waiting[Money] != 0 {
+		t.Fatalf("after a payment: %+v", s)
+	}
+	third()
+	pays[1]()
+	if s := g.Stats(); s.Running != 0 {
+		t.Fatalf("slots leaked: %+v", s)
 	}
 }

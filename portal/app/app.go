@@ -305,7 +305,7 @@ func gate(cfg config.Config) *admission.Gate {
 	if wait <= 0 {
 		wait = 15 * time.Second
 	}
-	return admission.New(cfg.MaxInFlight, wait)
+	return admission.New(cfg.MaxInFlight, cfg.MoneyInFlight, wait)
 }
 
 // jwtSecret is PORTAL_JWT_SECRET, or a secret generated once and kept in the

@@ -50,6 +50,10 @@ type Config struct {
 	// wait in line, payments first, for at most InFlightWait.
 	MaxInFlight  int
 	InFlightWait time.Duration
+	// MoneyInFlight caps how many of those slots payments may hold
+	// (PORTAL_MONEY_INFLIGHT; 0, the default: all of them). Lower trades
+	// payments' latency for everyone else's throughput (README, load test).
+	MoneyInFlight int
 }
 
 // Load reads the environment.
@@ -96,6 +100,9 @@ func Load() (Config, error) {
 		return c, fmt.Errorf("PORTAL_MAX_INFLIGHT: want a positive number of requests")
 	}
 	c.MaxInFlight, c.InFlightWait = inflight, 15*time.Second
+	if c.MoneyInFlight, err = strconv.Atoi(env("PORTAL_MONEY_INFLIGHT", "0")); err != nil || c.MoneyInFlight < 0 {
+		return c, fmt.Errorf("PORTAL_MONEY_INFLIGHT: want 0 (no cap) or a positive number of requests")
+	}
 	mb, err := strconv.Atoi(env("PORTAL_IMPORT_MAX_MB", "50"))
 	if err != nil || mb <= 0 {
 		return c, fmt.Errorf("PORTAL_IMPORT_MAX_MB: want a positive number of megabytes")

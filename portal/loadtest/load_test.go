@@ -245,7 +245,8 @@ type fixture struct {
 }
 
 // inflight sets the admission gate's capacity from LOADTEST_INFLIGHT
-// (0: no gate), to compare; unset, the default of config.Load.
+// (0: no gate) and the payments' cap from LOADTEST_MONEY_INFLIGHT, to
+// compare; unset, the defaults of config.Load.
 func inflight(c *config.Config) {
 	if v := os.Getenv("LOADTEST_INFLIGHT"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -253,6 +254,13 @@ func inflight(c *config.Config) {
 			panic("LOADTEST_INFLIGHT: " + err.Error())
 		}
 		c.MaxInFlight = n
+	}
+	if v := os.Getenv("LOADTEST_MONEY_INFLIGHT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			panic("LOADTEST_MONEY_INFLIGHT: " + err.Error())
+		}
+		c.MoneyInFlight = n
 	}
 }
 
