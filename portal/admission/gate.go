@@ -174,7 +174,6 @@ func (g *Gate) queuedAdmissible() int {
 	return n
 }
 
-
 func (g *Gate) remove(c Class, w *waiter) {
 	q := g.waiting[c]
 	for i, x := range q {
