@@ -228,12 +228,10 @@ func (c *contrib) merge(o *contrib) {
 	}
 }
 
-// apply adds a delta to the stored counters: each dated figure to its day,
-// its month and the state; undated ones to the state; members to the
-// day's and month's sets. batch is the projection batch (0: a rebuild or a
-// repair, which the batch guard does not concern; a rebuild passes the
-// position it reflects, see replace).
-func (t *Tally) apply(ctx context.Context, sc *store.Scope, d *contrib, batch int64) error {
+// plan lays a delta out by counters document: the figures of each, the
+// members to add to each set (as the accounts' sequence numbers) and the
+// documents' keys in order.
+func (t *Tally) plan(ctx context.Context, sc *store.Scope, d *contrib) (docs map[string]map[string]int64, adds map[string]map[string][]uint32, keys []string, err error) {
 	docs, sets := layout(d)
 	var accts []string
 	for _, byName := range sets {
@@ -243,30 +241,50 @@ func (t *Tally) apply(ctx context.Context, sc *store.Scope, d *contrib, batch in
 	}
 	seqs := map[string]uint32{}
 	if len(accts) > 0 {
-		var err error
 		if seqs, err = t.seqs(ctx, sc, accts); err != nil {
-			return err
+			return nil, nil, nil, err
 		}
 	}
-	keys := map[string]bool{}
+	adds = map[string]map[string][]uint32{}
+	for key, byName := range sets {
+		adds[key] = map[string][]uint32{}
+		for name, list := range byName {
+			for _, a := range list {
+				adds[key][name] = append(adds[key][name], seqs[a])
+			}
+		}
+	}
+	seen := map[string]bool{}
 	for k := range docs {
-		keys[k] = true
+		seen[k] = true
 	}
 	for k := range sets {
-		keys[k] = true
+		seen[k] = true
+	}
+	keys = make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return docs, adds, keys, nil
+}
+
+// apply adds a delta to the stored counters: each dated figure to its day,
+// its month and the state; undated ones to the state; members to the
+// day's and month's sets. batch is the projection batch (0: a rebuild or a
+// repair, which the batch guard does not concern; a rebuild passes the
+// position it reflects, see replace).
+func (t *Tally) apply(ctx context.Context, sc *store.Scope, d *contrib, batch int64) error {
+	docs, adds, keys, err := t.plan(ctx, sc, d)
+	if err != nil {
+		return err
 	}
 	var g errgroup.Group
 	g.SetLimit(4) // a day, its month and the state are separate documents
-	for key := range keys {
-		add := map[string][]uint32{}
-		for name, list := range sets[key] {
-			for _, a := range list {
-				add[name] = append(add[name], seqs[a])
-			}
-		}
+	for _, key := range keys {
 		g.Go(func() error {
 			// The state of a tenant born with the counters is complete.
-			if err := addToDoc(ctx, sc, key, docs[key], add, batch > 0 && key == stateDocKey, batch); err != nil {
+			if err := addToDoc(ctx, sc, key, docs[key], adds[key], batch > 0 && key == stateDocKey, batch); err != nil {
 				return fmt.Errorf("counters %s: %w", key, err)
 			}
 			return nil
@@ -280,41 +298,12 @@ func (t *Tally) apply(ctx context.Context, sc *store.Scope, d *contrib, batch in
 // a document, seconds for a year of days); a document a change created
 // meanwhile is added to as apply would.
 func (t *Tally) insertFresh(ctx context.Context, sc *store.Scope, d *contrib, batch int64) error {
-	docs, sets := layout(d)
-	var accts []string
-	for _, byName := range sets {
-		for _, list := range byName {
-			accts = append(accts, list...)
-		}
+	docs, adds, order, err := t.plan(ctx, sc, d)
+	if err != nil {
+		return err
 	}
-	seqs := map[string]uint32{}
-	if len(accts) > 0 {
-		var err error
-		if seqs, err = t.seqs(ctx, sc, accts); err != nil {
-			return err
-		}
-	}
-	keys := map[string]bool{}
-	for k := range docs {
-		keys[k] = true
-	}
-	for k := range sets {
-		keys[k] = true
-	}
-	order := make([]string, 0, len(keys))
-	for k := range keys {
-		order = append(order, k)
-	}
-	sort.Strings(order)
-	adds := make([]map[string][]uint32, len(order))
 	out := make([]any, len(order))
 	for i, key := range order {
-		adds[i] = map[string][]uint32{}
-		for name, list := range sets[key] {
-			for _, a := range list {
-				adds[i][name] = append(adds[i][name], seqs[a])
-			}
-		}
 		doc := bson.D{{Key: "_id", Value: sc.ID(key)}, {Key: "tenantId", Value: sc.Slug()}, {Key: "rev", Value: int64(0)}}
 		if batch > 0 {
 			doc = append(doc, bson.E{Key: "pb", Value: batch})
@@ -332,14 +321,14 @@ func (t *Tally) insertFresh(ctx context.Context, sc *store.Scope, d *contrib, ba
 			doc = append(doc, bson.E{Key: "nb", Value: packN(n)})
 		}
 		bms := bson.D{}
-		names := make([]string, 0, len(adds[i]))
-		for name := range adds[i] {
+		names := make([]string, 0, len(adds[key]))
+		for name := range adds[key] {
 			names = append(names, name)
 		}
 		sort.Strings(names)
 		for _, name := range names {
 			bm := roaring.New()
-			bm.AddMany(adds[i][name])
+			bm.AddMany(adds[key][name])
 			if bm.IsEmpty() {
 				continue
 			}
@@ -361,7 +350,7 @@ func (t *Tally) insertFresh(ctx context.Context, sc *store.Scope, d *contrib, ba
 	}
 	for _, i := range dups {
 		key := order[i]
-		if err := addToDoc(ctx, sc, key, docs[key], adds[i], batch > 0 && key == stateDocKey, batch); err != nil {
+		if err := addToDoc(ctx, sc, key, docs[key], adds[key], batch > 0 && key == stateDocKey, batch); err != nil {
 			return fmt.Errorf("counters %s: %w", key, err)
 		}
 	}

@@ -81,21 +81,21 @@ func (s *Service) Deliver(ctx context.Context, tenant string) (DeliveryStats, er
 		return st, err
 	}
 	now := s.now()
-	var todo []string
+	var ready []string
 	err = c.sc.C("outbox").Each(ctx, s.deliverable(), options.Find().SetProjection(bson.D{{Key: "body", Value: 0}}), func(raw bson.Raw) error {
 		var m Message
 		if err := bson.Unmarshal(raw, &m); err != nil {
 			return err
 		}
 		if s.due(m, now) {
-			todo = append(todo, m.ID)
+			ready = append(ready, m.ID)
 		}
 		return nil
 	})
 	if err != nil {
 		return st, fmt.Errorf("outbox: %w", err)
 	}
-	for _, id := range todo {
+	for _, id := range ready {
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}

@@ -97,7 +97,7 @@ func due(d Delivery, now time.Time) bool {
 func (s *Service) Deliver(ctx context.Context) (Stats, error) {
 	var st Stats
 	now := s.Now()
-	var todo []Delivery
+	var ready []Delivery
 	// A scan of the open deliveries (MongoDB proper: the {status,
 	// nextAttemptAt} index); delivered ones are the bulk and are skipped by
 	// the filter.
@@ -113,11 +113,11 @@ func (s *Service) Deliver(ctx context.Context) (Stats, error) {
 			return st, fmt.Errorf("webhook delivery: %w", err)
 		}
 		if due(d, now) {
-			todo = append(todo, d)
+			ready = append(ready, d)
 		}
 	}
 	cur.Close(ctx)
-	for _, d := range todo {
+	for _, d := range ready {
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}
