@@ -64,3 +64,6 @@ func Remigrate(ctx context.Context, d *DB) error {
 	}
 	return nil
 }
+
+// GroupedInserts is how many documents were inserted together with others.
+func (d *DB) GroupedInserts() int64 { return d.groups.grouped.Load() }

@@ -321,7 +321,10 @@ func (p *projector) intend(ctx context.Context, names []string, changes []Change
 	coll := p.db.db.Collection(journalColl)
 	var err error
 	if len(docs) == 1 {
-		_, err = coll.InsertOne(context.WithoutCancel(ctx), docs[0])
+		var raw bson.Raw
+		if raw, err = bson.Marshal(docs[0]); err == nil {
+			err = p.db.insertOne(context.WithoutCancel(ctx), coll, raw)
+		}
 	} else {
 		_, err = coll.InsertMany(context.WithoutCancel(ctx), docs)
 	}

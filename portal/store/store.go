@@ -51,6 +51,8 @@ type DB struct {
 	proj    *projector
 	// docs caches documents read by _id (embedded only; nil on MongoDB).
 	docs *docCache
+	// groups joins concurrent inserts into one (embedded only; group.go).
+	groups insertGroups
 }
 
 // Open connects (starting the embedded server when cfg.URI is empty),
@@ -356,30 +358,53 @@ func (c *Coll) Count(ctx context.Context, filter any) (int64, error) {
 }
 
 // Insert adds one document; a duplicate _id or unique key is ErrConflict.
+// The document is marshalled once, here: its _id names the document lock
+// and its bytes are what the cache keeps (a payment read back right after
+// its checkout is not a database read).
 func (c *Coll) Insert(ctx context.Context, doc any) error {
+	raw, err := marshalDoc(doc)
+	if err != nil {
+		return fmt.Errorf("%s: insert: %w", c.name, err)
+	}
 	o := c.db.observersOf(c.name, nil)
 	var changes []Change
-	err := c.db.lockInsert(func() error {
-		// The cache may know the document as absent.
-		if id, ok := docKey(idOf(doc)); ok {
-			defer c.db.docs.writing(c.db.db.Name(), c.name, id)(nil)
-		} else {
-			defer c.db.docs.writingColl(c.db.db.Name(), c.name)()
-		}
+	insert := func() (bson.Raw, error) {
 		if !o.any() {
-			_, err := c.c.InsertOne(ctx, doc)
-			return translate(c.name, err)
+			return raw, translate(c.name, c.db.insertOne(c.db.writeCtx(ctx), c.c, raw))
 		}
-		in := o.intend(ctx, c.db, []Change{changeOf(c.name, nil, rawOf(doc))})
-		if _, err := c.c.InsertOne(ctx, doc); err != nil {
+		in := o.intend(ctx, c.db, []Change{changeOf(c.name, nil, raw)})
+		if _, err := c.c.InsertOne(c.db.writeCtx(ctx), raw); err != nil {
 			in.fail(ctx, true)
-			return translate(c.name, err)
+			return nil, translate(c.name, err)
 		}
 		changes = in.done(ctx)
-		return nil
-	})
+		return raw, nil
+	}
+	if id, ok := docKey(raw.Lookup("_id")); ok {
+		err = c.db.lockDocCached(c.name, id, func(bson.Raw) (bson.Raw, error) { return insert() })
+	} else {
+		// No _id of our own (the driver adds one): the cache may know
+		// nothing about it, but absent documents of the collection go.
+		err = c.db.lockInsert(func() error {
+			defer c.db.docs.writingColl(c.db.db.Name(), c.name)()
+			_, err := insert()
+			return err
+		})
+	}
 	o.tell(ctx, c.db, changes)
 	return err
+}
+
+// marshalDoc is doc as BSON (raw bytes pass through).
+func marshalDoc(doc any) (bson.Raw, error) {
+	switch d := doc.(type) {
+	case bson.Raw:
+		return d, nil
+	case []byte:
+		return bson.Raw(d), nil
+	}
+	b, err := bson.Marshal(doc)
+	return bson.Raw(b), err
 }
 
 // InsertMany inserts unordered and reports which indexes were duplicates, so
