@@ -87,7 +87,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if cfg.DBLog {
 		dbLog = log.With("component", "ferretdb")
 	}
-	db, err := store.Open(ctx, store.Config{URI: cfg.MongoURI, DataDir: cfg.DataDir, Logger: log, EmbeddedLogger: dbLog})
+	db, err := store.Open(ctx, store.Config{URI: cfg.MongoURI, DataDir: cfg.DataDir, Logger: log, EmbeddedLogger: dbLog, SyncFull: cfg.SyncFull})
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}

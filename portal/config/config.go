@@ -54,6 +54,10 @@ type Config struct {
 	// (PORTAL_MONEY_INFLIGHT; 0, the default: all of them). Lower trades
 	// payments' latency for everyone else's throughput (README, load test).
 	MoneyInFlight int
+	// SyncFull makes every commit of the embedded database wait for the
+	// disk (PORTAL_EMBEDDED_SYNC=full; default normal: durable across a
+	// crash of the portal, not of the machine; store.StartEmbeddedSync).
+	SyncFull bool
 }
 
 // Load reads the environment.
@@ -103,6 +107,12 @@ func Load() (Config, error) {
 	if c.MoneyInFlight, err = strconv.Atoi(env("PORTAL_MONEY_INFLIGHT", "0")); err != nil || c.MoneyInFlight < 0 {
 		return c, fmt.Errorf("PORTAL_MONEY_INFLIGHT: want 0 (no cap) or a positive number of requests")
 	}
+	switch v := env("PORTAL_EMBEDDED_SYNC", "normal"); v {
+	case "normal", "full":
+		c.SyncFull = v == "full"
+	default:
+		return c, fmt.Errorf("PORTAL_EMBEDDED_SYNC: want normal or full, got %q", v)
+	}
 	mb, err := strconv.Atoi(env("PORTAL_IMPORT_MAX_MB", "50"))
 	if err != nil || mb <= 0 {
 		return c, fmt.Errorf("PORTAL_IMPORT_MAX_MB: want a positive number of megabytes")
@@ -134,6 +144,8 @@ func (c Config) String() string {
 	db := "embedded FerretDB in " + c.DataDir
 	if c.MongoURI != "" {
 		db = "MongoDB " + mask(c.MongoURI)
+	} else if c.SyncFull {
+		db += " (sync full)"
 	}
 	return fmt.Sprintf("addr=%s db=%s public=%s stripe=%s webhook=%s sandbox=%t smtp=%s messaging=%s jwt=%s secretkey=%s",
 		c.Addr, db, c.PublicURL, mask(c.StripeSecretKey), mask(c.StripeWebhookKey), c.Sandbox, mask(c.SMTPURL), mask(c.MessagingURL), mask(c.JWTSecret), mask(c.SecretKey))

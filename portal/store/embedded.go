@@ -38,8 +38,28 @@ type Embedded struct {
 }
 
 // StartEmbedded locks dir, starts FerretDB on it and returns once it accepts
-// connections. logger may be nil (FerretDB stays quiet).
+// connections. logger may be nil (FerretDB stays quiet). Commits reach the
+// disk as SyncNormal says.
 func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embedded, error) {
+	return StartEmbeddedSync(ctx, dir, logger, false)
+}
+
+// StartEmbeddedSync is StartEmbedded choosing how commits reach the disk:
+// with syncFull every commit waits for the disk (SQLite synchronous=FULL);
+// otherwise (synchronous=NORMAL, the default) a commit is in the
+// write-ahead log when it returns and the log is synced at checkpoints.
+//
+// Why NORMAL by default: SQLite's one writer commits one transaction per
+// FerretDB command, and under load a payment's ten or so commits each
+// waited for the disk. In WAL mode NORMAL stays consistent always and
+// durable across a crash of this process (the log is in the OS's hands);
+// only an OS crash or power loss may roll back the last commits before a
+// checkpoint (https://www.sqlite.org/pragma.html#pragma_synchronous).
+// Rails 8 and PocketBase ship the same default for SQLite. A single-box
+// install that must survive power loss commit by commit sets
+// PORTAL_EMBEDDED_SYNC=full; MongoDB proper (the production path) keeps
+// its own journaled write concern.
+func StartEmbeddedSync(ctx context.Context, dir string, logger *slog.Logger, syncFull bool) (*Embedded, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("embedded: data dir: %w", err)
@@ -68,10 +88,14 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 		// every document written.
 		logger = slog.New(slog.DiscardHandler)
 	}
+	sync := "normal"
+	if syncFull {
+		sync = "full"
+	}
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{Unix: sock},
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/",
+		SQLiteURL: "file:" + abs + "/?_pragma=synchronous(" + sync + ")",
 		Logger:    logger,
 	})
 	if err != nil {

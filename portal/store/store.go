@@ -33,6 +33,9 @@ type Config struct {
 	// Server reuses an embedded server started by the caller (tests share
 	// one per package); Close then leaves it running.
 	Server *Embedded
+	// SyncFull makes every commit of the embedded server wait for the disk
+	// (StartEmbeddedSync).
+	SyncFull bool
 }
 
 // DB is an open database with its write discipline.
@@ -70,7 +73,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	case cfg.Server != nil:
 		d.embedded, d.shared = cfg.Server, true
 	case uri == "":
-		e, err := StartEmbedded(ctx, cfg.DataDir, cfg.EmbeddedLogger)
+		e, err := StartEmbeddedSync(ctx, cfg.DataDir, cfg.EmbeddedLogger, cfg.SyncFull)
 		if err != nil {
 			return nil, err
 		}
