@@ -202,14 +202,24 @@ func (c *docCache) writing(db, coll, id string) func(after bson.Raw) {
 		}
 		// Nobody else writes this document while its lock is held, so the
 		// after image is what the database holds now.
-		if after != nil {
+		switch {
+		case isAbsent(after): // looked for under the lock and not there
+			s.keep(key, nil, t)
+		case after != nil:
 			s.keep(key, after, t)
 		}
 	}
 }
 
+// absentDoc is what peek returns, and a write's done takes, for a document
+// known to be absent: empty, not nil (nil is "not known").
+var absentDoc = bson.Raw{}
+
+func isAbsent(raw bson.Raw) bool { return raw != nil && len(raw) == 0 }
+
 // peek is the cached copy of a document for a caller holding its write
-// lock (no other write to it can be in flight); nil when not cached.
+// lock (no other write to it can be in flight); nil when not cached,
+// absentDoc when known absent.
 func (c *docCache) peek(db, coll, id string) bson.Raw {
 	if c == nil {
 		return nil
@@ -220,8 +230,11 @@ func (c *docCache) peek(db, coll, id string) bson.Raw {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if el, ok := s.byKey[key]; ok {
-		if e := el.Value.(*docEntry); e.gen == t.gen && e.all == t.all && e.raw != nil {
+		if e := el.Value.(*docEntry); e.gen == t.gen && e.all == t.all {
 			c.hits.Add(1)
+			if e.raw == nil {
+				return absentDoc
+			}
 			return e.raw
 		}
 	}

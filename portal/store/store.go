@@ -191,7 +191,7 @@ func (d *DB) lockDocCached(coll, id string, fn func(cached bson.Raw) (after bson
 	// is released and the write returns.
 	done := d.docs.writing(d.db.Name(), coll, id)
 	after, err := fn(cached)
-	if err != nil {
+	if err != nil && !isAbsent(after) {
 		after = nil
 	}
 	done(after)
@@ -376,7 +376,7 @@ func (c *Coll) Insert(ctx context.Context, doc any) error {
 			return raw, translate(c.name, c.db.insertOne(c.db.writeCtx(ctx), c.c, raw))
 		}
 		in := o.intend(ctx, c.db, []Change{changeOf(c.name, nil, raw)})
-		if _, err := c.c.InsertOne(c.db.writeCtx(ctx), raw); err != nil {
+		if err := c.db.insertOne(c.db.writeCtx(ctx), c.c, raw); err != nil {
 			in.fail(ctx, true)
 			return nil, translate(c.name, err)
 		}
@@ -777,8 +777,14 @@ func (c *Coll) mutate(ctx context.Context, id string, doc any, check func(bson.R
 		var o observers
 		var changes []Change
 		err := c.db.lockDocCached(c.name, id, func(raw bson.Raw) (bson.Raw, error) {
+			if isAbsent(raw) { // known absent: still, under its lock
+				return absentDoc, fmt.Errorf("%s: %w", c.name, apperr.ErrNotFound)
+			}
 			if raw == nil {
 				if err := c.c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&raw); err != nil {
+					if errors.Is(err, mongo.ErrNoDocuments) {
+						return absentDoc, translate(c.name, err)
+					}
 					return nil, translate(c.name, err)
 				}
 			}
