@@ -293,3 +293,59 @@ func TestStripeCheckoutAgainstStripeMock(t *testing.T) {
 		t.Fatalf("sessions %+v %+v", a, b)
 	}
 }
+
+// A crash after the money was imputed but before the payment moved to
+// succeeded leaves the accounts paid and the payment pending; the
+// gateway's retry then records the payment with the same allocation and
+// imputes nothing again.
+func TestCompletionAfterACrashImputesOnce(t *testing.T) {
+	e, ctx := env(t)
+	svc := e.App.Payments
+	p, _, err := svc.Checkout(ctx, payments.CheckoutInput{Amount: 12000000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := payments.ImputeOnly(ctx, svc, "acme", p.ID, "sbx_ref"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := svc.Get(ctx, "acme", p.ID); got.Status != payments.StatusPending {
+		t.Fatalf("status after the crash %s, want pending", got.Status)
+	}
+	if a1, a2 := balance(t, e, "A1"), balance(t, e, "A2"); a1 != 0 || a2 != 3000000 {
+		t.Fatalf("after the crash A1=%d A2=%d, want 0 and 3000000", a1, a2)
+	}
+	for i := 0; i < 2; i++ { // the retry, then a duplicate of it
+		got, err := svc.Complete(ctx, "acme", p.ID, "sbx_ref", p.Amount, "COP")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != payments.StatusSucceeded || got.CompletedAt == nil || len(got.Allocation) != 2 ||
+			got.Allocation[0].ID != "acme:A1" || got.Allocation[0].Amount != 10000000 ||
+			got.Allocation[1].ID != "acme:A2" || got.Allocation[1].Amount != 2000000 || got.Credit != 0 {
+			t.Fatalf("completion %d: %+v", i, got)
+		}
+	}
+	if a1, a2, b1 := balance(t, e, "A1"), balance(t, e, "A2"), balance(t, e, "B1"); a1 != 0 || a2 != 3000000 || b1 != 3000000 {
+		t.Fatalf("after the retry A1=%d A2=%d B1=%d, want 0, 3000000 and 3000000", a1, a2, b1)
+	}
+	var paid int64
+	n := 0
+	err = e.App.DB.Tenant("acme").C("ledger").Each(ctx, bson.D{}, nil, func(raw bson.Raw) error {
+		var l accounts.LedgerEntry
+		if err := bson.Unmarshal(raw, &l); err != nil {
+			return err
+		}
+		if c := accounts.Collected(l.Kind, l.Amount); c != 0 {
+			paid += c
+			n++
+		}
+		return nil
+	})
+	if err != nil || n != 2 || paid != 12000000 {
+		t.Fatalf("ledger payments: %d entries, %d total, %v", n, paid, err)
+	}
+	drift, err := accounts.Reconcile(ctx, e.App.DB.Tenant("acme"))
+	if err != nil || len(drift) != 0 {
+		t.Fatalf("ledger drift %+v %v", drift, err)
+	}
+}

@@ -388,26 +388,99 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Payment, Sess
 // Stripe webhook or the sandbox page: it checks the amount, records each
 // allocation once in the ledger and moves the payment to succeeded. A
 // repeated or concurrent call applies nothing twice.
+//
+// The money is imputed before the payment says so, and the payment then
+// moves to succeeded with its allocation in one compare-and-set: one write
+// fewer per payment than recording the allocation apart, and a succeeded
+// payment always shows where its money went. A crash in between leaves
+// the accounts paid and the payment pending; the gateway's retry (or the
+// Wompi poll) completes it, and the keyed ledger entries make that retry
+// impute nothing again.
 func (s *Service) Complete(ctx context.Context, tenant, paymentID, gatewayRef string, paid int64, currency string) (Payment, error) {
 	sc := s.db.Tenant(tenant)
 	var p Payment
-	flagged, moved := false, false
+	if err := sc.C("payments").Get(ctx, paymentID, &p); err != nil {
+		return p, err
+	}
+	if rank[p.Status] < rank[StatusSucceeded] {
+		if paid != p.Amount || !equalFold(currency, p.Currency) {
+			return s.flag(ctx, sc, p.ID, gatewayRef, paid, currency)
+		}
+		if err := s.settle(ctx, sc, &p, gatewayRef); err != nil {
+			return p, err
+		}
+	}
+	if err := s.clearAwaiting(ctx, sc, p); err != nil {
+		return p, err
+	}
+	if p.Status != StatusSucceeded && p.Status != StatusReversed {
+		return p, nil
+	}
+	// Then the debtor's plan: the installment it pays, or extras that
+	// reduce the last installments (once per payment).
+	if err := afterPayment(ctx, sc, p, time.Now().UTC()); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// settle imputes a pending payment's money to its accounts and moves it to
+// succeeded with the allocation; p is left as stored. The call that moves
+// it audits it; a concurrent one finds it recorded and imputes nothing new
+// (its ledger entries are keyed by payment and account).
+func (s *Service) settle(ctx context.Context, sc *store.Scope, p *Payment, gatewayRef string) error {
+	now := s.now().UTC()
+	p.CompletedAt = &now
+	// An installment's financing interest is booked before its money is
+	// imputed, so the payment pays it first, as the law orders.
+	if p.Plan != nil {
+		if err := planbook.BookInterest(ctx, sc, p.Plan.PlanID, p.Plan.Installment); err != nil {
+			return err
+		}
+	}
+	alloc, charges, credit, err := s.impute(ctx, sc, *p, gatewayRef)
+	if err != nil {
+		return err
+	}
+	moved := false
+	err = sc.C("payments").Mutate(ctx, p.ID, p, func() (bson.D, error) {
+		moved = false
+		if rank[p.Status] >= rank[StatusSucceeded] {
+			return nil, nil // recorded by a concurrent call: never backwards
+		}
+		moved = true
+		return bson.D{{Key: "$set", Value: bson.D{
+			{Key: "status", Value: StatusSucceeded}, {Key: "gatewayRef", Value: gatewayRef}, {Key: "paidAmount", Value: p.Amount},
+			{Key: "completedAt", Value: now}, {Key: "awaiting", Value: false},
+			{Key: "allocation", Value: alloc}, {Key: "charges", Value: charges}, {Key: "credit", Value: credit}}}}, nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := sc.C("payments").Get(ctx, p.ID, p); err != nil {
+		return err
+	}
+	if moved { // audited by the call that recorded it, not by repeats
+		_ = s.audit.Record(ctx, sc.Slug(), "payment.succeeded", p.ID, map[string]any{"amount": p.Amount})
+	}
+	return nil
+}
+
+// flag records a payment whose gateway reported another amount or
+// currency than was asked: nothing is imputed, staff decide.
+func (s *Service) flag(ctx context.Context, sc *store.Scope, paymentID, gatewayRef string, paid int64, currency string) (Payment, error) {
+	var p Payment
+	moved := false
 	err := sc.C("payments").Mutate(ctx, paymentID, &p, func() (bson.D, error) {
 		moved = false
 		if rank[p.Status] >= rank[StatusSucceeded] {
 			return nil, nil // already recorded (or later): never backwards
 		}
 		moved = true
-		now := s.now().UTC()
-		set := bson.D{{Key: "gatewayRef", Value: gatewayRef}, {Key: "paidAmount", Value: paid}, {Key: "completedAt", Value: now}, {Key: "awaiting", Value: false}}
-		if paid != p.Amount || !equalFold(currency, p.Currency) {
-			flagged = true
-			set = append(set, bson.E{Key: "status", Value: StatusFlagged},
-				bson.E{Key: "note", Value: fmt.Sprintf("la pasarela reportó %d %s, se esperaba %d %s", paid, currency, p.Amount, p.Currency)})
-		} else {
-			set = append(set, bson.E{Key: "status", Value: StatusSucceeded})
-		}
-		return bson.D{{Key: "$set", Value: set}}, nil
+		return bson.D{{Key: "$set", Value: bson.D{
+			{Key: "gatewayRef", Value: gatewayRef}, {Key: "paidAmount", Value: paid}, {Key: "completedAt", Value: s.now().UTC()},
+			{Key: "awaiting", Value: false}, {Key: "status", Value: StatusFlagged},
+			{Key: "note", Value: fmt.Sprintf("la pasarela reportó %d %s, se esperaba %d %s", paid, currency, p.Amount, p.Currency)}}}}, nil
 	})
 	if err != nil {
 		return p, err
@@ -418,29 +491,8 @@ func (s *Service) Complete(ctx context.Context, tenant, paymentID, gatewayRef st
 	if err := s.clearAwaiting(ctx, sc, p); err != nil {
 		return p, err
 	}
-	if p.Status != StatusSucceeded && p.Status != StatusReversed {
-		if flagged && moved {
-			_ = s.audit.Record(ctx, tenant, "payment.flagged", p.ID, map[string]any{"paid": paid, "expected": p.Amount})
-		}
-		return p, nil
-	}
-	// An installment's financing interest is booked before its money is
-	// imputed, so the payment pays it first, as the law orders.
-	if p.Plan != nil {
-		if err := planbook.BookInterest(ctx, sc, p.Plan.PlanID, p.Plan.Installment); err != nil {
-			return p, err
-		}
-	}
-	if err := s.impute(ctx, sc, &p, gatewayRef); err != nil {
-		return p, err
-	}
-	// Then the debtor's plan: the installment it pays, or extras that
-	// reduce the last installments (once per payment).
-	if err := afterPayment(ctx, sc, p, time.Now().UTC()); err != nil {
-		return p, err
-	}
-	if moved { // audited by the call that recorded it, not by repeats
-		_ = s.audit.Record(ctx, tenant, "payment.succeeded", p.ID, map[string]any{"amount": p.Amount})
+	if moved {
+		_ = s.audit.Record(ctx, sc.Slug(), "payment.flagged", p.ID, map[string]any{"paid": paid, "expected": p.Amount})
 	}
 	return p, nil
 }
@@ -642,20 +694,20 @@ func planned(amount int64, targets []string, lines map[string]debtors.Line, sett
 	return alloc, charges
 }
 
-// impute applies a succeeded payment's money to its targets through the
+// impute applies a payment's money to its targets through the
 // money engine, on the day it arrived: each target takes what it owes (less
 // its discount when settling), interest first; the last takes the rest,
 // and what no debt takes is held as the debtor's credit, never a negative
 // balance. Keyed per account: a repeat or a retry after a crash takes the
 // same amounts (each account remembers what it took).
-func (s *Service) impute(ctx context.Context, sc *store.Scope, p *Payment, gatewayRef string) error {
+func (s *Service) impute(ctx context.Context, sc *store.Scope, p Payment, gatewayRef string) ([]calc.Allocation, []Charge, int64, error) {
 	rules, err := s.rules.Rules(ctx, p.TenantID)
 	if err != nil {
-		return err
+		return nil, nil, 0, err
 	}
 	t, err := s.tenants.TenantByID(ctx, p.TenantID)
 	if err != nil {
-		return err
+		return nil, nil, 0, err
 	}
 	value := accounts.CivilDay(p.CompletedAtOr(), t.Location())
 	pk := keyOf(p.ID)
@@ -670,7 +722,7 @@ func (s *Service) impute(ctx context.Context, sc *store.Scope, p *Payment, gatew
 		key := sc.ID("pay:" + pk + ":" + sc.Key(acct))
 		var a accounts.Account
 		if err := sc.C("accounts").Get(ctx, acct, &a); err != nil {
-			return fmt.Errorf("record payment %s: %w", p.ID, err)
+			return nil, nil, 0, fmt.Errorf("record payment %s: %w", p.ID, err)
 		}
 		share := left
 		if prev, ok := accounts.AppliedOf(a, key); ok {
@@ -689,7 +741,7 @@ func (s *Service) impute(ctx context.Context, sc *store.Scope, p *Payment, gatew
 		ap, err := accounts.ApplyPayment(ctx, sc, acct, accounts.PaymentIn{Key: key, Amount: share, Value: value, At: p.CompletedAtOr(),
 			Channel: "online", Ref: gatewayRef, Excess: accounts.HoldExcess, Settle: p.Settle, Rules: rules, Currency: p.Currency})
 		if err != nil {
-			return fmt.Errorf("record payment %s: %w", p.ID, err)
+			return nil, nil, 0, fmt.Errorf("record payment %s: %w", p.ID, err)
 		}
 		left -= ap.Total()
 		alloc = append(alloc, calc.Allocation{ID: acct, Amount: ap.Principal})
@@ -698,9 +750,7 @@ func (s *Service) impute(ctx context.Context, sc *store.Scope, p *Payment, gatew
 		}
 		credit += ap.Excess
 	}
-	p.Allocation, p.Charges, p.Credit = alloc, charges, credit
-	return sc.C("payments").Update(ctx, p.ID, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "allocation", Value: alloc}, {Key: "charges", Value: charges}, {Key: "credit", Value: credit}}}})
+	return alloc, charges, credit, nil
 }
 
 // describe is what the gateway's page says the payment is for, in the
