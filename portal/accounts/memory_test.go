@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strconv"
 	"testing"
+	"time"
 
 	"cartera/portal/apptest"
 	"cartera/portal/config"
@@ -27,14 +28,22 @@ func monthFile(month, rows int) []byte {
 	return b.Bytes()
 }
 
-// liveHeap is the heap after two collections, less what the document
-// cache holds (bounded on its own: store.DefaultCacheBytes).
-func liveHeap(db *store.DB) (heap, cache int) {
-	runtime.GC()
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return int(ms.HeapAlloc), db.CacheStats().Bytes
+// liveHeap is the heap after a collection, less what the document cache
+// holds (bounded on its own: store.DefaultCacheBytes): the least of five
+// readings 20 ms apart, so work still finishing in the background (a
+// batch of the projections, a job's last step) does not count.
+func liveHeap(db *store.DB) int {
+	least := 0
+	for i := 0; i < 5; i++ {
+		time.Sleep(20 * time.Millisecond)
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		if v := int(ms.HeapAlloc) - db.CacheStats().Bytes; i == 0 || v < least {
+			least = v
+		}
+	}
+	return least
 }
 
 // importMonths imports files of rows each into one tenant through the
@@ -49,14 +58,13 @@ func importMonths(tb testing.TB, files, rows int) []int {
 		if r := e.Import("acme", mgr, fmt.Sprintf("month-%02d.csv", m), monthFile(m, rows)); int(r["inserted"].(float64)) != rows {
 			tb.Fatalf("file %d: %v", m, r)
 		}
-		if err := e.App.DB.Settle(e.Ctx(), store.TenantKey("acme")); err != nil {
+		if err := e.App.DB.Drain(e.Ctx()); err != nil {
 			tb.Fatal(err)
 		}
 		if r := e.Do("GET", "/api/tenants/acme/accounts?limit=50&status=open", mgr, nil); r.Status != 200 {
 			tb.Fatalf("portfolio: %d %s", r.Status, r.Body)
 		}
-		heap, cache := liveHeap(e.App.DB)
-		out = append(out, heap-cache)
+		out = append(out, liveHeap(e.App.DB))
 	}
 	return out
 }

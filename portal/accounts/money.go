@@ -186,10 +186,8 @@ func ApplyPayment(ctx context.Context, sc *store.Scope, accountID string, in Pay
 	if res.Replayed {
 		ms = movementsOf(a, in.Key)
 	}
-	for _, m := range ms {
-		if err := journal(ctx, sc, a, m); err != nil {
-			return res, err
-		}
+	if err := journalAll(ctx, sc, a, ms); err != nil {
+		return res, err
 	}
 	var after Account
 	if err := sc.C("accounts").Get(ctx, accountID, &after); err == nil {
@@ -242,12 +240,36 @@ func appliedOf(a Account, key string) (Applied, bool) {
 // journal writes a movement already on the account to the ledger (a
 // duplicate key means it is there).
 func journal(ctx context.Context, sc *store.Scope, a Account, m Movement) error {
-	e := LedgerEntry{ID: m.LedgerID, TenantID: sc.Slug(), AccountID: a.ID, DebtorID: a.DebtorID, Kind: m.Kind, Channel: m.Channel,
-		Amount: m.Amount, Currency: a.Currency, Ref: m.Ref, Note: m.Note, By: m.By, At: m.At, Value: m.Value, Of: m.Of}
-	if err := sc.C("ledger").Insert(ctx, e); err != nil && !errors.Is(err, apperr.ErrConflict) {
+	if err := sc.C("ledger").Insert(ctx, ledgerEntry(sc, a, m)); err != nil && !errors.Is(err, apperr.ErrConflict) {
 		return fmt.Errorf("journal %s: %w", m.LedgerID, err)
 	}
 	return nil
+}
+
+// journalAll is journal for the movements of one operation (a payment's
+// interest, principal and credit): one insert of them all, so one write
+// and one projection journal entry instead of one each.
+func journalAll(ctx context.Context, sc *store.Scope, a Account, ms []Movement) error {
+	switch len(ms) {
+	case 0:
+		return nil
+	case 1:
+		return journal(ctx, sc, a, ms[0])
+	}
+	docs := make([]any, len(ms))
+	for i, m := range ms {
+		docs[i] = ledgerEntry(sc, a, m)
+	}
+	// Entries already there (a replay) come back as duplicates: recorded.
+	if _, err := sc.C("ledger").InsertMany(ctx, docs); err != nil {
+		return fmt.Errorf("journal %s: %w", ms[0].LedgerID, err)
+	}
+	return nil
+}
+
+func ledgerEntry(sc *store.Scope, a Account, m Movement) LedgerEntry {
+	return LedgerEntry{ID: m.LedgerID, TenantID: sc.Slug(), AccountID: a.ID, DebtorID: a.DebtorID, Kind: m.Kind, Channel: m.Channel,
+		Amount: m.Amount, Currency: a.Currency, Ref: m.Ref, Note: m.Note, By: m.By, At: m.At, Value: m.Value, Of: m.Of}
 }
 
 // Reversed is what a reversal put back on an account.
@@ -345,9 +367,6 @@ func ReversePayment(ctx context.Context, sc *store.Scope, accountID, payKey, rev
 		case KindCredit:
 			res.Discount = max(res.Discount, m.Amount)
 		}
-		if err := journal(ctx, sc, a, m); err != nil {
-			return res, err
-		}
 	}
-	return res, nil
+	return res, journalAll(ctx, sc, a, ms)
 }
