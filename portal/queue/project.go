@@ -98,7 +98,7 @@ func (s *Service) refreshEntries(ctx context.Context, tenant string, chs []store
 			return err
 		}
 	}
-	return w.apply(ctx, c.sc, s.now())
+	return s.write(ctx, c, w, s.now())
 }
 
 // freshItem is the queue row of an account as it is now, computed without

@@ -4,19 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo/options"
+	"golang.org/x/sync/errgroup"
 
 	"cartera/portal/accounts"
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
+	"cartera/portal/readside/packed"
 	"cartera/portal/store"
 	"cartera/portal/strategy"
 	"cartera/tenants"
@@ -206,15 +206,19 @@ type wlWrites struct {
 	written func(id, token string, m map[string]Entry)
 }
 
-func newWrites() *wlWrites {
-	return &wlWrites{set: map[string]map[string]Entry{}, unset: map[string][]string{}}
+func (s *Service) newWrites() *wlWrites {
+	return &wlWrites{set: map[string]map[string]Entry{}, unset: map[string][]string{}, written: s.lists.putEntries}
 }
 
-// newWrites is newWrites feeding the service's cache.
-func (s *Service) newWrites() *wlWrites {
-	w := newWrites()
-	w.written = s.lists.putEntries
-	return w
+// write applies w. A worklist an earlier release wrote cannot be edited:
+// the tenant's worklists are rebuilt from the accounts instead, which hold
+// what w carries.
+func (s *Service) write(ctx context.Context, c *ctxTenant, w *wlWrites, now time.Time) error {
+	err := w.apply(ctx, c.sc, now)
+	if errors.Is(err, packed.ErrStale) {
+		_, err = s.RebuildWorklists(ctx, c.t.ID)
+	}
+	return err
 }
 
 func (w *wlWrites) put(collector, key string, e Entry) {
@@ -239,7 +243,11 @@ func (w *wlWrites) apply(ctx context.Context, sc *store.Scope, now time.Time) er
 		cols[c] = true
 	}
 	for c := range cols {
-		err := editWorklist(ctx, sc, c, now, w.written, func(m map[string]Entry) bool {
+		err := editWorklist(ctx, sc, c, now, w.written, func(wl *Worklist) (map[string]Entry, bool, error) {
+			m, err := wl.Entries()
+			if err != nil {
+				return nil, false, err
+			}
 			changed := false
 			for _, k := range w.unset[c] {
 				if _, ok := m[k]; ok {
@@ -255,7 +263,7 @@ func (w *wlWrites) apply(ctx context.Context, sc *store.Scope, now time.Time) er
 				m[k] = e
 				changed = true
 			}
-			return changed
+			return m, changed, nil
 		})
 		if err != nil {
 			return fmt.Errorf("worklist %s: %w", c, err)
@@ -264,65 +272,54 @@ func (w *wlWrites) apply(ctx context.Context, sc *store.Scope, now time.Time) er
 	return nil
 }
 
-// editWorklist applies fn to a collector's entries with a compare-and-set,
+// editWorklist writes a collector's entries with a compare-and-set,
 // creating the worklist when it does not exist, then stamps the new token.
-// fn only computes.
-func editWorklist(ctx context.Context, sc *store.Scope, collector string, now time.Time, written func(id, token string, m map[string]Entry), fn func(map[string]Entry) bool) error {
+// next computes the entries from the worklist as stored (empty when there
+// is none), false when there is nothing to write; it only computes.
+func editWorklist(ctx context.Context, sc *store.Scope, collector string, now time.Time, written func(id, token string, m map[string]Entry), next func(*Worklist) (map[string]Entry, bool, error)) error {
 	id := worklistID(sc, collector)
 	for range 5 {
 		var wl Worklist
-		var ferr error
 		token := newToken()
-		changed := false
 		var final map[string]Entry
 		err := sc.C("worklists").Mutate(ctx, id, &wl, func() (bson.D, error) {
-			m, err := wl.Entries()
-			if err != nil {
+			final = nil // Mutate calls again when it loses a race
+			m, ok, err := next(&wl)
+			if !ok || err != nil {
 				return nil, err
 			}
-			if !fn(m) {
-				return nil, nil // nothing to write
-			}
-			final = m
 			data, err := EncodeEntries(m)
 			if err != nil {
-				ferr = err
 				return nil, err
 			}
-			changed = true
+			final = m
 			return bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: data}, {Key: "count", Value: len(m)}, {Key: "updatedAt", Value: now}, {Key: "token", Value: token}}}}, nil
 		})
-		if err == nil && changed {
-			if written != nil {
-				written(id, token, final)
-			}
-			return writeStamp(ctx, sc, collector, token)
-		}
-		if err == nil {
+		if err == nil && final == nil {
 			return nil // unchanged
 		}
-		if ferr != nil || !errors.Is(err, apperr.ErrNotFound) {
-			return err
+		if errors.Is(err, apperr.ErrNotFound) {
+			m, ok, err := next(&Worklist{})
+			if !ok || err != nil || len(m) == 0 {
+				return err
+			}
+			data, err := EncodeEntries(m)
+			if err != nil {
+				return err
+			}
+			err = sc.C("worklists").Insert(ctx, Worklist{ID: id, TenantID: sc.Slug(), CollectorID: collector, Count: len(m), Data: data, UpdatedAt: now, Token: token})
+			if errors.Is(err, apperr.ErrConflict) {
+				continue // someone else created it: edit it
+			}
+			final = m
 		}
-		m := map[string]Entry{}
-		if !fn(m) || len(m) == 0 {
-			return nil
-		}
-		data, err := EncodeEntries(m)
 		if err != nil {
 			return err
 		}
-		err = sc.C("worklists").Insert(ctx, Worklist{ID: id, TenantID: sc.Slug(), CollectorID: collector, Count: len(m), Data: data, UpdatedAt: now, Token: token})
-		if err == nil {
-			if written != nil {
-				written(id, token, m)
-			}
-			return writeStamp(ctx, sc, collector, token)
+		if written != nil {
+			written(id, token, final)
 		}
-		if !errors.Is(err, apperr.ErrConflict) {
-			return err
-		}
-		// a conflict means someone else created it: edit it
+		return writeStamp(ctx, sc, collector, token)
 	}
 	return fmt.Errorf("worklist %s: %w", id, apperr.ErrConflict)
 }
@@ -369,7 +366,7 @@ func (s *Service) assigned(ctx context.Context, tenant string, moves []Move) err
 			return err
 		}
 	}
-	return w.apply(ctx, c.sc, s.now())
+	return s.write(ctx, c, w, s.now())
 }
 
 // stage builds the account's entry and queues its write.
@@ -474,7 +471,7 @@ func (s *Service) touch(ctx context.Context, tenant, accountID string, change fu
 	} else {
 		w.remove(a.CollectorID, c.sc.Key(a.ID))
 	}
-	return w.apply(ctx, c.sc, s.now())
+	return s.write(ctx, c, w, s.now())
 }
 
 // saveLadderDoc writes ladderDone and nextAction when they changed and
@@ -607,30 +604,22 @@ func (s *Service) Queue(ctx context.Context, f QueueFilter) ([]Item, error) {
 	for len(out) < f.Limit && len(items) > 0 {
 		batch := items[:min(f.Limit-len(out), len(items))]
 		items = items[len(batch):]
-		type res struct {
-			it  Item
-			ok  bool
-			err error
-		}
-		got := make([]res, len(batch))
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, verifyParallel)
+		fresh := make([]Item, len(batch))
+		shown := make([]bool, len(batch))
+		var g errgroup.Group
+		g.SetLimit(verifyParallel)
 		for i, it := range batch {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer func() { <-sem; wg.Done() }()
-				fresh, ok, err := s.verify(ctx, byTenant[it.Tenant], collector, *it, f.Type)
-				got[i] = res{fresh, ok, err}
-			}()
+			g.Go(func() (err error) {
+				fresh[i], shown[i], err = s.verify(ctx, byTenant[it.Tenant], collector, *it, f.Type)
+				return err
+			})
 		}
-		wg.Wait()
-		for _, r := range got {
-			if r.err != nil {
-				return nil, r.err
-			}
-			if r.ok {
-				out = append(out, r.it)
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		for i := range batch {
+			if shown[i] {
+				out = append(out, fresh[i])
 			}
 		}
 	}
@@ -682,7 +671,12 @@ func (s *Service) dueItems(ctx context.Context, c *ctxTenant, collector string) 
 				items = append(items, it)
 			}
 		})
-		if err != nil {
+		if errors.Is(err, packed.ErrStale) { // an earlier release's: rebuilt, then read as current
+			if _, err := s.RebuildWorklists(ctx, c.t.ID); err != nil {
+				return nil, err
+			}
+			return s.dueItems(ctx, c, collector)
+		} else if err != nil {
 			return nil, err
 		}
 		token = wl.Token
@@ -811,10 +805,8 @@ func (s *Service) RebuildWorklists(ctx context.Context, tenant string) (int, err
 	}
 	now := s.now()
 	for col, entries := range lists {
-		err := editWorklist(ctx, c.sc, col, now, s.lists.putEntries, func(m map[string]Entry) bool {
-			clear(m)
-			maps.Copy(m, entries)
-			return true
+		err := editWorklist(ctx, c.sc, col, now, s.lists.putEntries, func(*Worklist) (map[string]Entry, bool, error) {
+			return entries, true, nil // whatever was stored, in whichever format
 		})
 		if err != nil {
 			return n, err
