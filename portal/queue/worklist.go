@@ -295,26 +295,14 @@ func editWorklist(ctx context.Context, sc *store.Scope, collector string, now ti
 			final = m
 			return bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: data}, {Key: "count", Value: len(m)}, {Key: "updatedAt", Value: now}, {Key: "token", Value: token}}}}, nil
 		})
-		if err == nil && final == nil {
-			return nil // unchanged
-		}
 		if errors.Is(err, apperr.ErrNotFound) {
-			m, ok, err := next(&Worklist{})
-			if !ok || err != nil || len(m) == 0 {
-				return err
-			}
-			data, err := EncodeEntries(m)
-			if err != nil {
-				return err
-			}
-			err = sc.C("worklists").Insert(ctx, Worklist{ID: id, TenantID: sc.Slug(), CollectorID: collector, Count: len(m), Data: data, UpdatedAt: now, Token: token})
+			final, err = insertWorklist(ctx, sc, collector, now, token, next)
 			if errors.Is(err, apperr.ErrConflict) {
 				continue // someone else created it: edit it
 			}
-			final = m
 		}
-		if err != nil {
-			return err
+		if err != nil || final == nil {
+			return err // failed, or nothing to write
 		}
 		if written != nil {
 			written(id, token, final)
@@ -322,6 +310,20 @@ func editWorklist(ctx context.Context, sc *store.Scope, collector string, now ti
 		return writeStamp(ctx, sc, collector, token)
 	}
 	return fmt.Errorf("worklist %s: %w", id, apperr.ErrConflict)
+}
+
+// insertWorklist creates a collector's worklist with next's entries (none:
+// nothing is created) and returns them.
+func insertWorklist(ctx context.Context, sc *store.Scope, collector string, now time.Time, token string, next func(*Worklist) (map[string]Entry, bool, error)) (map[string]Entry, error) {
+	m, ok, err := next(&Worklist{})
+	if !ok || err != nil || len(m) == 0 {
+		return nil, err
+	}
+	data, err := EncodeEntries(m)
+	if err != nil {
+		return nil, err
+	}
+	return m, sc.C("worklists").Insert(ctx, Worklist{ID: worklistID(sc, collector), TenantID: sc.Slug(), CollectorID: collector, Count: len(m), Data: data, UpdatedAt: now, Token: token})
 }
 
 // Move is an account that changed hands (From or To may be empty).
