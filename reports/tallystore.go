@@ -1,10 +1,12 @@
 package reports
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"maps"
 	"slices"
@@ -255,14 +257,18 @@ func (t *Tally) plan(ctx context.Context, sc *store.Scope, d *contrib) (docs map
 			}
 		}
 	}
-	keys = slices.Collect(maps.Keys(docs))
-	for k := range sets {
-		if docs[k] == nil {
-			keys = append(keys, k)
+	return docs, adds, slices.Sorted(maps.Keys(union(maps.Keys(docs), maps.Keys(sets)))), nil
+}
+
+// union is the distinct keys of several maps.
+func union(keys ...iter.Seq[string]) map[string]bool {
+	out := map[string]bool{}
+	for _, ks := range keys {
+		for k := range ks {
+			out[k] = true
 		}
 	}
-	slices.Sort(keys)
-	return docs, adds, keys, nil
+	return out
 }
 
 // apply adds a delta to the stored counters: each dated figure to its day,
@@ -623,17 +629,7 @@ func (t *Tally) compare(ctx context.Context, tenant string) ([]Drift, *contrib, 
 		return nil, nil, fmt.Errorf("compare counters: %w", err)
 	}
 	var drifts []Drift
-	keys := map[string]bool{}
-	for k := range docs {
-		keys[k] = true
-	}
-	for k := range sets {
-		keys[k] = true
-	}
-	for k := range stored {
-		keys[k] = true
-	}
-	for doc := range keys {
+	for doc := range union(maps.Keys(docs), maps.Keys(sets), maps.Keys(stored)) {
 		s := stored[doc]
 		if s == nil {
 			s = &tallyDoc{}
@@ -648,14 +644,7 @@ func (t *Tally) compare(ctx context.Context, tenant string) ([]Drift, *contrib, 
 				drifts = append(drifts, Drift{Doc: doc, Key: k, Stored: v})
 			}
 		}
-		names := map[string]bool{}
-		for n := range sets[doc] {
-			names[n] = true
-		}
-		for n := range s.S {
-			names[n] = true
-		}
-		for n := range names {
+		for n := range union(maps.Keys(sets[doc]), maps.Keys(s.S)) {
 			want := roaring.New()
 			for _, a := range sets[doc][n] {
 				want.Add(seqs[a])
@@ -669,12 +658,7 @@ func (t *Tally) compare(ctx context.Context, tenant string) ([]Drift, *contrib, 
 			}
 		}
 	}
-	sort.Slice(drifts, func(i, j int) bool {
-		if drifts[i].Doc != drifts[j].Doc {
-			return drifts[i].Doc < drifts[j].Doc
-		}
-		return drifts[i].Key < drifts[j].Key
-	})
+	slices.SortFunc(drifts, func(a, b Drift) int { return cmp.Or(strings.Compare(a.Doc, b.Doc), strings.Compare(a.Key, b.Key)) })
 	return drifts, rebuilt, nil
 }
 

@@ -90,10 +90,6 @@ func (s *Service) refreshEntries(ctx context.Context, tenant string, chs []store
 		if had && before.CollectorID != a.CollectorID {
 			w.remove(before.CollectorID, key)
 		}
-		if !inWorklist(a) {
-			w.remove(a.CollectorID, key)
-			continue
-		}
 		if err := s.stage(ctx, c, w, a); err != nil {
 			return err
 		}

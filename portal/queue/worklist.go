@@ -348,9 +348,8 @@ func (s *Service) assigned(ctx context.Context, tenant string, moves []Move) err
 	}
 	w := s.newWrites()
 	for _, m := range moves {
-		key := c.sc.Key(m.AccountID)
 		if m.From != "" && m.From != m.To {
-			w.remove(m.From, key)
+			w.remove(m.From, c.sc.Key(m.AccountID))
 		}
 		var a accountDoc
 		if m.Account != nil {
@@ -360,10 +359,6 @@ func (s *Service) assigned(ctx context.Context, tenant string, moves []Move) err
 		} else if err != nil {
 			return err
 		}
-		if !inWorklist(a) {
-			w.remove(a.CollectorID, key)
-			continue
-		}
 		if err := s.stage(ctx, c, w, a); err != nil {
 			return err
 		}
@@ -371,8 +366,13 @@ func (s *Service) assigned(ctx context.Context, tenant string, moves []Move) err
 	return s.write(ctx, c, w, s.now())
 }
 
-// stage builds the account's entry and queues its write.
+// stage builds the account's entry and queues its write, or its removal
+// when the account belongs in no worklist.
 func (s *Service) stage(ctx context.Context, c *ctxTenant, w *wlWrites, a accountDoc) error {
+	if !inWorklist(a) {
+		w.remove(a.CollectorID, c.sc.Key(a.ID))
+		return nil
+	}
 	live, err := c.livePromise(ctx, a)
 	if err != nil {
 		return err
@@ -466,12 +466,8 @@ func (s *Service) touch(ctx context.Context, tenant, accountID string, change fu
 		return err
 	}
 	w := s.newWrites()
-	if inWorklist(a) {
-		if err := s.stage(ctx, c, w, a); err != nil {
-			return err
-		}
-	} else {
-		w.remove(a.CollectorID, c.sc.Key(a.ID))
+	if err := s.stage(ctx, c, w, a); err != nil {
+		return err
 	}
 	return s.write(ctx, c, w, s.now())
 }
@@ -652,13 +648,16 @@ func (s *Service) dueItems(ctx context.Context, c *ctxTenant, collector string) 
 		return items, nil
 	}
 	var items []Item
+	add := func(_ string, e Entry) {
+		if it, ok := itemOf(c, e, ""); ok {
+			items = append(items, it)
+		}
+	}
 	if m, ok := s.lists.entries(id, token); ok {
 		// Written by this process since: no document read, no decoding.
 		items = make([]Item, 0, len(m))
-		for _, e := range m {
-			if it, ok := itemOf(c, e, ""); ok {
-				items = append(items, it)
-			}
+		for k, e := range m {
+			add(k, e)
 		}
 	} else {
 		var wl Worklist
@@ -668,11 +667,7 @@ func (s *Service) dueItems(ctx context.Context, c *ctxTenant, collector string) 
 			return nil, err
 		}
 		items = make([]Item, 0, wl.Count)
-		err = wl.each(func(_ string, e Entry) {
-			if it, ok := itemOf(c, e, ""); ok {
-				items = append(items, it)
-			}
-		})
+		err = wl.each(add)
 		if errors.Is(err, packed.ErrStale) { // an earlier release's: rebuilt, then read as current
 			if _, err := s.RebuildWorklists(ctx, c.t.ID); err != nil {
 				return nil, err
@@ -777,36 +772,20 @@ func (s *Service) RebuildWorklists(ctx context.Context, tenant string) (int, err
 	if err != nil {
 		return 0, err
 	}
-	lists := map[string]map[string]Entry{}
-	n := 0
+	w := s.newWrites() // its entries; each worklist is then written whole
 	err = c.sc.C("accounts").Each(ctx, bson.D{{Key: "status", Value: accounts.StatusOpen}}, options.Find().SetProjection(accountProjection), func(raw bson.Raw) error {
 		var a accountDoc
 		if err := bson.Unmarshal(raw, &a); err != nil {
 			return err
 		}
-		if !inWorklist(a) {
-			return nil
-		}
-		d, err := c.getDebtor(ctx, a.DebtorID)
-		if err != nil {
-			return err
-		}
-		live, err := c.livePromise(ctx, a)
-		if err != nil {
-			return err
-		}
-		if lists[a.CollectorID] == nil {
-			lists[a.CollectorID] = map[string]Entry{}
-		}
-		lists[a.CollectorID][c.sc.Key(a.ID)] = buildEntry(c, a, d, live, wantedAction(c, a, live))
-		n++
-		return nil
+		return s.stage(ctx, c, w, a)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("rebuild worklists: %w", err)
 	}
-	now := s.now()
-	for col, entries := range lists {
+	now, n := s.now(), 0
+	for col, entries := range w.set {
+		n += len(entries)
 		err := editWorklist(ctx, c.sc, col, now, s.lists.putEntries, func(*Worklist) (map[string]Entry, bool, error) {
 			return entries, true, nil // whatever was stored, in whichever format
 		})
@@ -817,7 +796,7 @@ func (s *Service) RebuildWorklists(ctx context.Context, tenant string) (int, err
 	var stale []string
 	err = c.sc.C("worklists").Each(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "collectorId", Value: 1}}), func(raw bson.Raw) error {
 		col, _ := raw.Lookup("collectorId").StringValueOK()
-		if _, ok := lists[col]; !ok {
+		if _, ok := w.set[col]; !ok {
 			stale = append(stale, col)
 		}
 		return nil
