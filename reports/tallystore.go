@@ -161,11 +161,8 @@ func (t *Tally) loc(ctx context.Context, tenant string) (*time.Location, error) 
 func (t *Tally) observe(ctx context.Context, b store.Batch) error {
 	deltas := map[string]*contrib{}
 	segs := map[string]string{} // account → segment, for this batch
-	for _, ch := range b.Changes {
+	for _, ch := range b.Changes { // a paused tenant's are not among them (Watch's Skips)
 		if ch.Tenant == "" {
-			continue
-		}
-		if _, off := t.paused.Load(ch.Tenant); off {
 			continue
 		}
 		loc, err := t.loc(ctx, ch.Tenant)
@@ -185,13 +182,9 @@ func (t *Tally) observe(ctx context.Context, b store.Batch) error {
 			}
 			return g
 		}
-		after, err := contribution(ch.Coll, ch.After, loc, segOf)
-		if err != nil {
-			t.log.Error("report counters: decode", "coll", ch.Coll, "err", err)
-			continue
-		}
-		before, err := contribution(ch.Coll, ch.Before, loc, segOf)
-		if err != nil {
+		after, errA := contribution(ch.Coll, ch.After, loc, segOf)
+		before, errB := contribution(ch.Coll, ch.Before, loc, segOf)
+		if err := cmp.Or(errA, errB); err != nil {
 			t.log.Error("report counters: decode", "coll", ch.Coll, "err", err)
 			continue
 		}
@@ -457,15 +450,17 @@ func layout(d *contrib) (docs map[string]map[string]int64, sets map[string]map[s
 func (t *Tally) seqs(ctx context.Context, sc *store.Scope, accts []string) (map[string]uint32, error) {
 	out := make(map[string]uint32, len(accts))
 	coll := sc.C("tallies")
+	ixID := func(acct string) string { return sc.ID("t:ix:" + sc.Key(acct)) }
+	type ixDoc struct {
+		Seq int64 `bson:"seq"`
+	}
 	var missing []string
 	for _, a := range accts {
 		if _, ok := out[a]; ok {
 			continue
 		}
-		var ix struct {
-			Seq int64 `bson:"seq"`
-		}
-		err := coll.Get(ctx, sc.ID("t:ix:"+sc.Key(a)), &ix)
+		var ix ixDoc
+		err := coll.Get(ctx, ixID(a), &ix)
 		switch {
 		case err == nil:
 			out[a] = uint32(ix.Seq)
@@ -490,7 +485,7 @@ func (t *Tally) seqs(ctx context.Context, sc *store.Scope, accts []string) (map[
 	docs := make([]any, len(missing))
 	for i, a := range missing {
 		seq := ctr.N - int64(len(missing)) + int64(i) + 1
-		docs[i] = bson.D{{Key: "_id", Value: sc.ID("t:ix:" + sc.Key(a))}, {Key: "tenantId", Value: sc.Slug()}, {Key: "seq", Value: seq}}
+		docs[i] = bson.D{{Key: "_id", Value: ixID(a)}, {Key: "tenantId", Value: sc.Slug()}, {Key: "seq", Value: seq}}
 		out[a] = uint32(seq)
 	}
 	dups, err := coll.InsertMany(ctx, docs)
@@ -498,10 +493,8 @@ func (t *Tally) seqs(ctx context.Context, sc *store.Scope, accts []string) (map[
 		return nil, err
 	}
 	for _, i := range dups { // numbered meanwhile by another writer: theirs stands
-		var ix struct {
-			Seq int64 `bson:"seq"`
-		}
-		if err := coll.Get(ctx, sc.ID("t:ix:"+sc.Key(missing[i])), &ix); err != nil {
+		var ix ixDoc
+		if err := coll.Get(ctx, ixID(missing[i]), &ix); err != nil {
 			return nil, err
 		}
 		out[missing[i]] = uint32(ix.Seq)
