@@ -621,7 +621,7 @@ func (s *Service) Queue(ctx context.Context, f QueueFilter) ([]Item, error) {
 			}
 		}
 	}
-	sortItems(out)
+	slices.SortFunc(out, compareItems)
 	if f.Lang != "" { // the reader chose a language: the reasons in it
 		for i := range out {
 			c := byTenant[out[i].Tenant]
@@ -682,8 +682,6 @@ func (s *Service) dueItems(ctx context.Context, c *ctxTenant, collector string) 
 	s.lists.put(id, &cachedList{token: token, day: c.today, locale: c.t.Locale, items: items})
 	return items, nil
 }
-
-func sortItems(items []Item) { slices.SortFunc(items, compareItems) }
 
 // sortedCopy sorts rows through an index (moving the small indexes, not the
 // rows, which are a few hundred bytes each).
