@@ -791,22 +791,27 @@ func (s *Service) RebuildWorklists(ctx context.Context, tenant string) (int, err
 			return n, err
 		}
 	}
-	var stale []string
+	// Every other worklist goes (its collector has no open account, or it
+	// is not where this release keeps it), so none is left to read stale.
+	var gone []Worklist
 	err = c.sc.C("worklists").Each(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "collectorId", Value: 1}}), func(raw bson.Raw) error {
-		col, _ := raw.Lookup("collectorId").StringValueOK()
-		if _, ok := w.set[col]; !ok {
-			stale = append(stale, col)
+		var wl Worklist
+		if err := bson.Unmarshal(raw, &wl); err != nil {
+			return err
+		}
+		if _, ok := w.set[wl.CollectorID]; !ok || wl.ID != worklistID(c.sc, wl.CollectorID) {
+			gone = append(gone, wl)
 		}
 		return nil
 	})
 	if err != nil {
 		return n, err
 	}
-	for _, col := range stale {
-		if err := c.sc.C("worklists").Delete(ctx, worklistID(c.sc, col)); err != nil {
+	for _, wl := range gone {
+		if err := c.sc.C("worklists").Delete(ctx, wl.ID); err != nil {
 			return n, err
 		}
-		if err := writeStamp(ctx, c.sc, col, newToken()); err != nil { // no cached copy matches any more
+		if err := writeStamp(ctx, c.sc, wl.CollectorID, newToken()); err != nil { // no cached copy matches any more
 			return n, err
 		}
 	}
