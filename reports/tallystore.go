@@ -697,9 +697,7 @@ func (t *Tally) Repair(ctx context.Context, tenant string) ([]Drift, error) {
 	}
 	if setsToRedo {
 		fix := newContrib()
-		for m := range rebuilt.members {
-			fix.members[m] = true
-		}
+		fix.members = rebuilt.members // the sets alone, added as unions
 		if err := t.apply(ctx, sc, fix, 0); err != nil {
 			return fixed, err
 		}
