@@ -157,11 +157,12 @@ func (t *Tally) loc(ctx context.Context, tenant string) (*time.Location, error) 
 // observe applies the counters' share of a batch of committed writes:
 // every figure of every tenant merged first, so a document gets one write
 // per batch. Each counters document remembers the last batch it took
-// (pb), so a batch replayed after a crash adds nothing twice.
+// (pb), so a batch replayed after a crash adds nothing twice. A paused
+// tenant's changes never reach it (Watch's Skips).
 func (t *Tally) observe(ctx context.Context, b store.Batch) error {
 	deltas := map[string]*contrib{}
 	segs := map[string]string{} // account → segment, for this batch
-	for _, ch := range b.Changes { // a paused tenant's are not among them (Watch's Skips)
+	for _, ch := range b.Changes {
 		if ch.Tenant == "" {
 			continue
 		}
