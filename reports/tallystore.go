@@ -1,11 +1,15 @@
 package reports
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -17,6 +21,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"cartera/portal/apperr"
+	"cartera/portal/readside/packed"
 	"cartera/portal/store"
 	"cartera/tenants"
 )
@@ -64,31 +69,24 @@ func packN(m map[string]int64) []byte {
 	return b
 }
 
-// unpackN decodes packN's bytes (empty: no counters).
+// unpackN decodes packN's bytes (empty: no counters). They are the body
+// of a packed record list without its envelope: a count, then each key
+// (length first) and its varint.
 func unpackN(b []byte) (map[string]int64, error) {
 	m := map[string]int64{}
 	if len(b) == 0 {
 		return m, nil
 	}
-	bad := errors.New("counters: corrupt packed values")
-	n, i := binary.Uvarint(b)
-	if i <= 0 {
-		return nil, bad
+	r, err := packed.OpenBody(b, 0, false)
+	if err != nil {
+		return nil, err
 	}
-	b = b[i:]
-	for ; n > 0; n-- {
-		l, i := binary.Uvarint(b)
-		if i <= 0 || uint64(len(b)-i) < l {
-			return nil, bad
-		}
-		k := string(b[i : i+int(l)])
-		b = b[i+int(l):]
-		v, j := binary.Varint(b)
-		if j <= 0 {
-			return nil, bad
-		}
-		b = b[j:]
-		m[k] = v
+	for n := r.Len(); n > 0; n-- {
+		k := r.String()
+		m[k] = r.Varint()
+	}
+	if err := r.End(); err != nil {
+		return nil, fmt.Errorf("counters: %w", err)
 	}
 	return m, nil
 }
@@ -159,15 +157,13 @@ func (t *Tally) loc(ctx context.Context, tenant string) (*time.Location, error) 
 // observe applies the counters' share of a batch of committed writes:
 // every figure of every tenant merged first, so a document gets one write
 // per batch. Each counters document remembers the last batch it took
-// (pb), so a batch replayed after a crash adds nothing twice.
+// (pb), so a batch replayed after a crash adds nothing twice. A paused
+// tenant's changes never reach it (Watch's Skips).
 func (t *Tally) observe(ctx context.Context, b store.Batch) error {
 	deltas := map[string]*contrib{}
 	segs := map[string]string{} // account → segment, for this batch
 	for _, ch := range b.Changes {
 		if ch.Tenant == "" {
-			continue
-		}
-		if _, off := t.paused.Load(ch.Tenant); off {
 			continue
 		}
 		loc, err := t.loc(ctx, ch.Tenant)
@@ -187,13 +183,9 @@ func (t *Tally) observe(ctx context.Context, b store.Batch) error {
 			}
 			return g
 		}
-		after, err := contribution(ch.Coll, ch.After, loc, segOf)
-		if err != nil {
-			t.log.Error("report counters: decode", "coll", ch.Coll, "err", err)
-			continue
-		}
-		before, err := contribution(ch.Coll, ch.Before, loc, segOf)
-		if err != nil {
+		after, errA := contribution(ch.Coll, ch.After, loc, segOf)
+		before, errB := contribution(ch.Coll, ch.Before, loc, segOf)
+		if err := cmp.Or(errA, errB); err != nil {
 			t.log.Error("report counters: decode", "coll", ch.Coll, "err", err)
 			continue
 		}
@@ -228,22 +220,27 @@ func (c *contrib) merge(o *contrib) {
 	}
 }
 
-// plan lays a delta out by counters document: the figures of each, the
-// members to add to each set (as the accounts' sequence numbers) and the
-// documents' keys in order.
-func (t *Tally) plan(ctx context.Context, sc *store.Scope, d *contrib) (docs map[string]map[string]int64, adds map[string]map[string][]uint32, keys []string, err error) {
-	docs, sets := layout(d)
+// numbered lays a delta out by counters document (layout) and numbers
+// the accounts its sets name (seqs).
+func (t *Tally) numbered(ctx context.Context, sc *store.Scope, d *contrib) (docs map[string]map[string]int64, sets map[string]map[string][]string, seqs map[string]uint32, err error) {
+	docs, sets = layout(d)
 	var accts []string
 	for _, byName := range sets {
 		for _, list := range byName {
 			accts = append(accts, list...)
 		}
 	}
-	seqs := map[string]uint32{}
-	if len(accts) > 0 {
-		if seqs, err = t.seqs(ctx, sc, accts); err != nil {
-			return nil, nil, nil, err
-		}
+	seqs, err = t.seqs(ctx, sc, accts)
+	return docs, sets, seqs, err
+}
+
+// plan lays a delta out by counters document: the figures of each, the
+// members to add to each set (as the accounts' sequence numbers) and the
+// documents' keys in order.
+func (t *Tally) plan(ctx context.Context, sc *store.Scope, d *contrib) (docs map[string]map[string]int64, adds map[string]map[string][]uint32, keys []string, err error) {
+	docs, sets, seqs, err := t.numbered(ctx, sc, d)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	adds = map[string]map[string][]uint32{}
 	for key, byName := range sets {
@@ -254,19 +251,18 @@ func (t *Tally) plan(ctx context.Context, sc *store.Scope, d *contrib) (docs map
 			}
 		}
 	}
-	seen := map[string]bool{}
-	for k := range docs {
-		seen[k] = true
+	return docs, adds, slices.Sorted(maps.Keys(union(maps.Keys(docs), maps.Keys(sets)))), nil
+}
+
+// union is the distinct keys of several maps.
+func union(keys ...iter.Seq[string]) map[string]bool {
+	out := map[string]bool{}
+	for _, ks := range keys {
+		for k := range ks {
+			out[k] = true
+		}
 	}
-	for k := range sets {
-		seen[k] = true
-	}
-	keys = make([]string, 0, len(seen))
-	for k := range seen {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return docs, adds, keys, nil
+	return out
 }
 
 // apply adds a delta to the stored counters: each dated figure to its day,
@@ -283,8 +279,7 @@ func (t *Tally) apply(ctx context.Context, sc *store.Scope, d *contrib, batch in
 	g.SetLimit(4) // a day, its month and the state are separate documents
 	for _, key := range keys {
 		g.Go(func() error {
-			// The state of a tenant born with the counters is complete.
-			if err := addToDoc(ctx, sc, key, docs[key], adds[key], batch > 0 && key == stateDocKey, batch); err != nil {
+			if err := addToDoc(ctx, sc, key, docs[key], adds[key], batch); err != nil {
 				return fmt.Errorf("counters %s: %w", key, err)
 			}
 			return nil
@@ -311,33 +306,18 @@ func (t *Tally) insertFresh(ctx context.Context, sc *store.Scope, d *contrib, ba
 				doc = append(doc, bson.E{Key: "v", Value: tallyVersion})
 			}
 		}
-		n := map[string]int64{}
-		for k, v := range docs[key] {
-			if v != 0 {
-				n[k] = v
-			}
-		}
-		if len(n) > 0 {
-			doc = append(doc, bson.E{Key: "nb", Value: packN(n)})
+		if len(docs[key]) > 0 {
+			doc = append(doc, bson.E{Key: "nb", Value: packN(docs[key])})
 		}
 		bms := bson.D{}
-		names := make([]string, 0, len(adds[key]))
-		for name := range adds[key] {
-			names = append(names, name)
-		}
-		sort.Strings(names)
-		for _, name := range names {
-			bm := roaring.New()
-			bm.AddMany(adds[key][name])
-			if bm.IsEmpty() {
-				continue
-			}
-			bm.RunOptimize()
-			b, err := bm.ToBytes()
+		for _, name := range slices.Sorted(maps.Keys(adds[key])) {
+			b, grew, err := addMembers(nil, adds[key][name])
 			if err != nil {
 				return fmt.Errorf("counters %s: set %s: %w", key, name, err)
 			}
-			bms = append(bms, bson.E{Key: name, Value: b})
+			if grew {
+				bms = append(bms, bson.E{Key: name, Value: b})
+			}
 		}
 		if len(bms) > 0 {
 			doc = append(doc, bson.E{Key: "s", Value: bms})
@@ -350,7 +330,7 @@ func (t *Tally) insertFresh(ctx context.Context, sc *store.Scope, d *contrib, ba
 	}
 	for _, i := range dups {
 		key := order[i]
-		if err := addToDoc(ctx, sc, key, docs[key], adds[key], batch > 0 && key == stateDocKey, batch); err != nil {
+		if err := addToDoc(ctx, sc, key, docs[key], adds[key], batch); err != nil {
 			return fmt.Errorf("counters %s: %w", key, err)
 		}
 	}
@@ -359,10 +339,10 @@ func (t *Tally) insertFresh(ctx context.Context, sc *store.Scope, d *contrib, ba
 
 // addToDoc adds counter increments and set members to one document in one
 // compare-and-set, creating it when missing.
-func addToDoc(ctx context.Context, sc *store.Scope, key string, inc map[string]int64, add map[string][]uint32, born bool, batch int64) error {
+func addToDoc(ctx context.Context, sc *store.Scope, key string, inc map[string]int64, add map[string][]uint32, batch int64) error {
 	coll := sc.C("tallies")
 	var init bson.D
-	if born {
+	if batch > 0 && key == stateDocKey { // the state of a tenant born with the counters is complete
 		init = bson.D{{Key: "v", Value: tallyVersion}}
 	}
 	var doc tallyDoc
@@ -390,29 +370,47 @@ func addToDoc(ctx context.Context, sc *store.Scope, key string, inc map[string]i
 			}
 		}
 		for name, seqs := range add {
-			bm := roaring.New()
-			if b := doc.S[name]; len(b) > 0 {
-				if _, err := bm.FromBuffer(append([]byte(nil), b...)); err != nil {
-					return nil, fmt.Errorf("set %s: %w", name, err)
-				}
-			}
-			n := bm.GetCardinality()
-			bm.AddMany(seqs)
-			if bm.GetCardinality() == n {
-				continue
-			}
-			bm.RunOptimize()
-			b, err := bm.ToBytes()
+			b, grew, err := addMembers(doc.S[name], seqs)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("set %s: %w", name, err)
 			}
-			set = append(set, bson.E{Key: "s." + name, Value: b})
+			if grew {
+				set = append(set, bson.E{Key: "s." + name, Value: b})
+			}
 		}
 		if len(set) == 0 || (batch > 0 && len(set) == 1) {
 			return nil, nil
 		}
 		return bson.D{{Key: "$set", Value: set}}, nil
 	})
+}
+
+// addMembers adds seqs to the stored bitmap b (empty: none) and returns it
+// stored again when it grew.
+func addMembers(b []byte, seqs []uint32) (out []byte, grew bool, err error) {
+	bm, err := bitmapOf(b)
+	if err != nil {
+		return nil, false, err
+	}
+	n := bm.GetCardinality()
+	bm.AddMany(seqs)
+	if bm.GetCardinality() == n {
+		return nil, false, nil
+	}
+	bm.RunOptimize()
+	out, err = bm.ToBytes()
+	return out, err == nil, err
+}
+
+// bitmapOf reads a stored set (a copy: the bitmap may alias its buffer).
+func bitmapOf(b []byte) (*roaring.Bitmap, error) {
+	bm := roaring.New()
+	if len(b) > 0 {
+		if _, err := bm.FromBuffer(append([]byte(nil), b...)); err != nil {
+			return nil, err
+		}
+	}
+	return bm, nil
 }
 
 // layout spreads a delta over the documents that hold it: docs maps a
@@ -453,15 +451,17 @@ func layout(d *contrib) (docs map[string]map[string]int64, sets map[string]map[s
 func (t *Tally) seqs(ctx context.Context, sc *store.Scope, accts []string) (map[string]uint32, error) {
 	out := make(map[string]uint32, len(accts))
 	coll := sc.C("tallies")
+	ixID := func(acct string) string { return sc.ID("t:ix:" + sc.Key(acct)) }
+	type ixDoc struct {
+		Seq int64 `bson:"seq"`
+	}
 	var missing []string
 	for _, a := range accts {
 		if _, ok := out[a]; ok {
 			continue
 		}
-		var ix struct {
-			Seq int64 `bson:"seq"`
-		}
-		err := coll.Get(ctx, sc.ID("t:ix:"+sc.Key(a)), &ix)
+		var ix ixDoc
+		err := coll.Get(ctx, ixID(a), &ix)
 		switch {
 		case err == nil:
 			out[a] = uint32(ix.Seq)
@@ -486,7 +486,7 @@ func (t *Tally) seqs(ctx context.Context, sc *store.Scope, accts []string) (map[
 	docs := make([]any, len(missing))
 	for i, a := range missing {
 		seq := ctr.N - int64(len(missing)) + int64(i) + 1
-		docs[i] = bson.D{{Key: "_id", Value: sc.ID("t:ix:" + sc.Key(a))}, {Key: "tenantId", Value: sc.Slug()}, {Key: "seq", Value: seq}}
+		docs[i] = bson.D{{Key: "_id", Value: ixID(a)}, {Key: "tenantId", Value: sc.Slug()}, {Key: "seq", Value: seq}}
 		out[a] = uint32(seq)
 	}
 	dups, err := coll.InsertMany(ctx, docs)
@@ -494,10 +494,8 @@ func (t *Tally) seqs(ctx context.Context, sc *store.Scope, accts []string) (map[
 		return nil, err
 	}
 	for _, i := range dups { // numbered meanwhile by another writer: theirs stands
-		var ix struct {
-			Seq int64 `bson:"seq"`
-		}
-		if err := coll.Get(ctx, sc.ID("t:ix:"+sc.Key(missing[i])), &ix); err != nil {
+		var ix ixDoc
+		if err := coll.Get(ctx, ixID(missing[i]), &ix); err != nil {
 			return nil, err
 		}
 		out[missing[i]] = uint32(ix.Seq)
@@ -512,40 +510,26 @@ func readDocs(ctx context.Context, sc *store.Scope, keys []string) (map[string]*
 		return nil, err
 	}
 	out := make(map[string]*tallyDoc, len(keys))
-	var mu sync.Mutex
-	var firstErr error
-	sem := make(chan struct{}, 6)
-	var wg sync.WaitGroup
-	coll := sc.C("tallies")
-	uniq := map[string]bool{}
+	var g errgroup.Group
+	g.SetLimit(6)
 	for _, k := range keys {
-		if uniq[k] {
+		if _, ok := out[k]; ok {
 			continue
 		}
-		uniq[k] = true
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(k string) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			var d tallyDoc
-			err := coll.Get(ctx, sc.ID(k), &d)
+		out[k] = &tallyDoc{}
+		d := out[k]
+		g.Go(func() error {
+			err := sc.C("tallies").Get(ctx, sc.ID(k), d)
 			if errors.Is(err, apperr.ErrNotFound) {
 				err = nil
 			}
 			if err == nil {
 				err = d.unpack()
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil && firstErr == nil {
-				firstErr = err
-			}
-			out[k] = &d
-		}(k)
+			return err
+		})
 	}
-	wg.Wait()
-	return out, firstErr
+	return out, g.Wait()
 }
 
 // rebuild computes a tenant's counters from scratch: Σ contribution over
@@ -560,7 +544,7 @@ func (t *Tally) rebuild(ctx context.Context, tenant string) (*contrib, error) {
 	// Accounts come first (sorted names): their segments serve the rest.
 	segs := map[string]string{}
 	segOf := func(accountID string) string { return segs[accountID] }
-	for _, coll := range sortedSources() {
+	for _, coll := range slices.Sorted(maps.Keys(sources)) {
 		proj := bson.D{}
 		for _, f := range sources[coll] {
 			proj = append(proj, bson.E{Key: f, Value: 1})
@@ -583,15 +567,6 @@ func (t *Tally) rebuild(ctx context.Context, tenant string) (*contrib, error) {
 		}
 	}
 	return total, nil
-}
-
-func sortedSources() []string {
-	out := make([]string, 0, len(sources))
-	for c := range sources {
-		out = append(out, c)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // isCounterDoc tells a day, month or state document from the numbering.
@@ -623,14 +598,7 @@ func (t *Tally) compare(ctx context.Context, tenant string) ([]Drift, *contrib, 
 		return nil, nil, err
 	}
 	sc := t.db.Tenant(tenant)
-	docs, sets := layout(rebuilt)
-	var accts []string
-	for _, byName := range sets {
-		for _, list := range byName {
-			accts = append(accts, list...)
-		}
-	}
-	seqs, err := t.seqs(ctx, sc, accts)
+	docs, sets, seqs, err := t.numbered(ctx, sc, rebuilt)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -655,17 +623,7 @@ func (t *Tally) compare(ctx context.Context, tenant string) ([]Drift, *contrib, 
 		return nil, nil, fmt.Errorf("compare counters: %w", err)
 	}
 	var drifts []Drift
-	keys := map[string]bool{}
-	for k := range docs {
-		keys[k] = true
-	}
-	for k := range sets {
-		keys[k] = true
-	}
-	for k := range stored {
-		keys[k] = true
-	}
-	for doc := range keys {
+	for doc := range union(maps.Keys(docs), maps.Keys(sets), maps.Keys(stored)) {
 		s := stored[doc]
 		if s == nil {
 			s = &tallyDoc{}
@@ -680,35 +638,21 @@ func (t *Tally) compare(ctx context.Context, tenant string) ([]Drift, *contrib, 
 				drifts = append(drifts, Drift{Doc: doc, Key: k, Stored: v})
 			}
 		}
-		names := map[string]bool{}
-		for n := range sets[doc] {
-			names[n] = true
-		}
-		for n := range s.S {
-			names[n] = true
-		}
-		for n := range names {
+		for n := range union(maps.Keys(sets[doc]), maps.Keys(s.S)) {
 			want := roaring.New()
 			for _, a := range sets[doc][n] {
 				want.Add(seqs[a])
 			}
-			got := roaring.New()
-			if b := s.S[n]; len(b) > 0 {
-				if _, err := got.FromBuffer(append([]byte(nil), b...)); err != nil {
-					return nil, nil, err
-				}
+			got, err := bitmapOf(s.S[n])
+			if err != nil {
+				return nil, nil, err
 			}
 			if !got.Equals(want) {
 				drifts = append(drifts, Drift{Doc: doc, Key: "s." + n, Stored: int64(got.GetCardinality()), Rebuilt: int64(want.GetCardinality())})
 			}
 		}
 	}
-	sort.Slice(drifts, func(i, j int) bool {
-		if drifts[i].Doc != drifts[j].Doc {
-			return drifts[i].Doc < drifts[j].Doc
-		}
-		return drifts[i].Key < drifts[j].Key
-	})
+	slices.SortFunc(drifts, func(a, b Drift) int { return cmp.Or(strings.Compare(a.Doc, b.Doc), strings.Compare(a.Key, b.Key)) })
 	return drifts, rebuilt, nil
 }
 
@@ -748,15 +692,13 @@ func (t *Tally) Repair(ctx context.Context, tenant string) ([]Drift, error) {
 		incs[d.Doc][d.Key] += d.Rebuilt - d.Stored
 	}
 	for doc, inc := range incs {
-		if err := addToDoc(ctx, sc, doc, inc, nil, false, 0); err != nil {
+		if err := addToDoc(ctx, sc, doc, inc, nil, 0); err != nil {
 			return fixed, fmt.Errorf("repair %s: %w", doc, err)
 		}
 	}
 	if setsToRedo {
 		fix := newContrib()
-		for m := range rebuilt.members {
-			fix.members[m] = true
-		}
+		fix.members = rebuilt.members // the sets alone, added as unions
 		if err := t.apply(ctx, sc, fix, 0); err != nil {
 			return fixed, err
 		}
@@ -771,14 +713,12 @@ func (t *Tally) Repair(ctx context.Context, tenant string) ([]Drift, error) {
 // predates this version of the counters (or that has none), replacing what
 // is stored. It runs before requests and jobs start, so nothing races it.
 func (t *Tally) Backfill(ctx context.Context) error {
-	var ts []struct {
-		ID string `bson:"_id"`
-	}
-	if err := t.db.C("tenants").Find(ctx, bson.D{}, &ts, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}})); err != nil {
+	ts, err := t.tenantIDs(ctx)
+	if err != nil {
 		return fmt.Errorf("backfill counters: %w", err)
 	}
-	for _, tn := range ts {
-		sc := t.db.Tenant(tn.ID)
+	for _, tenant := range ts {
+		sc := t.db.Tenant(tenant)
 		var st tallyDoc
 		err := sc.C("tallies").Get(ctx, sc.ID(stateDocKey), &st)
 		if err == nil && st.V >= tallyVersion {
@@ -788,10 +728,10 @@ func (t *Tally) Backfill(ctx context.Context) error {
 			return err
 		}
 		start := time.Now()
-		if err := t.replace(ctx, tn.ID); err != nil {
+		if err := t.replace(ctx, tenant); err != nil {
 			return err
 		}
-		t.log.Info("report counters rebuilt", "tenant", tn.ID, "took", time.Since(start).Round(time.Millisecond))
+		t.log.Info("report counters rebuilt", "tenant", tenant, "took", time.Since(start).Round(time.Millisecond))
 	}
 	return nil
 }
@@ -832,19 +772,30 @@ func (t *Tally) replace(ctx context.Context, tenant string) error {
 
 // RepairAll runs Repair over every tenant (the reconciliation job).
 func (t *Tally) RepairAll(ctx context.Context) error {
-	var ts []struct {
-		ID string `bson:"_id"`
-	}
-	if err := t.db.C("tenants").Find(ctx, bson.D{}, &ts, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}})); err != nil {
+	ts, err := t.tenantIDs(ctx)
+	if err != nil {
 		return fmt.Errorf("repair counters: %w", err)
 	}
-	for _, tn := range ts {
-		if _, off := t.paused.Load(tn.ID); off {
+	for _, tenant := range ts {
+		if _, off := t.paused.Load(tenant); off {
 			continue // a bulk load: Resume rebuilds them
 		}
-		if _, err := t.Repair(ctx, tn.ID); err != nil {
+		if _, err := t.Repair(ctx, tenant); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// tenantIDs lists every tenant's slug.
+func (t *Tally) tenantIDs(ctx context.Context) ([]string, error) {
+	var ts []struct {
+		ID string `bson:"_id"`
+	}
+	err := t.db.C("tenants").Find(ctx, bson.D{}, &ts, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	ids := make([]string, len(ts))
+	for i, tn := range ts {
+		ids[i] = tn.ID
+	}
+	return ids, err
 }

@@ -1,32 +1,19 @@
 package queue
 
-import (
-	"bytes"
-	"compress/gzip"
-	"encoding/gob"
-	"fmt"
-	"time"
-
-	"cartera/portal/readside/packed"
-)
+import "cartera/portal/readside/packed"
 
 // A worklist's entries are stored in one binary field in the read models'
-// codec (readside/packed, kind 'W'): a count, then each entry, key first,
-// its fields in a fixed order. Reasons are not stored: the queue
-// recomputes them for the day it is read.
+// codec (readside/packed, kind 'W', layout 2): a count, then each entry,
+// key first, its fields in a fixed order; instants exact, flags nil apart
+// from empty, so an entry reads back as built. Reasons are not stored: the
+// queue recomputes them for the day it is read.
 //
-// Layouts:
-//   - 2, written: instants exact (seconds and nanoseconds), counts as
-//     varints, flags nil apart from empty: an entry reads back as built.
-//   - 1, read only: the worklists' earlier format of their own, a one-byte
-//     header 'W' and the DEFLATE of the same fields, dates as days since
-//     the epoch, the last contact in whole seconds.
-//
-// Older still (before 2026-11-22), gob+gzip: read by entriesGob.
+// The formats of earlier releases (a 'W' header and DEFLATE, gob+gzip
+// before it) read as packed.ErrStale: the queue rebuilds that tenant's
+// worklists from the accounts (Service.write, dueItems, StartPass).
 const (
 	entriesKind   packed.Kind = 'W'
 	entriesLayout             = 2
-	headerV1                  = 'W'
 )
 
 func encodeEntries(entries map[string]Entry) ([]byte, error) {
@@ -60,44 +47,18 @@ func encodeEntries(entries map[string]Entry) ([]byte, error) {
 	return w.Finish()
 }
 
-// eachEntry decodes the entries one by one (the queue needs no map), in
-// whichever format data is.
-func eachEntry(data []byte, fn func(key string, e Entry)) error {
-	if len(data) == 0 {
-		return nil
-	}
-	var r *packed.Reader
-	var err error
-	switch data[0] {
-	case headerV1:
-		r, err = packed.OpenBody(data[1:], 1, true)
-	case 0x1f: // gzip
-		return entriesGob(data, fn)
-	default:
-		r, err = packed.Open(data, entriesKind)
-	}
-	if err != nil {
-		return err
-	}
-	read := readEntryV2
-	switch r.Version() {
-	case 1:
-		read = readEntryV1
-	case entriesLayout:
-	default:
-		return fmt.Errorf("%w: worklist layout %d", packed.ErrStale, r.Version())
-	}
-	for n := r.Len(); n > 0; n-- {
-		k, e := read(r)
-		if err := r.Err(); err != nil {
-			return err
-		}
-		fn(k, e)
-	}
-	return r.End()
+// keyed is an entry with its account key, as a worklist stores it.
+type keyed struct {
+	key string
+	e   Entry
 }
 
-func readEntryV2(r *packed.Reader) (string, Entry) {
+// eachEntry decodes the entries one by one (the queue needs no map).
+func eachEntry(data []byte, fn func(key string, e Entry)) error {
+	return packed.Records(data, entriesKind, entriesLayout, readEntry, func(k keyed) { fn(k.key, k.e) })
+}
+
+func readEntry(r *packed.Reader) keyed {
 	k := r.String()
 	e := Entry{AccountID: r.String(), Invoice: r.String(), DebtorName: r.String(), Balance: r.Varint(), Currency: r.Sym(),
 		DueDate: r.Time(), Segment: r.Sym(), BrokenPromises: r.Int(), UnansweredCalls: r.Int(), ValidContacts: r.Int(), Channels: r.Int(),
@@ -108,48 +69,5 @@ func readEntryV2(r *packed.Reader) (string, Entry) {
 	e.Priority = r.Int()
 	e.Flags = packed.ReadSlice(r, (*packed.Reader).Sym)
 	e.Rev = r.Varint()
-	return k, e
-}
-
-func readEntryV1(r *packed.Reader) (string, Entry) {
-	days := func() time.Time { return time.Unix(r.Varint()*86400, 0).UTC() }
-	k := r.String()
-	e := Entry{AccountID: r.String(), Invoice: r.String(), DebtorName: r.String(), Balance: r.Varint(), Currency: r.String(),
-		DueDate: days(), Segment: r.String(), BrokenPromises: int(r.Uvarint()), UnansweredCalls: int(r.Uvarint()),
-		ValidContacts: int(r.Uvarint()), Channels: int(r.Uvarint())}
-	if s := r.Varint(); s != 0 {
-		t := time.Unix(s, 0).UTC()
-		e.LastContactAt = &t
-	}
-	if r.Bool() {
-		e.NextAction = &NextAction{Type: r.String(), Due: days(), Step: r.String(), Label: r.String()}
-	}
-	e.Priority = int(r.Varint())
-	if nf := r.Len(); nf > 0 {
-		e.Flags = make([]string, nf)
-		for j := range e.Flags {
-			e.Flags[j] = r.String()
-		}
-	}
-	e.Rev = r.Varint()
-	return k, e
-}
-
-// entriesGob reads a worklist written before 2026-11-22. The daily
-// rebuild has rewritten every worklist of a portal that ran a day since;
-// a data dir older than that still reads (the queue has no rebuild on a
-// stale worklist yet).
-func entriesGob(data []byte, fn func(key string, e Entry)) error {
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		return err
-	}
-	var m map[string]Entry
-	if err := gob.NewDecoder(zr).Decode(&m); err != nil {
-		return err
-	}
-	for k, e := range m {
-		fn(k, e)
-	}
-	return nil
+	return keyed{k, e}
 }

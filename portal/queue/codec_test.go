@@ -112,27 +112,21 @@ func TestEntriesRoundTrip(t *testing.T) {
 }
 
 // Worklists written by the previous release ('W', layout 1) and by the
-// one before (gob+gzip) read as they did; what the 'W' format did not
-// keep (sub-day dates, sub-second contacts) is truncated as it was.
-func TestEntriesLegacy(t *testing.T) {
-	m := benchEntries(300)
+// one before (gob+gzip) are stale: the queue rebuilds them from the
+// accounts (web's TestStaleWorklistsRebuilt), never reads them as entries.
+func TestEntriesStale(t *testing.T) {
 	for name, enc := range map[string]func(map[string]Entry) ([]byte, error){"W v1": LegacyV1, "gob+gzip": LegacyGob} {
-		data, err := enc(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := decodeAll(t, data); !reflect.DeepEqual(got, m) {
-			t.Fatalf("%s: read differently", name)
+		data := must(enc(benchEntries(300)))
+		for _, cut := range []int{len(data), len(data) / 2} {
+			if m, err := (&Worklist{Data: data[:cut]}).Entries(); !errors.Is(err, packed.ErrStale) || m != nil {
+				t.Fatalf("%s (%d of %d bytes): %d entries, %v", name, cut, len(data), len(m), err)
+			}
 		}
 	}
-	ms := time.Date(2026, 3, 10, 15, 4, 5, 678_000_000, time.UTC)
-	odd := map[string]Entry{"F-1": {DueDate: ms, LastContactAt: &ms, NextAction: &NextAction{Due: ms}, Flags: []string{"a"}}}
-	want, err := legacyDecodeV1(must(LegacyV1(odd))[1:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := decodeAll(t, must(LegacyV1(odd))); !reflect.DeepEqual(got, want) {
-		t.Fatalf("truncation: got %+v, the old reader %+v", got, want)
+	w := packed.NewWriter(entriesKind, 1, 0)
+	w.Len(0)
+	if _, err := (&Worklist{Data: must(w.Finish())}).Entries(); !errors.Is(err, packed.ErrStale) {
+		t.Fatalf("an earlier layout in the packed envelope: %v", err)
 	}
 }
 
@@ -155,10 +149,6 @@ func TestEntriesRejected(t *testing.T) {
 	if _, err := (&Worklist{Data: must(w.Finish())}).Entries(); !errors.Is(err, packed.ErrStale) {
 		t.Fatalf("a later layout: %v", err)
 	}
-	v1 := must(LegacyV1(benchEntries(20)))
-	if _, err := (&Worklist{Data: v1[:len(v1)/2]}).Entries(); err == nil {
-		t.Fatal("a W v1 worklist cut in half read")
-	}
 }
 
 func must[T any](v T, err error) T {
@@ -168,8 +158,8 @@ func must[T any](v T, err error) T {
 	return v
 }
 
-// BenchmarkEntriesCodec encodes and decodes a 5,000-entry worklist in the
-// previous 'W' format (its own code) and in readside/packed.
+// BenchmarkEntriesCodec encodes and decodes a 5,000-entry worklist in
+// readside/packed, and reports the size the previous 'W' format took.
 func BenchmarkEntriesCodec(b *testing.B) {
 	m := benchEntries(5000)
 	b.Run("encode/W-v1", func(b *testing.B) {
@@ -186,25 +176,11 @@ func BenchmarkEntriesCodec(b *testing.B) {
 		}
 		b.ReportMetric(float64(n), "bytes")
 	})
-	old, cur := must(legacyEncodeV1(m)), must(encodeEntries(m))
+	cur := must(encodeEntries(m))
 	nop := func(string, Entry) {}
-	b.Run("decode/W-v1", func(b *testing.B) {
-		for b.Loop() {
-			if err := legacyEachV1(old[1:], nop); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
 	b.Run("decode/packed", func(b *testing.B) {
 		for b.Loop() {
 			if err := eachEntry(cur, nop); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("decode/W-v1-by-packed", func(b *testing.B) {
-		for b.Loop() {
-			if err := eachEntry(old, nop); err != nil {
 				b.Fatal(err)
 			}
 		}

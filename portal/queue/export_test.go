@@ -1,8 +1,7 @@
 package queue
 
-// The worklist codec as it was before readside/packed (the 'W' format,
-// layout 1, and gob+gzip before it), kept for the tests: legacy data in a
-// store, and the benchmark's old figures.
+// The worklist encodings of earlier releases (the 'W' format, layout 1, and
+// gob+gzip before it), kept for the tests: data this release reads as stale.
 
 import (
 	"bytes"
@@ -10,8 +9,6 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"encoding/gob"
-	"errors"
-	"io"
 	"time"
 )
 
@@ -28,9 +25,6 @@ func LegacyGob(entries map[string]Entry) ([]byte, error) {
 	err := zw.Close()
 	return b.Bytes(), err
 }
-
-// errLegacyV1 reports a worklist whose data cannot be read.
-var errLegacyV1 = errors.New("worklist data corrupt")
 
 type legacyWbuf struct{ bytes.Buffer }
 
@@ -91,7 +85,7 @@ func legacyEncodeV1(entries map[string]Entry) ([]byte, error) {
 		raw.varint(e.Rev)
 	}
 	var out bytes.Buffer
-	out.WriteByte(headerV1)
+	out.WriteByte('W')
 	zw, err := flate.NewWriter(&out, flate.BestSpeed)
 	if err != nil {
 		return nil, err
@@ -103,132 +97,4 @@ func legacyEncodeV1(entries map[string]Entry) ([]byte, error) {
 		return nil, err
 	}
 	return out.Bytes(), nil
-}
-
-type legacyRbuf struct {
-	b   []byte
-	err error
-	// strs interns repeated short strings (currency, action types, labels,
-	// flags), so 5,000 entries do not allocate 5,000 copies of each.
-	strs map[string]string
-}
-
-func (r *legacyRbuf) uvarint() uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.err = errLegacyV1
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *legacyRbuf) varint() int64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.err = errLegacyV1
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *legacyRbuf) byte1() byte {
-	if r.err != nil || len(r.b) == 0 {
-		r.err = errLegacyV1
-		return 0
-	}
-	c := r.b[0]
-	r.b = r.b[1:]
-	return c
-}
-
-func (r *legacyRbuf) str() string {
-	n := r.uvarint()
-	if r.err != nil || n > uint64(len(r.b)) {
-		r.err = errLegacyV1
-		return ""
-	}
-	s := string(r.b[:n])
-	r.b = r.b[n:]
-	return s
-}
-
-func (r *legacyRbuf) interned() string {
-	n := r.uvarint()
-	if r.err != nil || n > uint64(len(r.b)) {
-		r.err = errLegacyV1
-		return ""
-	}
-	raw := r.b[:n]
-	r.b = r.b[n:]
-	if s, ok := r.strs[string(raw)]; ok { // no allocation for the lookup
-		return s
-	}
-	s := string(raw)
-	r.strs[s] = s
-	return s
-}
-
-func legacyDecodeV1(data []byte) (map[string]Entry, error) {
-	m := map[string]Entry{}
-	err := legacyEachV1(data, func(k string, e Entry) { m[k] = e })
-	return m, err
-}
-
-// legacyEachV1 decodes the entries one by one (the queue needs no map).
-func legacyEachV1(data []byte, fn func(key string, e Entry)) error {
-	var buf bytes.Buffer
-	buf.Grow(len(data) * 6)
-	if _, err := io.Copy(&buf, flate.NewReader(bytes.NewReader(data))); err != nil {
-		return err
-	}
-	raw := buf.Bytes()
-	r := &legacyRbuf{b: raw, strs: map[string]string{}}
-	n := r.uvarint()
-	if n > uint64(len(raw)) {
-		return errLegacyV1
-	}
-	for i := uint64(0); i < n && r.err == nil; i++ {
-		k := r.str()
-		var e Entry
-		e.AccountID = r.str()
-		e.Invoice = r.str()
-		e.DebtorName = r.str()
-		e.Balance = r.varint()
-		e.Currency = r.interned()
-		e.DueDate = time.Unix(r.varint()*86400, 0).UTC()
-		e.Segment = r.interned()
-		e.BrokenPromises = int(r.uvarint())
-		e.UnansweredCalls = int(r.uvarint())
-		e.ValidContacts = int(r.uvarint())
-		e.Channels = int(r.uvarint())
-		if s := r.varint(); s != 0 {
-			t := time.Unix(s, 0).UTC()
-			e.LastContactAt = &t
-		}
-		if r.byte1() == 1 {
-			e.NextAction = &NextAction{Type: r.interned(), Due: time.Unix(r.varint()*86400, 0).UTC(), Step: r.interned(), Label: r.interned()}
-		}
-		e.Priority = int(r.varint())
-		if nf := r.uvarint(); nf > 0 && nf < 16 {
-			e.Flags = make([]string, nf)
-			for j := range e.Flags {
-				e.Flags[j] = r.interned()
-			}
-		} else if nf >= 16 {
-			r.err = errLegacyV1
-		}
-		e.Rev = r.varint()
-		if r.err == nil {
-			fn(k, e)
-		}
-	}
-	return r.err
 }

@@ -83,8 +83,8 @@ type Worklist struct {
 	Rev         int64     `bson:"rev"`
 }
 
-// Entries decodes the worklist's entries (account key -> entry), in any
-// format a worklist was ever written in (codec.go).
+// Entries decodes the worklist's entries (account key -> entry);
+// packed.ErrStale for a worklist an earlier release wrote (codec.go).
 func (w *Worklist) Entries() (map[string]Entry, error) {
 	m := make(map[string]Entry, min(max(w.Count, 0), 1<<16)) // Count: a hint, not trusted
 	if err := w.each(func(k string, e Entry) { m[k] = e }); err != nil {

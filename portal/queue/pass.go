@@ -12,6 +12,7 @@ import (
 
 	"cartera/portal/accounts"
 	"cartera/portal/apperr"
+	"cartera/portal/readside/packed"
 	"cartera/portal/strategy"
 	"cartera/tenants"
 )
@@ -58,7 +59,12 @@ func (s *Service) StartPass(ctx context.Context, tenant string, now time.Time) (
 		}
 		return wl.each(func(k string, e Entry) { have[k] = listed{col: wl.CollectorID, rev: e.Rev} })
 	})
-	if err != nil {
+	if errors.Is(err, packed.ErrStale) { // an earlier release's: rebuilt, then read as current
+		if _, err := s.RebuildWorklists(ctx, tenant); err != nil {
+			return nil, err
+		}
+		return s.StartPass(ctx, tenant, now)
+	} else if err != nil {
 		return nil, fmt.Errorf("ladder: worklists: %w", err)
 	}
 	var open []accountDoc
@@ -185,7 +191,7 @@ func (p *Pass) Finish(ctx context.Context) (int, error) {
 			removed++
 		}
 	}
-	return removed, p.w.apply(ctx, p.c.sc, p.now.UTC())
+	return removed, p.s.write(ctx, p.c, p.w, p.now.UTC())
 }
 
 // RecordStep adds a step carried out by hand to the account's ladder state

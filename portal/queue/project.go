@@ -90,15 +90,11 @@ func (s *Service) refreshEntries(ctx context.Context, tenant string, chs []store
 		if had && before.CollectorID != a.CollectorID {
 			w.remove(before.CollectorID, key)
 		}
-		if !inWorklist(a) {
-			w.remove(a.CollectorID, key)
-			continue
-		}
 		if err := s.stage(ctx, c, w, a); err != nil {
 			return err
 		}
 	}
-	return w.apply(ctx, c.sc, s.now())
+	return s.write(ctx, c, w, s.now())
 }
 
 // freshItem is the queue row of an account as it is now, computed without

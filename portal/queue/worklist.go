@@ -4,19 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo/options"
+	"golang.org/x/sync/errgroup"
 
 	"cartera/portal/accounts"
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
+	"cartera/portal/readside/packed"
 	"cartera/portal/store"
 	"cartera/portal/strategy"
 	"cartera/tenants"
@@ -206,15 +206,19 @@ type wlWrites struct {
 	written func(id, token string, m map[string]Entry)
 }
 
-func newWrites() *wlWrites {
-	return &wlWrites{set: map[string]map[string]Entry{}, unset: map[string][]string{}}
+func (s *Service) newWrites() *wlWrites {
+	return &wlWrites{set: map[string]map[string]Entry{}, unset: map[string][]string{}, written: s.lists.putEntries}
 }
 
-// newWrites is newWrites feeding the service's cache.
-func (s *Service) newWrites() *wlWrites {
-	w := newWrites()
-	w.written = s.lists.putEntries
-	return w
+// write applies w. A worklist an earlier release wrote cannot be edited:
+// the tenant's worklists are rebuilt from the accounts instead, which hold
+// what w carries.
+func (s *Service) write(ctx context.Context, c *ctxTenant, w *wlWrites, now time.Time) error {
+	err := w.apply(ctx, c.sc, now)
+	if errors.Is(err, packed.ErrStale) {
+		_, err = s.RebuildWorklists(ctx, c.t.ID)
+	}
+	return err
 }
 
 func (w *wlWrites) put(collector, key string, e Entry) {
@@ -239,7 +243,11 @@ func (w *wlWrites) apply(ctx context.Context, sc *store.Scope, now time.Time) er
 		cols[c] = true
 	}
 	for c := range cols {
-		err := editWorklist(ctx, sc, c, now, w.written, func(m map[string]Entry) bool {
+		err := editWorklist(ctx, sc, c, now, w.written, func(wl *Worklist) (map[string]Entry, bool, error) {
+			m, err := wl.Entries()
+			if err != nil {
+				return nil, false, err
+			}
 			changed := false
 			for _, k := range w.unset[c] {
 				if _, ok := m[k]; ok {
@@ -255,7 +263,7 @@ func (w *wlWrites) apply(ctx context.Context, sc *store.Scope, now time.Time) er
 				m[k] = e
 				changed = true
 			}
-			return changed
+			return m, changed, nil
 		})
 		if err != nil {
 			return fmt.Errorf("worklist %s: %w", c, err)
@@ -264,67 +272,58 @@ func (w *wlWrites) apply(ctx context.Context, sc *store.Scope, now time.Time) er
 	return nil
 }
 
-// editWorklist applies fn to a collector's entries with a compare-and-set,
+// editWorklist writes a collector's entries with a compare-and-set,
 // creating the worklist when it does not exist, then stamps the new token.
-// fn only computes.
-func editWorklist(ctx context.Context, sc *store.Scope, collector string, now time.Time, written func(id, token string, m map[string]Entry), fn func(map[string]Entry) bool) error {
+// next computes the entries from the worklist as stored (empty when there
+// is none), false when there is nothing to write; it only computes.
+func editWorklist(ctx context.Context, sc *store.Scope, collector string, now time.Time, written func(id, token string, m map[string]Entry), next func(*Worklist) (map[string]Entry, bool, error)) error {
 	id := worklistID(sc, collector)
 	for range 5 {
 		var wl Worklist
-		var ferr error
 		token := newToken()
-		changed := false
 		var final map[string]Entry
 		err := sc.C("worklists").Mutate(ctx, id, &wl, func() (bson.D, error) {
-			m, err := wl.Entries()
-			if err != nil {
+			final = nil // Mutate calls again when it loses a race
+			m, ok, err := next(&wl)
+			if !ok || err != nil {
 				return nil, err
 			}
-			if !fn(m) {
-				return nil, nil // nothing to write
-			}
-			final = m
 			data, err := EncodeEntries(m)
 			if err != nil {
-				ferr = err
 				return nil, err
 			}
-			changed = true
+			final = m
 			return bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: data}, {Key: "count", Value: len(m)}, {Key: "updatedAt", Value: now}, {Key: "token", Value: token}}}}, nil
 		})
-		if err == nil && changed {
-			if written != nil {
-				written(id, token, final)
+		if errors.Is(err, apperr.ErrNotFound) {
+			final, err = insertWorklist(ctx, sc, collector, now, token, next)
+			if errors.Is(err, apperr.ErrConflict) {
+				continue // someone else created it: edit it
 			}
-			return writeStamp(ctx, sc, collector, token)
 		}
-		if err == nil {
-			return nil // unchanged
+		if err != nil || final == nil {
+			return err // failed, or nothing to write
 		}
-		if ferr != nil || !errors.Is(err, apperr.ErrNotFound) {
-			return err
+		if written != nil {
+			written(id, token, final)
 		}
-		m := map[string]Entry{}
-		if !fn(m) || len(m) == 0 {
-			return nil
-		}
-		data, err := EncodeEntries(m)
-		if err != nil {
-			return err
-		}
-		err = sc.C("worklists").Insert(ctx, Worklist{ID: id, TenantID: sc.Slug(), CollectorID: collector, Count: len(m), Data: data, UpdatedAt: now, Token: token})
-		if err == nil {
-			if written != nil {
-				written(id, token, m)
-			}
-			return writeStamp(ctx, sc, collector, token)
-		}
-		if !errors.Is(err, apperr.ErrConflict) {
-			return err
-		}
-		// a conflict means someone else created it: edit it
+		return writeStamp(ctx, sc, collector, token)
 	}
 	return fmt.Errorf("worklist %s: %w", id, apperr.ErrConflict)
+}
+
+// insertWorklist creates a collector's worklist with next's entries (none:
+// nothing is created) and returns them.
+func insertWorklist(ctx context.Context, sc *store.Scope, collector string, now time.Time, token string, next func(*Worklist) (map[string]Entry, bool, error)) (map[string]Entry, error) {
+	m, ok, err := next(&Worklist{})
+	if !ok || err != nil || len(m) == 0 {
+		return nil, err
+	}
+	data, err := EncodeEntries(m)
+	if err != nil {
+		return nil, err
+	}
+	return m, sc.C("worklists").Insert(ctx, Worklist{ID: worklistID(sc, collector), TenantID: sc.Slug(), CollectorID: collector, Count: len(m), Data: data, UpdatedAt: now, Token: token})
 }
 
 // Move is an account that changed hands (From or To may be empty).
@@ -349,9 +348,8 @@ func (s *Service) assigned(ctx context.Context, tenant string, moves []Move) err
 	}
 	w := s.newWrites()
 	for _, m := range moves {
-		key := c.sc.Key(m.AccountID)
 		if m.From != "" && m.From != m.To {
-			w.remove(m.From, key)
+			w.remove(m.From, c.sc.Key(m.AccountID))
 		}
 		var a accountDoc
 		if m.Account != nil {
@@ -361,19 +359,20 @@ func (s *Service) assigned(ctx context.Context, tenant string, moves []Move) err
 		} else if err != nil {
 			return err
 		}
-		if !inWorklist(a) {
-			w.remove(a.CollectorID, key)
-			continue
-		}
 		if err := s.stage(ctx, c, w, a); err != nil {
 			return err
 		}
 	}
-	return w.apply(ctx, c.sc, s.now())
+	return s.write(ctx, c, w, s.now())
 }
 
-// stage builds the account's entry and queues its write.
+// stage builds the account's entry and queues its write, or its removal
+// when the account belongs in no worklist.
 func (s *Service) stage(ctx context.Context, c *ctxTenant, w *wlWrites, a accountDoc) error {
+	if !inWorklist(a) {
+		w.remove(a.CollectorID, c.sc.Key(a.ID))
+		return nil
+	}
 	live, err := c.livePromise(ctx, a)
 	if err != nil {
 		return err
@@ -467,14 +466,10 @@ func (s *Service) touch(ctx context.Context, tenant, accountID string, change fu
 		return err
 	}
 	w := s.newWrites()
-	if inWorklist(a) {
-		if err := s.stage(ctx, c, w, a); err != nil {
-			return err
-		}
-	} else {
-		w.remove(a.CollectorID, c.sc.Key(a.ID))
+	if err := s.stage(ctx, c, w, a); err != nil {
+		return err
 	}
-	return w.apply(ctx, c.sc, s.now())
+	return s.write(ctx, c, w, s.now())
 }
 
 // saveLadderDoc writes ladderDone and nextAction when they changed and
@@ -607,34 +602,26 @@ func (s *Service) Queue(ctx context.Context, f QueueFilter) ([]Item, error) {
 	for len(out) < f.Limit && len(items) > 0 {
 		batch := items[:min(f.Limit-len(out), len(items))]
 		items = items[len(batch):]
-		type res struct {
-			it  Item
-			ok  bool
-			err error
-		}
-		got := make([]res, len(batch))
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, verifyParallel)
+		fresh := make([]Item, len(batch))
+		shown := make([]bool, len(batch))
+		var g errgroup.Group
+		g.SetLimit(verifyParallel)
 		for i, it := range batch {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer func() { <-sem; wg.Done() }()
-				fresh, ok, err := s.verify(ctx, byTenant[it.Tenant], collector, *it, f.Type)
-				got[i] = res{fresh, ok, err}
-			}()
+			g.Go(func() (err error) {
+				fresh[i], shown[i], err = s.verify(ctx, byTenant[it.Tenant], collector, *it, f.Type)
+				return err
+			})
 		}
-		wg.Wait()
-		for _, r := range got {
-			if r.err != nil {
-				return nil, r.err
-			}
-			if r.ok {
-				out = append(out, r.it)
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		for i := range batch {
+			if shown[i] {
+				out = append(out, fresh[i])
 			}
 		}
 	}
-	sortItems(out)
+	slices.SortFunc(out, compareItems)
 	if f.Lang != "" { // the reader chose a language: the reasons in it
 		for i := range out {
 			c := byTenant[out[i].Tenant]
@@ -661,13 +648,16 @@ func (s *Service) dueItems(ctx context.Context, c *ctxTenant, collector string) 
 		return items, nil
 	}
 	var items []Item
+	add := func(_ string, e Entry) {
+		if it, ok := itemOf(c, e, ""); ok {
+			items = append(items, it)
+		}
+	}
 	if m, ok := s.lists.entries(id, token); ok {
 		// Written by this process since: no document read, no decoding.
 		items = make([]Item, 0, len(m))
-		for _, e := range m {
-			if it, ok := itemOf(c, e, ""); ok {
-				items = append(items, it)
-			}
+		for k, e := range m {
+			add(k, e)
 		}
 	} else {
 		var wl Worklist
@@ -677,12 +667,13 @@ func (s *Service) dueItems(ctx context.Context, c *ctxTenant, collector string) 
 			return nil, err
 		}
 		items = make([]Item, 0, wl.Count)
-		err = wl.each(func(_ string, e Entry) {
-			if it, ok := itemOf(c, e, ""); ok {
-				items = append(items, it)
+		err = wl.each(add)
+		if errors.Is(err, packed.ErrStale) { // an earlier release's: rebuilt, then read as current
+			if _, err := s.RebuildWorklists(ctx, c.t.ID); err != nil {
+				return nil, err
 			}
-		})
-		if err != nil {
+			return s.dueItems(ctx, c, collector)
+		} else if err != nil {
 			return nil, err
 		}
 		token = wl.Token
@@ -691,8 +682,6 @@ func (s *Service) dueItems(ctx context.Context, c *ctxTenant, collector string) 
 	s.lists.put(id, &cachedList{token: token, day: c.today, locale: c.t.Locale, items: items})
 	return items, nil
 }
-
-func sortItems(items []Item) { slices.SortFunc(items, compareItems) }
 
 // sortedCopy sorts rows through an index (moving the small indexes, not the
 // rows, which are a few hundred bytes each).
@@ -781,61 +770,48 @@ func (s *Service) RebuildWorklists(ctx context.Context, tenant string) (int, err
 	if err != nil {
 		return 0, err
 	}
-	lists := map[string]map[string]Entry{}
-	n := 0
+	w := s.newWrites() // its entries; each worklist is then written whole
 	err = c.sc.C("accounts").Each(ctx, bson.D{{Key: "status", Value: accounts.StatusOpen}}, options.Find().SetProjection(accountProjection), func(raw bson.Raw) error {
 		var a accountDoc
 		if err := bson.Unmarshal(raw, &a); err != nil {
 			return err
 		}
-		if !inWorklist(a) {
-			return nil
-		}
-		d, err := c.getDebtor(ctx, a.DebtorID)
-		if err != nil {
-			return err
-		}
-		live, err := c.livePromise(ctx, a)
-		if err != nil {
-			return err
-		}
-		if lists[a.CollectorID] == nil {
-			lists[a.CollectorID] = map[string]Entry{}
-		}
-		lists[a.CollectorID][c.sc.Key(a.ID)] = buildEntry(c, a, d, live, wantedAction(c, a, live))
-		n++
-		return nil
+		return s.stage(ctx, c, w, a)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("rebuild worklists: %w", err)
 	}
-	now := s.now()
-	for col, entries := range lists {
-		err := editWorklist(ctx, c.sc, col, now, s.lists.putEntries, func(m map[string]Entry) bool {
-			clear(m)
-			maps.Copy(m, entries)
-			return true
+	now, n := s.now(), 0
+	for col, entries := range w.set {
+		n += len(entries)
+		err := editWorklist(ctx, c.sc, col, now, s.lists.putEntries, func(*Worklist) (map[string]Entry, bool, error) {
+			return entries, true, nil // whatever was stored, in whichever format
 		})
 		if err != nil {
 			return n, err
 		}
 	}
-	var stale []string
+	// Every other worklist goes (its collector has no open account, or it
+	// is not where this release keeps it), so none is left to read stale.
+	var gone []Worklist
 	err = c.sc.C("worklists").Each(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "collectorId", Value: 1}}), func(raw bson.Raw) error {
-		col, _ := raw.Lookup("collectorId").StringValueOK()
-		if _, ok := lists[col]; !ok {
-			stale = append(stale, col)
+		var wl Worklist
+		if err := bson.Unmarshal(raw, &wl); err != nil {
+			return err
+		}
+		if _, ok := w.set[wl.CollectorID]; !ok || wl.ID != worklistID(c.sc, wl.CollectorID) {
+			gone = append(gone, wl)
 		}
 		return nil
 	})
 	if err != nil {
 		return n, err
 	}
-	for _, col := range stale {
-		if err := c.sc.C("worklists").Delete(ctx, worklistID(c.sc, col)); err != nil {
+	for _, wl := range gone {
+		if err := c.sc.C("worklists").Delete(ctx, wl.ID); err != nil {
 			return n, err
 		}
-		if err := writeStamp(ctx, c.sc, col, newToken()); err != nil { // no cached copy matches any more
+		if err := writeStamp(ctx, c.sc, wl.CollectorID, newToken()); err != nil { // no cached copy matches any more
 			return n, err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -353,22 +354,22 @@ func (p *projector) written(ctx context.Context, es []*entry, afters []bson.Raw)
 			}
 		}
 		for _, k := range p.keysOf(e.ch, e.names) {
-			p.raiseKey(k, e.seq)
-			if w != "" && strings.HasPrefix(k, "t/") {
-				p.raiseKey(barrier(w, k), e.seq)
+			p.lastKey[k] = max(p.lastKey[k], e.seq)
+			if b := barrier(w, k); b != k { // the writer's own barrier on a tenant key
+				p.lastKey[b] = max(p.lastKey[b], e.seq)
 			}
 		}
 		e.ready = true
 	}
-	close(p.wake)
-	p.wake = make(chan struct{})
+	p.wakeLocked()
 	p.mu.Unlock()
 }
 
-func (p *projector) raiseKey(k string, seq int64) {
-	if p.lastKey[k] < seq {
-		p.lastKey[k] = seq
-	}
+// wakeLocked wakes the consumer and whoever waits for a new change. p.mu
+// is held.
+func (p *projector) wakeLocked() {
+	close(p.wake)
+	p.wake = make(chan struct{})
 }
 
 // void marks intended entries not written (the write failed); the consumer
@@ -399,8 +400,7 @@ func (p *projector) void(ctx context.Context, es []*entry, drop bool) {
 	for _, e := range es {
 		e.void, e.ready = true, true
 	}
-	close(p.wake)
-	p.wake = make(chan struct{})
+	p.wakeLocked()
 	p.mu.Unlock()
 }
 
@@ -408,20 +408,11 @@ func (p *projector) void(ctx context.Context, es []*entry, drop bool) {
 func (p *projector) keysOf(ch Change, names []string) []string {
 	keys := []string{TenantKey(ch.Tenant)}
 	for _, pr := range p.list {
-		if pr.Keys != nil && contains(names, pr.Name) {
+		if pr.Keys != nil && slices.Contains(names, pr.Name) {
 			keys = append(keys, pr.Keys(ch)...)
 		}
 	}
 	return keys
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 type writerCtxKey struct{}
@@ -553,26 +544,26 @@ func (p *projector) stop(ctx context.Context, drain bool) {
 	}
 	p.mu.Lock()
 	p.stopping = true
-	close(p.wake)
-	p.wake = make(chan struct{})
+	p.wakeLocked()
 	applied, untrimmed := p.applied, p.untrimmed
 	p.mu.Unlock()
 	if started {
 		<-done
 	}
 	if drain && applied > 0 { // a clean stop: nothing in flight
-		p.checkpoint(ctx, applied)
+		p.checkpoint(ctx, applied, 0)
 		if untrimmed > 0 {
 			p.trim(ctx, applied)
 		}
 	}
 }
 
-// checkpoint records that every change up to applied is applied.
-func (p *projector) checkpoint(ctx context.Context, applied int64) {
+// checkpoint records that every change up to applied is applied, and the
+// batch ending at inflight (0: none) is being applied.
+func (p *projector) checkpoint(ctx context.Context, applied, inflight int64) {
 	err := p.db.lockDoc(checkpointColl, p.checkpointID(), func() error {
 		_, err := p.db.db.Collection(checkpointColl).UpdateOne(ctx, bson.D{{Key: "_id", Value: p.checkpointID()}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "applied", Value: applied}, {Key: "inflight", Value: int64(0)}}}}, options.Update().SetUpsert(true))
+			bson.D{{Key: "$set", Value: bson.D{{Key: "applied", Value: applied}, {Key: "inflight", Value: inflight}}}}, options.Update().SetUpsert(true))
 		return err
 	})
 	if err != nil {
@@ -613,10 +604,7 @@ func (p *projector) run() {
 			}
 			continue
 		}
-		n := p.readyLocked()
-		if n > maxBatch {
-			n = maxBatch
-		}
+		n := min(p.readyLocked(), maxBatch)
 		if p.inflight > 0 { // a replay: exactly the crashed batch
 			if m := sort.Search(n, func(i int) bool { return p.pending[i].seq > p.inflight }); m > 0 {
 				n = m
@@ -657,7 +645,7 @@ func (p *projector) run() {
 			// Nothing is in flight between batches: record everything up to
 			// last applied, then drop it (the checkpoint stays current even
 			// when no guarded batch has written it for a while).
-			p.checkpoint(ctx, last)
+			p.checkpoint(ctx, last, 0)
 			p.trim(ctx, last)
 		}
 	}
@@ -681,16 +669,6 @@ func (p *projector) trim(ctx context.Context, upTo int64) {
 // applyBatch marks the batch in flight, hands each projection its
 // coalesced changes, then marks it applied and drops its journal entries.
 func (p *projector) applyBatch(ctx context.Context, list []Projection, batch []*entry, last int64) (survived bool) {
-	log := p.db.log
-	cps := p.db.db.Collection(checkpointColl)
-	cpID := bson.D{{Key: "_id", Value: p.checkpointID()}}
-	up := options.Update().SetUpsert(true)
-	mark := func(set bson.D) error {
-		return p.db.lockDoc(checkpointColl, p.checkpointID(), func() error {
-			_, err := cps.UpdateOne(ctx, cpID, bson.D{{Key: "$set", Value: set}}, up)
-			return err
-		})
-	}
 	// One checkpoint write a guarded batch: the previous batch applied, this
 	// one in flight. The last batch before a pause stays "in flight" until
 	// the next one: replaying it (same range, same Seq) changes nothing.
@@ -699,13 +677,7 @@ func (p *projector) applyBatch(ctx context.Context, list []Projection, batch []*
 	for i, pr := range list {
 		shares[i] = coalesce(batch, pr.Name)
 		if pr.Skips != nil {
-			kept := shares[i][:0]
-			for _, c := range shares[i] {
-				if !pr.Skips(c) {
-					kept = append(kept, c)
-				}
-			}
-			shares[i] = kept
+			shares[i] = slices.DeleteFunc(shares[i], pr.Skips)
 		}
 		guarded = guarded || (pr.Guarded && len(shares[i]) > 0)
 	}
@@ -713,9 +685,7 @@ func (p *projector) applyBatch(ctx context.Context, list []Projection, batch []*
 		p.mu.Lock()
 		prev := p.applied
 		p.mu.Unlock()
-		if err := mark(bson.D{{Key: "applied", Value: prev}, {Key: "inflight", Value: last}}); err != nil {
-			log.Error("projections: checkpoint", "err", err)
-		}
+		p.checkpoint(ctx, prev, last)
 	}
 	// The projections keep different documents: they run side by side.
 	var wg sync.WaitGroup
@@ -724,9 +694,7 @@ func (p *projector) applyBatch(ctx context.Context, list []Projection, batch []*
 		if len(changes) == 0 {
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			b := Batch{Seq: last, Changes: changes}
 			var err error
 			for attempt := 0; attempt < applyAttempts; attempt++ {
@@ -735,8 +703,8 @@ func (p *projector) applyBatch(ctx context.Context, list []Projection, batch []*
 				}
 				time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
 			}
-			log.Error("projection left behind; the repair job fixes it", "projection", pr.Name, "batch", last, "changes", len(changes), "err", err)
-		}()
+			p.db.log.Error("projection left behind; the repair job fixes it", "projection", pr.Name, "batch", last, "changes", len(changes), "err", err)
+		})
 	}
 	wg.Wait()
 	p.mu.Lock()
@@ -753,7 +721,7 @@ func coalesce(batch []*entry, name string) []Change {
 	at := map[key]int{}
 	var out []Change
 	for _, e := range batch {
-		if e.void || !contains(e.names, name) {
+		if e.void || !slices.Contains(e.names, name) {
 			continue
 		}
 		k := key{e.ch.Coll, e.ch.ID}
@@ -771,13 +739,7 @@ func coalesce(batch []*entry, name string) []Change {
 		at[k] = len(out)
 		out = append(out, e.ch)
 	}
-	kept := out[:0]
-	for _, c := range out {
-		if c.Before != nil || c.After != nil {
-			kept = append(kept, c)
-		}
-	}
-	return kept
+	return slices.DeleteFunc(out, func(c Change) bool { return c.Before == nil && c.After == nil })
 }
 
 // Project registers a projection of coll (see the top of this file).

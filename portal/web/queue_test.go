@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/gob"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,7 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/bson"
+
 	"cartera/portal/accounts"
+	"cartera/portal/queue"
 	"cartera/portal/store"
 	"cartera/portal/testtool"
 )
@@ -261,4 +267,76 @@ func letterPDFText(t *testing.T, pdf []byte, base string) string {
 func postPayment(w *workEnv, sc *store.Scope, invoice string, amount int64) error {
 	return accounts.Post(w.Ctx(), sc, accounts.LedgerEntry{ID: sc.ID("pay:online:test-" + invoice), TenantID: "acme", AccountID: sc.ID(invoice),
 		DebtorID: sc.ID("900100200"), Kind: accounts.KindPayment, Channel: "online", Amount: -amount, Currency: "COP"})
+}
+
+// A worklist an earlier release wrote (gob+gzip here, as 'W' v1 is read
+// the same: stale) is not read as entries: the first queue read, or the
+// first write to the worklist, rebuilds the tenant's worklists from the
+// accounts. The stored list names a ghost account and lacks F-1, so only a
+// rebuild shows the right rows.
+func TestStaleWorklistsRebuilt(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		first func(w *workEnv) // what meets the stale worklist first
+		want  []string
+	}{
+		{"queue read", func(*workEnv) {}, []string{"F-1", "F-2"}},
+		{"worklist write", func(w *workEnv) {
+			// The call carries out F-1's step: F-1 leaves the queue.
+			if r := w.contact(w.collector, "F-1", map[string]any{"channel": "call", "outcome": "contacted"}); r.Status != 201 {
+				w.T.Fatalf("call: %d %s", r.Status, r.Body)
+			}
+			if f := storedFormat(w); f != 0xC5 {
+				w.T.Fatalf("after the write the worklist begins %#x", f)
+			}
+		}, []string{"F-2"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newQueueEnv(t)
+			ghost := map[string]queue.Entry{
+				"F-9": {AccountID: "acme:F-9", Invoice: "F-9", DebtorName: "Fantasma", Balance: 1, Currency: "COP", NextAction: &queue.NextAction{Type: "call", Due: at("2026-02-01 00:00")}},
+				"F-2": {AccountID: "acme:F-2", Invoice: "F-2", DebtorName: "Ferretería Núñez", Balance: 25000000, Currency: "COP", NextAction: &queue.NextAction{Type: "call", Due: at("2026-02-20 00:00")}},
+			}
+			var gz bytes.Buffer
+			zw := gzip.NewWriter(&gz)
+			if err := gob.NewEncoder(zw).Encode(ghost); err != nil || zw.Close() != nil {
+				t.Fatal(err)
+			}
+			// As the previous binary left it: its data, and a token this
+			// process has not cached.
+			sc := w.App.DB.Tenant("acme")
+			set := bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: gz.Bytes()}, {Key: "count", Value: 2}, {Key: "token", Value: "old"}}}}
+			if err := sc.C("worklists").Update(w.Ctx(), sc.ID(w.collectorID), set); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := sc.C("counters").Upsert(w.Ctx(), sc.ID("wl:"+w.collectorID), bson.D{{Key: "$set", Value: bson.D{{Key: "token", Value: "old"}}}}); err != nil {
+				t.Fatal(err)
+			}
+			tc.first(w)
+			var got []string
+			for _, it := range w.queue(w.collector, "?tenant=acme") {
+				got = append(got, it.AccountID)
+			}
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Fatalf("queue: %v, want %v", got, tc.want)
+			}
+			if f := storedFormat(w); f != 0xC5 {
+				t.Fatalf("after the read the worklist begins %#x", f)
+			}
+		})
+	}
+}
+
+// storedFormat is the first byte of the collector's stored worklist data.
+func storedFormat(w *workEnv) byte {
+	w.T.Helper()
+	if err := w.App.DB.Settle(w.Ctx(), store.TenantKey("acme")); err != nil {
+		w.T.Fatal(err)
+	}
+	sc := w.App.DB.Tenant("acme")
+	var wl queue.Worklist
+	if err := sc.C("worklists").Get(w.Ctx(), sc.ID(w.collectorID), &wl); err != nil || len(wl.Data) == 0 {
+		w.T.Fatalf("worklist: %v (%d bytes)", err, len(wl.Data))
+	}
+	return wl.Data[0]
 }

@@ -211,8 +211,33 @@ func Open(data []byte, k Kind) (*Reader, error) {
 	return OpenBody(data[headerLen:], data[2], data[3] == deflate)
 }
 
-// OpenBody reads a body without this envelope (a model's own earlier
-// header), as layout version, compressed with DEFLATE or not.
+// Records reads the usual body of a blob of kind k in layout version: a
+// count (Writer.Len), then the records, each read with get and handed to
+// fn once it read whole. Empty data holds no records; a blob of another
+// layout is ErrStale.
+func Records[T any](data []byte, k Kind, version byte, get func(*Reader) T, fn func(T)) error {
+	if len(data) == 0 {
+		return nil
+	}
+	r, err := Open(data, k)
+	if err != nil {
+		return err
+	}
+	if r.version != version {
+		return fmt.Errorf("%w: kind %q layout %d", ErrStale, byte(k), r.version)
+	}
+	for n := r.Len(); n > 0; n-- {
+		v := get(r)
+		if r.err != nil {
+			return r.err
+		}
+		fn(v)
+	}
+	return r.End()
+}
+
+// OpenBody reads a body without this envelope (the report counters' own
+// field), as layout version, compressed with DEFLATE or not.
 func OpenBody(body []byte, version byte, compressed bool) (*Reader, error) {
 	if !compressed {
 		return &Reader{s: string(body), version: version}, nil
