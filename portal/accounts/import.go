@@ -358,6 +358,9 @@ type run struct {
 	// to the worklists after that (see importstage.go).
 	debtors *debtorStage
 	moves   moveSpill
+	// recorded is the last change recorded by the previous batch, which
+	// the projections must have applied before the next one is written.
+	recorded int64
 }
 
 // RunImport processes an import's file from the start. Every write is keyed
@@ -651,6 +654,14 @@ func (rn *run) flush(ctx context.Context, batch []ingest.Record) error {
 	if err := rn.progress(ctx); err != nil {
 		return err
 	}
+	// Backpressure: the projections (index, counters, worklists) apply a
+	// batch while the next is written, never more behind than that, so
+	// the changes waiting (each with its images) stay about two batches
+	// whatever the file's size.
+	if err := rn.s.db.WaitProjected(ctx, rn.recorded); err != nil {
+		return fmt.Errorf("import batch: %w", err)
+	}
+	rn.recorded = rn.s.db.Recorded()
 	if rn.s.AfterBatch != nil {
 		rn.s.AfterBatch(rn.imp.Processed)
 	}

@@ -5,11 +5,13 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 
 	"cartera/portal/accounts"
 	"cartera/portal/apptest"
+	"cartera/portal/store"
 	"cartera/portal/store/storetest"
 )
 
@@ -225,4 +227,41 @@ func TestImportDuplicateInvoiceInFile(t *testing.T) {
 		t.Fatalf("import errors %+v", imp.Errors)
 	}
 	checkLedger(t, e, "acme", 31)
+}
+
+// An import never runs more than a batch ahead of the projections: when
+// a batch is written, every change of the batch before it is applied, so
+// the changes waiting (with their documents' images) stay about two
+// batches however big the file. A slow projection makes the import wait
+// rather than pile up changes.
+func TestImportKeepsUpWithProjections(t *testing.T) {
+	e := apptest.New(t)
+	e.Tenant("acme")
+	ctx := e.Ctx()
+	db := e.App.DB
+	// Slower than the import's writes (what a loaded machine does).
+	db.Project(store.Projection{Name: "test.slow", Sources: map[string][]string{"accounts": nil}, Apply: func(context.Context, store.Batch) error {
+		time.Sleep(20 * time.Millisecond)
+		return nil
+	}})
+	svc := e.App.Accounts
+	svc.BatchSize = 20
+	var marks []int64
+	behind := 0
+	svc.AfterBatch = func(int) {
+		if len(marks) > 0 && db.ProjectedUpTo() < marks[len(marks)-1] {
+			behind++
+		}
+		marks = append(marks, db.Recorded())
+	}
+	t.Cleanup(func() { svc.AfterBatch = nil })
+	csv := portfolioFile(400, true)
+	imp, err := svc.ImportNow(ctx, "acme", accounts.Upload{Name: "p.csv", Size: int64(len(csv)), File: bytes.NewReader(csv)})
+	if err != nil || imp.Inserted != 400 {
+		t.Fatalf("import: %+v %v", imp, err)
+	}
+	if len(marks) != 20 || behind != 0 {
+		t.Fatalf("%d batches, %d written before the one before was applied", len(marks), behind)
+	}
+	checkLedger(t, e, "acme", 400)
 }

@@ -537,7 +537,10 @@ func (x *Index) putChunks(ctx context.Context, sc *store.Scope, rows map[string]
 	revs := bson.D{}
 	var revMu sync.Mutex
 	var g errgroup.Group
-	g.SetLimit(4) // chunks are separate documents: written side by side
+	// Chunks are separate documents, written side by side; two, not four:
+	// each holds its merged rows until written (the store writes one at a
+	// time on the embedded server anyway).
+	g.SetLimit(2)
 	for n, upd := range byChunk {
 		g.Go(func() error { return putChunk(ctx, coll, sc, n, upd, onlyNew, overStale, &revMu, &revs) })
 	}

@@ -633,6 +633,9 @@ func (p *projector) run() {
 		}
 
 		p.mu.Lock()
+		// Cleared first: the queue's array would keep the applied entries
+		// (and their images) alive until append next moves it.
+		clear(p.pending[:n])
 		p.pending = p.pending[n:]
 		p.applied = last
 		p.untrimmed += n
@@ -858,6 +861,26 @@ func (d *DB) ProjectedUpTo() int64 {
 	d.proj.mu.Lock()
 	defer d.proj.mu.Unlock()
 	return d.proj.applied
+}
+
+// Recorded is the number of the last change recorded so far (0: none).
+func (d *DB) Recorded() int64 {
+	d.proj.mu.Lock()
+	defer d.proj.mu.Unlock()
+	return d.proj.next - 1
+}
+
+// WaitProjected waits until every change up to seq (Recorded) is applied,
+// or the consumer stops. A bulk writer calls it with what it recorded a
+// batch ago, so the changes not yet applied (each holding its document's
+// images) stay about two batches however long it writes, while the
+// consumer applies one batch as it writes the next; backlogLimit alone let
+// 20,000 pile up.
+func (d *DB) WaitProjected(ctx context.Context, seq int64) error {
+	d.proj.mu.Lock()
+	d.proj.startLocked()
+	d.proj.mu.Unlock()
+	return d.proj.waitApplied(ctx, seq, "waiting for the projections to keep up")
 }
 
 // ProjectionLag reports how many recorded changes are not yet applied.
