@@ -121,6 +121,16 @@ type projector struct {
 	// bulk holds the tenants in a bulk load (BulkLoad): their changes are
 	// not journaled.
 	bulk map[string]int
+	// journal lists the journal documents this process knows of (written
+	// or loaded), so a trim deletes them by _id: a delete by number scans
+	// and decodes the whole journal on the embedded server.
+	journal []journalRef
+}
+
+// journalRef is a journal document: its _id and the number a trim goes by.
+type journalRef struct {
+	id  string
+	seq int64
 }
 
 // entry is one recorded change and the projections it is for.
@@ -249,6 +259,9 @@ func (p *projector) load(ctx context.Context) error {
 	var docs []journalDoc
 	if err := cur.All(ctx, &docs); err != nil {
 		return fmt.Errorf("projections: read journal: %w", err)
+	}
+	for _, j := range docs {
+		p.journal = append(p.journal, journalRef{id: j.ID, seq: j.Seq})
 	}
 	docs = flatten(docs)
 	sort.Slice(docs, func(i, j int) bool { return docs[i].Seq < docs[j].Seq })
@@ -379,6 +392,10 @@ func (p *projector) intend(ctx context.Context, names []string, changes []Change
 	var docs []any
 	if len(journaled) > 0 {
 		docs = p.journalDocs(names, journaled)
+		for _, d := range docs {
+			j := d.(journalDoc)
+			p.journal = append(p.journal, journalRef{id: j.ID, seq: j.Seq})
+		}
 	}
 	p.startLocked() // the first change starts the consumer (if nobody did)
 	p.mu.Unlock()
@@ -458,6 +475,9 @@ func (p *projector) void(ctx context.Context, es []*entry, drop bool) {
 	if len(seqs) > 0 {
 		last := seqs[len(seqs)-1]
 		doc := journalDoc{ID: p.instance + ":v:" + fmt.Sprintf("%019d", last), Inst: p.instance, Seq: last, Void: seqs}
+		p.mu.Lock()
+		p.journal = append(p.journal, journalRef{id: doc.ID, seq: doc.Seq})
+		p.mu.Unlock()
 		if _, err := p.db.db.Collection(journalColl).InsertOne(context.WithoutCancel(ctx), doc); err != nil {
 			p.db.log.Error("projections: journal the failed inserts", "err", err)
 		}
@@ -738,15 +758,42 @@ func (p *projector) run() {
 // index), so it runs when the queue empties or every trimEvery entries,
 // not after every batch.
 func (p *projector) trim(ctx context.Context, upTo int64) {
+	p.mu.Lock()
+	var drop []string
+	keep := p.journal[:0]
+	for _, r := range p.journal {
+		if r.seq <= upTo {
+			drop = append(drop, r.id)
+		} else {
+			keep = append(keep, r)
+		}
+	}
+	clear(p.journal[len(keep):])
+	p.journal = keep
+	p.mu.Unlock()
+	coll := p.db.db.Collection(journalColl)
 	// Journal entries are only ever inserted and deleted: no document lock.
 	err := p.db.lockInsert(func() error {
-		_, err := p.db.db.Collection(journalColl).DeleteMany(ctx, bson.D{{Key: "o", Value: p.instance}, {Key: "n", Value: bson.D{{Key: "$lte", Value: upTo}}}})
-		return err
+		if len(drop) > trimByID {
+			// Many (a journal loaded at start-up): one scan is cheaper.
+			_, err := coll.DeleteMany(ctx, bson.D{{Key: "o", Value: p.instance}, {Key: "n", Value: bson.D{{Key: "$lte", Value: upTo}}}})
+			return err
+		}
+		for _, id := range drop {
+			if _, err := coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		p.db.log.Error("projections: trim journal", "err", err)
 	}
 }
+
+// trimByID is how many journal documents a trim deletes one by one (by
+// _id, an index look-up each) before it deletes by number instead.
+const trimByID = 256
 
 // applyBatch marks the batch in flight, hands each projection its
 // coalesced changes, then marks it applied and drops its journal entries.
