@@ -163,8 +163,15 @@ type journalDoc struct {
 	// takes the document only once all are applied, and Names is theirs).
 	// An import batch of 1,000 accounts was 1,000 journal documents, each
 	// inserted, then found by a trim's scan and deleted: a fifth of the
-	// import's time.
-	Entries []journalEntry `bson:"e,omitempty"`
+	// import's time. They are one binary value (journalEntries as BSON):
+	// FerretDB converts a binary as one value, an array of 1,000
+	// documents field by field on every insert and delete.
+	Entries []byte `bson:"e,omitempty"`
+}
+
+// journalEntries is the binary Entries of a journal document.
+type journalEntries struct {
+	E []journalEntry `bson:"e"`
 }
 
 // journalEntry is one change of a journal document of many.
@@ -182,45 +189,58 @@ const journalDocBytes = 4 << 20
 
 // journalDocs is the journal documents of entries (of one write): one
 // entry alone as it always was, several grouped.
-func (p *projector) journalDocs(names []string, es []*entry) []any {
+func (p *projector) journalDocs(names []string, es []*entry) ([]any, error) {
 	if len(es) == 1 {
 		e := es[0]
 		return []any{journalDoc{ID: p.journalID(e.seq), Inst: p.instance, Seq: e.seq, Coll: e.ch.Coll, Tenant: e.ch.Tenant, DocID: e.ch.ID,
-			Before: e.ch.Before, Names: names}}
+			Before: e.ch.Before, Names: names}}, nil
 	}
 	var docs []any
 	var group []journalEntry
 	size := 0
-	flush := func() {
+	flush := func() error {
 		last := group[len(group)-1].Seq
-		docs = append(docs, journalDoc{ID: p.journalID(last), Inst: p.instance, Seq: last, Names: names, Entries: group})
+		b, err := bson.Marshal(journalEntries{E: group})
+		if err != nil {
+			return fmt.Errorf("journal entries: %w", err)
+		}
+		docs = append(docs, journalDoc{ID: p.journalID(last), Inst: p.instance, Seq: last, Names: names, Entries: b})
 		group, size = nil, 0
+		return nil
 	}
 	for _, e := range es {
 		group = append(group, journalEntry{Seq: e.seq, Coll: e.ch.Coll, Tenant: e.ch.Tenant, DocID: e.ch.ID, Before: e.ch.Before})
 		if size += len(e.ch.Before) + len(e.ch.ID) + 32; size >= journalDocBytes {
-			flush()
+			if err := flush(); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if len(group) > 0 {
-		flush()
+		if err := flush(); err != nil {
+			return nil, err
+		}
 	}
-	return docs
+	return docs, nil
 }
 
 // flatten turns journal documents of many entries into one per entry.
-func flatten(docs []journalDoc) []journalDoc {
+func flatten(docs []journalDoc) ([]journalDoc, error) {
 	out := make([]journalDoc, 0, len(docs))
 	for _, j := range docs {
 		if len(j.Entries) == 0 {
 			out = append(out, j)
 			continue
 		}
-		for _, e := range j.Entries {
+		var es journalEntries
+		if err := bson.Unmarshal(j.Entries, &es); err != nil {
+			return nil, fmt.Errorf("journal document %s: %w", j.ID, err)
+		}
+		for _, e := range es.E {
 			out = append(out, journalDoc{ID: j.ID, Inst: j.Inst, Seq: e.Seq, Coll: e.Coll, Tenant: e.Tenant, DocID: e.DocID, Before: e.Before, Names: j.Names})
 		}
 	}
-	return out
+	return out, nil
 }
 
 type checkpointDoc struct {
@@ -263,7 +283,9 @@ func (p *projector) load(ctx context.Context) error {
 	for _, j := range docs {
 		p.journal = append(p.journal, journalRef{id: j.ID, seq: j.Seq})
 	}
-	docs = flatten(docs)
+	if docs, err = flatten(docs); err != nil {
+		return fmt.Errorf("projections: read journal: %w", err)
+	}
 	sort.Slice(docs, func(i, j int) bool { return docs[i].Seq < docs[j].Seq })
 	// Numbers go on from the highest ever taken: the in-flight batch's
 	// entries may be trimmed already (a batch stays "in flight" until the
@@ -390,8 +412,9 @@ func (p *projector) intend(ctx context.Context, names []string, changes []Change
 		journaled = append(journaled, es[i])
 	}
 	var docs []any
+	var jerr error
 	if len(journaled) > 0 {
-		docs = p.journalDocs(names, journaled)
+		docs, jerr = p.journalDocs(names, journaled)
 		for _, d := range docs {
 			j := d.(journalDoc)
 			p.journal = append(p.journal, journalRef{id: j.ID, seq: j.Seq})
@@ -399,6 +422,10 @@ func (p *projector) intend(ctx context.Context, names []string, changes []Change
 	}
 	p.startLocked() // the first change starts the consumer (if nobody did)
 	p.mu.Unlock()
+	if jerr != nil {
+		// As a failed journal write below: the queue still has the changes.
+		p.db.log.Error("projections: journal write failed", "coll", changes[0].Coll, "err", jerr)
+	}
 	if len(docs) == 0 {
 		return es
 	}
