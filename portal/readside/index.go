@@ -564,7 +564,8 @@ func putChunk(ctx context.Context, coll *store.TColl, sc *store.Scope, n int, up
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	err := coll.MutateOrCreate(ctx, id, &doc, bson.D{{Key: "n", Value: 0}}, func() (bson.D, error) {
+	// Cold: the index keeps the chunk decoded itself (Index.cache).
+	err := coll.MutateOrCreateCold(ctx, id, &doc, bson.D{{Key: "n", Value: 0}}, func() (bson.D, error) {
 		cur := doc.Rows
 		if _, _, err := openRows(cur); errors.Is(err, packed.ErrStale) && overStale {
 			cur = nil
