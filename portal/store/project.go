@@ -411,26 +411,25 @@ func (p *projector) intend(ctx context.Context, names []string, changes []Change
 		es[i].journaled = true
 		journaled = append(journaled, es[i])
 	}
-	var docs []any
-	var jerr error
-	if len(journaled) > 0 {
-		docs, jerr = p.journalDocs(names, journaled)
-		for _, d := range docs {
-			j := d.(journalDoc)
-			p.journal = append(p.journal, journalRef{id: j.ID, seq: j.Seq})
-		}
-	}
 	p.startLocked() // the first change starts the consumer (if nobody did)
 	p.mu.Unlock()
-	if jerr != nil {
-		// As a failed journal write below: the queue still has the changes.
-		p.db.log.Error("projections: journal write failed", "coll", changes[0].Coll, "err", jerr)
-	}
-	if len(docs) == 0 {
+	if len(journaled) == 0 {
 		return es
 	}
+	// Built unlocked: the entries do not change until their write returns.
+	docs, err := p.journalDocs(names, journaled)
+	if err != nil {
+		// As a failed journal write below: the queue still has the changes.
+		p.db.log.Error("projections: journal write failed", "coll", changes[0].Coll, "err", err)
+		return es
+	}
+	p.mu.Lock()
+	for _, d := range docs {
+		j := d.(journalDoc)
+		p.journal = append(p.journal, journalRef{id: j.ID, seq: j.Seq})
+	}
+	p.mu.Unlock()
 	coll := p.db.db.Collection(journalColl)
-	var err error
 	if len(docs) == 1 {
 		var raw bson.Raw
 		if raw, err = bson.Marshal(docs[0]); err == nil {
