@@ -41,6 +41,9 @@ type Upload struct {
 	// api marks a batch placed through the API: its columns are the field
 	// names, so the tenant's saved file layout neither applies nor changes.
 	api bool
+	// repeats are the invoices the counting pass saw more than once (nil:
+	// not counted, every invoice is checked for duplicates).
+	repeats *ingest.Repeats
 }
 
 // Preview is what a client sees before starting an import: how the columns
@@ -88,7 +91,7 @@ func (s *Service) openReader(u Upload, t tenants.Tenant) (*ingest.Reader, ingest
 		return nil, 0, fmt.Errorf("%w: %v", apperr.ErrUnsupported, err)
 	}
 	opts := ingest.Options{Locale: t.Locale, DefaultCurrency: t.Currency, Mapping: u.Mapping,
-		SavedMapping: u.savedMapping, DateOrder: ingest.DateOrder(u.DateOrder)}
+		SavedMapping: u.savedMapping, DateOrder: ingest.DateOrder(u.DateOrder), Repeats: u.repeats}
 	var r *ingest.Reader
 	if kind == ingest.KindXLSX {
 		r, err = ingest.NewXLSXReader(u.File, u.Size, opts)
@@ -355,6 +358,9 @@ type run struct {
 	// to the worklists after that (see importstage.go).
 	debtors *debtorStage
 	moves   moveSpill
+	// recorded is the last change recorded by the previous batch, which
+	// the projections must have applied before the next one is written.
+	recorded int64
 }
 
 // RunImport processes an import's file from the start. Every write is keyed
@@ -444,10 +450,13 @@ func (rn *run) process(ctx context.Context) error {
 	up := Upload{Name: rn.imp.FileName, Size: size, File: tmp, Mapping: rn.imp.Mapping, DateOrder: rn.imp.DateOrder, savedMapping: rn.imp.SavedMapping}
 	// A first pass counts the rows, so progress can say "n of N" and a
 	// percentage from the start; reading is cheap next to writing.
-	expected, err := rn.s.countRows(up, rn.t)
+	// It also notes the invoices that repeat, so the duplicate check of
+	// the reading pass keeps those only.
+	expected, repeats, err := rn.s.countRows(up, rn.t)
 	if err != nil {
 		return err
 	}
+	up.repeats = repeats
 	rn.imp.Expected = expected
 	if err := rn.progress(ctx); err != nil {
 		return err
@@ -511,24 +520,19 @@ func (rn *run) process(ctx context.Context) error {
 	return nil
 }
 
-// countRows reads a file through without keeping anything.
-func (s *Service) countRows(u Upload, t tenants.Tenant) (int, error) {
+// countRows reads a file through, keeping only the hashes of its invoices
+// (see ingest.Repeats).
+func (s *Service) countRows(u Upload, t tenants.Tenant) (int, *ingest.Repeats, error) {
 	r, _, err := s.openReader(u, t)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer r.Close()
-	n := 0
-	for {
-		_, _, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return n, nil
-		}
-		if err != nil {
-			return 0, fileError(err)
-		}
-		n++
+	n, rep, err := r.Count()
+	if err != nil {
+		return 0, nil, fileError(err)
 	}
+	return n, rep, nil
 }
 
 func (rn *run) reject(e RowError) {
@@ -650,6 +654,14 @@ func (rn *run) flush(ctx context.Context, batch []ingest.Record) error {
 	if err := rn.progress(ctx); err != nil {
 		return err
 	}
+	// Backpressure: the projections (index, counters, worklists) apply a
+	// batch while the next is written, never more behind than that, so
+	// the changes waiting (each with its images) stay about two batches
+	// whatever the file's size.
+	if err := rn.s.db.WaitProjected(ctx, rn.recorded); err != nil {
+		return fmt.Errorf("import batch: %w", err)
+	}
+	rn.recorded = rn.s.db.Recorded()
 	if rn.s.AfterBatch != nil {
 		rn.s.AfterBatch(rn.imp.Processed)
 	}

@@ -5,11 +5,13 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 
 	"cartera/portal/accounts"
 	"cartera/portal/apptest"
+	"cartera/portal/store"
 	"cartera/portal/store/storetest"
 )
 
@@ -188,4 +190,78 @@ func TestImportStagingIsBounded(t *testing.T) {
 	if err != nil || bytes.Count(codes, []byte("\n")) != 34 {
 		t.Fatalf("codes: %q %v", codes, err)
 	}
+}
+
+// An invoice that appears twice in a file goes in once; the later row is
+// rejected with the row of the first, whole in the import and in its
+// downloadable errors (the reading pass checks only the invoices the
+// counting pass saw repeat).
+func TestImportDuplicateInvoiceInFile(t *testing.T) {
+	e := apptest.New(t)
+	e.Tenant("acme")
+	ctx := e.Ctx()
+	csv := string(portfolioCSV(30)) +
+		"5001;Deudor 1;F-000004;15/05/2026;10,00;d1@x.co\n" + // row 32: F-000004 is row 6
+		"5001;Deudor 1;F-000004;15/05/2026;10,00;d1@x.co\n" + // row 33: again
+		"5001;Deudor 1;F-000004b;31/02/2026;10,00;d1@x.co\n" + // row 34: bad date, not taken
+		"5001;Deudor 1;F-000004b;15/05/2026;10,00;d1@x.co\n" // row 35: so this one goes in
+	imp, err := e.App.Accounts.ImportNow(ctx, "acme", accounts.Upload{Name: "p.csv", Size: int64(len(csv)), File: bytes.NewReader([]byte(csv))})
+	if err != nil || imp.Total != 34 || imp.Inserted != 31 || imp.Rejected != 3 {
+		t.Fatalf("import: %+v %v", imp, err)
+	}
+	want := []accounts.RowError{
+		{Row: 32, Column: "factura", Message: "la factura F-000004 ya aparece en la fila 6"},
+		{Row: 33, Column: "factura", Message: "la factura F-000004 ya aparece en la fila 6"},
+	}
+	var got []accounts.RowError
+	err = e.App.Accounts.ImportErrors(ctx, "acme", imp.ID, func(re accounts.RowError) error {
+		if re.Row != 34 {
+			got = append(got, re)
+		}
+		return nil
+	})
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("row errors\n got %+v\nwant %+v (%v)", got, want, err)
+	}
+	if len(imp.Errors) != 3 || fmt.Sprint(imp.Errors[:2]) != fmt.Sprint(want) {
+		t.Fatalf("import errors %+v", imp.Errors)
+	}
+	checkLedger(t, e, "acme", 31)
+}
+
+// An import never runs more than a batch ahead of the projections: when
+// a batch is written, every change of the batch before it is applied, so
+// the changes waiting (with their documents' images) stay about two
+// batches however big the file. A slow projection makes the import wait
+// rather than pile up changes.
+func TestImportKeepsUpWithProjections(t *testing.T) {
+	e := apptest.New(t)
+	e.Tenant("acme")
+	ctx := e.Ctx()
+	db := e.App.DB
+	// Slower than the import's writes (what a loaded machine does).
+	db.Project(store.Projection{Name: "test.slow", Sources: map[string][]string{"accounts": nil}, Apply: func(context.Context, store.Batch) error {
+		time.Sleep(20 * time.Millisecond)
+		return nil
+	}})
+	svc := e.App.Accounts
+	svc.BatchSize = 20
+	var marks []int64
+	behind := 0
+	svc.AfterBatch = func(int) {
+		if len(marks) > 0 && db.ProjectedUpTo() < marks[len(marks)-1] {
+			behind++
+		}
+		marks = append(marks, db.Recorded())
+	}
+	t.Cleanup(func() { svc.AfterBatch = nil })
+	csv := portfolioFile(400, true)
+	imp, err := svc.ImportNow(ctx, "acme", accounts.Upload{Name: "p.csv", Size: int64(len(csv)), File: bytes.NewReader(csv)})
+	if err != nil || imp.Inserted != 400 {
+		t.Fatalf("import: %+v %v", imp, err)
+	}
+	if len(marks) != 20 || behind != 0 {
+		t.Fatalf("%d batches, %d written before the one before was applied", len(marks), behind)
+	}
+	checkLedger(t, e, "acme", 400)
 }

@@ -36,6 +36,10 @@ type Options struct {
 	// MaxUncompressed bounds an XLSX once unzipped; 0 means
 	// DefaultMaxUncompressed.
 	MaxUncompressed int64
+	// Repeats, from a counting pass over the same file (Reader.Count),
+	// limits the duplicate-invoice check's memory to the invoices that
+	// repeat; nil checks every invoice.
+	Repeats *Repeats
 }
 
 // headerSearchRows is how many non-blank rows may precede the header: ERP
@@ -61,7 +65,8 @@ type Reader struct {
 	lay       layout
 	headers   []string
 	headerRow int
-	seen      map[string]int // invoice -> row of its first valid row
+	seen      map[string]int // invoice -> row of its first valid row (nil: no check, counting)
+	repeats   *Repeats       // nil: every invoice is checked
 }
 
 // NewReader starts reading src as kind (see Detect) and finds the header
@@ -177,7 +182,7 @@ func newReader(opts Options) (*Reader, error) {
 	default:
 		return nil, &HeaderError{Message: fmt.Sprintf("orden de fechas desconocido: %q (DMY o MDY)", order)}
 	}
-	return &Reader{locale: opts.Locale, currency: cur, rules: rules, lenient: opts.SavedMapping, order: order, seen: make(map[string]int)}, nil
+	return &Reader{locale: opts.Locale, currency: cur, rules: rules, lenient: opts.SavedMapping, order: order, seen: make(map[string]int), repeats: opts.Repeats}, nil
 }
 
 // findHeader takes the first of the leading non-blank rows that reads as a
@@ -437,14 +442,7 @@ func (r *Reader) convert(row row) (Record, []FieldError) {
 
 	// The same invoice twice in one file is an error on the later row;
 	// only rows that go in count as the first.
-	if rec.Invoice != "" {
-		if first, ok := r.seen[rec.Invoice]; ok {
-			e.add(fInvoice, CodeDuplicateInvoice, "la factura %s ya aparece en la fila %d", rec.Invoice, first)
-		} else if len(e.errs) == 0 {
-			// Cloned so the map does not pin the whole CSV line.
-			r.seen[strings.Clone(rec.Invoice)] = row.num
-		}
-	}
+	r.checkRepeat(rec.Invoice, row.num, &e)
 	return rec, e.errs
 }
 

@@ -214,15 +214,30 @@ func (m *checkMemo) put(id string, rev int64, collector string, seq uint64) {
 }
 
 // forget is the store watcher: the accounts written are checked again.
+// A new account (no before image) is skipped: nothing was memoed of it,
+// and no check can have read an earlier state of it, so an import of
+// 100,000 accounts no longer fills the table of writes (about 7 MB).
 func (m *checkMemo) forget(_ context.Context, changes []store.Change) {
+	written := 0
+	for _, c := range changes {
+		if c.Before != nil {
+			written++
+		}
+	}
+	if written == 0 {
+		return
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.seq++
-	if len(m.gone)+len(changes) > m.size {
+	if len(m.gone)+written > m.size {
 		clear(m.gone)
 		m.floor = m.seq // the checks begun before this write
 	}
 	for _, c := range changes {
+		if c.Before == nil {
+			continue
+		}
 		m.known.Remove(c.ID)
 		m.gone[c.ID] = m.seq
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/bson"
+
 	"cartera/portal/store"
 )
 
@@ -94,7 +96,7 @@ func TestCheckMemoBounded(t *testing.T) {
 	for b := 0; b < 3*size; b += 1000 {
 		chs := make([]store.Change, 1000)
 		for i := range chs {
-			chs[i] = store.Change{Coll: "accounts", ID: id(b + i)}
+			chs[i] = store.Change{Coll: "accounts", ID: id(b + i), Before: emptyDoc}
 		}
 		m.forget(context.Background(), chs)
 		seq := m.begin()
@@ -124,10 +126,38 @@ func TestCheckMemoBounded(t *testing.T) {
 	}
 	// A remembered write refuses the checks begun before it.
 	seq := m.begin()
-	m.forget(context.Background(), []store.Change{{ID: id(5)}})
+	m.forget(context.Background(), []store.Change{{ID: id(5), Before: emptyDoc}})
 	m.put(id(5), 2, "c-1", seq)
 	if m.ok(id(5), 2, "c-1") {
 		t.Fatal("a check that began before the write kept")
 	}
 	runtime.KeepAlive(m)
+}
+
+// emptyDoc is a before image: the change is a write to an existing account.
+var emptyDoc = bson.Raw{5, 0, 0, 0, 0}
+
+// New accounts (an import's inserts) leave the check memo as it was: no
+// table of writes grows, no memoed check is dropped; an update or a delete
+// still forgets the account.
+func TestCheckMemoSkipsInserts(t *testing.T) {
+	m := newCheckMemo(1000)
+	seq := m.begin()
+	m.put("a:1", 1, "c-1", seq)
+	ins := make([]store.Change, 500)
+	for i := range ins {
+		ins[i] = store.Change{Coll: "accounts", ID: fmt.Sprintf("a:new%d", i), After: emptyDoc}
+	}
+	m.forget(context.Background(), ins)
+	if len(m.gone) != 0 || m.begin() != seq || !m.ok("a:1", 1, "c-1") {
+		t.Fatalf("inserts moved the memo: gone %d, seq %d→%d", len(m.gone), seq, m.begin())
+	}
+	m.forget(context.Background(), []store.Change{{Coll: "accounts", ID: "a:1", Before: emptyDoc, After: emptyDoc}})
+	if m.ok("a:1", 1, "c-1") || len(m.gone) != 1 {
+		t.Fatal("an update did not forget the account")
+	}
+	m.put("a:1", 1, "c-1", seq) // a check begun before that update
+	if m.ok("a:1", 1, "c-1") {
+		t.Fatal("a check older than the update kept")
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 
 	"cartera/portal/accounts"
+	"cartera/portal/store"
 	"cartera/portal/store/storetest"
 )
 
@@ -97,5 +98,31 @@ func TestDebtorView(t *testing.T) {
 	}
 	if got := balances(sc.ID("A1"), sc.ID("A2"), sc.ID("A3")); got["A1"] != 10 || got["A2"] != 0 || got["A3"] != 300 {
 		t.Fatalf("after resume %v", got)
+	}
+}
+
+// Only a change to an existing account is a debtor's barrier: a new one
+// (what an import writes) is not applied to the view, so a statement never
+// waits for it and the projector keeps no key for it; a debtor changed
+// (an account moved) is the barrier of both.
+func TestViewKeysSkipInserts(t *testing.T) {
+	doc := func(debtor string) bson.Raw {
+		b, err := bson.Marshal(bson.D{{Key: "debtorId", Value: debtor}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if k := viewKeys(store.Change{Tenant: "acme", ID: "acme:F1", After: doc("acme:900")}); len(k) != 0 {
+		t.Errorf("insert keys %v", k)
+	}
+	if k := viewKeys(store.Change{Tenant: "acme", ID: "acme:F1", Before: doc("acme:900"), After: doc("acme:900")}); len(k) != 1 || k[0] != debtorKey("acme", "acme:900") {
+		t.Errorf("update keys %v", k)
+	}
+	if k := viewKeys(store.Change{Tenant: "acme", ID: "acme:F1", Before: doc("acme:900"), After: doc("acme:901")}); len(k) != 2 {
+		t.Errorf("moved keys %v", k)
+	}
+	if k := viewKeys(store.Change{Tenant: "acme", ID: "acme:F1", Before: doc("acme:900")}); len(k) != 1 {
+		t.Errorf("delete keys %v", k)
 	}
 }

@@ -117,22 +117,33 @@ const (
 func packRows(rows []indexRow) ([]byte, error) {
 	w := packed.NewWriter(rowsKind, rowsLayout, len(rows)*96)
 	w.Len(len(rows))
-	for _, r := range rows {
-		w.String(r.ID)
-		w.String(r.Invoice)
-		w.String(r.DebtorID)
-		w.String(r.Document)
-		w.String(r.DebtorName)
-		w.Varint(r.Due)
-		w.Varint(r.Original)
-		w.Varint(r.Balance)
-		w.Sym(r.Currency)
-		w.Sym(r.Status)
-		w.Sym(r.CollectorID)
-		w.Sym(r.Segment)
-		w.Varint(r.Credit)
+	for i := range rows {
+		putRow(w, &rows[i])
 	}
 	return w.Finish()
+}
+
+func putRow(w *packed.Writer, r *indexRow) {
+	w.String(r.ID)
+	w.String(r.Invoice)
+	w.String(r.DebtorID)
+	w.String(r.Document)
+	w.String(r.DebtorName)
+	w.Varint(r.Due)
+	w.Varint(r.Original)
+	w.Varint(r.Balance)
+	w.Sym(r.Currency)
+	w.Sym(r.Status)
+	w.Sym(r.CollectorID)
+	w.Sym(r.Segment)
+	w.Varint(r.Credit)
+}
+
+// getRow reads putRow; its strings share the blob's body (no allocation).
+func getRow(r *packed.Reader) indexRow {
+	return indexRow{ID: r.String(), Invoice: r.String(), DebtorID: r.String(), Document: r.String(), DebtorName: r.String(),
+		Due: r.Varint(), Original: r.Varint(), Balance: r.Varint(),
+		Currency: r.Sym(), Status: r.Sym(), CollectorID: r.Sym(), Segment: r.Sym(), Credit: r.Varint()}
 }
 
 // unpackRows reads packRows; packed.ErrStale for rows of an earlier
@@ -150,14 +161,29 @@ func unpackRows(b []byte) ([]indexRow, error) {
 	}
 	rows := make([]indexRow, r.Len())
 	for i := range rows {
-		rows[i] = indexRow{ID: r.String(), Invoice: r.String(), DebtorID: r.String(), Document: r.String(), DebtorName: r.String(),
-			Due: r.Varint(), Original: r.Varint(), Balance: r.Varint(),
-			Currency: r.Sym(), Status: r.Sym(), CollectorID: r.Sym(), Segment: r.Sym(), Credit: r.Varint()}
+		rows[i] = getRow(r)
 	}
 	if err := r.End(); err != nil {
 		return nil, err
 	}
 	return rows, nil
+}
+
+// openRows opens packRows for reading row by row: the reader after the
+// count, and the count.
+func openRows(b []byte) (*packed.Reader, int, error) {
+	if len(b) == 0 {
+		return nil, 0, nil
+	}
+	r, err := packed.Open(b, rowsKind)
+	if err != nil {
+		return nil, 0, err
+	}
+	if r.Version() != rowsLayout {
+		return nil, 0, fmt.Errorf("%w: index rows layout %d", packed.ErrStale, r.Version())
+	}
+	n := r.Len()
+	return r, n, r.Err()
 }
 
 // Index is the portfolio index of every tenant (one per process). Its
@@ -170,6 +196,10 @@ type Index struct {
 	cache  *lru.Cache[string, cachedChunk] // chunk _id → decoded rows at a revision
 	segs   *lru.Cache[string, []indexRow]  // segment _id → rows (segments never change)
 	merged *lru.Cache[string, mergedView]  // tenant → rows at a manifest state
+	// foldRows (tests: 0 is the constant) and folded, a probe told the rows
+	// of each fold pass.
+	foldRows int
+	folded   func(rows int)
 }
 
 const (
@@ -283,8 +313,16 @@ func (x *Index) insert(ctx context.Context, sc *store.Scope, rows []indexRow, ba
 	return nil
 }
 
+// foldRows is how many segment rows a fold decodes at a time. Folding 32
+// segments of 1,000 rows used to decode them all at once (with two maps of
+// them): about 11 MB of a 100,000-row import's peak. The rows are re-packed
+// by chunk first (compressed), then merged into a few chunks at a time.
+const foldRows = 2048
+
 // fold moves the insert segments' rows into the chunks (a row already in a
 // chunk is newer and stays) and drops the segments from the manifest.
+// Stopped midway, it is done again: a row already folded is in its chunk
+// and stays.
 func (x *Index) fold(ctx context.Context, sc *store.Scope) error {
 	coll := sc.C("accountindex")
 	var man manifestDoc
@@ -294,33 +332,34 @@ func (x *Index) fold(ctx context.Context, sc *store.Scope) error {
 	if len(man.Segs) == 0 {
 		return nil
 	}
-	rows := map[string]*indexRow{}
-	stale := false
-	for _, sid := range man.Segs {
-		seg, err := x.segment(ctx, coll, sid)
-		if errors.Is(err, packed.ErrStale) {
-			stale = true // its rows come back with the rebuild
-			continue
-		} else if err != nil {
-			return err
-		}
-		for i := range seg {
-			rows[seg[i].ID] = &seg[i]
-		}
+	byChunk, stale, err := x.repack(ctx, coll, man.Segs)
+	if err != nil {
+		return err
 	}
 	if stale { // before the stale segments are dropped
 		if err := x.markStale(ctx, sc); err != nil {
 			return err
 		}
 	}
-	if err := x.putWith(ctx, sc, rows, true); err != nil {
-		return err
+	for _, pass := range foldPasses(byChunk, x.passRows()) {
+		rows := map[string]*indexRow{}
+		for _, n := range pass {
+			if err := byChunk[n].each(func(r indexRow) { rows[r.ID] = &r }); err != nil {
+				return fmt.Errorf("portfolio index fold: %w", err)
+			}
+		}
+		if x.folded != nil {
+			x.folded(len(rows))
+		}
+		if err := x.putWith(ctx, sc, rows, true); err != nil {
+			return err
+		}
 	}
 	folded := map[string]bool{}
 	for _, sid := range man.Segs {
 		folded[sid] = true
 	}
-	err := coll.Mutate(ctx, sc.ID(manifestKey), &man, func() (bson.D, error) {
+	err = coll.Mutate(ctx, sc.ID(manifestKey), &man, func() (bson.D, error) {
 		keep := []string{}
 		for _, sid := range man.Segs {
 			if !folded[sid] {
@@ -339,6 +378,98 @@ func (x *Index) fold(ctx context.Context, sc *store.Scope) error {
 		x.segs.Remove(sid)
 	}
 	return nil
+}
+
+func (x *Index) passRows() int {
+	if x.foldRows > 0 {
+		return x.foldRows
+	}
+	return foldRows
+}
+
+// chunkRows are rows bound for one chunk, packed (no count: n says it).
+type chunkRows struct {
+	w    *packed.Writer
+	blob []byte
+	n    int
+}
+
+func (c *chunkRows) each(fn func(indexRow)) error {
+	if c == nil || c.n == 0 {
+		return nil
+	}
+	r, err := packed.Open(c.blob, rowsKind)
+	if err != nil {
+		return err
+	}
+	for i := 0; i < c.n; i++ {
+		fn(getRow(r))
+	}
+	return r.End()
+}
+
+// repack reads the segments one at a time (not cached: they are about to
+// go) and packs their rows by chunk, in segment order; stale is true when
+// a segment was in an earlier format (its rows come back with a rebuild).
+func (x *Index) repack(ctx context.Context, coll *store.TColl, segs []string) (byChunk [indexChunks]*chunkRows, stale bool, err error) {
+	for _, sid := range segs {
+		rows, ok := x.segs.Peek(sid)
+		if !ok {
+			var doc chunkDoc
+			if err := coll.Get(ctx, sid, &doc); err != nil {
+				return byChunk, false, fmt.Errorf("portfolio index segment: %w", err)
+			}
+			rows, err = unpackRows(doc.Rows)
+			if errors.Is(err, packed.ErrStale) {
+				stale = true
+				continue
+			} else if err != nil {
+				return byChunk, false, err
+			}
+		}
+		for i := range rows {
+			n := chunkOf(rows[i].ID)
+			c := byChunk[n]
+			if c == nil {
+				c = &chunkRows{w: packed.NewWriter(rowsKind, rowsLayout, 4096)}
+				byChunk[n] = c
+			}
+			putRow(c.w, &rows[i])
+			c.n++
+		}
+	}
+	for _, c := range byChunk {
+		if c != nil {
+			if c.blob, err = c.w.Finish(); err != nil {
+				return byChunk, false, err
+			}
+			c.w = nil
+		}
+	}
+	return byChunk, stale, nil
+}
+
+// foldPasses groups the chunks that have rows into passes of about limit
+// rows (a chunk is never split; one with more is a pass of its own).
+func foldPasses(byChunk [indexChunks]*chunkRows, limit int) [][]int {
+	var passes [][]int
+	var cur []int
+	held := 0
+	for n, c := range byChunk {
+		if c == nil || c.n == 0 {
+			continue
+		}
+		if len(cur) > 0 && held+c.n > limit {
+			passes = append(passes, cur)
+			cur, held = nil, 0
+		}
+		cur = append(cur, n)
+		held += c.n
+	}
+	if len(cur) > 0 {
+		passes = append(passes, cur)
+	}
+	return passes
 }
 
 // markStale sets the manifest's version below indexVersion, after a blob
@@ -406,7 +537,10 @@ func (x *Index) putChunks(ctx context.Context, sc *store.Scope, rows map[string]
 	revs := bson.D{}
 	var revMu sync.Mutex
 	var g errgroup.Group
-	g.SetLimit(4) // chunks are separate documents: written side by side
+	// Chunks are separate documents, written side by side; two, not four:
+	// each holds its merged rows until written (the store writes one at a
+	// time on the embedded server anyway).
+	g.SetLimit(2)
 	for n, upd := range byChunk {
 		g.Go(func() error { return putChunk(ctx, coll, sc, n, upd, onlyNew, overStale, &revMu, &revs) })
 	}
@@ -425,38 +559,23 @@ func putChunk(ctx context.Context, coll *store.TColl, sc *store.Scope, n int, up
 	id := sc.ID(chunkKey(n))
 	var rev int64
 	var doc chunkDoc
-	err := coll.MutateOrCreate(ctx, id, &doc, bson.D{{Key: "n", Value: 0}}, func() (bson.D, error) {
-		cur, err := unpackRows(doc.Rows)
-		if errors.Is(err, packed.ErrStale) && overStale {
+	ids := make([]string, 0, len(upd))
+	for id := range upd {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	// Cold: the index keeps the chunk decoded itself (Index.cache).
+	err := coll.MutateOrCreateCold(ctx, id, &doc, bson.D{{Key: "n", Value: 0}}, func() (bson.D, error) {
+		cur := doc.Rows
+		if _, _, err := openRows(cur); errors.Is(err, packed.ErrStale) && overStale {
 			cur = nil
-		} else if err != nil {
-			return nil, err
 		}
-		m := make(map[string]indexRow, len(cur)+len(upd))
-		for _, r := range cur {
-			m[r.ID] = r
-		}
-		for id, r := range upd {
-			if _, had := m[id]; had && onlyNew {
-				continue
-			}
-			if r == nil {
-				m[id] = indexRow{ID: id, Status: goneStatus} // hides an older segment row
-			} else {
-				m[id] = *r
-			}
-		}
-		out := make([]indexRow, 0, len(m))
-		for _, r := range m {
-			out = append(out, r)
-		}
-		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-		b, err := packRows(out)
+		b, n, err := mergeRows(cur, ids, upd, onlyNew)
 		if err != nil {
 			return nil, err
 		}
 		rev = doc.Rev + 1
-		return bson.D{{Key: "$set", Value: bson.D{{Key: "rows", Value: b}, {Key: "n", Value: len(out)}}}}, nil
+		return bson.D{{Key: "$set", Value: bson.D{{Key: "rows", Value: b}, {Key: "n", Value: n}}}}, nil
 	})
 	if err != nil {
 		return fmt.Errorf("portfolio index chunk %d: %w", n, err)
@@ -465,6 +584,108 @@ func putChunk(ctx context.Context, coll *store.TColl, sc *store.Scope, n int, up
 	*revs = append(*revs, bson.E{Key: "revs." + strconv.Itoa(n), Value: rev})
 	revMu.Unlock()
 	return nil
+}
+
+// mergeRows writes a chunk's rows (packRows, in _id order) with upd
+// applied (ids: its keys, sorted): a row of upd replaces the chunk's (with
+// onlyNew, only one the chunk lacks), nil marks it gone. It reads the chunk
+// row by row and writes as it goes, so a chunk is never held decoded (its
+// rows share the body, read twice: once to count, once to write); a chunk
+// not in _id order is merged through a map instead.
+func mergeRows(cur []byte, ids []string, upd map[string]*indexRow, onlyNew bool) ([]byte, int, error) {
+	r, n, err := openRows(cur)
+	if err != nil {
+		return nil, 0, err
+	}
+	// First pass: how many of upd the chunk has, and that it is in order.
+	had, j := 0, 0
+	prev := ""
+	for i := 0; i < n; i++ {
+		row := getRow(r)
+		if i > 0 && row.ID <= prev {
+			return mergeUnordered(cur, upd, onlyNew)
+		}
+		prev = row.ID
+		for j < len(ids) && ids[j] < row.ID {
+			j++
+		}
+		if j < len(ids) && ids[j] == row.ID {
+			had++
+		}
+	}
+	if n > 0 {
+		if err := r.End(); err != nil {
+			return nil, 0, err
+		}
+		r, _, _ = openRows(cur)
+	}
+	total := n + len(ids) - had
+	w := packed.NewWriter(rowsKind, rowsLayout, len(cur)*3+len(ids)*96)
+	w.Len(total)
+	put := func(id string) {
+		if u := upd[id]; u != nil {
+			putRow(w, u)
+		} else {
+			putRow(w, &indexRow{ID: id, Status: goneStatus}) // hides an older segment row
+		}
+	}
+	j = 0
+	for i := 0; i < n; i++ {
+		row := getRow(r)
+		for j < len(ids) && ids[j] < row.ID {
+			put(ids[j])
+			j++
+		}
+		if j < len(ids) && ids[j] == row.ID {
+			if onlyNew {
+				putRow(w, &row)
+			} else {
+				put(ids[j])
+			}
+			j++
+			continue
+		}
+		putRow(w, &row)
+	}
+	for ; j < len(ids); j++ {
+		put(ids[j])
+	}
+	if r != nil {
+		if err := r.End(); err != nil {
+			return nil, 0, err
+		}
+	}
+	b, err := w.Finish()
+	return b, total, err
+}
+
+// mergeUnordered is mergeRows through a map, for a chunk out of order.
+func mergeUnordered(cur []byte, upd map[string]*indexRow, onlyNew bool) ([]byte, int, error) {
+	rows, err := unpackRows(cur)
+	if err != nil {
+		return nil, 0, err
+	}
+	m := make(map[string]indexRow, len(rows)+len(upd))
+	for _, r := range rows {
+		m[r.ID] = r
+	}
+	for id, r := range upd {
+		if _, had := m[id]; had && onlyNew {
+			continue
+		}
+		if r == nil {
+			m[id] = indexRow{ID: id, Status: goneStatus}
+		} else {
+			m[id] = *r
+		}
+	}
+	out := make([]indexRow, 0, len(m))
+	for _, r := range m {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	b, err := packRows(out)
+	return b, len(out), err
 }
 
 // rows returns every row of a tenant's index, or ok false when the tenant

@@ -51,3 +51,46 @@ func TestMutateOfAbsentDocumentIsRemembered(t *testing.T) {
 		t.Fatalf("stored n=%d (%v), want 5", got.N, err)
 	}
 }
+
+// A cold write leaves nothing in the document cache, neither as it read
+// the document nor as it wrote it; the next write and reads see it all
+// the same, and an ordinary write keeps it again.
+func TestColdWriteIsNotCached(t *testing.T) {
+	db := storetest.New(t)
+	ctx := context.Background()
+	c := db.Tenant("acme").C("accountindex")
+	id := db.Tenant("acme").ID("lx:1")
+	var doc struct {
+		N int `bson:"n"`
+	}
+	inc := func() (bson.D, error) { return bson.D{{Key: "$set", Value: bson.D{{Key: "n", Value: doc.N + 1}}}}, nil }
+	for i := 0; i < 3; i++ {
+		if err := c.MutateOrCreateCold(ctx, id, &doc, bson.D{{Key: "n", Value: 0}}, inc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := db.CacheStats()
+	if err := c.Get(ctx, id, &doc); err != nil || doc.N != 3 {
+		t.Fatalf("read %d %v, want 3", doc.N, err)
+	}
+	if s := db.CacheStats(); s.Misses != before.Misses+1 {
+		t.Fatalf("cache %+v after %+v: the cold-written document was served from the cache", s, before)
+	}
+	if err := c.MutateOrCreateCold(ctx, id, &doc, nil, func() (bson.D, error) { return nil, nil }); err != nil {
+		t.Fatal(err) // (read into the cache by the Get: a cold no-op drops it)
+	}
+	before = db.CacheStats()
+	if err := c.Get(ctx, id, &doc); err != nil || db.CacheStats().Misses != before.Misses+1 {
+		t.Fatalf("a cold no-op left the document cached: %v", err)
+	}
+	if err := c.MutateOrCreate(ctx, id, &doc, nil, inc); err != nil {
+		t.Fatal(err)
+	}
+	before = db.CacheStats()
+	if err := c.Get(ctx, id, &doc); err != nil || doc.N != 4 {
+		t.Fatalf("read %d %v, want 4", doc.N, err)
+	}
+	if s := db.CacheStats(); s.Hits != before.Hits+1 {
+		t.Fatalf("cache %+v after %+v: an ordinary write kept nothing", s, before)
+	}
+}

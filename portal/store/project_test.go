@@ -403,3 +403,57 @@ func TestBulkLoadIsNotJournaled(t *testing.T) {
 		t.Fatalf("acme sum %d, want 5", got)
 	}
 }
+
+// A write to many documents is one journal document, not one per change;
+// killed before any is applied, the next start replays every change of it
+// once, and once all are applied the trim takes it.
+func TestJournalOfManyReplays(t *testing.T) {
+	db := storetest.New(t)
+	ctx := context.Background()
+	k := &sumProjection{db: db}
+	db.Project(k.projection())
+	sc := db.Tenant("acme")
+	release := db.HoldProjections()
+	defer release()
+	var docs []any
+	for i := 0; i < 300; i++ {
+		docs = append(docs, account(sc, fmt.Sprint("m", i), 1))
+	}
+	if _, err := sc.C("accounts").InsertMany(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.C("accounts").Insert(ctx, account(sc, "one", 5)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.C("changes").Count(ctx, bson.D{}); err != nil || n != 2 {
+		t.Fatalf("journal documents %d (%v), want 2: the batch of 300 and the single write", n, err)
+	}
+	store.KillProjections(db)
+	db.Close(ctx)
+
+	again, err := store.Open(ctx, store.Config{Server: storetest.Server(t), Database: db.Name(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close(ctx)
+	if got := again.ProjectionLag(); got != 301 {
+		t.Fatalf("journal after restart = %d changes, want 301", got)
+	}
+	k2 := &sumProjection{db: again}
+	again.Project(k2.projection())
+	if err := again.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sumOf(t, again, "acme"); got != 305 {
+		t.Fatalf("after replay sum = %d, want 305", got)
+	}
+	again.Close(ctx)
+	third, err := store.Open(ctx, store.Config{Server: storetest.Server(t), Database: db.Name(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer third.Close(ctx)
+	if n, err := third.C("changes").Count(ctx, bson.D{}); err != nil || n != 0 || third.ProjectionLag() != 0 {
+		t.Fatalf("journal after a clean stop: %d documents, %d changes (%v), want none", n, third.ProjectionLag(), err)
+	}
+}

@@ -763,20 +763,29 @@ func (c *Coll) DeleteMany(ctx context.Context, filter any) (int64, error) {
 // write is guarded by the document's "rev" field and retried on a race. The
 // document type must carry `rev` (int64) for the guard to work there.
 func (c *Coll) Mutate(ctx context.Context, id string, doc any, fn func() (bson.D, error)) error {
-	return c.mutate(ctx, id, doc, nil, fn)
+	return c.mutate(ctx, id, doc, nil, fn, true)
 }
 
 // mutateAttempts bounds the retries of a compare-and-set that keeps losing
 // its race on MongoDB proper (never on the embedded server, which locks).
 const mutateAttempts = 50
 
-func (c *Coll) mutate(ctx context.Context, id string, doc any, check func(bson.Raw) error, fn func() (bson.D, error)) error {
+// mutate is Mutate; keep false leaves the document as written out of the
+// document cache.
+func (c *Coll) mutate(ctx context.Context, id string, doc any, check func(bson.Raw) error, fn func() (bson.D, error), keep bool) error {
 	ctx = c.db.writeCtx(ctx)
 	for attempt := 0; attempt < mutateAttempts; attempt++ {
 		var retry bool
 		var o observers
 		var changes []Change
-		err := c.db.lockDocCached(c.name, id, func(raw bson.Raw) (bson.Raw, error) {
+		err := c.db.lockDocCached(c.name, id, func(raw bson.Raw) (kept bson.Raw, _ error) {
+			if !keep {
+				defer func() {
+					if !isAbsent(kept) {
+						kept = nil // neither as read nor as written
+					}
+				}()
+			}
 			if isAbsent(raw) { // known absent: still, under its lock
 				return absentDoc, fmt.Errorf("%s: %w", c.name, apperr.ErrNotFound)
 			}
