@@ -13,7 +13,6 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -71,10 +70,11 @@ func NewOn(t testing.TB, db *store.DB, log *slog.Logger, opts ...func(*config.Co
 func NewOnHooked(t testing.TB, db *store.DB, log *slog.Logger, hooks app.Hooks, opts ...func(*config.Config)) *Env {
 	t.Helper()
 	dir := t.TempDir()
+	all, money := config.DefaultInFlight() // as config.Load: tests run behind the same gate
 	cfg := config.Config{
 		Addr: "127.0.0.1:0", DataDir: dir, PublicURL: "http://127.0.0.1", ImportMaxBytes: 8 << 20,
 		SessionTTL: 30 * time.Minute, JWTSecret: strings.Repeat("k", 40),
-		MaxInFlight: 6 * runtime.GOMAXPROCS(0), // as config.Load: tests run behind the same gate
+		MaxInFlight: all, MoneyInFlight: money,
 	}
 	for _, o := range opts {
 		o(&cfg)

@@ -32,3 +32,24 @@ func TestEmbeddedSync(t *testing.T) {
 		t.Fatal("PORTAL_EMBEDDED_SYNC=FULL! accepted")
 	}
 }
+
+// Payments may hold half the gate's slots unless told otherwise; 0 lifts
+// the cap.
+func TestMoneyInFlight(t *testing.T) {
+	t.Setenv("PORTAL_DATA", t.TempDir())
+	for _, c := range []struct {
+		all, money string
+		want       int
+	}{{"12", "", 6}, {"8", "", 4}, {"1", "", 1}, {"12", "0", 0}, {"12", "3", 3}} {
+		t.Setenv("PORTAL_MAX_INFLIGHT", c.all)
+		t.Setenv("PORTAL_MONEY_INFLIGHT", c.money)
+		cfg, err := Load()
+		if err != nil || cfg.MoneyInFlight != c.want {
+			t.Fatalf("PORTAL_MAX_INFLIGHT=%s PORTAL_MONEY_INFLIGHT=%q: %d, %v; want %d", c.all, c.money, cfg.MoneyInFlight, err, c.want)
+		}
+	}
+	t.Setenv("PORTAL_MONEY_INFLIGHT", "-1")
+	if _, err := Load(); err == nil {
+		t.Fatal("PORTAL_MONEY_INFLIGHT=-1 accepted")
+	}
+}
