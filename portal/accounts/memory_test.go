@@ -86,11 +86,11 @@ func TestMemoryBoundedAcrossImports(t *testing.T) {
 
 // bytesPerAccount bounds what an account costs in memory on the embedded
 // server: its row in the tenant's portfolio index view (about 540 bytes
-// measured over 500,000 accounts, 2026-12-08; views are kept for the 8 tenants read last,
-// readside.indexCacheTenants) and its entry in the worklists' check memo
-// (until that memo's bound of 200,000 accounts). Everything else is
-// bounded by a constant: the document cache (store.DefaultCacheBytes), the
-// import's staging, the projections' backlog.
+// measured over 500,000 accounts, 2026-12-08; views are kept for the 8
+// tenants read last, readside.indexCacheTenants) and its entry in the
+// worklists' check memo (until that memo's bound of 200,000 accounts).
+// Everything else is bounded by a constant: the document cache
+// (store.DefaultCacheBytes), the import's staging, the projections' backlog.
 const bytesPerAccount = 768
 
 func kb(v []int) []int {
