@@ -46,7 +46,7 @@ type Config struct {
 	// loopback address (PORTAL_WEBHOOK_LOOPBACK_HTTP=1; tests, a local bridge).
 	WebhookLoopbackHTTP bool
 	// MaxInFlight is how many API requests do work at once
-	// (PORTAL_MAX_INFLIGHT, default 6 per CPU; portal/admission); the rest
+	// (PORTAL_MAX_INFLIGHT, default 8 per CPU; portal/admission); the rest
 	// wait in line, payments first, for at most InFlightWait.
 	MaxInFlight  int
 	InFlightWait time.Duration
@@ -159,14 +159,14 @@ func env(k, def string) string {
 	return def
 }
 
-// DefaultInFlight is the admission gate's default: 6 API requests at work
+// DefaultInFlight is the admission gate's default: 8 API requests at work
 // per CPU, half of them at most payments. Measured (README, load test, 2
-// CPUs): at 100 users a cap of 6 of 12 kept checkouts and completions under
-// 500 ms at p95 and the requests a second at the 10-user figure; with no
-// cap payments took the slots and reads fell to a third, with 4 or 5 the
-// payments queued past 500 ms.
+// CPUs, 100 users): 8 of 16 kept the requests a second at or above the
+// 10-user figure in four runs of four and completions near 500 ms at p95;
+// 6 of 12 fell short of the 10-user figure in five runs of six; with no
+// cap payments took the slots and reads fell to a third.
 func DefaultInFlight() (all, money int) {
-	all = 6 * runtime.GOMAXPROCS(0)
+	all = 8 * runtime.GOMAXPROCS(0)
 	return all, moneyShare(all)
 }
 
