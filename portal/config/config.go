@@ -162,7 +162,7 @@ func env(k, def string) string {
 // DefaultInFlight is the admission gate's default: 8 API requests at work
 // per CPU, half of them at most payments. Measured (README, load test, 2
 // CPUs, 100 users): 8 of 16 kept the requests a second at or above the
-// 10-user figure in four runs of four and completions near 500 ms at p95;
+// 10-user figure in four runs of five and completions near 500 ms at p95;
 // 6 of 12 fell short of the 10-user figure in five runs of six; with no
 // cap payments took the slots and reads fell to a third.
 func DefaultInFlight() (all, money int) {
