@@ -279,7 +279,7 @@ func (t *Tally) apply(ctx context.Context, sc *store.Scope, d *contrib, batch in
 	g.SetLimit(4) // a day, its month and the state are separate documents
 	for _, key := range keys {
 		g.Go(func() error {
-			if err := addToDoc(ctx, sc, key, docs[key], adds[key], batch); err != nil {
+			if err := addCounts(ctx, sc, key, docs[key], adds[key], batch); err != nil {
 				return fmt.Errorf("counters %s: %w", key, err)
 			}
 			return nil
@@ -330,16 +330,16 @@ func (t *Tally) insertFresh(ctx context.Context, sc *store.Scope, d *contrib, ba
 	}
 	for _, i := range dups {
 		key := order[i]
-		if err := addToDoc(ctx, sc, key, docs[key], adds[key], batch); err != nil {
+		if err := addCounts(ctx, sc, key, docs[key], adds[key], batch); err != nil {
 			return fmt.Errorf("counters %s: %w", key, err)
 		}
 	}
 	return nil
 }
 
-// addToDoc adds counter increments and set members to one document in one
+// addCounts adds counter increments and set members to one document in one
 // compare-and-set, creating it when missing.
-func addToDoc(ctx context.Context, sc *store.Scope, key string, inc map[string]int64, add map[string][]uint32, batch int64) error {
+func addCounts(ctx context.Context, sc *store.Scope, key string, inc map[string]int64, add map[string][]uint32, batch int64) error {
 	coll := sc.C("tallies")
 	var init bson.D
 	if batch > 0 && key == stateDocKey { // the state of a tenant born with the counters is complete
@@ -692,7 +692,7 @@ func (t *Tally) Repair(ctx context.Context, tenant string) ([]Drift, error) {
 		incs[d.Doc][d.Key] += d.Rebuilt - d.Stored
 	}
 	for doc, inc := range incs {
-		if err := addToDoc(ctx, sc, doc, inc, nil, 0); err != nil {
+		if err := addCounts(ctx, sc, doc, inc, nil, 0); err != nil {
 			return fixed, fmt.Errorf("repair %s: %w", doc, err)
 		}
 	}

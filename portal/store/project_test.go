@@ -208,11 +208,7 @@ func TestProjectionReplayAfterCrashIsExactlyOnce(t *testing.T) {
 	}
 	db.Close(ctx)
 
-	again, err := store.Open(ctx, store.Config{Server: storetest.Server(t), Database: db.Name(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer again.Close(ctx)
+	again := reopen(t, db)
 	if got := again.ProjectionLag(); got != 6 {
 		t.Fatalf("journal after restart = %d changes, want 6 (the crashed batch of 5 and the later one)", got)
 	}
@@ -229,11 +225,7 @@ func TestProjectionReplayAfterCrashIsExactlyOnce(t *testing.T) {
 	}
 	// A third start finds nothing to do.
 	again.Close(ctx)
-	third, err := store.Open(ctx, store.Config{Server: storetest.Server(t), Database: db.Name(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer third.Close(ctx)
+	third := reopen(t, db)
 	if got := third.ProjectionLag(); got != 0 {
 		t.Fatalf("journal after a clean stop = %d, want 0", got)
 	}
@@ -264,11 +256,7 @@ func TestProjectionNumbersGoOnAfterAKillWhenIdle(t *testing.T) {
 	store.KillProjections(db)
 	db.Close(ctx)
 
-	again, err := store.Open(ctx, store.Config{Server: storetest.Server(t), Database: db.Name(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer again.Close(ctx)
+	again := reopen(t, db)
 	k2 := &sumProjection{db: again}
 	again.Project(k2.projection())
 	// Nothing is left to apply: a start-up drain returns at once.
@@ -330,11 +318,7 @@ func TestJournalBeforeWrite(t *testing.T) {
 	release()
 	db.Close(ctx)
 
-	again, err := store.Open(ctx, store.Config{Server: storetest.Server(t), Database: db.Name(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer again.Close(ctx)
+	again := reopen(t, db)
 	k2 := &sumProjection{db: again}
 	again.Project(k2.projection())
 	if err := again.Drain(ctx); err != nil {
@@ -431,11 +415,7 @@ func TestJournalOfManyReplays(t *testing.T) {
 	store.KillProjections(db)
 	db.Close(ctx)
 
-	again, err := store.Open(ctx, store.Config{Server: storetest.Server(t), Database: db.Name(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer again.Close(ctx)
+	again := reopen(t, db)
 	if got := again.ProjectionLag(); got != 301 {
 		t.Fatalf("journal after restart = %d changes, want 301", got)
 	}
@@ -448,12 +428,21 @@ func TestJournalOfManyReplays(t *testing.T) {
 		t.Fatalf("after replay sum = %d, want 305", got)
 	}
 	again.Close(ctx)
-	third, err := store.Open(ctx, store.Config{Server: storetest.Server(t), Database: db.Name(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer third.Close(ctx)
+	third := reopen(t, db)
 	if n, err := third.C("changes").Count(ctx, bson.D{}); err != nil || n != 0 || third.ProjectionLag() != 0 {
 		t.Fatalf("journal after a clean stop: %d documents, %d changes (%v), want none", n, third.ProjectionLag(), err)
 	}
+}
+
+// reopen opens db's database again, as the next start of the process
+// would; it is closed when the test ends.
+func reopen(t *testing.T, db *store.DB) *store.DB {
+	t.Helper()
+	again, err := store.Open(context.Background(), store.Config{Server: storetest.Server(t), Database: db.Name(),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { again.Close(context.Background()) })
+	return again
 }
