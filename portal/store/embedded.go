@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -28,6 +29,7 @@ var ErrLocked = errors.New("data directory is in use by another process")
 type Embedded struct {
 	dir    string
 	uri    string
+	sock   string // the Unix socket FerretDB listens on
 	lock   *os.File
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -108,7 +110,7 @@ func StartEmbeddedSync(ctx context.Context, dir string, logger *slog.Logger, syn
 		defer close(e.done)
 		_ = f.Run(runCtx)
 	}()
-	e.uri = "mongodb://" + url.PathEscape(sock) + "/"
+	e.uri, e.sock = "mongodb://"+url.PathEscape(sock)+"/", sock
 	// Wait for the socket to exist so the first driver call does not race the listener.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -123,6 +125,20 @@ func StartEmbeddedSync(ctx context.Context, dir string, logger *slog.Logger, syn
 	}
 	_ = os.Chmod(sock, 0o600)
 	return e, nil
+}
+
+// socketDialer dials the embedded server's socket by its real path: the
+// driver lower-cases the hosts of a connection string, a socket path
+// included, so a data directory with capitals (/home/Ana/cartera) would
+// be dialled at a path that does not exist.
+type socketDialer struct{ path string }
+
+func (s socketDialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	if network == "unix" && strings.EqualFold(address, s.path) {
+		address = s.path
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, network, address)
 }
 
 // URI is the connection string for mongo-driver.

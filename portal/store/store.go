@@ -85,6 +85,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		uri = d.embedded.URI()
 	}
 	opts := options.Client().ApplyURI(uri).SetTimeout(30 * time.Second).SetMaxPoolSize(64)
+	if d.embedded != nil {
+		opts.SetDialer(socketDialer{path: d.embedded.sock})
+	}
 	client, err := mongo.Connect(ctx, opts)
 	if err != nil {
 		d.closeEmbedded()

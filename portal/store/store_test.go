@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -217,6 +218,25 @@ func TestRestartKeepsDataAndLocksDir(t *testing.T) {
 	var out bson.M
 	if err := db.C("tenants").Get(ctx, "acme", &out); err != nil {
 		t.Fatalf("after restart: %v", err)
+	}
+}
+
+// A data directory with capitals works: the driver lower-cases a
+// connection string's hosts, the socket path included.
+func TestEmbeddedDataDirWithCapitals(t *testing.T) {
+	dir, err := os.MkdirTemp("", "CarteraAna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+	db, err := store.Open(ctx, store.Config{DataDir: filepath.Join(dir, "Data")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(ctx)
+	if err := db.C("tenants").Insert(ctx, bson.D{{Key: "_id", Value: "acme"}}); err != nil {
+		t.Fatal(err)
 	}
 }
 
