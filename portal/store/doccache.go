@@ -20,11 +20,13 @@ import (
 // The rule that keeps it exact: bytes read from the database are kept only
 // if no write to that document (or its collection) was in flight or began
 // or ended between the look-up and the store, so they are the committed
-// value of a quiet moment; and a write drops the cached copy when it
-// starts, so while it is in flight every reader goes to the database. Once
-// one reader has seen a write, no reader sees what came before it
-// (TestReadsByIDSeeEveryWrite). MongoDB proper gets no cache: other replicas
-// write there.
+// value of a quiet moment; and a write replaces the cached copy before it
+// returns (while it is in flight readers get the copy from before it, or,
+// with none cached, go to the database and keep nothing). Once one reader
+// has seen a write, no reader sees what came before it
+// (TestReadsByIDSeeEveryWrite,
+// TestDocCacheServesTheCommittedCopyDuringAWrite). MongoDB proper gets no
+// cache: other replicas write there.
 //
 // Bounded by bytes (LRU per shard): a document larger than an eighth of a
 // shard is never kept.
@@ -172,10 +174,19 @@ func (s *docShard) remove(el *list.Element) {
 	s.size -= len(e.raw) + len(e.key) + 64
 }
 
-// writing marks a write to one document in flight and drops its copy; the
-// returned func marks it done, keeping after (the document as the write
-// left it, when the writer has it; nil drops it). Whether the write
-// succeeded does not matter. The caller holds the document's write lock.
+// writing marks a write to one document in flight; the returned func
+// marks it done, keeping after (the document as the write left it, when
+// the writer has it; nil drops the copy). Whether the write succeeded does
+// not matter. The caller holds the document's write lock.
+//
+// A cached copy stays served while the write is in flight: the write has
+// not returned, so a reader that sees the value before it is ordered
+// before it, and no reader can see the new value sooner (with a copy
+// cached nobody reads this document from the database; one that misses
+// cannot store what it reads). The copy is replaced before the write
+// returns, so the writer and everyone after it read the new value. Under
+// load this is what keeps hot documents (a tenant's counters, a debtor's
+// view) served from memory: they are being written most of the time.
 func (c *docCache) writing(db, coll, id string) func(after bson.Raw) {
 	if c == nil {
 		return func(bson.Raw) {}
@@ -185,9 +196,6 @@ func (c *docCache) writing(db, coll, id string) func(after bson.Raw) {
 	s.mu.Lock()
 	s.writes[stripe]++
 	s.pending[stripe]++
-	if el, ok := s.byKey[key]; ok {
-		s.remove(el)
-	}
 	s.mu.Unlock()
 	return func(after bson.Raw) {
 		// Read before the shard lock, as get does: a collection write that

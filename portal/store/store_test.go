@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -243,6 +244,69 @@ func TestEmbeddedDataDirWithCapitals(t *testing.T) {
 // Reads by _id come from the document cache on the embedded server; every
 // kind of write through the store is seen by the next read, and readers
 // running beside writers never see a value go back.
+// Readers racing writes to one document never go back in time: once any
+// reader has seen a value, no later read returns an older one, and a
+// writer reads its own write as soon as it returns (the document cache
+// serves the copy from before an in-flight write, never after it returns).
+func TestDocCacheServesTheCommittedCopyDuringAWrite(t *testing.T) {
+	db := storetest.New(t)
+	ctx := context.Background()
+	c := db.C("hot")
+	if err := c.Insert(ctx, counter{ID: "h", TenantID: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	read := func() int64 {
+		var d counter
+		if err := c.Get(ctx, "h", &d); err != nil {
+			t.Error(err)
+		}
+		return d.N
+	}
+	var seen atomic.Int64 // the highest value any read has returned
+	observe := func(who string) {
+		floor := seen.Load()
+		v := read()
+		if v < floor {
+			t.Errorf("%s read %d after a read had returned %d", who, v, floor)
+		}
+		for cur := seen.Load(); v > cur && !seen.CompareAndSwap(cur, v); cur = seen.Load() {
+		}
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for r := 0; r < 4; r++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					observe(fmt.Sprint("reader ", r))
+				}
+			}
+		}()
+	}
+	for i := int64(1); i <= 150; i++ {
+		var cur counter
+		if err := c.Mutate(ctx, "h", &cur, func() (bson.D, error) {
+			return bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if v := read(); v != i {
+			t.Fatalf("the writer read %d right after writing %d", v, i)
+		}
+		observe("writer")
+	}
+	close(stop)
+	wg.Wait()
+	if st := db.CacheStats(); st.Hits == 0 {
+		t.Fatalf("nothing was served from the cache: %+v", st)
+	}
+}
+
 func TestReadsByIDSeeEveryWrite(t *testing.T) {
 	db := storetest.New(t)
 	ctx := context.Background()
