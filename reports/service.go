@@ -86,7 +86,7 @@ func (s *Service) Summary(ctx context.Context, tenant, from, to, segment string)
 	if err != nil {
 		return KPIs{}, err
 	}
-	return SegmentSummary(ctx, s.db, t, p, segment)
+	return summaryAt(ctx, s.db, t, p, segment, time.Now(), s.tenants.Collectors)
 }
 
 // Remittance builds the remittance statement of a tenant for a period.

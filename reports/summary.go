@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
-	"go.mongodb.org/mongo-driver/bson"
-	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"cartera/payments/calc"
 	"cartera/portal/apperr"
@@ -143,14 +141,20 @@ func readPlan(p Period, today time.Time) plan {
 // those dated after it, read by _id — a few dozen reads whatever the size
 // of the portfolio.
 func Summary(ctx context.Context, db *store.DB, t tenants.Tenant, p Period) (KPIs, error) {
-	return summaryAt(ctx, db, t, p, "", time.Now())
+	return summaryAt(ctx, db, t, p, "", time.Now(), findCollectors(db))
 }
 
 // SegmentSummary is Summary over the accounts of one portfolio segment
 // (activities, promises, disputes and plans count under their account's
 // segment). An unknown segment is a 400 on the field.
 func SegmentSummary(ctx context.Context, db *store.DB, t tenants.Tenant, p Period, segment string) (KPIs, error) {
-	return summaryAt(ctx, db, t, p, segment, time.Now())
+	return summaryAt(ctx, db, t, p, segment, time.Now(), findCollectors(db))
+}
+
+func findCollectors(db *store.DB) collectorsOf {
+	return func(ctx context.Context, tenant string) ([]tenants.User, error) {
+		return tenants.FindCollectors(ctx, db, tenant)
+	}
 }
 
 // scoped keeps a segment's counters under their plain names ("" keeps
@@ -175,7 +179,11 @@ func scoped(d *tallyDoc, segment string) (map[string]int64, map[string][]byte) {
 	return n, s
 }
 
-func summaryAt(ctx context.Context, db *store.DB, t tenants.Tenant, p Period, segment string, now time.Time) (KPIs, error) {
+// collectorsOf lists a tenant's collector users (tenants.Service.Collectors,
+// or tenants.FindCollectors).
+type collectorsOf func(ctx context.Context, tenant string) ([]tenants.User, error)
+
+func summaryAt(ctx context.Context, db *store.DB, t tenants.Tenant, p Period, segment string, now time.Time, collectors collectorsOf) (KPIs, error) {
 	sc := db.Tenant(t.ID)
 	loc := p.Loc
 	today := civil(now, loc)
@@ -326,13 +334,7 @@ func summaryAt(ctx context.Context, db *store.DB, t tenants.Tenant, p Period, se
 
 	// Collectors: the tenant's collector users plus anyone assigned now.
 	names := map[string]string{}
-	var users []struct {
-		ID    string `bson:"_id"`
-		Name  string `bson:"name"`
-		Email string `bson:"email"`
-	}
-	err = db.C("users").Find(ctx, bson.D{{Key: "tenants", Value: t.ID}, {Key: "role", Value: tenants.RoleCollector}}, &users,
-		options.Find().SetProjection(bson.D{{Key: "name", Value: 1}, {Key: "email", Value: 1}}))
+	users, err := collectors(ctx, t.ID)
 	if err != nil {
 		return KPIs{}, fmt.Errorf("report collectors: %w", err)
 	}

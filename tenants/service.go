@@ -9,8 +9,10 @@ import (
 	"math"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -39,6 +41,19 @@ type Service struct {
 	// on this replica or another; it saves decoding the whole tenant
 	// document, policy included, on every request.
 	known sync.Map // slug → Tenant
+	// collectors caches each tenant's collectors (Collectors) on the
+	// embedded server, where this process is the only writer and every
+	// write that changes who they are or their names goes through
+	// CreateUser or UpdateUser, which move usersGen when done. MongoDB proper
+	// gets no cache: other replicas write there.
+	collectors sync.Map // tenant → collectorList
+	usersGen   atomic.Uint64
+}
+
+// collectorList is a tenant's collectors as read while usersGen was gen.
+type collectorList struct {
+	gen   uint64
+	users []User
 }
 
 // NewService wires the service.
@@ -256,7 +271,9 @@ func (s *Service) CreateUser(ctx context.Context, tenant string, in NewUser) (Us
 	if u.Role == RoleCollector && u.Capacity == 0 {
 		u.Capacity = 1
 	}
-	if err := s.db.C("users").Insert(ctx, u); err != nil {
+	err = s.db.C("users").Insert(ctx, u)
+	s.usersChanged()
+	if err != nil {
 		if errors.Is(err, apperr.ErrConflict) {
 			return User{}, fmt.Errorf("email taken: %w", apperr.ErrConflict)
 		}
@@ -279,6 +296,42 @@ func (s *Service) Users(ctx context.Context, tenant, role string) ([]User, error
 	err := s.db.C("users").Find(ctx, f, &out, options.Find().SetSort(bson.D{{Key: "email", Value: 1}}))
 	return out, err
 }
+
+// Collectors lists a tenant's collector users (disabled ones too: a report
+// still names who did the work), with their id, name and email only. The
+// dashboard reads it on every request, so on the embedded server it comes
+// from memory until a user is created or changed.
+func (s *Service) Collectors(ctx context.Context, tenant string) ([]User, error) {
+	gen := s.usersGen.Load()
+	if v, ok := s.collectors.Load(tenant); ok && v.(collectorList).gen == gen {
+		return slices.Clone(v.(collectorList).users), nil
+	}
+	out, err := FindCollectors(ctx, s.db, tenant)
+	if err != nil {
+		return nil, err
+	}
+	// Kept only if no change to users finished meanwhile: then what was
+	// read is no older than the last one that did.
+	if s.db.Embedded() && s.usersGen.Load() == gen {
+		s.collectors.Store(tenant, collectorList{gen: gen, users: slices.Clone(out)})
+	}
+	return out, nil
+}
+
+// FindCollectors is Collectors read from the database every time.
+func FindCollectors(ctx context.Context, db *store.DB, tenant string) ([]User, error) {
+	var out []User
+	err := db.C("users").Find(ctx, bson.D{{Key: "tenants", Value: tenant}, {Key: "role", Value: RoleCollector}}, &out,
+		options.Find().SetProjection(bson.D{{Key: "name", Value: 1}, {Key: "email", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("collectors of %s: %w", tenant, err)
+	}
+	return out, nil
+}
+
+// usersChanged is called after every write that may change a tenant's
+// collectors (whether it succeeded or not).
+func (s *Service) usersChanged() { s.usersGen.Add(1) }
 
 // User loads a user by id.
 func (s *Service) User(ctx context.Context, id string) (User, error) {
@@ -309,6 +362,7 @@ func (s *Service) UpdateUser(ctx context.Context, tenant, id string, ch UserChan
 		return User{}, apperr.ErrForbidden
 	}
 	var u User
+	defer s.usersChanged()
 	err := s.db.C("users").Mutate(ctx, id, &u, func() (bson.D, error) {
 		if !contains(u.Tenants, tenant) || u.Role == RoleAdmin {
 			return nil, fmt.Errorf("user: %w", apperr.ErrNotFound)

@@ -784,12 +784,16 @@ func (p *projector) trim(ctx context.Context, upTo int64) {
 	}
 	clear(p.journal[len(keep):])
 	p.journal = keep
+	left := len(keep)
 	p.mu.Unlock()
 	coll := p.db.db.Collection(journalColl)
 	// Journal entries are only ever inserted and deleted: no document lock.
 	err := p.db.lockInsert(func() error {
-		if len(drop) > trimByID {
-			// Many (a journal loaded at start-up): one scan is cheaper.
+		if len(drop) > trimByID || (len(drop) >= trimScanMin && left <= 4*len(drop)) {
+			// One scan of the journal is cheaper than a delete each when
+			// many go (a journal loaded at start-up), or when most of what
+			// it reads goes (after a busy few seconds of payments: ~200
+			// deletes were ~200 commits, and held the next batch back).
 			_, err := coll.DeleteMany(ctx, bson.D{{Key: "o", Value: p.instance}, {Key: "n", Value: bson.D{{Key: "$lte", Value: upTo}}}})
 			return err
 		}
@@ -808,6 +812,10 @@ func (p *projector) trim(ctx context.Context, upTo int64) {
 // trimByID is how many journal documents a trim deletes one by one (by
 // _id, an index look-up each) before it deletes by number instead.
 const trimByID = 256
+
+// trimScanMin is the fewest entries a trim deletes with one scan when the
+// journal holds at most four times as many others.
+const trimScanMin = 8
 
 // applyBatch marks the batch in flight, hands each projection its
 // coalesced changes, then marks it applied and drops its journal entries.

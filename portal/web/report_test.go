@@ -1,12 +1,13 @@
 package web_test
 
 import (
-	"cartera/portal/strategy"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 
 	"cartera/portal/apptest"
+	"cartera/portal/strategy"
 	"cartera/portal/testtool"
 )
 
@@ -459,5 +461,60 @@ func TestAccountsCSVIsSafeAndAudited(t *testing.T) {
 	}
 	if r := e.Do("GET", "/api/tenants/acme/reports/activities.csv", client, nil); r.Status != 200 || !strings.HasPrefix(string(r.Body), "\ufefffecha;factura") {
 		t.Errorf("activities.csv: %d %s", r.Status, r.Body)
+	}
+}
+
+// The dashboard names the tenant's collectors as they are now: one created,
+// renamed or made a manager shows at once (on the embedded server the list
+// is kept in memory between changes).
+func TestReportCollectorsFollowUserChanges(t *testing.T) {
+	e := apptest.New(t)
+	e.Tenant("acme")
+	_, mgr := e.User("acme", "manager")
+	names := func() []string {
+		t.Helper()
+		var s struct{ Collectors []struct{ ID, Name string } }
+		r := e.Do("GET", "/api/tenants/acme/reports/summary", mgr, nil)
+		if r.Status != 200 {
+			t.Fatalf("summary: %d %s", r.Status, r.Body)
+		}
+		r.Decode(t, &s)
+		var out []string
+		for _, c := range s.Collectors {
+			out = append(out, c.Name)
+		}
+		sort.Strings(out)
+		return out
+	}
+	create := func(email, name string) string {
+		t.Helper()
+		r := e.Do("POST", "/api/tenants/acme/users", mgr, map[string]any{"email": email, "name": name, "role": "collector", "password": apptest.Password})
+		if r.Status != 201 {
+			t.Fatalf("create %s: %d %s", email, r.Status, r.Body)
+		}
+		return r.JSON()["id"].(string)
+	}
+	if got := names(); len(got) != 0 {
+		t.Fatalf("before any collector: %v", got)
+	}
+	ana := create("ana@acme.co", "Ana Ruiz")
+	if got := names(); !slices.Equal(got, []string{"Ana Ruiz"}) {
+		t.Fatalf("after creating Ana: %v", got)
+	}
+	create("beto@acme.co", "Beto Gil")
+	if got := names(); !slices.Equal(got, []string{"Ana Ruiz", "Beto Gil"}) {
+		t.Fatalf("after creating Beto: %v", got)
+	}
+	if r := e.Do("PATCH", "/api/tenants/acme/users/"+ana, mgr, map[string]any{"name": "Ana Ruiz de Pérez"}); r.Status != 200 {
+		t.Fatalf("rename: %d %s", r.Status, r.Body)
+	}
+	if got := names(); !slices.Equal(got, []string{"Ana Ruiz de Pérez", "Beto Gil"}) {
+		t.Fatalf("after renaming Ana: %v", got)
+	}
+	if r := e.Do("PATCH", "/api/tenants/acme/users/"+ana, mgr, map[string]any{"role": "manager"}); r.Status != 200 {
+		t.Fatalf("role: %d %s", r.Status, r.Body)
+	}
+	if got := names(); !slices.Equal(got, []string{"Beto Gil"}) {
+		t.Fatalf("after Ana became a manager: %v", got)
 	}
 }
