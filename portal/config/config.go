@@ -51,7 +51,7 @@ type Config struct {
 	MaxInFlight  int
 	InFlightWait time.Duration
 	// MoneyInFlight caps how many of those slots payments may hold
-	// (PORTAL_MONEY_INFLIGHT, default half of them; 0: all). Lower trades
+	// (PORTAL_MONEY_INFLIGHT, default five eighths of them; 0: all). Lower trades
 	// payments' latency for everyone else's throughput (README, load test).
 	MoneyInFlight int
 	// SyncFull makes every commit of the embedded database wait for the
@@ -160,14 +160,15 @@ func env(k, def string) string {
 }
 
 // DefaultInFlight is the admission gate's default: 8 API requests at work
-// per CPU, half of them at most payments. Measured (README, load test, 2
-// CPUs, 100 users): 8 of 16 kept the requests a second at or above the
-// 10-user figure in four runs of five and completions near 500 ms at p95;
-// 6 of 12 fell short of the 10-user figure in five runs of six; with no
-// cap payments took the slots and reads fell to a third.
+// per CPU, five eighths of them at most payments. Measured (README, load
+// test, 2 CPUs, 100 users, 2026-12-08): 10 of 16 kept the requests a
+// second at or above the 10-user figure in every run and completions
+// under 500 ms at p95 in every run; 8 of 16 gave more requests a second
+// but completions over 500 ms at p95 whenever the machine ran slow; with
+// no cap payments took the slots and reads fell to a third.
 func DefaultInFlight() (all, money int) {
 	all = 8 * runtime.GOMAXPROCS(0)
 	return all, moneyShare(all)
 }
 
-func moneyShare(all int) int { return max(all/2, 1) }
+func moneyShare(all int) int { return max(all*5/8, 1) }

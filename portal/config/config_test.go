@@ -33,14 +33,14 @@ func TestEmbeddedSync(t *testing.T) {
 	}
 }
 
-// Payments may hold half the gate's slots unless told otherwise; 0 lifts
-// the cap.
+// Payments may hold five eighths of the gate's slots unless told
+// otherwise; 0 lifts the cap.
 func TestMoneyInFlight(t *testing.T) {
 	t.Setenv("PORTAL_DATA", t.TempDir())
 	for _, c := range []struct {
 		all, money string
 		want       int
-	}{{"12", "", 6}, {"8", "", 4}, {"1", "", 1}, {"12", "0", 0}, {"12", "3", 3}} {
+	}{{"16", "", 10}, {"12", "", 7}, {"8", "", 5}, {"1", "", 1}, {"12", "0", 0}, {"12", "3", 3}} {
 		t.Setenv("PORTAL_MAX_INFLIGHT", c.all)
 		t.Setenv("PORTAL_MONEY_INFLIGHT", c.money)
 		cfg, err := Load()
