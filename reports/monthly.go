@@ -94,7 +94,7 @@ func (s *Service) monthlyFor(ctx context.Context, t tenants.Tenant, now time.Tim
 		return false, err
 	}
 	p := NewPeriod(first, first.AddDate(0, 1, -1), loc)
-	k, err := summaryAt(ctx, s.db, t, p, "", time.Now(), s.tenants.Collectors)
+	k, err := summaryAt(ctx, s.counters, t, p, "", time.Now(), s.tenants.Collectors)
 	if err != nil {
 		return false, err
 	}

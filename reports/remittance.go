@@ -13,6 +13,7 @@ import (
 
 	"cartera/portal/accounts"
 	"cartera/portal/apperr"
+	"cartera/portal/readside/tally"
 	"cartera/portal/store"
 	"cartera/tenants"
 )
@@ -97,7 +98,7 @@ func Remit(ctx context.Context, db *store.DB, t tenants.Tenant, p Period) (Remit
 			currencies[e.Currency] = true
 		}
 		l := RemitLine{LedgerID: e.ID, At: e.At, Date: e.At.In(p.Loc).Format(time.DateOnly), Invoice: sc.Key(e.AccountID),
-			Kind: e.Kind, Channel: channelOf(e.Channel), Ref: e.Ref, Amount: -e.Amount}
+			Kind: e.Kind, Channel: tally.Channel(e.Channel), Ref: e.Ref, Amount: -e.Amount}
 		l.Commission = Commission(l.Amount, t.CommissionBP)
 		l.ToRemit = l.Amount - l.Commission
 		if l.Channel == "client_reported" {

@@ -17,6 +17,7 @@ import (
 	"cartera/payments/calc"
 	"cartera/portal/accounts"
 	"cartera/portal/apperr"
+	"cartera/portal/readside/tally"
 	"cartera/portal/store"
 	"cartera/portal/store/storetest"
 	"cartera/reports"
@@ -125,9 +126,9 @@ func (lookup) TenantByID(_ context.Context, slug string) (tenants.Tenant, error)
 }
 
 // counted opens a store whose report counters are kept as writes happen.
-func counted(tb testing.TB) (*store.DB, *reports.Tally) {
+func counted(tb testing.TB) (*store.DB, *tally.Tally) {
 	db := storetest.New(tb)
-	tl := reports.NewTally(db, lookup{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	tl := tally.New(db, lookup{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	tl.Watch()
 	return db, tl
 }
@@ -273,13 +274,13 @@ func TestSummaryOnStore(t *testing.T) {
 	drifts, err := tl.Compare(ctx, "acme")
 	placedDrift := false
 	for _, d := range drifts {
-		placedDrift = placedDrift || d == (reports.Drift{Doc: "t:d:20260310", Key: "pl_n", Stored: 0, Rebuilt: 200})
+		placedDrift = placedDrift || d == (tally.Drift{Doc: "t:d:20260310", Key: "pl_n", Stored: 0, Rebuilt: 200})
 	}
 	if err != nil || !placedDrift {
 		t.Errorf("%d drifts, lost placements not among them (%v)", len(drifts), err)
 	}
 	for _, d := range drifts {
-		if d.Doc != "t:d:20260310" && d != (reports.Drift{Doc: "t:m:202603", Key: "s.contacted", Stored: 0, Rebuilt: 100}) {
+		if d.Doc != "t:d:20260310" && d != (tally.Drift{Doc: "t:m:202603", Key: "s.contacted", Stored: 0, Rebuilt: 100}) {
 			t.Errorf("unexpected drift %+v", d)
 		}
 	}

@@ -16,13 +16,14 @@ import (
 // Service is the reports' entry point for the HTTP face: it checks who is
 // asking, loads the tenant and calls the one computation of each report.
 type Service struct {
-	db      *store.DB
-	tenants *tenants.Service
-	audit   *audit.Log
-	log     *slog.Logger
-	tests   TestSource // strategy tests (nil: none)
-	tr      func(lang, key string) string
-	phrase  func(lang, msg string) string
+	db       *store.DB
+	counters Counters
+	tenants  *tenants.Service
+	audit    *audit.Log
+	log      *slog.Logger
+	tests    TestSource // strategy tests (nil: none)
+	tr       func(lang, key string) string
+	phrase   func(lang, msg string) string
 	// Now is the clock that picks the default period (tests and the demo
 	// set it).
 	Now func() time.Time
@@ -38,15 +39,16 @@ type Texts struct {
 	Phrase func(lang, msg string) string
 }
 
-// New wires the service; tests may be nil (no strategy tests).
-func New(db *store.DB, t *tenants.Service, a *audit.Log, log *slog.Logger, tests TestSource, texts Texts) *Service {
+// New wires the service; c reads the report counters, tests may be nil
+// (no strategy tests).
+func New(db *store.DB, c Counters, t *tenants.Service, a *audit.Log, log *slog.Logger, tests TestSource, texts Texts) *Service {
 	if texts.Translate == nil {
 		texts.Translate = func(_, key string) string { return key }
 	}
 	if texts.Phrase == nil {
 		texts.Phrase = func(_, msg string) string { return msg }
 	}
-	return &Service{db: db, tenants: t, audit: a, log: log, tests: tests, Now: time.Now, tr: texts.Translate, phrase: texts.Phrase}
+	return &Service{db: db, counters: c, tenants: t, audit: a, log: log, tests: tests, Now: time.Now, tr: texts.Translate, phrase: texts.Phrase}
 }
 
 // readers may see a tenant's reports: the client company and the BPO's
@@ -86,7 +88,7 @@ func (s *Service) Summary(ctx context.Context, tenant, from, to, segment string)
 	if err != nil {
 		return KPIs{}, err
 	}
-	return summaryAt(ctx, s.db, t, p, segment, time.Now(), s.tenants.Collectors)
+	return summaryAt(ctx, s.counters, t, p, segment, time.Now(), s.tenants.Collectors)
 }
 
 // Remittance builds the remittance statement of a tenant for a period.

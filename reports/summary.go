@@ -14,6 +14,7 @@ import (
 
 	"cartera/payments/calc"
 	"cartera/portal/apperr"
+	"cartera/portal/readside/tally"
 	"cartera/portal/store"
 	"cartera/tenants"
 )
@@ -21,8 +22,12 @@ import (
 // Channels are the payment channels, in report order.
 func Channels() []string { return []string{"online", "manual", "client_reported"} }
 
-// channelOf maps a ledger channel to a report channel (unknown: manual).
-func channelOf(ch string) string { return recChannel(ch) }
+// Counters reads a tenant's report counters documents by key
+// (tally.DayDoc, MonthDoc, StateDoc), once the reader's own changes are
+// counted: tally.Tally, which keeps them.
+type Counters interface {
+	Read(ctx context.Context, tenant string, keys []string) (map[string]tally.Counts, error)
+}
 
 // ErrMultiCurrency refuses a report over accounts in several currencies.
 func errMultiCurrency(cs []string) error {
@@ -85,6 +90,7 @@ type plan struct {
 	afterTo  []string // documents dated after the period's last day
 	cutTo    []string // days of the last month after to (in afterTo too)
 	monthly  []string // the twelve month documents, oldest first
+	months   []string // their months, "YYYY-MM"
 	allKeys  []string
 	toMonthK string
 }
@@ -103,13 +109,13 @@ func readPlan(p Period, today time.Time) plan {
 	monthStart := func(d time.Time) time.Time { return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, loc) }
 	days := func(from, to time.Time, out *[]string) {
 		for d := from; !d.After(to) && !d.After(today); d = d.AddDate(0, 0, 1) {
-			*out = append(*out, dayDocKey(d.Format("20060102")))
+			*out = append(*out, tally.DayDoc(d.Format("20060102")))
 		}
 	}
 	for m := monthStart(p.From); !m.After(p.To); m = m.AddDate(0, 1, 0) {
 		last := m.AddDate(0, 1, -1)
 		if !m.Before(p.From) && !last.After(p.To) {
-			pl.period = append(pl.period, monthDocKey(m.Format("200601")))
+			pl.period = append(pl.period, tally.MonthDoc(m.Format("200601")))
 			continue
 		}
 		from, to := m, last
@@ -122,33 +128,35 @@ func readPlan(p Period, today time.Time) plan {
 		days(from, to, &pl.period)
 	}
 	toMonth := monthStart(p.To)
-	pl.toMonthK = monthDocKey(toMonth.Format("200601"))
+	pl.toMonthK = tally.MonthDoc(toMonth.Format("200601"))
 	days(p.To.AddDate(0, 0, 1), toMonth.AddDate(0, 1, -1), &pl.cutTo)
 	pl.afterTo = append(pl.afterTo, pl.cutTo...)
 	for m := toMonth.AddDate(0, 1, 0); !m.After(today); m = m.AddDate(0, 1, 0) {
-		pl.afterTo = append(pl.afterTo, monthDocKey(m.Format("200601")))
+		pl.afterTo = append(pl.afterTo, tally.MonthDoc(m.Format("200601")))
 	}
 	first := toMonth.AddDate(0, -(monthsBack - 1), 0)
 	for i := 0; i < monthsBack; i++ {
-		pl.monthly = append(pl.monthly, monthDocKey(first.AddDate(0, i, 0).Format("200601")))
+		m := first.AddDate(0, i, 0)
+		pl.monthly = append(pl.monthly, tally.MonthDoc(m.Format("200601")))
+		pl.months = append(pl.months, m.Format("2006-01"))
 	}
-	pl.allKeys = append(append(append([]string{stateDocKey}, pl.period...), pl.afterTo...), pl.monthly...)
+	pl.allKeys = append(append(append([]string{tally.StateDoc}, pl.period...), pl.afterTo...), pl.monthly...)
 	return pl
 }
 
 // Summary computes every KPI of tenant t for period p from the report
-// counters (tally.go): the state, the documents covering the period and
+// counters (package tally): the state, the documents covering the period and
 // those dated after it, read by _id — a few dozen reads whatever the size
 // of the portfolio.
 func Summary(ctx context.Context, db *store.DB, t tenants.Tenant, p Period) (KPIs, error) {
-	return summaryAt(ctx, db, t, p, "", time.Now(), findCollectors(db))
+	return summaryAt(ctx, tally.NewReader(db), t, p, "", time.Now(), findCollectors(db))
 }
 
 // SegmentSummary is Summary over the accounts of one portfolio segment
 // (activities, promises, disputes and plans count under their account's
 // segment). An unknown segment is a 400 on the field.
 func SegmentSummary(ctx context.Context, db *store.DB, t tenants.Tenant, p Period, segment string) (KPIs, error) {
-	return summaryAt(ctx, db, t, p, segment, time.Now(), findCollectors(db))
+	return summaryAt(ctx, tally.NewReader(db), t, p, segment, time.Now(), findCollectors(db))
 }
 
 func findCollectors(db *store.DB) collectorsOf {
@@ -157,61 +165,33 @@ func findCollectors(db *store.DB) collectorsOf {
 	}
 }
 
-// scoped keeps a segment's counters under their plain names ("" keeps
-// everything as it is).
-func scoped(d *tallyDoc, segment string) (map[string]int64, map[string][]byte) {
-	if segment == "" {
-		return d.N, d.S
-	}
-	prefix := segKey(segment, "")
-	n := map[string]int64{}
-	for k, v := range d.N {
-		if rest, ok := strings.CutPrefix(k, prefix); ok {
-			n[rest] = v
-		}
-	}
-	s := map[string][]byte{}
-	for k, v := range d.S {
-		if rest, ok := strings.CutPrefix(k, prefix); ok {
-			s[rest] = v
-		}
-	}
-	return n, s
-}
-
 // collectorsOf lists a tenant's collector users (tenants.Service.Collectors,
 // or tenants.FindCollectors).
 type collectorsOf func(ctx context.Context, tenant string) ([]tenants.User, error)
 
-func summaryAt(ctx context.Context, db *store.DB, t tenants.Tenant, p Period, segment string, now time.Time, collectors collectorsOf) (KPIs, error) {
-	sc := db.Tenant(t.ID)
+func summaryAt(ctx context.Context, c Counters, t tenants.Tenant, p Period, segment string, now time.Time, collectors collectorsOf) (KPIs, error) {
 	loc := p.Loc
 	today := civil(now, loc)
 	pl := readPlan(p, today)
-	docs, err := readDocs(ctx, sc, pl.allKeys)
+	docs, err := c.Read(ctx, t.ID, pl.allKeys)
 	if err != nil {
 		return KPIs{}, fmt.Errorf("report counters: %w", err)
 	}
-	segments := segmentsOf(docs[stateDocKey].N)
+	segments := tally.Segments(docs[tally.StateDoc].N)
 	if segment != "" && !slices.Contains(segments, segment) {
 		return KPIs{}, apperr.Field("segment", "la cartera no tiene el segmento "+strconv.Quote(segment))
 	}
 	for k, d := range docs {
-		n, s := scoped(d, segment)
-		docs[k] = &tallyDoc{ID: d.ID, N: n, S: s}
+		docs[k] = d.Of(segment)
 	}
 	state := vals{}
-	state.add(docs[stateDocKey].N, 1)
+	state.add(docs[tally.StateDoc].N, 1)
 	in, after, cut := vals{}, vals{}, vals{}
 	sets := map[string]*roaring.Bitmap{}
 	for _, k := range pl.period {
 		d := docs[k]
 		in.add(d.N, 1)
-		for name, b := range d.S {
-			bm := roaring.New()
-			if _, err := bm.FromBuffer(b); err != nil {
-				return KPIs{}, fmt.Errorf("report counters %s: %w", k, err)
-			}
+		for name, bm := range d.Sets {
 			if sets[name] == nil {
 				sets[name] = roaring.New()
 			}
@@ -236,8 +216,8 @@ func summaryAt(ctx context.Context, db *store.DB, t tenants.Tenant, p Period, se
 	}
 	var currencies []string
 	for key, n := range state {
-		if strings.HasPrefix(key, kCurrency) && n > 0 {
-			currencies = append(currencies, strings.TrimPrefix(key, kCurrency))
+		if strings.HasPrefix(key, tally.CurrencyPrefix) && n > 0 {
+			currencies = append(currencies, strings.TrimPrefix(key, tally.CurrencyPrefix))
 		}
 	}
 	sort.Strings(currencies)
@@ -248,14 +228,14 @@ func summaryAt(ctx context.Context, db *store.DB, t tenants.Tenant, p Period, se
 		k.Currency = currencies[0]
 	}
 
-	k.Placed = Amount{Count: in[kPlacedN], Amount: in[kPlacedAmt] + in[kAdjust]}
+	k.Placed = Amount{Count: in[tally.PlacedCount], Amount: in[tally.PlacedAmount] + in[tally.Adjustments]}
 	for _, ch := range Channels() {
-		k.Recovered.ByChannel[ch] = in[kRecPrefix+ch]
-		k.Recovered.Amount += in[kRecPrefix+ch]
+		k.Recovered.ByChannel[ch] = in[tally.RecoveredPrefix+ch]
+		k.Recovered.Amount += in[tally.RecoveredPrefix+ch]
 	}
-	k.Recovered.Payments, k.Recovered.Reversals = in[kPayN], in[kReversed]
-	k.Collected = in[kCollected]
-	k.RecoveryRate = rate(asOf[kRateRec], asOf[kRatePlace])
+	k.Recovered.Payments, k.Recovered.Reversals = in[tally.PaymentCount], in[tally.Reversed]
+	k.Collected = in[tally.Collected]
+	k.RecoveryRate = rate(asOf[tally.RateRecovered], asOf[tally.RatePlaced])
 
 	// Outstanding and aging as of to, by due date.
 	for _, b := range calc.Buckets() {
@@ -268,10 +248,10 @@ func summaryAt(ctx context.Context, db *store.DB, t tenants.Tenant, p Period, se
 	endOfTo := p.To.Add(12 * time.Hour)
 	var openAtStart int64
 	for key, n := range asOf {
-		if !strings.HasPrefix(key, kOutPrefix) || n == 0 {
+		if !strings.HasPrefix(key, tally.OutstandingPrefix) || n == 0 {
 			continue
 		}
-		due, err := time.Parse("20060102", key[len(kOutPrefix):len(kOutPrefix)+8])
+		due, err := time.Parse("20060102", key[len(tally.OutstandingPrefix):len(tally.OutstandingPrefix)+8])
 		if err != nil {
 			continue
 		}
@@ -289,7 +269,7 @@ func summaryAt(ctx context.Context, db *store.DB, t tenants.Tenant, p Period, se
 	// Open at the start: as of to, less the period's changes.
 	openAtStart = k.Outstanding.Count
 	for key, n := range in {
-		if strings.HasPrefix(key, kOutPrefix) && strings.HasSuffix(key, "_n") {
+		if strings.HasPrefix(key, tally.OutstandingPrefix) && strings.HasSuffix(key, "_n") {
 			openAtStart -= n
 		}
 	}
@@ -311,16 +291,16 @@ func summaryAt(ctx context.Context, db *store.DB, t tenants.Tenant, p Period, se
 		if key == pl.toMonthK {
 			m.add(cut, -1)
 		}
-		k.Monthly[i] = Month{Month: key[len("t:m:"):len("t:m:")+4] + "-" + key[len("t:m:")+4:],
-			Placed: m[kPlacedAmt] + m[kAdjust], Recovered: m.sumPrefix(kRecPrefix), RateBP: ratio(cum[kRateRec], cum[kRatePlace])}
+		k.Monthly[i] = Month{Month: pl.months[i],
+			Placed: m[tally.PlacedAmount] + m[tally.Adjustments], Recovered: m.sumPrefix(tally.RecoveredPrefix), RateBP: ratio(cum[tally.RateRecovered], cum[tally.RatePlaced])}
 		cum.add(m, -1)
 	}
 
-	k.Promises = Promises{Made: in[kPromN], MadeAmount: in[kPromAmt], Kept: in[kPromKept], Broken: in[kPromBroke]}
+	k.Promises = Promises{Made: in[tally.PromisesMade], MadeAmount: in[tally.PromisedAmount], Kept: in[tally.PromisesKept], Broken: in[tally.PromisesBroken]}
 	k.Promises.KeptRate = rate(k.Promises.Kept, k.Promises.Kept+k.Promises.Broken)
-	k.Disputes = Disputes{Opened: in[kDispOpen], Accepted: in[kDispAcc], Rejected: in[kDispRej], Credited: in[kDispCred]}
+	k.Disputes = Disputes{Opened: in[tally.DisputesOpened], Accepted: in[tally.DisputesAccepted], Rejected: in[tally.DisputesRejected], Credited: in[tally.DisputesCredited]}
 	k.Disputes.MedianDaysToResolve = medianTenths(in)
-	k.Plans = Plans{Available: true, Created: in[kPlanNew], Active: state[kPlanAct], Completed: in[kPlanDone], Defaulted: in[kPlanDef]}
+	k.Plans = Plans{Available: true, Created: in[tally.PlansCreated], Active: state[tally.PlansActive], Completed: in[tally.PlansCompleted], Defaulted: in[tally.PlansDefaulted]}
 
 	card := func(name string) int64 {
 		if bm := sets[name]; bm != nil {
@@ -329,8 +309,8 @@ func summaryAt(ctx context.Context, db *store.DB, t tenants.Tenant, p Period, se
 		return 0
 	}
 	inventory := openAtStart + k.Placed.Count
-	k.ContactRate = Contact{Open: inventory, Contacted: card(setContacted), RightParty: card(setRPC),
-		BP: ratio(card(setContacted), inventory), RightBP: ratio(card(setRPC), inventory)}
+	k.ContactRate = Contact{Open: inventory, Contacted: card(tally.SetContacted), RightParty: card(tally.SetRightParty),
+		BP: ratio(card(tally.SetContacted), inventory), RightBP: ratio(card(tally.SetRightParty), inventory)}
 
 	// Collectors: the tenant's collector users plus anyone assigned now.
 	names := map[string]string{}
@@ -345,14 +325,14 @@ func summaryAt(ctx context.Context, db *store.DB, t tenants.Tenant, p Period, se
 		}
 	}
 	for key, n := range state {
-		if id := idOf(strings.TrimPrefix(key, kAssigned)); strings.HasPrefix(key, kAssigned) && n > 0 && names[id] == "" {
+		if id, ok := tally.AssignedTo(key); ok && n > 0 && names[id] == "" {
 			names[id] = id
 		}
 	}
 	k.Collectors = []Collector{}
 	for id, name := range names {
-		k.Collectors = append(k.Collectors, Collector{ID: id, Name: name, Accounts: state[kAssigned+safeID(id)],
-			Worked: card(setWorked + safeID(id)), Contacts: in[userKey(id, "ct")], Promises: in[userKey(id, "pm")], Recovered: in[userKey(id, "rec")]})
+		k.Collectors = append(k.Collectors, Collector{ID: id, Name: name, Accounts: state[tally.Assigned(id)],
+			Worked: card(tally.Worked(id)), Contacts: in[tally.UserContacts(id)], Promises: in[tally.UserPromises(id)], Recovered: in[tally.UserRecovered(id)]})
 	}
 	sort.Slice(k.Collectors, func(i, j int) bool {
 		a, b := k.Collectors[i], k.Collectors[j]
@@ -371,10 +351,10 @@ func medianTenths(v vals) *float64 {
 	var bins []bin
 	var total int64
 	for key, n := range v {
-		if !strings.HasPrefix(key, kDispDays) || n <= 0 {
+		if !strings.HasPrefix(key, tally.DaysToResolvePrefix) || n <= 0 {
 			continue
 		}
-		t, err := strconv.ParseInt(strings.TrimPrefix(key, kDispDays), 10, 64)
+		t, err := strconv.ParseInt(strings.TrimPrefix(key, tally.DaysToResolvePrefix), 10, 64)
 		if err != nil {
 			continue
 		}
@@ -415,7 +395,7 @@ func roll(asOf, in vals, p Period) []Roll {
 	seen := map[string]bool{}
 	for _, v := range []vals{asOf, in} {
 		for key := range v {
-			if !strings.HasPrefix(key, kOutPrefix) || !strings.HasSuffix(key, "_a") || seen[key] {
+			if !strings.HasPrefix(key, tally.OutstandingPrefix) || !strings.HasSuffix(key, "_a") || seen[key] {
 				continue
 			}
 			seen[key] = true
@@ -423,7 +403,7 @@ func roll(asOf, in vals, p Period) []Roll {
 			if start <= 0 {
 				continue
 			}
-			due, err := time.Parse("20060102", key[len(kOutPrefix):len(kOutPrefix)+8])
+			due, err := time.Parse("20060102", key[len(tally.OutstandingPrefix):len(tally.OutstandingPrefix)+8])
 			if err != nil {
 				continue
 			}

@@ -36,6 +36,7 @@ import (
 	"cartera/portal/paylinks"
 	"cartera/portal/queue"
 	"cartera/portal/readside"
+	"cartera/portal/readside/tally"
 	"cartera/portal/store"
 	"cartera/portal/strategy"
 	"cartera/portal/web"
@@ -65,7 +66,7 @@ type App struct {
 
 	// DebtorsSvc is the debtor self-service (sessions, statement, disputes).
 	DebtorsSvc *debtors.Service
-	Tally      *reports.Tally   // report counters (a store projection)
+	Tally      *tally.Tally     // report counters (a store projection)
 	Read       *readside.Models // account lists and statement rows
 
 	// The services the jobs run (the HTTP server holds them too).
@@ -127,7 +128,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB,
 	policies := strategy.NewService(db, a.Tenants, a.Audit, a.Caps)
 	// The projections: registered before anything reads them (Drain below).
 	a.Read = readside.New(db, log) // projections embedded, indexed queries on MongoDB proper
-	a.Tally = reports.NewTally(db, a.Tenants, log)
+	a.Tally = tally.New(db, a.Tenants, log)
 	a.Tally.Watch()
 	a.Keys = apikeys.New(db, a.Audit, cfg.APIKeyRate)
 	a.Webhooks = webhooks.New(db, a.Audit, log, webhooks.Options{AllowLoopbackHTTP: cfg.WebhookLoopbackHTTP})
@@ -160,7 +161,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB,
 		Translate: cat.T, PublicURL: cfg.PublicURL, // dispute notices
 		Mail: loginMail(email, hooks)})
 	// wiring: reports (lines below)
-	a.Reports = reports.New(db, a.Tenants, a.Audit, log, policies, reports.Texts{Translate: cat.T, Phrase: phrases.T})
+	a.Reports = reports.New(db, a.Tally, a.Tenants, a.Audit, log, policies, reports.Texts{Translate: cat.T, Phrase: phrases.T})
 	// Every projection is registered (the queue's worklists too): apply
 	// what a previous run left in the journal, then rebuild what is missing.
 	if err := db.Drain(ctx); err != nil {

@@ -1,4 +1,4 @@
-package reports
+package tally
 
 import (
 	"cmp"
@@ -91,17 +91,23 @@ func unpackN(b []byte) (map[string]int64, error) {
 	return m, nil
 }
 
-func dayDocKey(day string) string     { return "t:d:" + day }
-func monthDocKey(month string) string { return "t:m:" + month }
+// DayDoc is the key of a day's counters document (day: YYYYMMDD).
+func DayDoc(day string) string { return "t:d:" + day }
 
-const stateDocKey = "t:state"
+// MonthDoc is the key of a month's counters document (month: YYYYMM).
+func MonthDoc(month string) string { return "t:m:" + month }
+
+// StateDoc is the key of a tenant's running state: every dated figure
+// summed, and the undated ones.
+const StateDoc = "t:state"
 
 // TenantLookup finds a tenant (its time zone dates the counters).
 type TenantLookup interface {
 	TenantByID(ctx context.Context, slug string) (tenants.Tenant, error)
 }
 
-// Tally keeps the report counters current (see tally.go).
+// Tally keeps the report counters current (see contribution.go) and reads
+// them (Read).
 type Tally struct {
 	db      *store.DB
 	tenants TenantLookup
@@ -129,8 +135,8 @@ func (t *Tally) Resume(ctx context.Context, tenant string) error {
 	return nil
 }
 
-// NewTally returns the counters' keeper; Watch starts it.
-func NewTally(db *store.DB, ts TenantLookup, log *slog.Logger) *Tally {
+// New returns the counters' keeper; Watch starts it.
+func New(db *store.DB, ts TenantLookup, log *slog.Logger) *Tally {
 	return &Tally{db: db, tenants: ts, log: log}
 }
 
@@ -302,7 +308,7 @@ func (t *Tally) insertFresh(ctx context.Context, sc *store.Scope, d *contrib, ba
 		doc := bson.D{{Key: "_id", Value: sc.ID(key)}, {Key: "tenantId", Value: sc.Slug()}, {Key: "rev", Value: int64(0)}}
 		if batch > 0 {
 			doc = append(doc, bson.E{Key: "pb", Value: batch})
-			if key == stateDocKey { // the state of a tenant born with the counters is complete
+			if key == StateDoc { // the state of a tenant born with the counters is complete
 				doc = append(doc, bson.E{Key: "v", Value: tallyVersion})
 			}
 		}
@@ -342,7 +348,7 @@ func (t *Tally) insertFresh(ctx context.Context, sc *store.Scope, d *contrib, ba
 func addCounts(ctx context.Context, sc *store.Scope, key string, inc map[string]int64, add map[string][]uint32, batch int64) error {
 	coll := sc.C("tallies")
 	var init bson.D
-	if batch > 0 && key == stateDocKey { // the state of a tenant born with the counters is complete
+	if batch > 0 && key == StateDoc { // the state of a tenant born with the counters is complete
 		init = bson.D{{Key: "v", Value: tallyVersion}}
 	}
 	var doc tallyDoc
@@ -425,12 +431,12 @@ func layout(d *contrib) (docs map[string]map[string]int64, sets map[string]map[s
 		return docs[key]
 	}
 	for k, v := range d.dated {
-		at(dayDocKey(k.day))[k.key] += v
-		at(monthDocKey(k.day[:6]))[k.key] += v
-		at(stateDocKey)[k.key] += v
+		at(DayDoc(k.day))[k.key] += v
+		at(MonthDoc(k.day[:6]))[k.key] += v
+		at(StateDoc)[k.key] += v
 	}
 	for k, v := range d.state {
-		at(stateDocKey)[k] += v
+		at(StateDoc)[k] += v
 	}
 	sets = map[string]map[string][]string{}
 	put := func(key, name, acct string) {
@@ -440,8 +446,8 @@ func layout(d *contrib) (docs map[string]map[string]int64, sets map[string]map[s
 		sets[key][name] = append(sets[key][name], acct)
 	}
 	for m := range d.members {
-		put(dayDocKey(m.day), m.set, m.acct)
-		put(monthDocKey(m.day[:6]), m.set, m.acct)
+		put(DayDoc(m.day), m.set, m.acct)
+		put(MonthDoc(m.day[:6]), m.set, m.acct)
 	}
 	return docs, sets
 }
@@ -503,21 +509,67 @@ func (t *Tally) seqs(ctx context.Context, sc *store.Scope, accts []string) (map[
 	return out, nil
 }
 
-// readDocs fetches counters documents by key, a few at a time in parallel;
-// a missing document reads as empty.
-func readDocs(ctx context.Context, sc *store.Scope, keys []string) (map[string]*tallyDoc, error) {
-	if err := sc.DB().Settle(ctx, store.TenantKey(sc.Slug())); err != nil {
-		return nil, err
+// Counts is one counters document as a reader sees it: its figures by key
+// and its sets of accounts by name.
+type Counts struct {
+	N    map[string]int64
+	Sets map[string]*roaring.Bitmap
+}
+
+// Of keeps the counters of one portfolio segment, under their plain names
+// ("" keeps everything).
+func (c Counts) Of(segment string) Counts {
+	if segment == "" {
+		return c
 	}
-	out := make(map[string]*tallyDoc, len(keys))
+	prefix := segKey(segment, "")
+	out := Counts{N: map[string]int64{}, Sets: map[string]*roaring.Bitmap{}}
+	for k, v := range c.N {
+		if rest, ok := strings.CutPrefix(k, prefix); ok {
+			out.N[rest] = v
+		}
+	}
+	for k, v := range c.Sets {
+		if rest, ok := strings.CutPrefix(k, prefix); ok {
+			out.Sets[rest] = v
+		}
+	}
+	return out
+}
+
+// Read fetches a tenant's counters documents by key (DayDoc, MonthDoc,
+// StateDoc), a few at a time in parallel, once the reader's own changes
+// are counted; a missing document reads as empty.
+func (t *Tally) Read(ctx context.Context, tenant string, keys []string) (map[string]Counts, error) {
+	return read(ctx, t.db, tenant, keys)
+}
+
+// Reader reads the counters a Tally keeps, for a caller that holds only
+// the store (the Tally of the process keeps them).
+type Reader struct{ db *store.DB }
+
+// NewReader returns a reader of db's counters.
+func NewReader(db *store.DB) *Reader { return &Reader{db: db} }
+
+// Read is Tally.Read.
+func (r *Reader) Read(ctx context.Context, tenant string, keys []string) (map[string]Counts, error) {
+	return read(ctx, r.db, tenant, keys)
+}
+
+func read(ctx context.Context, db *store.DB, tenant string, keys []string) (map[string]Counts, error) {
+	if err := db.Settle(ctx, store.TenantKey(tenant)); err != nil {
+		return nil, fmt.Errorf("read counters: %w", err)
+	}
+	sc := db.Tenant(tenant)
+	docs := make(map[string]*tallyDoc, len(keys))
 	var g errgroup.Group
 	g.SetLimit(6)
 	for _, k := range keys {
-		if _, ok := out[k]; ok {
+		if _, ok := docs[k]; ok {
 			continue
 		}
-		out[k] = &tallyDoc{}
-		d := out[k]
+		docs[k] = &tallyDoc{}
+		d := docs[k]
 		g.Go(func() error {
 			err := sc.C("tallies").Get(ctx, sc.ID(k), d)
 			if errors.Is(err, apperr.ErrNotFound) {
@@ -526,10 +578,29 @@ func readDocs(ctx context.Context, sc *store.Scope, keys []string) (map[string]*
 			if err == nil {
 				err = d.unpack()
 			}
-			return err
+			if err != nil {
+				return fmt.Errorf("counters %s: %w", k, err)
+			}
+			return nil
 		})
 	}
-	return out, g.Wait()
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := make(map[string]Counts, len(docs))
+	for k, d := range docs {
+		c := Counts{N: d.N, Sets: make(map[string]*roaring.Bitmap, len(d.S))}
+		for name, b := range d.S {
+			// Read only: the bitmap may share the document's buffer.
+			bm := roaring.New()
+			if _, err := bm.FromBuffer(b); err != nil {
+				return nil, fmt.Errorf("counters %s: set %s: %w", k, name, err)
+			}
+			c.Sets[name] = bm
+		}
+		out[k] = c
+	}
+	return out, nil
 }
 
 // rebuild computes a tenant's counters from scratch: Σ contribution over
@@ -571,7 +642,7 @@ func (t *Tally) rebuild(ctx context.Context, tenant string) (*contrib, error) {
 
 // isCounterDoc tells a day, month or state document from the numbering.
 func isCounterDoc(key string) bool {
-	return strings.HasPrefix(key, "t:d:") || strings.HasPrefix(key, "t:m:") || key == stateDocKey
+	return strings.HasPrefix(key, "t:d:") || strings.HasPrefix(key, "t:m:") || key == StateDoc
 }
 
 // Drift is one stored counter that disagrees with its rebuild.
@@ -720,7 +791,7 @@ func (t *Tally) Backfill(ctx context.Context) error {
 	for _, tenant := range ts {
 		sc := t.db.Tenant(tenant)
 		var st tallyDoc
-		err := sc.C("tallies").Get(ctx, sc.ID(stateDocKey), &st)
+		err := sc.C("tallies").Get(ctx, sc.ID(StateDoc), &st)
 		if err == nil && st.V >= tallyVersion {
 			continue
 		}
@@ -766,7 +837,7 @@ func (t *Tally) replace(ctx context.Context, tenant string) error {
 	if err := t.insertFresh(ctx, sc, rebuilt, stamp); err != nil {
 		return err
 	}
-	_, err = sc.C("tallies").Upsert(ctx, sc.ID(stateDocKey), bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: tallyVersion}}}})
+	_, err = sc.C("tallies").Upsert(ctx, sc.ID(StateDoc), bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: tallyVersion}}}})
 	return err
 }
 

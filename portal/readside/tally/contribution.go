@@ -1,22 +1,5 @@
-package reports
-
-import (
-	"encoding/hex"
-	"math"
-	"sort"
-	"strconv"
-	"strings"
-	"time"
-
-	"go.mongodb.org/mongo-driver/bson"
-
-	"cartera/payments"
-	"cartera/portal/accounts"
-	"cartera/portal/debtors"
-	"cartera/portal/work"
-)
-
-// Report counters ("tallies").
+// Package tally keeps the report counters ("tallies"), the read model the
+// reports read their figures from, and defines them.
 //
 // On the embedded server a report cannot scan a tenant's collections in
 // time (seconds at 100,000 accounts) and its aggregation is not to be
@@ -40,44 +23,72 @@ import (
 // in the tenant's running state (t:state, every dated figure summed plus the
 // undated ones such as accounts assigned now); a figure "as of" a past day
 // is the state minus what is dated after it.
+//
+// The keys below are the read model's schema, named by its readers; how the
+// counters are stored (packed figures, bitmaps of account numbers, batch
+// guards) stays in this package (tally.go).
+package tally
 
-// Counter keys (flat, so a whole delta is one $inc).
-const (
-	kPlacedN   = "pl_n"   // placements (accounts placed)
-	kPlacedAmt = "pl_a"   // placed amount
-	kAdjust    = "adj"    // client adjustments
-	kCredit    = "cr"     // dispute credits (negative)
-	kPayN      = "pay_n"  // payment entries
-	kReversed  = "rev"    // reversed amount (positive)
-	kRecPrefix = "rec_"   // recovered by channel, net of reversals
-	kCollected = "col"    // all money collected net of what was given back: principal, interest, credit held
-	kRatePlace = "rt_pl"  // net placed of accounts not recalled
-	kRateRec   = "rt_rec" // recovered on accounts not recalled
-	kPromN     = "pm_n"
-	kPromAmt   = "pm_a"
-	kPromKept  = "pm_k"
-	kPromBroke = "pm_b"
-	kDispOpen  = "ds_o"
-	kDispAcc   = "ds_a"
-	kDispRej   = "ds_r"
-	kDispCred  = "ds_c"
-	kDispDays  = "ds_d_" // + tenths of a day to resolve
-	kPlanNew   = "pn_n"
-	kPlanDone  = "pn_c"
-	kPlanDef   = "pn_d"
-	kPlanAct   = "pn_act" // undated: active now
-	kAssigned  = "asg_"   // undated: + collector, open accounts assigned now
-	kCurrency  = "cur_"   // undated: + currency, accounts
-	kOutPrefix = "o_"     // + due day YYYYMMDD + _n / _a: outstanding by due date
-	// Per user: c_<id>_ct contacts, c_<id>_pm promises, c_<id>_rec
-	// recovered on the accounts assigned to them.
-	setContacted = "contacted" // accounts with an outbound contact
-	setRPC       = "rpc"       // accounts where the right party was reached
-	setWorked    = "w_"        // + user: accounts the user worked
+import (
+	"encoding/hex"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+
+	"cartera/payments"
+	"cartera/portal/accounts"
+	"cartera/portal/debtors"
+	"cartera/portal/work"
 )
 
-// recChannel maps a ledger channel to a report channel (unknown: manual).
-func recChannel(ch string) string {
+// Counter keys (flat, so a whole delta is one $inc). A figure is dated
+// (in the day, month and state documents) unless marked undated (state
+// only).
+const (
+	PlacedCount         = "pl_n"   // placements (accounts placed)
+	PlacedAmount        = "pl_a"   // placed amount
+	Adjustments         = "adj"    // client adjustments
+	Credits             = "cr"     // dispute credits (negative)
+	PaymentCount        = "pay_n"  // payment entries
+	Reversed            = "rev"    // reversed amount (positive)
+	RecoveredPrefix     = "rec_"   // + channel (Channel): recovered, net of reversals
+	Collected           = "col"    // all money collected net of what was given back: principal, interest, credit held
+	RatePlaced          = "rt_pl"  // net placed of accounts not recalled
+	RateRecovered       = "rt_rec" // recovered on accounts not recalled
+	PromisesMade        = "pm_n"
+	PromisedAmount      = "pm_a"
+	PromisesKept        = "pm_k"
+	PromisesBroken      = "pm_b"
+	DisputesOpened      = "ds_o"
+	DisputesAccepted    = "ds_a"
+	DisputesRejected    = "ds_r"
+	DisputesCredited    = "ds_c"
+	DaysToResolvePrefix = "ds_d_" // + tenths of a day to resolve
+	PlansCreated        = "pn_n"
+	PlansCompleted      = "pn_c"
+	PlansDefaulted      = "pn_d"
+	PlansActive         = "pn_act" // undated: active now
+	CurrencyPrefix      = "cur_"   // undated: + currency, accounts
+	OutstandingPrefix   = "o_"     // + due day YYYYMMDD + _n / _a: outstanding by due date
+	assignedPrefix      = "asg_"   // undated: + collector, open accounts assigned now (Assigned)
+	// Per user (UserContacts, UserPromises, UserRecovered): c_<id>_ct
+	// contacts, c_<id>_pm promises, c_<id>_rec recovered on the accounts
+	// assigned to them.
+)
+
+// Sets of accounts, kept in the day and month documents.
+const (
+	SetContacted  = "contacted" // accounts with an outbound contact
+	SetRightParty = "rpc"       // accounts where the right party was reached
+	workedPrefix  = "w_"        // + user: accounts the user worked (Worked)
+)
+
+// Channel maps a ledger channel to a report channel (unknown: manual).
+func Channel(ch string) string {
 	switch ch {
 	case "online", "client_reported":
 		return ch
@@ -108,6 +119,31 @@ func idOf(key string) string {
 
 func userKey(id, what string) string { return "c_" + safeID(id) + "_" + what }
 
+// UserContacts is the counter of the contacts user made.
+func UserContacts(user string) string { return userKey(user, "ct") }
+
+// UserPromises is the counter of the promises user took.
+func UserPromises(user string) string { return userKey(user, "pm") }
+
+// UserRecovered is the counter of what was recovered on the accounts
+// assigned to user.
+func UserRecovered(user string) string { return userKey(user, "rec") }
+
+// Assigned is the (undated) counter of the open accounts assigned to user.
+func Assigned(user string) string { return assignedPrefix + safeID(user) }
+
+// AssignedTo names the user whose Assigned counter key is.
+func AssignedTo(key string) (user string, ok bool) {
+	rest, ok := strings.CutPrefix(key, assignedPrefix)
+	if !ok {
+		return "", false
+	}
+	return idOf(rest), true
+}
+
+// Worked is the set of the accounts user worked.
+func Worked(user string) string { return workedPrefix + safeID(user) }
+
 // dayKey is a dated counter.
 type dayKey struct{ day, key string }
 
@@ -128,8 +164,8 @@ type contrib struct {
 // segKey is key counted under a segment ("g_<segment>_<key>").
 func segKey(seg, key string) string { return "g_" + safeID(seg) + "_" + key }
 
-// segmentsOf lists the segments that have counters in a set of keys.
-func segmentsOf(keys map[string]int64) []string {
+// Segments lists the segments that have counters in a set of keys.
+func Segments(keys map[string]int64) []string {
 	seen := map[string]bool{}
 	for k := range keys {
 		if rest, ok := strings.CutPrefix(k, "g_"); ok {
@@ -279,7 +315,7 @@ func accountContrib(c *contrib, raw bson.Raw, loc *time.Location) error {
 		return err
 	}
 	if a.Currency != "" {
-		c.undated(kCurrency+a.Currency, 1)
+		c.undated(CurrencyPrefix+a.Currency, 1)
 	}
 	recalled := a.Status == accounts.StatusRecalled
 	recAt := a.UpdatedAt
@@ -287,7 +323,7 @@ func accountContrib(c *contrib, raw bson.Raw, loc *time.Location) error {
 		recAt = *a.RecalledAt
 	}
 	due := a.DueDate.UTC().Format("20060102")
-	outN, outA := kOutPrefix+due+"_n", kOutPrefix+due+"_a"
+	outN, outA := OutstandingPrefix+due+"_n", OutstandingPrefix+due+"_a"
 	hist := append([]accounts.Movement(nil), a.History...)
 	sort.SliceStable(hist, func(i, j int) bool { return hist[i].At.Before(hist[j].At) })
 
@@ -295,8 +331,8 @@ func accountContrib(c *contrib, raw bson.Raw, loc *time.Location) error {
 	out := false // recalled: no longer outstanding nor in the recovery rate
 	recall := func() {
 		day := dayOf(recAt, loc)
-		c.add(day, kRatePlace, -placed)
-		c.add(day, kRateRec, -rec)
+		c.add(day, RatePlaced, -placed)
+		c.add(day, RateRecovered, -rec)
 		if bal > 0 {
 			c.add(day, outN, -1)
 			c.add(day, outA, -bal)
@@ -309,30 +345,30 @@ func accountContrib(c *contrib, raw bson.Raw, loc *time.Location) error {
 		}
 		day := dayOf(m.At, loc)
 		if got := accounts.Collected(m.Kind, m.Amount); got != 0 && !out {
-			c.add(day, kCollected, got)
+			c.add(day, Collected, got)
 		}
 		var p, r int64 // effect on placed and recovered
 		switch m.Kind {
 		case accounts.KindPlacement:
-			c.add(day, kPlacedN, 1)
-			c.add(day, kPlacedAmt, m.Amount)
+			c.add(day, PlacedCount, 1)
+			c.add(day, PlacedAmount, m.Amount)
 			p = m.Amount
 		case accounts.KindAdjustment:
-			c.add(day, kAdjust, m.Amount)
+			c.add(day, Adjustments, m.Amount)
 			p = m.Amount
 		case accounts.KindCredit:
-			c.add(day, kCredit, m.Amount)
+			c.add(day, Credits, m.Amount)
 			p = m.Amount
 		case accounts.KindPayment, accounts.KindReversal:
 			r = -m.Amount
 			if m.Kind == accounts.KindPayment {
-				c.add(day, kPayN, 1)
+				c.add(day, PaymentCount, 1)
 			} else {
-				c.add(day, kReversed, m.Amount)
+				c.add(day, Reversed, m.Amount)
 			}
-			c.add(day, kRecPrefix+recChannel(m.Channel), r)
+			c.add(day, RecoveredPrefix+Channel(m.Channel), r)
 			if a.CollectorID != "" {
-				c.add(day, userKey(a.CollectorID, "rec"), r)
+				c.add(day, UserRecovered(a.CollectorID), r)
 			}
 		}
 		if accounts.Book(m.Kind) != accounts.BookPrincipal {
@@ -345,8 +381,8 @@ func accountContrib(c *contrib, raw bson.Raw, loc *time.Location) error {
 		}
 		placed += p
 		rec += r
-		c.add(day, kRatePlace, p)
-		c.add(day, kRateRec, r)
+		c.add(day, RatePlaced, p)
+		c.add(day, RateRecovered, r)
 		c.add(day, outN, b2i(bal > 0)-b2i(old > 0))
 		c.add(day, outA, max(bal, 0)-max(old, 0))
 	}
@@ -354,7 +390,7 @@ func accountContrib(c *contrib, raw bson.Raw, loc *time.Location) error {
 		recall()
 	}
 	if !recalled && bal > 0 && a.CollectorID != "" {
-		c.undated(kAssigned+safeID(a.CollectorID), 1)
+		c.undated(Assigned(a.CollectorID), 1)
 	}
 	return nil
 }
@@ -379,13 +415,13 @@ func activityContrib(c *contrib, raw bson.Raw, loc *time.Location) error {
 	}
 	day := dayOf(a.At, loc)
 	if a.By != "" {
-		c.add(day, userKey(a.By, "ct"), 1)
-		c.member(day, setWorked+safeID(a.By), a.AccountID)
+		c.add(day, UserContacts(a.By), 1)
+		c.member(day, Worked(a.By), a.AccountID)
 	}
 	if a.Direction == "outbound" {
-		c.member(day, setContacted, a.AccountID)
+		c.member(day, SetContacted, a.AccountID)
 		if a.Outcome == work.OutcomeContacted || a.Outcome == work.OutcomePromise {
-			c.member(day, setRPC, a.AccountID)
+			c.member(day, SetRightParty, a.AccountID)
 		}
 	}
 	return nil
@@ -403,17 +439,17 @@ func promiseContrib(c *contrib, raw bson.Raw, loc *time.Location) error {
 		return err
 	}
 	day := dayOf(p.CreatedAt, loc)
-	c.add(day, kPromN, 1)
-	c.add(day, kPromAmt, p.Amount)
+	c.add(day, PromisesMade, 1)
+	c.add(day, PromisedAmount, p.Amount)
 	if p.By != "" {
-		c.add(day, userKey(p.By, "pm"), 1)
+		c.add(day, UserPromises(p.By), 1)
 	}
 	if p.SettledAt != nil {
 		switch p.Status {
 		case work.PromiseKept:
-			c.add(dayOf(*p.SettledAt, loc), kPromKept, 1)
+			c.add(dayOf(*p.SettledAt, loc), PromisesKept, 1)
 		case work.PromiseBroken:
-			c.add(dayOf(*p.SettledAt, loc), kPromBroke, 1)
+			c.add(dayOf(*p.SettledAt, loc), PromisesBroken, 1)
 		}
 	}
 	return nil
@@ -429,20 +465,20 @@ func disputeContrib(c *contrib, raw bson.Raw, loc *time.Location) error {
 	if err := bson.Unmarshal(raw, &d); err != nil {
 		return err
 	}
-	c.add(dayOf(d.CreatedAt, loc), kDispOpen, 1)
+	c.add(dayOf(d.CreatedAt, loc), DisputesOpened, 1)
 	if d.ResolvedAt == nil {
 		return nil
 	}
 	day := dayOf(*d.ResolvedAt, loc)
 	switch d.Status {
 	case debtors.DisputeAccepted:
-		c.add(day, kDispAcc, 1)
-		c.add(day, kDispCred, d.CreditTotal)
+		c.add(day, DisputesAccepted, 1)
+		c.add(day, DisputesCredited, d.CreditTotal)
 	case debtors.DisputeRejected:
-		c.add(day, kDispRej, 1)
+		c.add(day, DisputesRejected, 1)
 	}
 	tenths := int64(math.Round(d.ResolvedAt.Sub(d.CreatedAt).Hours() / 24 * 10))
-	c.add(day, kDispDays+strconv.FormatInt(max(tenths, 0), 10), 1)
+	c.add(day, DaysToResolvePrefix+strconv.FormatInt(max(tenths, 0), 10), 1)
 	return nil
 }
 
@@ -459,18 +495,18 @@ func planContrib(c *contrib, raw bson.Raw, loc *time.Location) error {
 	if p.Kind != "plan" {
 		return nil // the one-active-plan lock documents share the collection
 	}
-	c.add(dayOf(p.CreatedAt, loc), kPlanNew, 1)
+	c.add(dayOf(p.CreatedAt, loc), PlansCreated, 1)
 	switch p.Status {
 	case payments.PlanActive:
-		c.undated(kPlanAct, 1)
+		c.undated(PlansActive, 1)
 	case payments.PlanCompleted, payments.PlanDefaulted:
 		at := p.CreatedAt
 		if p.ClosedAt != nil {
 			at = *p.ClosedAt
 		}
-		k := kPlanDone
+		k := PlansCompleted
 		if p.Status == payments.PlanDefaulted {
-			k = kPlanDef
+			k = PlansDefaulted
 		}
 		c.add(dayOf(at, loc), k, 1)
 	}
