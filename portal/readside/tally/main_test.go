@@ -1,0 +1,9 @@
+package tally
+
+import (
+	"testing"
+
+	"cartera/portal/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
