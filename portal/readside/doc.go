@@ -11,4 +11,8 @@
 //
 // The same contract tests run both (docs/read-side.md). The domain packages
 // see only their interfaces, never a codec, a cache or a query.
+//
+// The report counters (reports.Counters) are the subpackage tally, a
+// projection on both stores; the app builds it beside New, as it needs the
+// tenants' time zones and the domain packages whose documents it counts.
 package readside
