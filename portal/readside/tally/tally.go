@@ -142,6 +142,8 @@ func New(db *store.DB, ts TenantLookup, log *slog.Logger) *Tally {
 
 // Watch keeps the counters from every source collection (a projection:
 // off the request path; a report read waits for its tenant's changes).
+// Its name is the one it had in package reports: journal entries and
+// checkpoints already stored carry it.
 func (t *Tally) Watch() {
 	t.db.Project(store.Projection{Name: "reports.tally", Sources: sources, Apply: t.observe, Guarded: true,
 		Skips: func(ch store.Change) bool { _, off := t.paused.Load(ch.Tenant); return off }})
