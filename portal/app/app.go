@@ -138,7 +138,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB,
 	// The queue and the outbox come before the accounts, which tell the
 	// queue about moves and send access codes through the outbox; neither
 	// needs the accounts service, so there is no cycle to break.
-	a.Queue = queue.New(db, a.Tenants, policies, log)
+	a.Queue = queue.New(db, readside.NewWorklists(db), a.Tenants, policies, log)
 	email, messenger, err := senders(cfg)
 	if err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 	"cartera/portal/actor"
 	"cartera/portal/apptest"
 	"cartera/portal/queue"
+	"cartera/portal/readside"
 	"cartera/tenants"
 )
 
@@ -53,11 +54,11 @@ func populate(b *testing.B, e *apptest.Env, n, mine int, withWorklist bool) {
 		}
 	}
 	if withWorklist {
-		data, err := queue.EncodeEntries(entries)
+		data, err := readside.EncodeWorklist(entries)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := sc.C("worklists").Insert(ctx, queue.Worklist{ID: sc.ID("c-mine"), TenantID: "bench", CollectorID: "c-mine",
+		if err := sc.C("worklists").Insert(ctx, readside.Worklist{ID: sc.ID("c-mine"), TenantID: "bench", CollectorID: "c-mine",
 			Count: len(entries), Data: data, UpdatedAt: time.Now(), Token: "bench"}); err != nil {
 			b.Fatal(err)
 		}
@@ -164,7 +165,7 @@ func BenchmarkQueueParts(b *testing.B) {
 			populate(b, e, n, 5000, true)
 			sc := e.App.DB.Tenant("bench")
 			ctx := context.Background()
-			var wl queue.Worklist
+			var wl readside.Worklist
 			timeIt := func(name string, fn func() error) {
 				lat := make([]time.Duration, 0, b.N)
 				for i := 0; i < b.N; i++ {

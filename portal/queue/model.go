@@ -1,13 +1,12 @@
-// Package queue is the collector's queue: the worklist read model (one
-// document per collector and tenant, read by _id), the transparent
-// priority score, and the ladder's state on each account (the steps done
+// Package queue is the collector's queue: what a worklist holds (one
+// entry per open account of a collector, kept by the read side behind
+// Worklists), the transparent priority score, and the ladder's state on each account (the steps done
 // and the next action), which is what the worklist shows. The ladder pass
 // that sends the automatic steps (portal/ladder) walks the accounts
 // through a Pass.
 package queue
 
 import (
-	"fmt"
 	"time"
 
 	"cartera/portal/accounts"
@@ -63,47 +62,6 @@ type Entry struct {
 	Reasons         []string    `bson:"reasons"`
 	Flags           []string    `bson:"flags,omitempty"`
 	Rev             int64       `bson:"rev"` // the account's rev this entry was built from
-}
-
-// Worklist is a collector's read model within one tenant. _id is
-// "<tenant>:<collectorId>". The entries, keyed by account key, are stored
-// encoded in one binary field: the embedded server converts every
-// nested field of a document on each read and write (a 5,000-entry
-// worklist as nested documents took seconds to read), while a binary value
-// is one string to it. Nothing ever queries inside a worklist: it is read
-// and written whole, by _id, with a compare-and-set (rev).
-type Worklist struct {
-	ID          string    `bson:"_id"`
-	TenantID    string    `bson:"tenantId"`
-	CollectorID string    `bson:"collectorId"`
-	Count       int       `bson:"count"`
-	Data        []byte    `bson:"data"`
-	UpdatedAt   time.Time `bson:"updatedAt"`
-	Token       string    `bson:"token"` // changes with every write (cache.go)
-	Rev         int64     `bson:"rev"`
-}
-
-// Entries decodes the worklist's entries (account key -> entry);
-// packed.ErrStale for a worklist an earlier release wrote (codec.go).
-func (w *Worklist) Entries() (map[string]Entry, error) {
-	m := make(map[string]Entry, min(max(w.Count, 0), 1<<16)) // Count: a hint, not trusted
-	if err := w.each(func(k string, e Entry) { m[k] = e }); err != nil {
-		return nil, err
-	}
-	return m, nil
-}
-
-// each calls fn for every entry, without building a map.
-func (w *Worklist) each(fn func(key string, e Entry)) error {
-	if err := eachEntry(w.Data, fn); err != nil {
-		return fmt.Errorf("worklist %s: %w", w.ID, err)
-	}
-	return nil
-}
-
-// EncodeEntries is the Data of a worklist holding entries (codec.go).
-func EncodeEntries(entries map[string]Entry) ([]byte, error) {
-	return encodeEntries(entries)
 }
 
 // accountDoc is the part of an account this package reads and writes

@@ -12,7 +12,6 @@ import (
 
 	"cartera/portal/accounts"
 	"cartera/portal/apperr"
-	"cartera/portal/readside/packed"
 	"cartera/portal/strategy"
 	"cartera/tenants"
 )
@@ -34,7 +33,7 @@ type Pass struct {
 	known []bool // once read
 	have  map[string]listed
 	seen  map[string]bool
-	w     *wlWrites
+	w     *Edits
 }
 
 // listed is where an account's entry is and which rev it was built from.
@@ -52,14 +51,8 @@ func (s *Service) StartPass(ctx context.Context, tenant string, now time.Time) (
 		return nil, err
 	}
 	have := map[string]listed{}
-	err = c.sc.C("worklists").Each(ctx, bson.D{}, nil, func(raw bson.Raw) error {
-		var wl Worklist
-		if err := bson.Unmarshal(raw, &wl); err != nil {
-			return err
-		}
-		return wl.each(func(k string, e Entry) { have[k] = listed{col: wl.CollectorID, rev: e.Rev} })
-	})
-	if errors.Is(err, packed.ErrStale) { // an earlier release's: rebuilt, then read as current
+	err = s.lists.Each(ctx, c.sc, func(col, k string, e Entry) { have[k] = listed{col: col, rev: e.Rev} })
+	if errors.Is(err, ErrStaleWorklist) { // an earlier release's: rebuilt, then read as current
 		if _, err := s.RebuildWorklists(ctx, tenant); err != nil {
 			return nil, err
 		}
@@ -72,7 +65,7 @@ func (s *Service) StartPass(ctx context.Context, tenant string, now time.Time) (
 	if err != nil {
 		return nil, fmt.Errorf("ladder: accounts: %w", err)
 	}
-	return &Pass{s: s, c: c, now: now, open: open, live: make([]bool, len(open)), known: make([]bool, len(open)), have: have, seen: map[string]bool{}, w: s.newWrites()}, nil
+	return &Pass{s: s, c: c, now: now, open: open, live: make([]bool, len(open)), known: make([]bool, len(open)), have: have, seen: map[string]bool{}, w: newEdits()}, nil
 }
 
 // Tenant is the tenant the pass walks.

@@ -72,7 +72,7 @@ func (s *Service) refreshEntries(ctx context.Context, tenant string, chs []store
 	} else if err != nil {
 		return err
 	}
-	w := s.newWrites()
+	w := newEdits()
 	for _, ch := range chs {
 		key := c.sc.Key(ch.ID)
 		var before accountDoc

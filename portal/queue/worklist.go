@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -16,7 +15,6 @@ import (
 	"cartera/portal/accounts"
 	"cartera/portal/actor"
 	"cartera/portal/apperr"
-	"cartera/portal/readside/packed"
 	"cartera/portal/store"
 	"cartera/portal/strategy"
 	"cartera/tenants"
@@ -196,134 +194,38 @@ func inWorklist(a accountDoc) bool {
 	return a.CollectorID != "" && a.Status == accounts.StatusOpen && a.Balance > 0
 }
 
-// wlWrites gathers worklist changes and applies them per collector in one
-// compare-and-set each.
-type wlWrites struct {
-	set   map[string]map[string]Entry // collector -> account key -> entry
-	unset map[string][]string
-	// written hears each worklist as written (the queue's cache keeps the
-	// entries, so the next read of the queue needs no document read).
-	written func(id, token string, m map[string]Entry)
+// Edits are worklist changes gathered by collector, for Worklists.Write.
+type Edits struct {
+	Set   map[string]map[string]Entry // collector -> account key -> entry
+	Unset map[string][]string         // collector -> account keys to drop
 }
 
-func (s *Service) newWrites() *wlWrites {
-	return &wlWrites{set: map[string]map[string]Entry{}, unset: map[string][]string{}, written: s.lists.putEntries}
+func newEdits() *Edits {
+	return &Edits{Set: map[string]map[string]Entry{}, Unset: map[string][]string{}}
 }
 
 // write applies w. A worklist an earlier release wrote cannot be edited:
 // the tenant's worklists are rebuilt from the accounts instead, which hold
 // what w carries.
-func (s *Service) write(ctx context.Context, c *ctxTenant, w *wlWrites, now time.Time) error {
-	err := w.apply(ctx, c.sc, now)
-	if errors.Is(err, packed.ErrStale) {
+func (s *Service) write(ctx context.Context, c *ctxTenant, w *Edits, now time.Time) error {
+	err := s.lists.Write(ctx, c.sc, w, now)
+	if errors.Is(err, ErrStaleWorklist) {
 		_, err = s.RebuildWorklists(ctx, c.t.ID)
 	}
 	return err
 }
 
-func (w *wlWrites) put(collector, key string, e Entry) {
-	if w.set[collector] == nil {
-		w.set[collector] = map[string]Entry{}
+func (w *Edits) put(collector, key string, e Entry) {
+	if w.Set[collector] == nil {
+		w.Set[collector] = map[string]Entry{}
 	}
-	w.set[collector][key] = e
+	w.Set[collector][key] = e
 }
 
-func (w *wlWrites) remove(collector, key string) {
+func (w *Edits) remove(collector, key string) {
 	if collector != "" {
-		w.unset[collector] = append(w.unset[collector], key)
+		w.Unset[collector] = append(w.Unset[collector], key)
 	}
-}
-
-func (w *wlWrites) apply(ctx context.Context, sc *store.Scope, now time.Time) error {
-	cols := map[string]bool{}
-	for c := range w.set {
-		cols[c] = true
-	}
-	for c := range w.unset {
-		cols[c] = true
-	}
-	for c := range cols {
-		err := editWorklist(ctx, sc, c, now, w.written, func(wl *Worklist) (map[string]Entry, bool, error) {
-			m, err := wl.Entries()
-			if err != nil {
-				return nil, false, err
-			}
-			changed := false
-			for _, k := range w.unset[c] {
-				if _, ok := m[k]; ok {
-					delete(m, k)
-					changed = true
-				}
-			}
-			for k, e := range w.set[c] {
-				old, ok := m[k]
-				if ok && (old.Rev > e.Rev || reflect.DeepEqual(old, e)) {
-					continue // built from an older image of the account, or the same
-				}
-				m[k] = e
-				changed = true
-			}
-			return m, changed, nil
-		})
-		if err != nil {
-			return fmt.Errorf("worklist %s: %w", c, err)
-		}
-	}
-	return nil
-}
-
-// editWorklist writes a collector's entries with a compare-and-set,
-// creating the worklist when it does not exist, then stamps the new token.
-// next computes the entries from the worklist as stored (empty when there
-// is none), false when there is nothing to write; it only computes.
-func editWorklist(ctx context.Context, sc *store.Scope, collector string, now time.Time, written func(id, token string, m map[string]Entry), next func(*Worklist) (map[string]Entry, bool, error)) error {
-	id := worklistID(sc, collector)
-	for range 5 {
-		var wl Worklist
-		token := newToken()
-		var final map[string]Entry
-		err := sc.C("worklists").Mutate(ctx, id, &wl, func() (bson.D, error) {
-			final = nil // Mutate calls again when it loses a race
-			m, ok, err := next(&wl)
-			if !ok || err != nil {
-				return nil, err
-			}
-			data, err := EncodeEntries(m)
-			if err != nil {
-				return nil, err
-			}
-			final = m
-			return bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: data}, {Key: "count", Value: len(m)}, {Key: "updatedAt", Value: now}, {Key: "token", Value: token}}}}, nil
-		})
-		if errors.Is(err, apperr.ErrNotFound) {
-			final, err = insertWorklist(ctx, sc, collector, now, token, next)
-			if errors.Is(err, apperr.ErrConflict) {
-				continue // someone else created it: edit it
-			}
-		}
-		if err != nil || final == nil {
-			return err // failed, or nothing to write
-		}
-		if written != nil {
-			written(id, token, final)
-		}
-		return writeStamp(ctx, sc, collector, token)
-	}
-	return fmt.Errorf("worklist %s: %w", id, apperr.ErrConflict)
-}
-
-// insertWorklist creates a collector's worklist with next's entries (none:
-// nothing is created) and returns them.
-func insertWorklist(ctx context.Context, sc *store.Scope, collector string, now time.Time, token string, next func(*Worklist) (map[string]Entry, bool, error)) (map[string]Entry, error) {
-	m, ok, err := next(&Worklist{})
-	if !ok || err != nil || len(m) == 0 {
-		return nil, err
-	}
-	data, err := EncodeEntries(m)
-	if err != nil {
-		return nil, err
-	}
-	return m, sc.C("worklists").Insert(ctx, Worklist{ID: worklistID(sc, collector), TenantID: sc.Slug(), CollectorID: collector, Count: len(m), Data: data, UpdatedAt: now, Token: token})
 }
 
 // Move is an account that changed hands (From or To may be empty).
@@ -346,7 +248,7 @@ func (s *Service) assigned(ctx context.Context, tenant string, moves []Move) err
 	if err != nil {
 		return err
 	}
-	w := s.newWrites()
+	w := newEdits()
 	for _, m := range moves {
 		if m.From != "" && m.From != m.To {
 			w.remove(m.From, c.sc.Key(m.AccountID))
@@ -368,7 +270,7 @@ func (s *Service) assigned(ctx context.Context, tenant string, moves []Move) err
 
 // stage builds the account's entry and queues its write, or its removal
 // when the account belongs in no worklist.
-func (s *Service) stage(ctx context.Context, c *ctxTenant, w *wlWrites, a accountDoc) error {
+func (s *Service) stage(ctx context.Context, c *ctxTenant, w *Edits, a accountDoc) error {
 	if !inWorklist(a) {
 		w.remove(a.CollectorID, c.sc.Key(a.ID))
 		return nil
@@ -381,7 +283,7 @@ func (s *Service) stage(ctx context.Context, c *ctxTenant, w *wlWrites, a accoun
 }
 
 // stageLive is stage when the promise state is known.
-func (s *Service) stageLive(ctx context.Context, c *ctxTenant, w *wlWrites, a accountDoc, live bool) error {
+func (s *Service) stageLive(ctx context.Context, c *ctxTenant, w *Edits, a accountDoc, live bool) error {
 	e, err := entryLive(ctx, c, a, live)
 	if err != nil {
 		return err
@@ -465,7 +367,7 @@ func (s *Service) touch(ctx context.Context, tenant, accountID string, change fu
 	if err != nil {
 		return err
 	}
-	w := s.newWrites()
+	w := newEdits()
 	if err := s.stage(ctx, c, w, a); err != nil {
 		return err
 	}
@@ -637,50 +539,27 @@ func (s *Service) Queue(ctx context.Context, f QueueFilter) ([]Item, error) {
 const verifyParallel = 4
 
 // dueItems returns a collector's rows with an action due today in one
-// tenant, sorted, from the cache when the worklist has not changed.
+// tenant, sorted, from memory when the worklist has not changed.
 func (s *Service) dueItems(ctx context.Context, c *ctxTenant, collector string) ([]Item, error) {
-	id := worklistID(c.sc, collector)
-	token, err := readStamp(ctx, c.sc, collector)
-	if err != nil {
-		return nil, err
-	}
-	if items, ok := s.lists.get(id, token, c.today, c.t.Locale); ok {
-		return items, nil
-	}
-	var items []Item
-	add := func(_ string, e Entry) {
-		if it, ok := itemOf(c, e, ""); ok {
-			items = append(items, it)
-		}
-	}
-	if m, ok := s.lists.entries(id, token); ok {
-		// Written by this process since: no document read, no decoding.
-		items = make([]Item, 0, len(m))
-		for k, e := range m {
-			add(k, e)
-		}
-	} else {
-		var wl Worklist
-		if err := c.sc.C("worklists").Get(ctx, id, &wl); errors.Is(err, apperr.ErrNotFound) {
-			return nil, nil
-		} else if err != nil {
-			return nil, err
-		}
-		items = make([]Item, 0, wl.Count)
-		err = wl.each(add)
-		if errors.Is(err, packed.ErrStale) { // an earlier release's: rebuilt, then read as current
-			if _, err := s.RebuildWorklists(ctx, c.t.ID); err != nil {
-				return nil, err
+	items, err := s.lists.Rows(ctx, c.sc, collector, c.today, c.t.Locale, func(n int, each func(func(Entry)) error) ([]Item, error) {
+		items := make([]Item, 0, n)
+		err := each(func(e Entry) {
+			if it, ok := itemOf(c, e, ""); ok {
+				items = append(items, it)
 			}
-			return s.dueItems(ctx, c, collector)
-		} else if err != nil {
+		})
+		if err != nil {
 			return nil, err
 		}
-		token = wl.Token
+		return sortedCopy(items), nil
+	})
+	if errors.Is(err, ErrStaleWorklist) { // an earlier release's: rebuilt, then read as current
+		if _, err := s.RebuildWorklists(ctx, c.t.ID); err != nil {
+			return nil, err
+		}
+		return s.dueItems(ctx, c, collector)
 	}
-	items = sortedCopy(items)
-	s.lists.put(id, &cachedList{token: token, day: c.today, locale: c.t.Locale, items: items})
-	return items, nil
+	return items, err
 }
 
 // sortedCopy sorts rows through an index (moving the small indexes, not the
@@ -732,28 +611,11 @@ func itemOf(c *ctxTenant, e Entry, typ string) (Item, bool) {
 // the entry was built, the row is computed from the account (no write: the
 // worklist projection rewrites the entry).
 func (s *Service) verify(ctx context.Context, c *ctxTenant, collector string, it Item, typ string) (Item, bool, error) {
-	if s.checked != nil && s.checked.ok(it.id, it.rev, collector) {
-		_, it.Reasons = it.entry.score(c.t.Locale, c.today)
-		return it, true, nil
+	current, found, err := s.lists.Current(ctx, c.sc, it.id, it.rev, collector)
+	if err != nil || !found {
+		return Item{}, false, err // gone: the projection drops its entry
 	}
-	var seq uint64
-	if s.checked != nil {
-		seq = s.checked.begin()
-	}
-	var a struct {
-		CollectorID string `bson:"collectorId"`
-		Rev         int64  `bson:"rev"`
-	}
-	err := c.sc.C("accounts").Get(ctx, it.id, &a)
-	if errors.Is(err, apperr.ErrNotFound) {
-		return Item{}, false, nil // the projection drops its entry
-	} else if err != nil {
-		return Item{}, false, err
-	}
-	if a.Rev == it.rev && a.CollectorID == collector {
-		if s.checked != nil {
-			s.checked.put(it.id, a.Rev, collector, seq)
-		}
+	if current {
 		_, it.Reasons = it.entry.score(c.t.Locale, c.today)
 		return it, true, nil
 	}
@@ -770,7 +632,7 @@ func (s *Service) RebuildWorklists(ctx context.Context, tenant string) (int, err
 	if err != nil {
 		return 0, err
 	}
-	w := s.newWrites() // its entries; each worklist is then written whole
+	w := newEdits() // its entries; each worklist is then written whole
 	err = c.sc.C("accounts").Each(ctx, bson.D{{Key: "status", Value: accounts.StatusOpen}}, options.Find().SetProjection(accountProjection), func(raw bson.Raw) error {
 		var a accountDoc
 		if err := bson.Unmarshal(raw, &a); err != nil {
@@ -782,38 +644,13 @@ func (s *Service) RebuildWorklists(ctx context.Context, tenant string) (int, err
 		return 0, fmt.Errorf("rebuild worklists: %w", err)
 	}
 	now, n := s.now(), 0
-	for col, entries := range w.set {
+	for col, entries := range w.Set {
 		n += len(entries)
-		err := editWorklist(ctx, c.sc, col, now, s.lists.putEntries, func(*Worklist) (map[string]Entry, bool, error) {
-			return entries, true, nil // whatever was stored, in whichever format
-		})
-		if err != nil {
+		if err := s.lists.Replace(ctx, c.sc, col, entries, now); err != nil {
 			return n, err
 		}
 	}
 	// Every other worklist goes (its collector has no open account, or it
 	// is not where this release keeps it), so none is left to read stale.
-	var gone []Worklist
-	err = c.sc.C("worklists").Each(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "collectorId", Value: 1}}), func(raw bson.Raw) error {
-		var wl Worklist
-		if err := bson.Unmarshal(raw, &wl); err != nil {
-			return err
-		}
-		if _, ok := w.set[wl.CollectorID]; !ok || wl.ID != worklistID(c.sc, wl.CollectorID) {
-			gone = append(gone, wl)
-		}
-		return nil
-	})
-	if err != nil {
-		return n, err
-	}
-	for _, wl := range gone {
-		if err := c.sc.C("worklists").Delete(ctx, wl.ID); err != nil {
-			return n, err
-		}
-		if err := writeStamp(ctx, c.sc, wl.CollectorID, newToken()); err != nil { // no cached copy matches any more
-			return n, err
-		}
-	}
-	return n, nil
+	return n, s.lists.Prune(ctx, c.sc, func(col string) bool { _, ok := w.Set[col]; return ok })
 }

@@ -1,6 +1,8 @@
-// Package readside serves the account lists (accounts.Lister) and a
-// debtor's statement rows (debtors.AccountsOf), the interfaces their
-// consumers declare, in the way the store calls for (New picks):
+// Package readside serves the account lists (accounts.Lister), a
+// debtor's statement rows (debtors.AccountsOf) and the collectors'
+// worklists (queue.Worklists: Worklists, stored the same on both stores),
+// the interfaces their consumers declare. The lists and rows are served in
+// the way the store calls for (New picks):
 //
 //   - on the embedded server, which only finds by _id, from read models kept
 //     as store projections, off the request path, and read after

@@ -16,6 +16,7 @@ import (
 
 	"cartera/portal/accounts"
 	"cartera/portal/queue"
+	"cartera/portal/readside"
 	"cartera/portal/store"
 	"cartera/portal/testtool"
 )
@@ -334,7 +335,7 @@ func storedFormat(w *workEnv) byte {
 		w.T.Fatal(err)
 	}
 	sc := w.App.DB.Tenant("acme")
-	var wl queue.Worklist
+	var wl readside.Worklist
 	if err := sc.C("worklists").Get(w.Ctx(), sc.ID(w.collectorID), &wl); err != nil || len(wl.Data) == 0 {
 		w.T.Fatalf("worklist: %v (%d bytes)", err, len(wl.Data))
 	}

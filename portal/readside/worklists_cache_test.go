@@ -1,4 +1,4 @@
-package queue
+package readside
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/bson"
 
+	"cartera/portal/queue"
 	"cartera/portal/store"
 )
 
@@ -29,8 +30,8 @@ func TestListCacheBounded(t *testing.T) {
 	day := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < 200; i++ {
 		id := fmt.Sprint("acme:c-", i)
-		c.put(id, &cachedList{token: "t", day: day, items: make([]Item, 1)})
-		c.putEntries(id, "t", map[string]Entry{})
+		c.put(id, &cachedList{token: "t", day: day, items: make([]queue.Item, 1)})
+		c.putEntries(id, "t", map[string]queue.Entry{})
 		if _, ok := c.get("acme:c-0", "t", day, ""); !ok { // used all along: kept
 			t.Fatalf("the list read at every step was evicted at %d", i)
 		}
@@ -47,13 +48,13 @@ func TestListCacheBounded(t *testing.T) {
 	// And at most cacheRows rows: big lists push the oldest out, the newest
 	// stays whatever its size; the weight follows replacements.
 	for i := 0; i < 30; i++ {
-		c.put(fmt.Sprint("acme:big-", i), &cachedList{token: "t", day: day, items: make([]Item, 5000)})
-		c.put(fmt.Sprint("acme:big-", i), &cachedList{token: "t", day: day, items: make([]Item, 5000)})
+		c.put(fmt.Sprint("acme:big-", i), &cachedList{token: "t", day: day, items: make([]queue.Item, 5000)})
+		c.put(fmt.Sprint("acme:big-", i), &cachedList{token: "t", day: day, items: make([]queue.Item, 5000)})
 	}
 	if c.byID.held > cacheRows || c.byID.lru.Len() != cacheRows/5000 {
 		t.Fatalf("holds %d rows in %d lists", c.byID.held, c.byID.lru.Len())
 	}
-	c.put("acme:huge", &cachedList{token: "t", day: day, items: make([]Item, 2*cacheRows)})
+	c.put("acme:huge", &cachedList{token: "t", day: day, items: make([]queue.Item, 2*cacheRows)})
 	if _, ok := c.get("acme:huge", "t", day, ""); !ok || c.byID.lru.Len() != 1 || c.byID.held != 2*cacheRows {
 		t.Fatalf("a list past the bound: %d lists, %d rows", c.byID.lru.Len(), c.byID.held)
 	}
@@ -69,11 +70,11 @@ func TestListCacheBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	entries := heap() - base
-	items := make([]Item, 0, len(m))
+	items := make([]queue.Item, 0, len(m))
 	for k, e := range m { // as itemOf builds them
-		items = append(items, Item{AccountID: k, Tenant: "bench", Invoice: e.Invoice, DebtorName: e.DebtorName, Balance: e.Balance, Currency: e.Currency,
-			NextAction: ItemStep{Type: e.NextAction.Type, Due: e.NextAction.Due.Format(time.DateOnly), Label: e.NextAction.Label},
-			Priority:   e.Priority, Flags: e.Flags, due: e.NextAction.Due, rev: e.Rev, id: e.AccountID, entry: e})
+		items = append(items, queue.Item{AccountID: k, Tenant: "bench", Invoice: e.Invoice, DebtorName: e.DebtorName, Balance: e.Balance, Currency: e.Currency,
+			NextAction: queue.ItemStep{Type: e.NextAction.Type, Due: e.NextAction.Due.Format(time.DateOnly), Label: e.NextAction.Label},
+			Priority:   e.Priority, Flags: e.Flags})
 	}
 	scored := heap() - base - entries
 	t.Logf("a 5,000-entry worklist: %.1f MB as entries, %.1f MB scored", float64(entries)/1e6, float64(scored)/1e6)

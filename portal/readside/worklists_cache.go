@@ -1,10 +1,11 @@
-package queue
+package readside
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 
 	"cartera/portal/apperr"
+	"cartera/portal/queue"
 	"cartera/portal/store"
 )
 
@@ -19,7 +21,7 @@ import (
 // decoding; the queue is read far more often than it changes. So every
 // worklist write also stamps a tiny document (collection counters, _id
 // "<tenant>:wl:<collector>") with a fresh random token that the worklist
-// carries too, and the queue keeps decoded, scored worklists in memory keyed
+// carries too, and Worklists keeps decoded, scored worklists in memory keyed
 // by that token: a read is then one small _id read plus the rows' checks.
 // The token is random, not a counter, so a worklist deleted and created
 // again never matches an old cache entry; a stamp left behind by a crash or
@@ -35,8 +37,10 @@ func newToken() string {
 
 // writeStamp records the token of a collector's worklist after a write.
 func writeStamp(ctx context.Context, sc *store.Scope, collector, token string) error {
-	_, err := sc.C("counters").Upsert(ctx, stampID(sc, collector), bson.D{{Key: "$set", Value: bson.D{{Key: "token", Value: token}}}})
-	return err
+	if _, err := sc.C("counters").Upsert(ctx, stampID(sc, collector), bson.D{{Key: "$set", Value: bson.D{{Key: "token", Value: token}}}}); err != nil {
+		return fmt.Errorf("worklist stamp %s: %w", collector, err)
+	}
+	return nil
 }
 
 // readStamp returns the current token ("" when none is recorded).
@@ -47,8 +51,10 @@ func readStamp(ctx context.Context, sc *store.Scope, collector string) (string, 
 	err := sc.C("counters").Get(ctx, stampID(sc, collector), &st)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("worklist stamp %s: %w", collector, err)
 	}
-	return st.Token, err
+	return st.Token, nil
 }
 
 // cachedList is a decoded worklist, its due rows scored for one day and
@@ -57,13 +63,13 @@ type cachedList struct {
 	token  string
 	day    time.Time
 	locale string
-	items  []Item
+	items  []queue.Item
 }
 
 // listCache holds the most recently read worklists, and the entries of the
 // worklists this process wrote last (by token), so a queue read after a
 // collector's own action decodes nothing. Each is an LRU of at most
-// worklists lists (service.go: 64) and cacheRows rows in all: a 5,000-entry
+// worklists lists (NewWorklists: 64) and cacheRows rows in all: a 5,000-entry
 // worklist is about 2.5 MB scored and 2 MB as entries (TestListCacheBounded),
 // so the two hold about 90 MB at most.
 type listCache struct {
@@ -77,7 +83,7 @@ const cacheRows = 100_000
 
 type writtenList struct {
 	token string
-	m     map[string]Entry
+	m     map[string]queue.Entry
 }
 
 func newListCache(worklists int) *listCache {
@@ -89,14 +95,14 @@ func newListCache(worklists int) *listCache {
 
 // putEntries keeps a worklist's entries as just written. The map is not
 // changed afterwards by the writer.
-func (c *listCache) putEntries(id, token string, m map[string]Entry) {
+func (c *listCache) putEntries(id, token string, m map[string]queue.Entry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.written.add(id, writtenList{token: token, m: m})
 }
 
 // entries returns the entries written with token, if this process wrote them.
-func (c *listCache) entries(id, token string) (map[string]Entry, bool) {
+func (c *listCache) entries(id, token string) (map[string]queue.Entry, bool) {
 	if token == "" {
 		return nil, false
 	}
@@ -109,7 +115,7 @@ func (c *listCache) entries(id, token string) (map[string]Entry, bool) {
 	return w.m, true
 }
 
-func (c *listCache) get(id, token string, day time.Time, locale string) ([]Item, bool) {
+func (c *listCache) get(id, token string, day time.Time, locale string) ([]queue.Item, bool) {
 	if token == "" {
 		return nil, false
 	}
@@ -162,7 +168,7 @@ func (w *weighed[V]) add(k string, v V) {
 // the embedded server, where this process makes every write; on MongoDB
 // proper other replicas write too, so the rows are read each time there.
 //
-// Bounded by accounts (service.go: 200,000): the checks are an LRU of that
+// Bounded by accounts (NewWorklists: 200,000): the checks are an LRU of that
 // size, the writes a table that starts over when it reaches it (together
 // about 45 MB when full, TestCheckMemoBounded). Forgetting is always safe,
 // it only costs reads: when the writes start over, the checks begun before

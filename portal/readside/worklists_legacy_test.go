@@ -1,4 +1,4 @@
-package queue
+package readside
 
 // The worklist encodings of earlier releases (the 'W' format, layout 1, and
 // gob+gzip before it), kept for the tests: data this release reads as stale.
@@ -10,13 +10,15 @@ import (
 	"encoding/binary"
 	"encoding/gob"
 	"time"
+
+	"cartera/portal/queue"
 )
 
 // LegacyV1 is the Data the previous release wrote ('W', layout 1).
-func LegacyV1(entries map[string]Entry) ([]byte, error) { return legacyEncodeV1(entries) }
+func LegacyV1(entries map[string]queue.Entry) ([]byte, error) { return legacyEncodeV1(entries) }
 
 // LegacyGob is the Data of worklists written before 2026-11-22.
-func LegacyGob(entries map[string]Entry) ([]byte, error) {
+func LegacyGob(entries map[string]queue.Entry) ([]byte, error) {
 	var b bytes.Buffer
 	zw := gzip.NewWriter(&b)
 	if err := gob.NewEncoder(zw).Encode(entries); err != nil {
@@ -47,7 +49,7 @@ func (w *legacyWbuf) str(s string) {
 // midnights); instants keep seconds.
 func legacyDays(t time.Time) int64 { return t.Unix() / 86400 }
 
-func legacyEncodeV1(entries map[string]Entry) ([]byte, error) {
+func legacyEncodeV1(entries map[string]queue.Entry) ([]byte, error) {
 	var raw legacyWbuf
 	raw.uvarint(uint64(len(entries)))
 	for k, e := range entries {

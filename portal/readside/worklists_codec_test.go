@@ -1,4 +1,4 @@
-package queue
+package readside
 
 import (
 	"errors"
@@ -9,10 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"cartera/portal/queue"
 	"cartera/portal/readside/packed"
 )
 
-func decodeAll(t testing.TB, data []byte) map[string]Entry {
+func decodeAll(t testing.TB, data []byte) map[string]queue.Entry {
 	t.Helper()
 	wl := Worklist{ID: "acme:c-1", Data: data}
 	m, err := wl.Entries()
@@ -23,27 +24,27 @@ func decodeAll(t testing.TB, data []byte) map[string]Entry {
 }
 
 // benchEntries is a 5,000-entry worklist as the portal builds it.
-func benchEntries(n int) map[string]Entry {
+func benchEntries(n int) map[string]queue.Entry {
 	due := time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC)
-	m := make(map[string]Entry, n)
+	m := make(map[string]queue.Entry, n)
 	for i := 0; i < n; i++ {
 		key := fmt.Sprintf("F-%06d", i)
-		e := Entry{AccountID: "bench:" + key, Invoice: key, DebtorName: fmt.Sprintf("Cliente %d S.A.S.", i), Balance: int64(100000 + (i*7919)%50_000_000),
+		e := queue.Entry{AccountID: "bench:" + key, Invoice: key, DebtorName: fmt.Sprintf("Cliente %d S.A.S.", i), Balance: int64(100000 + (i*7919)%50_000_000),
 			Currency: "COP", DueDate: due.AddDate(0, 0, i%60), Segment: []string{"", "pyme", "corporativo"}[i%3], BrokenPromises: i % 3, ValidContacts: 2, Channels: 2,
-			NextAction: &NextAction{Type: "call", Due: due.AddDate(0, 0, 10+i%5), Step: "5:call", Label: "Llamada de seguimiento"}, Priority: 400 + i%300, Rev: int64(i % 9)}
+			NextAction: &queue.NextAction{Type: "call", Due: due.AddDate(0, 0, 10+i%5), Step: "5:call", Label: "Llamada de seguimiento"}, Priority: 400 + i%300, Rev: int64(i % 9)}
 		if i%4 == 0 {
 			at := time.Date(2026, 2, 3, 15, 4, 5, 0, time.UTC).Add(time.Duration(i) * time.Minute)
 			e.LastContactAt = &at
 		}
 		if i%7 == 0 {
-			e.Flags = []string{FlagPromiseLive}
+			e.Flags = []string{queue.FlagPromiseLive}
 		}
 		m[key] = e
 	}
 	return m
 }
 
-func randEntry(rng *rand.Rand) Entry {
+func randEntry(rng *rand.Rand) queue.Entry {
 	str := func() string {
 		b := make([]rune, rng.IntN(10))
 		for i := range b {
@@ -63,14 +64,14 @@ func randEntry(rng *rand.Rand) Entry {
 		}
 		return time.Unix(rng.Int64N(1<<36)-1<<35, rng.Int64N(1e9)).UTC()
 	}
-	e := Entry{AccountID: str(), Invoice: str(), DebtorName: str(), Balance: num(), Currency: str(), DueDate: at(), Segment: str(),
+	e := queue.Entry{AccountID: str(), Invoice: str(), DebtorName: str(), Balance: num(), Currency: str(), DueDate: at(), Segment: str(),
 		BrokenPromises: int(num()), UnansweredCalls: int(num()), ValidContacts: int(num()), Channels: int(num()), Priority: int(num()), Rev: num()}
 	if rng.IntN(2) == 0 {
 		t := at()
 		e.LastContactAt = &t
 	}
 	if rng.IntN(2) == 0 {
-		e.NextAction = &NextAction{Type: str(), Due: at(), Step: str(), Label: str()}
+		e.NextAction = &queue.NextAction{Type: str(), Due: at(), Step: str(), Label: str()}
 	}
 	switch rng.IntN(3) {
 	case 1:
@@ -84,24 +85,24 @@ func randEntry(rng *rand.Rand) Entry {
 // Every field but the reasons (recomputed on read) comes back exactly.
 func TestEntriesRoundTrip(t *testing.T) {
 	ms := time.Date(2026, 3, 10, 15, 4, 5, 678_000_000, time.UTC)
-	cases := map[string]map[string]Entry{
+	cases := map[string]map[string]queue.Entry{
 		"none":      {},
 		"zero":      {"": {}},
 		"real":      benchEntries(50),
-		"instants":  {"F-1": {DueDate: ms, LastContactAt: &ms, NextAction: &NextAction{Type: "call", Due: ms}}},
+		"instants":  {"F-1": {DueDate: ms, LastContactAt: &ms, NextAction: &queue.NextAction{Type: "call", Due: ms}}},
 		"epoch":     {"F-1": {LastContactAt: &time.Time{}, Flags: []string{}}},
 		"negatives": {"F-1": {Balance: -5, BrokenPromises: -1, Priority: math.MinInt, Rev: -1}},
 	}
 	rng := rand.New(rand.NewPCG(13, 3))
 	for i := 0; i < 300; i++ {
-		m := map[string]Entry{}
+		m := map[string]queue.Entry{}
 		for j := rng.IntN(40); j > 0; j-- {
 			m[fmt.Sprint(j, rng.Uint32())] = randEntry(rng)
 		}
 		cases[fmt.Sprintf("random %d", i)] = m
 	}
 	for name, m := range cases {
-		data, err := EncodeEntries(m)
+		data, err := EncodeWorklist(m)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +116,7 @@ func TestEntriesRoundTrip(t *testing.T) {
 // one before (gob+gzip) are stale: the queue rebuilds them from the
 // accounts (web's TestStaleWorklistsRebuilt), never reads them as entries.
 func TestEntriesStale(t *testing.T) {
-	for name, enc := range map[string]func(map[string]Entry) ([]byte, error){"W v1": LegacyV1, "gob+gzip": LegacyGob} {
+	for name, enc := range map[string]func(map[string]queue.Entry) ([]byte, error){"W v1": LegacyV1, "gob+gzip": LegacyGob} {
 		data := must(enc(benchEntries(300)))
 		for _, cut := range []int{len(data), len(data) / 2} {
 			if m, err := (&Worklist{Data: data[:cut]}).Entries(); !errors.Is(err, packed.ErrStale) || m != nil {
@@ -133,7 +134,7 @@ func TestEntriesStale(t *testing.T) {
 // Cut short, another model's blob, or a layout from a later release: an
 // error, never entries.
 func TestEntriesRejected(t *testing.T) {
-	data := must(EncodeEntries(benchEntries(2)))
+	data := must(EncodeWorklist(benchEntries(2)))
 	for n := 1; n < len(data); n++ {
 		if _, err := (&Worklist{Data: data[:n]}).Entries(); !errors.Is(err, packed.ErrCorrupt) {
 			t.Fatalf("cut at %d of %d: %v", n, len(data), err)
@@ -149,13 +150,6 @@ func TestEntriesRejected(t *testing.T) {
 	if _, err := (&Worklist{Data: must(w.Finish())}).Entries(); !errors.Is(err, packed.ErrStale) {
 		t.Fatalf("a later layout: %v", err)
 	}
-}
-
-func must[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
 }
 
 // BenchmarkEntriesCodec encodes and decodes a 5,000-entry worklist in
@@ -177,7 +171,7 @@ func BenchmarkEntriesCodec(b *testing.B) {
 		b.ReportMetric(float64(n), "bytes")
 	})
 	cur := must(encodeEntries(m))
-	nop := func(string, Entry) {}
+	nop := func(string, queue.Entry) {}
 	b.Run("decode/packed", func(b *testing.B) {
 		for b.Loop() {
 			if err := eachEntry(cur, nop); err != nil {
