@@ -43,6 +43,9 @@ type Gate struct {
 	byClass [classes]int // running, per class
 	limit   [classes]int // at most this many of a class at once
 	waiting [classes][]*waiter
+	// admitted numbers the admissions; lastOf is each class's latest.
+	admitted uint64
+	lastOf   [classes]uint64
 }
 
 type waiter struct {
@@ -86,6 +89,8 @@ func (g *Gate) Enter(ctx context.Context, c Class) (release func(), err error) {
 	if g.running < g.capacity && g.byClass[c] < g.limit[c] && len(g.waiting[c]) == 0 && g.queuedAdmissible() == 0 {
 		g.running++
 		g.byClass[c]++
+		g.admitted++
+		g.lastOf[c] = g.admitted
 		g.mu.Unlock()
 		return g.releaser(c), nil
 	}
@@ -135,6 +140,8 @@ func (g *Gate) handOver() {
 		}
 		g.running++
 		g.byClass[c]++
+		g.admitted++
+		g.lastOf[c] = g.admitted
 		w.admitted = true
 		close(w.ready)
 	}
@@ -189,13 +196,17 @@ func (g *Gate) remove(c Class, w *waiter) {
 type Stats struct {
 	Running int
 	Waiting [classes]int
+	// LastAdmitted is the number of each class's latest admission (they
+	// are numbered from 1 as they happen; 0: none yet), so which of two
+	// requests got a slot first can be told after both are answered.
+	LastAdmitted [classes]uint64
 }
 
 // Stats reports how many run and wait now.
 func (g *Gate) Stats() Stats {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	s := Stats{Running: g.running}
+	s := Stats{Running: g.running, LastAdmitted: g.lastOf}
 	for c, q := range g.waiting {
 		s.Waiting[c] = len(q)
 	}
