@@ -229,7 +229,7 @@ func (w *Worklists) edit(ctx context.Context, sc *store.Scope, collector string,
 			if !ok || err != nil {
 				return nil, err
 			}
-			data, err := encodeEntries(m)
+			data, err := EncodeWorklist(m)
 			if err != nil {
 				return nil, err
 			}
@@ -258,7 +258,7 @@ func insertWorklist(ctx context.Context, sc *store.Scope, collector string, now 
 	if !ok || err != nil || len(m) == 0 {
 		return nil, err
 	}
-	data, err := encodeEntries(m)
+	data, err := EncodeWorklist(m)
 	if err != nil {
 		return nil, err
 	}

@@ -60,7 +60,7 @@ func TestListCacheBounded(t *testing.T) {
 	}
 
 	base := heap()
-	data, err := encodeEntries(benchEntries(5000))
+	data, err := EncodeWorklist(benchEntries(5000))
 	if err != nil {
 		t.Fatal(err)
 	}

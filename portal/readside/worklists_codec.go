@@ -63,13 +63,9 @@ func (w *Worklist) each(fn func(key string, e queue.Entry)) error {
 	return nil
 }
 
-// EncodeWorklist is the Data of a worklist holding entries (for tests and
-// benchmarks that write a worklist directly).
+// EncodeWorklist is the Data of a worklist holding entries (the store's
+// own writes, and tests and benchmarks that write a worklist directly).
 func EncodeWorklist(entries map[string]queue.Entry) ([]byte, error) {
-	return encodeEntries(entries)
-}
-
-func encodeEntries(entries map[string]queue.Entry) ([]byte, error) {
 	w := packed.NewWriter(entriesKind, entriesLayout, len(entries)*128)
 	w.Len(len(entries))
 	for k, e := range entries {

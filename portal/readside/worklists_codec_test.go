@@ -166,11 +166,11 @@ func BenchmarkEntriesCodec(b *testing.B) {
 	b.Run("encode/packed", func(b *testing.B) {
 		var n int
 		for b.Loop() {
-			n = len(must(encodeEntries(m)))
+			n = len(must(EncodeWorklist(m)))
 		}
 		b.ReportMetric(float64(n), "bytes")
 	})
-	cur := must(encodeEntries(m))
+	cur := must(EncodeWorklist(m))
 	nop := func(string, queue.Entry) {}
 	b.Run("decode/packed", func(b *testing.B) {
 		for b.Loop() {

@@ -215,32 +215,28 @@ func (c *contrib) add(day, key string, v int64) {
 // withdrawn, as the documents that make them are append-only).
 func (c *contrib) minus(o *contrib) *contrib {
 	d := newContrib()
-	for k, v := range c.dated {
-		if v -= o.dated[k]; v != 0 {
-			d.dated[k] = v
-		}
-	}
-	for k, v := range o.dated {
-		if _, ok := c.dated[k]; !ok {
-			d.dated[k] = -v
-		}
-	}
-	for k, v := range c.state {
-		if v -= o.state[k]; v != 0 {
-			d.state[k] = v
-		}
-	}
-	for k, v := range o.state {
-		if _, ok := c.state[k]; !ok {
-			d.state[k] = -v
-		}
-	}
+	subtract(d.dated, c.dated, o.dated)
+	subtract(d.state, c.state, o.state)
 	for m := range c.members {
 		if !o.members[m] {
 			d.members[m] = true
 		}
 	}
 	return d
+}
+
+// subtract puts a − b into d (a key of a whose difference is zero left out).
+func subtract[K comparable](d, a, b map[K]int64) {
+	for k, v := range a {
+		if v -= b[k]; v != 0 {
+			d[k] = v
+		}
+	}
+	for k, v := range b {
+		if _, ok := a[k]; !ok {
+			d[k] = -v
+		}
+	}
 }
 
 func (c *contrib) empty() bool { return len(c.dated) == 0 && len(c.state) == 0 && len(c.members) == 0 }
